@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""The two commands of the README, with nothing but Python 3.11+ and git on the machine.
+
+    ./dev.py run    create .venv, install, migrate, load demo data if empty, serve on 127.0.0.1:5000
+    ./dev.py test   install, run the whole test suite on SQLite, and again on PostgreSQL when
+                    TEST_DATABASE_URL is set
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".installed"
+
+
+def sh(*args: str | Path, env: dict | None = None, check: bool = True) -> int:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.run([str(a) for a in args], cwd=ROOT, env={**os.environ, **(env or {})},
+                          check=check).returncode
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("StageMatch needs Python 3.11 or newer.")
+    if not PY.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pyproject = (ROOT / "pyproject.toml").stat().st_mtime
+    if not STAMP.exists() or STAMP.stat().st_mtime < pyproject:
+        sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        sh(PY, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+        STAMP.touch()
+
+
+def flask(*args: str, env: dict | None = None) -> int:
+    return sh(BIN / "flask", "--app", "stagematch", *args, env=env)
+
+
+def run() -> None:
+    ensure_venv()
+    flask("db", "upgrade")
+    flask("load-reference")
+    flask("demo", "--if-empty")
+    flask("run", "--host", "127.0.0.1", "--port", os.environ.get("PORT", "5000"))
+
+
+def test(extra: list[str]) -> None:
+    ensure_venv()
+    env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
+    print("== tests on SQLite ==", flush=True)
+    code = subprocess.run([str(PY), "-m", "pytest", *extra], cwd=ROOT, env=env).returncode
+    pg = os.environ.get("TEST_DATABASE_URL")
+    if pg:
+        print(f"== tests on PostgreSQL ({pg.rsplit('@', 1)[-1]}) ==", flush=True)
+        code = subprocess.run([str(PY), "-m", "pytest", *extra], cwd=ROOT).returncode or code
+    else:
+        print("TEST_DATABASE_URL is not set: PostgreSQL run skipped (.ci/run sets it).", flush=True)
+    sys.exit(code)
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else "help"
+    if command == "run":
+        run()
+    elif command == "test":
+        test(sys.argv[2:])
+    else:
+        print(__doc__)
+        sys.exit(0 if command == "help" else 2)
+
+
+if __name__ == "__main__":
+    main()

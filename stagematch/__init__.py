@@ -1,0 +1,119 @@
+"""StageMatch: matches mbo students to stage (BOL) and BBL places, weighing supervision quality."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from stagematch.config import CONFIGS, Config
+from stagematch.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app. `config` is a config class or its name ("test"); without it the class named
+    by STAGEMATCH_CONFIG (default: development). `overrides` are settings on top."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("STAGEMATCH_INSTANCE", str(ROOT / "instance")),
+    )
+    if config is None:
+        config = os.environ.get("STAGEMATCH_CONFIG", "development")
+    if isinstance(config, str):
+        config = CONFIGS[config]
+    app.config.from_object(config)
+    app.config.update(overrides or {})
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'stagematch.db'}"
+    config.check(app.config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from stagematch import models  # noqa: F401  (the schema must be known before migrate)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in om deze pagina te zien."
+    login_manager.login_message_category = "info"
+    login_manager.anonymous_user = models.AnonymousUser
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite enforces foreign keys only when asked, per connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from stagematch.auth import bp as auth_bp
+    from stagematch.companies import bp as companies_bp
+    from stagematch.coordinators import bp as coordinators_bp
+    from stagematch.main import bp as main_bp
+    from stagematch.students import bp as students_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/account")
+    app.register_blueprint(students_bp, url_prefix="/student")
+    app.register_blueprint(companies_bp, url_prefix="/leerbedrijf")
+    app.register_blueprint(coordinators_bp, url_prefix="/coordinator")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from stagematch.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from stagematch.cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from stagematch.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

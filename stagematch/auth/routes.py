@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from stagematch.auth import bp
+from stagematch.auth.forms import CompanyRegisterForm, LoginForm, StudentRegisterForm
+from stagematch.extensions import db
+from stagematch.forms import qualification_labels
+from stagematch.geo import town_names
+from stagematch.models import School
+from stagematch.reference import sectors
+from stagematch.services import DomainError, accounts
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths: no scheme, no host, no protocol-relative '//' or backslash tricks."""
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def _apply_domain_error(form, error: DomainError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/inloggen", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(email=form.email.data, password=form.password.data)
+        if user is None:
+            form.password.errors = ["Dit e-mailadres en wachtwoord passen niet bij elkaar."]
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/uitloggen", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("Je bent uitgelogd.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/registreren")
+def register():
+    return render_template("auth/register_choice.html")
+
+
+@bp.route("/registreren/student", methods=["GET", "POST"])
+def register_student():
+    form = StudentRegisterForm()
+    form.school.choices = [(0, "Kies je school")] + [
+        (s.id, s.name) for s in db.session.scalars(select(School).order_by(School.name))
+    ]
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_student(
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                school=db.session.get(School, form.school.data),
+                qualification=form.qualification.qualification,
+                leerweg=form.leerweg.data,
+                town=form.town.town,
+            )
+        except DomainError as error:
+            _apply_domain_error(form, error)
+        else:
+            login_user(user)
+            flash("Welkom! Je account is klaar. Vul nu je profiel aan voor betere matches.", "success")
+            return redirect(url_for("main.home"))
+    return render_template(
+        "auth/register_student.html",
+        form=form,
+        qualification_options=qualification_labels(),
+        town_options=town_names(),
+    )
+
+
+@bp.route("/registreren/leerbedrijf", methods=["GET", "POST"])
+def register_company():
+    form = CompanyRegisterForm()
+    form.sector.choices = [("", "Kies een branche")] + [(s, s) for s in sectors()]
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_company(
+                email=form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                company_name=form.company_name.data,
+                kvk_number=form.kvk_number.data,
+                town=form.town.town,
+                sector=form.sector.data,
+                size_band=form.size_band.data,
+            )
+        except DomainError as error:
+            _apply_domain_error(form, error)
+        else:
+            login_user(user)
+            flash("Je leerbedrijf staat erin. Voeg nu je meester toe en zet je eerste plek online.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/register_company.html", form=form, town_options=town_names())

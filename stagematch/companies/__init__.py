@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("companies", __name__)
+
+from stagematch.companies import routes  # noqa: E402,F401

@@ -1,0 +1,56 @@
+"""Configuration classes. Secrets and the database come from the environment."""
+
+from __future__ import annotations
+
+import os
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # None means: an SQLite file in the instance folder (resolved in create_app).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # a student may take long over a form; the token lives with the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # werkzeug's default (scrypt); tests use a cheap method to keep the suite fast.
+    PASSWORD_HASH_METHOD = "scrypt"
+    PER_PAGE = 25
+    DEMO_PASSWORD = "stagematch-demo"
+
+    @staticmethod
+    def check(config: dict) -> None:
+        """Refuse settings that are unsafe for this environment."""
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
+    WTF_CSRF_ENABLED = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @staticmethod
+    def check(config: dict) -> None:
+        if config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+            raise RuntimeError("Set SECRET_KEY: production refuses to start with the default key.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("coordinators", __name__)
+
+from stagematch.coordinators import routes  # noqa: E402,F401

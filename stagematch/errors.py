@@ -1,0 +1,43 @@
+"""Error pages in Dutch. Nothing here may raise: a broken error page hides the real error."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from stagematch.extensions import db
+
+MESSAGES = {
+    400: ("Er ging iets mis met je verzoek", "Controleer wat je hebt ingevuld en probeer het opnieuw."),
+    403: ("Geen toegang", "Deze pagina is niet voor jouw account. Ben je met het goede account ingelogd?"),
+    404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Misschien is de plek al weg."),
+    405: ("Dat kan hier niet", "Deze actie werkt niet op deze pagina."),
+    413: ("Bestand te groot", "Het bestand is te groot. Kies een kleiner bestand."),
+    429: ("Even wachten", "Je hebt het te vaak geprobeerd. Wacht even en probeer het dan opnieuw."),
+    500: ("Er ging iets mis bij ons", "Het ligt niet aan jou. Probeer het over een paar minuten opnieuw."),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    title, text = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/"):
+        return {"error": {"status": code, "title": title, "detail": detail or text}}, code
+    return render_template("error.html", code=code, title=title, text=detail or text), code
+
+
+def register(app: Flask) -> None:
+    for code in MESSAGES:
+        if code == 500:
+            continue
+        app.register_error_handler(code, lambda e, code=code: render_error(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_error(
+            400, "Het formulier was verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens."
+        )
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,78 @@
+"""Form pieces shared by several blueprints: towns, qualifications, passwords."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from wtforms import Field, Form
+from wtforms.validators import ValidationError
+
+from stagematch import geo
+from stagematch.extensions import db
+from stagematch.models import Qualification
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class TownName:
+    """Validates a Dutch town name against the shipped list and stores the Town on the field."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        field.town = None
+        if not field.data:
+            return
+        town = geo.find_town(field.data)
+        if town is None:
+            suggestions = geo.suggest_towns(field.data)
+            hint = f" Bedoel je {' of '.join(suggestions)}?" if suggestions else ""
+            raise ValidationError(f"We kennen de plaats ‘{field.data}’ niet.{hint}")
+        field.town = town
+        field.data = town.name
+
+
+def find_qualification(text: str | None) -> Qualification | None:
+    """A qualification from what a person typed: a crebo, a datalist label '25180 – Kok (niveau 2)',
+    or an exact name when that name is unique."""
+    if not text:
+        return None
+    text = text.strip()
+    crebo = text.split()[0].strip("–-")
+    if crebo.isdigit() and len(crebo) == 5:
+        return db.session.scalar(select(Qualification).where(Qualification.crebo == crebo))
+    matches = db.session.scalars(
+        select(Qualification).where(Qualification.name.ilike(text)).limit(2)
+    ).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+def suggest_qualifications(text: str, limit: int = 3) -> list[Qualification]:
+    words = [w for w in text.replace("–", " ").split() if not w.isdigit()][:3]
+    if not words:
+        return []
+    stmt = select(Qualification).where(
+        or_(*(Qualification.name.ilike(f"%{w}%") for w in words))
+    ).order_by(Qualification.name).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+class QualificationRef:
+    """Validates a typed crebo or name and stores the Qualification on the field."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        field.qualification = None
+        if not field.data:
+            return
+        qualification = find_qualification(field.data)
+        if qualification is None:
+            found = suggest_qualifications(field.data)
+            hint = (" Bedoel je: " + "; ".join(q.label for q in found) + "?") if found else ""
+            raise ValidationError(
+                "Deze opleiding kennen we niet. Typ het crebo-nummer (5 cijfers) of kies uit de lijst."
+                + hint
+            )
+        field.qualification = qualification
+        field.data = qualification.label
+
+
+def qualification_labels() -> list[str]:
+    """Labels for the qualification datalist (a few hundred; the browser filters as you type)."""
+    return [q.label for q in db.session.scalars(select(Qualification).order_by(Qualification.name))]

@@ -1,0 +1,35 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from stagematch.models.application import REJECTION_REASONS, Application, Internship
+from stagematch.models.audit import AuditEvent
+from stagematch.models.company import Accreditation, Company, Mentor
+from stagematch.models.evaluation import Evaluation, VisitNote
+from stagematch.models.placement import Placement, placement_qualification
+from stagematch.models.qualification import Qualification
+from stagematch.models.school import School
+from stagematch.models.signals import DiscriminationReport, Flag, SavedSearch
+from stagematch.models.student import StudentProfile, split_tags
+from stagematch.models.user import AnonymousUser, User
+
+__all__ = [
+    "REJECTION_REASONS",
+    "Accreditation",
+    "AnonymousUser",
+    "Application",
+    "AuditEvent",
+    "Company",
+    "DiscriminationReport",
+    "Evaluation",
+    "Flag",
+    "Internship",
+    "Mentor",
+    "Placement",
+    "Qualification",
+    "SavedSearch",
+    "School",
+    "StudentProfile",
+    "User",
+    "VisitNote",
+    "placement_qualification",
+    "split_tags",
+]

@@ -1,0 +1,106 @@
+"""A student's application for a place, and the internship it becomes once accepted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from stagematch.extensions import db
+from stagematch.models.enums import (
+    ApplicationStatus,
+    InternshipOutcome,
+    InternshipStatus,
+    check_in,
+)
+from stagematch.timeutil import utcnow
+
+# Reasons a company can pick when it rejects; recorded for the audit (free text comes on top).
+REJECTION_REASONS = {
+    "qualification": "Opleiding of niveau past niet bij de plek",
+    "skills": "Vaardigheden passen (nog) niet",
+    "availability": "Beschikbaarheid of startdatum past niet",
+    "filled": "De plek is al vergeven",
+    "other": "Andere reden",
+}
+
+
+class Application(db.Model):
+    __table_args__ = (
+        UniqueConstraint("student_id", "placement_id", name="uq_application_student_placement"),
+        CheckConstraint(check_in("status", ApplicationStatus), name="status_values"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student_profile.id", ondelete="CASCADE"), index=True
+    )
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default=ApplicationStatus.SUBMITTED, index=True)
+    # Anonymous (the default): the company sees no name, photo, age or address until it shortlists.
+    anonymous: Mapped[bool] = mapped_column(default=True)
+    rejection_reason: Mapped[str | None] = mapped_column(String(20))
+    rejection_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    shortlisted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]  # accepted, rejected or withdrawn
+
+    student: Mapped[StudentProfile] = relationship()  # noqa: F821
+    placement: Mapped[Placement] = relationship(back_populates="applications")  # noqa: F821
+    internship: Mapped[Internship | None] = relationship(back_populates="application", uselist=False)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED)
+
+    @property
+    def identity_visible(self) -> bool:
+        """Whether the company may see who the student is."""
+        return not self.anonymous or self.status in (
+            ApplicationStatus.SHORTLISTED,
+            ApplicationStatus.ACCEPTED,
+        )
+
+
+class Internship(db.Model):
+    """The running placement (BPV) that an accepted application becomes."""
+
+    __table_args__ = (
+        CheckConstraint(check_in("status", InternshipStatus), name="status_values"),
+        CheckConstraint(
+            "outcome IS NULL OR " + check_in("outcome", InternshipOutcome), name="outcome_values"
+        ),
+        CheckConstraint("end_date >= start_date", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application.id", ondelete="SET NULL"), unique=True
+    )
+    student_id: Mapped[int | None] = mapped_column(
+        ForeignKey("student_profile.id", ondelete="SET NULL"), index=True
+    )
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    meester_id: Mapped[int] = mapped_column(ForeignKey("mentor.id"), index=True)
+    gezel_id: Mapped[int | None] = mapped_column(ForeignKey("mentor.id"), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12), default=InternshipStatus.ACTIVE, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    ended_at: Mapped[date | None]
+    last_contact_at: Mapped[datetime | None]  # last coordinator contact (visit, call)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application | None] = relationship(back_populates="internship")
+    student: Mapped[StudentProfile | None] = relationship()  # noqa: F821
+    placement: Mapped[Placement] = relationship()  # noqa: F821
+    school: Mapped[School] = relationship()  # noqa: F821
+    meester: Mapped[Mentor] = relationship(foreign_keys=[meester_id])  # noqa: F821
+    gezel: Mapped[Mentor | None] = relationship(foreign_keys=[gezel_id])  # noqa: F821
+    evaluations: Mapped[list[Evaluation]] = relationship(  # noqa: F821
+        back_populates="internship", cascade="all, delete-orphan"
+    )

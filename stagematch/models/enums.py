@@ -1,0 +1,76 @@
+"""Closed vocabularies of the domain, stored as short strings (with CHECK constraints)."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    STUDENT = "student"
+    COMPANY = "company"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class Leerweg(StrEnum):
+    BOL = "BOL"  # school-based; the workplace part is a stage
+    BBL = "BBL"  # work-based; an employment contract with a day or two of school
+
+
+class MentorRole(StrEnum):
+    MEESTER = "meester"
+    GEZEL = "gezel"
+
+
+class PlacementStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    FILLED = "filled"
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    SHORTLISTED = "shortlisted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class InternshipStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+
+
+class InternshipOutcome(StrEnum):
+    """How a finished internship ended; `success` is what the match model learns to predict."""
+
+    SUCCESS = "success"  # completed with a positive final evaluation
+    COMPLETED_WEAK = "completed_weak"  # completed, but the final evaluation was negative
+    DROPPED_OUT = "dropped_out"  # the student stopped early
+    ENDED_BY_COMPANY = "ended_by_company"
+
+
+class EvaluationAuthor(StrEnum):
+    STUDENT = "student"
+    MEESTER = "meester"
+
+
+class EvaluationMoment(StrEnum):
+    MIDTERM = "midterm"
+    FINAL = "final"
+
+
+class SizeBand(StrEnum):
+    """Company size by employees, as the KvK and CBS group them."""
+
+    SOLO = "1"
+    MICRO = "2-9"
+    SMALL = "10-49"
+    MEDIUM = "50-249"
+    LARGE = "250+"
+
+
+def check_in(column: str, enum: type[StrEnum]) -> str:
+    """SQL for a CHECK constraint that keeps `column` within the enum's values."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"

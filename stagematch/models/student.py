@@ -1,0 +1,58 @@
+"""A student's profile: what the matching needs to know, and nothing it must not use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from stagematch.extensions import db
+from stagematch.models.enums import Leerweg, check_in
+from stagematch.timeutil import utcnow
+
+
+class StudentProfile(db.Model):
+    __table_args__ = (
+        CheckConstraint(check_in("leerweg", Leerweg), name="leerweg_values"),
+        CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),
+        CheckConstraint("max_travel_km > 0 AND max_travel_km <= 300", name="travel_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification.id"), index=True)
+    student_number: Mapped[str | None] = mapped_column(String(20))
+    level: Mapped[int]
+    leerweg: Mapped[str] = mapped_column(String(3))
+    city: Mapped[str | None] = mapped_column(String(80))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    max_travel_km: Mapped[int] = mapped_column(default=25)
+    available_from: Mapped[date | None]
+    planned_start: Mapped[date | None]  # when the school plans the placement to start
+    birth_date: Mapped[date | None]  # for minimum youth wage; never a matching feature
+    skills: Mapped[str] = mapped_column(Text, default="")  # comma-separated tags
+    interests: Mapped[str] = mapped_column(Text, default="")
+    languages: Mapped[str] = mapped_column(String(200), default="Nederlands")
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    # Free text for the school and the company after acceptance; never used for ranking.
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    cv_filename: Mapped[str | None] = mapped_column(String(80))  # stored under instance/, not static/
+    cv_uploaded_at: Mapped[datetime | None]
+    photo_filename: Mapped[str | None] = mapped_column(String(80))
+    discoverable: Mapped[bool] = mapped_column(default=False)  # opted in to be suggested to companies
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="profile", foreign_keys=[user_id])  # noqa: F821
+    school: Mapped[School] = relationship()  # noqa: F821
+    qualification: Mapped[Qualification] = relationship()  # noqa: F821
+
+    @property
+    def skill_list(self) -> list[str]:
+        return split_tags(self.skills)
+
+
+def split_tags(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]

@@ -1,0 +1,71 @@
+"""Accounts. Every user has exactly one role; students have a profile, company users a company."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from stagematch.extensions import db
+from stagematch.models.enums import Role, check_in
+from stagematch.timeutil import utcnow
+
+
+class User(UserMixin, db.Model):
+    __table_args__ = (
+        CheckConstraint(check_in("role", Role), name="role_values"),
+        # A company user always belongs to a company; a coordinator to a school.
+        CheckConstraint("role <> 'company' OR company_id IS NOT NULL", name="company_user_has_company"),
+        CheckConstraint("role <> 'coordinator' OR school_id IS NOT NULL", name="coordinator_has_school"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(12), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(String(5), default="nl")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    school: Mapped[School | None] = relationship(back_populates="users")  # noqa: F821
+    company: Mapped[Company | None] = relationship(back_populates="users")  # noqa: F821
+    profile: Mapped[StudentProfile | None] = relationship(  # noqa: F821
+        back_populates="user", uselist=False, foreign_keys="StudentProfile.user_id"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in {str(r) for r in roles}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class AnonymousUser(AnonymousUserMixin):
+    """A visitor who is not logged in: has no role and can do nothing that needs one."""
+
+    role = None
+    school_id = None
+    company_id = None
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return False

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("students", __name__)
+
+from stagematch.students import routes  # noqa: E402,F401

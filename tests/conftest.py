@@ -1,0 +1,199 @@
+"""Fixtures. The schema is built by the migrations (as in production), once per run, on SQLite or on
+the PostgreSQL server named by TEST_DATABASE_URL; each test starts from reference data only."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import delete, select, text
+
+from stagematch import create_app
+from stagematch.extensions import db
+from stagematch.models import (
+    Accreditation,
+    Company,
+    Mentor,
+    Placement,
+    Qualification,
+    School,
+    StudentProfile,
+    User,
+)
+from stagematch.models.enums import Leerweg, MentorRole, PlacementStatus, Role
+from stagematch.reference import load_reference_data
+from stagematch.timeutil import today, utcnow
+
+PASSWORD = "goed-wachtwoord-123"
+REFERENCE_TABLES = {"qualification", "school", "alembic_version"}
+
+
+def _reset_database() -> None:
+    """Drop everything, so the migrations build the schema from nothing."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    overrides = {}
+    if not os.environ.get("TEST_DATABASE_URL"):
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'test.db'}"
+    os.environ["STAGEMATCH_INSTANCE"] = str(instance)
+    app = create_app("test", overrides)
+    with app.app_context():
+        _reset_database()
+        upgrade()
+        load_reference_data()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(app):
+    """Every test starts with only reference data (qualifications and schools)."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in REFERENCE_TABLES:
+                db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Builds valid domain objects with sensible defaults; tests override what they care about."""
+
+    def __init__(self):
+        self.counter = 0
+
+    def _n(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def qualification(self, crebo: str | None = None) -> Qualification:
+        stmt = select(Qualification).order_by(Qualification.crebo)
+        if crebo:
+            stmt = stmt.where(Qualification.crebo == crebo)
+        else:  # one that both leerwegen offer, so tests can pick either
+            stmt = stmt.where(Qualification.leerwegen == "BOL/BBL", Qualification.level == 2)
+        return db.session.scalars(stmt).first()
+
+    def school(self, name: str = "ROC van Twente") -> School:
+        return db.session.scalar(select(School).where(School.name == name))
+
+    def user(self, role: Role, **fields) -> User:
+        n = self._n()
+        user = User(email=fields.pop("email", f"{role}{n}@test.nl"), name=fields.pop("name", f"Test {role} {n}"),
+                    role=role, **fields)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    def student(self, *, town: str = "Hengelo", qualification: Qualification | None = None,
+                leerweg: str = Leerweg.BOL, school: School | None = None, **profile) -> User:
+        from stagematch import geo
+
+        school = school or self.school()
+        qualification = qualification or self.qualification()
+        t = geo.find_town(town)
+        user = self.user(Role.STUDENT, school=school)
+        user.profile = StudentProfile(
+            school=school, qualification=qualification, level=qualification.level, leerweg=leerweg,
+            city=t.name, lat=t.lat, lon=t.lon, **profile,
+        )
+        db.session.flush()
+        return user
+
+    def company(self, *, town: str = "Enschede", qualifications: list[Qualification] | None = None,
+                name: str | None = None) -> Company:
+        from stagematch import geo
+
+        n = self._n()
+        t = geo.find_town(town)
+        company = Company(name=name or f"Bedrijf {n}", kvk_number=f"{10000000 + n}", city=t.name,
+                          lat=t.lat, lon=t.lon, sector="Zorg en welzijn", size_band="2-9")
+        for q in qualifications or [self.qualification()]:
+            company.accreditations.append(
+                Accreditation(qualification=q, valid_from=today() - timedelta(days=365))
+            )
+        db.session.add(company)
+        db.session.flush()
+        return company
+
+    def company_user(self, company: Company | None = None) -> User:
+        return self.user(Role.COMPANY, company=company or self.company())
+
+    def coordinator(self, school: School | None = None) -> User:
+        return self.user(Role.COORDINATOR, school=school or self.school())
+
+    def admin(self) -> User:
+        return self.user(Role.ADMIN)
+
+    def meester(self, company: Company, **fields) -> Mentor:
+        defaults = dict(name="Jan Meester", function="eigenaar", years_experience=10, trained=True,
+                        trained_on=date(2020, 3, 1), hours_per_week=4, capacity=2)
+        mentor = Mentor(company=company, role=MentorRole.MEESTER, **{**defaults, **fields})
+        db.session.add(mentor)
+        db.session.flush()
+        return mentor
+
+    def placement(self, company: Company, meester: Mentor, **fields) -> Placement:
+        qualification = fields.pop("qualification", None) or company.accreditations[0].qualification
+        defaults = dict(
+            title="Stage", description="", tasks="Meewerken", leerweg=Leerweg.BOL,
+            level=qualification.level, city=company.city, lat=company.lat, lon=company.lon,
+            start_date=today() + timedelta(days=30), duration_weeks=20, hours_per_week=32,
+            pay_per_month=250, seats=1, status=PlacementStatus.OPEN, published_at=utcnow(),
+            confirmed_at=utcnow(),
+        )
+        placement = Placement(company=company, meester=meester, **{**defaults, **fields})
+        placement.qualifications.append(qualification)
+        db.session.add(placement)
+        db.session.flush()
+        return placement
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    return Factory()
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user_or_email, password: str = PASSWORD):
+        email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+        db.session.commit()
+        return self.client.post("/account/inloggen", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/account/uitloggen")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
