@@ -28,7 +28,7 @@ def sh(*args: str | Path, env: dict | None = None, check: bool = True) -> int:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on whatever python3 is installed
         sys.exit("StageMatch needs Python 3.11 or newer.")
     if not PY.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)

@@ -493,7 +493,12 @@ def generate(
         "scholen": len(schools),
         "leerbedrijven": len(b.rows[Company]),
         "meesters en gezellen": len(b.rows[Mentor]),
-        "plekken": len(b.rows[Placement]),
+        "plekken nu (open, concept, gesloten)": sum(
+            r["status"] != PlacementStatus.FILLED for r in b.rows[Placement]
+        ),
+        "plekken vervuld (lopend en eerder)": sum(
+            r["status"] == PlacementStatus.FILLED for r in b.rows[Placement]
+        ),
         "studenten": len(b.rows[StudentProfile]),
         "sollicitaties": len(b.rows[Application]),
         "stages (lopend en afgerond)": len(b.rows[Internship]),
@@ -525,7 +530,6 @@ def _simulate_history(b, student_info, company_info, meesters_of, gezellen_of, m
         return min(scored, key=lambda pair: pair[1])
 
     for student in student_info[1:]:
-        row = student["row"]
         roll = b.rng.random()
         if roll < 0.35:  # a finished internship, one or two years ago
             found = nearest(companies_by_qual[student["q"].id], student,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 from wtforms import Field, Form
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from stagematch import geo
@@ -11,6 +12,11 @@ from stagematch.extensions import db
 from stagematch.models import Qualification
 
 MIN_PASSWORD_LENGTH = 8
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms 3.3 wants Choice objects instead of (value, label) tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class TownName:

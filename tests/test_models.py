@@ -31,6 +31,7 @@ def test_email_is_unique(make):
 
 def test_kvk_number_is_eight_characters_and_unique(make):
     company = make.company()
+    db.session.commit()
     _fails(lambda: db.session.add(Company(name="X", kvk_number="123", city="Enschede", lat=0, lon=0,
                                           sector="Zorg", size_band="1")))
     _fails(lambda: db.session.add(Company(name="X", kvk_number=company.kvk_number, city="Enschede",
@@ -40,6 +41,7 @@ def test_kvk_number_is_eight_characters_and_unique(make):
 def test_mentor_capacity_cannot_be_negative_and_meester_has_no_meester(make):
     company = make.company()
     meester = make.meester(company)
+    db.session.commit()
     _fails(lambda: make.meester(company, capacity=-1))
     _fails(lambda: db.session.add(Mentor(company=company, role=MentorRole.MEESTER, name="M",
                                          meester_id=meester.id)))
@@ -76,16 +78,17 @@ def test_one_application_per_student_and_place(make):
 def test_accreditation_current_window(make):
     company = make.company()
     q = make.qualification()
+    db.session.commit()
     start = today() - timedelta(days=10)
-    acc = Accreditation(company=company, qualification=q, valid_from=start, valid_to=start + timedelta(days=5))
+    acc = Accreditation(valid_from=start, valid_to=start + timedelta(days=5))
     assert not acc.is_current(today())
     assert acc.is_current(start + timedelta(days=5))
     acc.valid_to = None
     assert acc.is_current(today())
     acc.withdrawn_at = today()
     assert not acc.is_current(today())
-    _fails(lambda: db.session.add(Accreditation(company=company, qualification=q, valid_from=start,
-                                                valid_to=start - timedelta(days=1))))
+    _fails(lambda: db.session.add(Accreditation(company_id=company.id, qualification_id=q.id,
+                                                valid_from=start, valid_to=start - timedelta(days=1))))
 
 
 def test_accredited_for_uses_current_accreditations(make):

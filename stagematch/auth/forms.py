@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
-from stagematch.forms import MIN_PASSWORD_LENGTH, QualificationRef, TownName
+from stagematch.forms import MIN_PASSWORD_LENGTH, choices, QualificationRef, TownName
 from stagematch.models.enums import SizeBand
 
 REQUIRED = "Vul dit in."
@@ -53,10 +53,12 @@ class StudentRegisterForm(_AccountFields):
     )
     leerweg = RadioField(
         "Leerweg",
-        choices=[
-            ("BOL", "BOL – je gaat naar school en loopt stage"),
-            ("BBL", "BBL – je werkt en gaat 1 dag per week naar school"),
-        ],
+        choices=choices(
+            [
+                ("BOL", "BOL – je gaat naar school en loopt stage"),
+                ("BBL", "BBL – je werkt en gaat 1 dag per week naar school"),
+            ]
+        ),
         validators=[DataRequired("Kies BOL of BBL.")],
     )
     town = StringField(
@@ -77,6 +79,6 @@ class CompanyRegisterForm(_AccountFields):
     sector = SelectField("Branche", validators=[DataRequired("Kies een branche.")])
     size_band = SelectField(
         "Aantal medewerkers",
-        choices=[(s.value, s.value) for s in SizeBand],
+        choices=choices((s.value, f"{s.value} {'persoon' if s.value == '1' else 'personen'}") for s in SizeBand),
         validators=[DataRequired("Kies het aantal medewerkers.")],
     )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from stagematch.auth import bp
 from stagematch.auth.forms import CompanyRegisterForm, LoginForm, StudentRegisterForm
 from stagematch.extensions import db
-from stagematch.forms import qualification_labels
+from stagematch.forms import choices, qualification_labels
 from stagematch.geo import town_names
 from stagematch.models import School
 from stagematch.reference import sectors
@@ -68,9 +68,10 @@ def register():
 @bp.route("/registreren/student", methods=["GET", "POST"])
 def register_student():
     form = StudentRegisterForm()
-    form.school.choices = [(0, "Kies je school")] + [
-        (s.id, s.name) for s in db.session.scalars(select(School).order_by(School.name))
-    ]
+    form.school.choices = choices(
+        [(0, "Kies je school")]
+        + [(s.id, s.name) for s in db.session.scalars(select(School).order_by(School.name))]
+    )
     if form.validate_on_submit():
         try:
             user = accounts.register_student(
@@ -99,7 +100,7 @@ def register_student():
 @bp.route("/registreren/leerbedrijf", methods=["GET", "POST"])
 def register_company():
     form = CompanyRegisterForm()
-    form.sector.choices = [("", "Kies een branche")] + [(s, s) for s in sectors()]
+    form.sector.choices = choices([("", "Kies een branche")] + [(s, s) for s in sectors()])
     if form.validate_on_submit():
         try:
             user = accounts.register_company(
