@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
-from stagematch.forms import MIN_PASSWORD_LENGTH, choices, QualificationRef, TownName
+from stagematch.forms import MIN_PASSWORD_LENGTH, QualificationRef, TownName, choices
 from stagematch.models.enums import SizeBand
 
 REQUIRED = "Vul dit in."
