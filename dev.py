@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The two commands of the README, with nothing but Python 3.11+ and git on the machine.
 
-    ./dev.py run    create .venv, install, migrate, load demo data if empty, serve on 127.0.0.1:5000
-    ./dev.py test   install, run the whole test suite on SQLite, and again on PostgreSQL when
-                    TEST_DATABASE_URL is set
+./dev.py run    create .venv, install, migrate, load demo data if empty, serve on 127.0.0.1:5000
+./dev.py test   install, run the whole test suite on SQLite, and again on PostgreSQL when
+                TEST_DATABASE_URL is set
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ STAMP = VENV / ".installed"
 
 def sh(*args: str | Path, env: dict | None = None, check: bool = True) -> int:
     print("+", " ".join(str(a) for a in args), flush=True)
-    return subprocess.run([str(a) for a in args], cwd=ROOT, env={**os.environ, **(env or {})},
-                          check=check).returncode
+    return subprocess.run(
+        [str(a) for a in args], cwd=ROOT, env={**os.environ, **(env or {})}, check=check
+    ).returncode
 
 
 def ensure_venv() -> None:

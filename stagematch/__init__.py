@@ -34,7 +34,9 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'stagematch.db'}"
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'stagematch.db'}"
+        )
     config.check(app.config)
 
     register_extensions(app)

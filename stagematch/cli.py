@@ -30,25 +30,33 @@ def load_reference_command() -> None:
 
 
 @click.command("create-user")
-@click.option("--role", type=click.Choice([Role.COORDINATOR.value, Role.ADMIN.value]), required=True)
+@click.option(
+    "--role", type=click.Choice([Role.COORDINATOR.value, Role.ADMIN.value]), required=True
+)
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--school", "school_name", help="School name (coordinators).")
 @click.option("--password", help="Leave out to generate one.")
-def create_user_command(role: str, email: str, name: str, school_name: str | None, password: str | None) -> None:
+def create_user_command(
+    role: str, email: str, name: str, school_name: str | None, password: str | None
+) -> None:
     """Invite a coordinator or an admin."""
     from stagematch.services.accounts import create_staff_user
 
     school = None
     if school_name:
-        school = db.session.scalar(select(School).where(func.lower(School.name) == school_name.lower()))
+        school = db.session.scalar(
+            select(School).where(func.lower(School.name) == school_name.lower())
+        )
         if school is None:
             names = ", ".join(db.session.scalars(select(School.name).order_by(School.name)))
             raise click.ClickException(f"Onbekende school '{school_name}'. Kies uit: {names}")
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     try:
-        user = create_staff_user(email=email, password=password, name=name, role=Role(role), school=school)
+        user = create_staff_user(
+            email=email, password=password, name=name, role=Role(role), school=school
+        )
     except DomainError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Account aangemaakt: {user.email} ({user.role})")
@@ -59,10 +67,16 @@ def create_user_command(role: str, email: str, name: str, school_name: str | Non
 @click.command("demo")
 @click.option("--students", default=600, show_default=True, type=click.IntRange(0, 200_000))
 @click.option("--companies", default=150, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--places", default=None, type=click.IntRange(0, 200_000), help="Default: 1.6 per company.")
+@click.option(
+    "--places", default=None, type=click.IntRange(0, 200_000), help="Default: 1.6 per company."
+)
 @click.option("--seed", default=2026, show_default=True, type=int)
-@click.option("--history/--no-history", default=True, help="Simulate earlier, finished internships.")
-@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when there is data already.")
+@click.option(
+    "--history/--no-history", default=True, help="Simulate earlier, finished internships."
+)
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) when there is data already."
+)
 def demo_command(
     students: int, companies: int, places: int | None, seed: int, history: bool, if_empty: bool
 ) -> None:
@@ -71,14 +85,22 @@ def demo_command(
 
     if db.session.scalar(select(func.count(User.id))):
         if if_empty:
-            click.echo(f"De database heeft al gegevens; demo-data overgeslagen. Demo-logins eindigen op "
-                       f"@{DEMO_DOMAIN}, bijvoorbeeld student1@{DEMO_DOMAIN} (wachtwoord "
-                       f"{current_app.config['DEMO_PASSWORD']}).")
+            click.echo(
+                f"De database heeft al gegevens; demo-data overgeslagen. Demo-logins eindigen op "
+                f"@{DEMO_DOMAIN}, bijvoorbeeld student1@{DEMO_DOMAIN} (wachtwoord "
+                f"{current_app.config['DEMO_PASSWORD']})."
+            )
             return
-        raise click.ClickException("De database is niet leeg; demo-data gaat alleen in een lege database.")
+        raise click.ClickException(
+            "De database is niet leeg; demo-data gaat alleen in een lege database."
+        )
     try:
         summary = generate(
-            students=students, companies=companies, places=places, seed=seed, history=history,
+            students=students,
+            companies=companies,
+            places=places,
+            seed=seed,
+            history=history,
             progress=lambda message: click.echo(message, err=True),
         )
     except DemoError as error:

@@ -12,7 +12,9 @@ class Config:
     # None means: an SQLite file in the instance folder (resolved in create_app).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    WTF_CSRF_TIME_LIMIT = None  # a student may take long over a form; the token lives with the session
+    WTF_CSRF_TIME_LIMIT = (
+        None  # a student may take long over a form; the token lives with the session
+    )
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -74,9 +74,9 @@ MEESTERS_BY_SIZE = {"1": (1, 1), "2-9": (1, 2), "10-49": (1, 3), "50-249": (2, 4
 
 # Sector weights by a keyword of the opleidingsdomein's name (DOMAIN.md §4 employment shares).
 SECTOR_WEIGHTS = {
-    "zorg": 20, "techniek": 8, "bouw": 5, "afbouw": 2, "mobiliteit": 5, "economie": 12,
-    "handel": 11, "ict": 3, "horeca": 6, "voedsel": 5, "uiterlijke": 3, "media": 2,
-    "toerisme": 2, "veiligheid": 2, "ambacht": 2, "sport": 2,
+    "zorg": 20, "techniek": 8, "bouw": 5, "afbouw": 2, "mobiliteit": 3, "transport": 3,
+    "economie": 12, "handel": 11, "informatie": 3, "horeca": 6, "voedsel": 5, "uiterlijke": 3,
+    "media": 2, "toerisme": 2, "veiligheid": 2, "ambacht": 2,
 }  # fmt: skip
 
 # Skill and task vocabulary per domain keyword: what places ask for and students list.
@@ -89,13 +89,15 @@ VOCABULARY = {
              "timmeren", "meten", "veilig werken", "samenwerken"],
     "afbouw": ["schilderen", "timmeren", "stukadoren", "VCA", "afwerken", "onderhoud",
                "hout bewerken", "meten", "klantcontact", "precisie"],
-    "mobiliteit": ["APK", "diagnose", "banden", "heftruck", "rijbewijs B", "logistiek",
-                   "voorraadbeheer", "onderhoud", "elektronica", "orderpicken"],
+    "mobiliteit": ["APK", "diagnose", "banden", "rijbewijs B", "onderhoud", "elektronica",
+                   "motoren", "remmen", "klantcontact", "storingen zoeken"],
+    "transport": ["heftruck", "rijbewijs B", "logistiek", "voorraadbeheer", "orderpicken",
+                  "planning", "scanner", "veilig werken", "samenwerken", "Engels"],
     "economie": ["Excel", "boekhouden", "administratie", "klantcontact", "plannen", "Word",
                  "facturen", "secretariaat", "telefoon", "nauwkeurig"],
     "handel": ["kassa", "klantcontact", "verkoop", "presenteren", "voorraadbeheer",
                "visual merchandising", "webshop", "service", "samenwerken", "Engels"],
-    "ict": ["netwerken", "Python", "helpdesk", "Windows", "Linux", "webdesign", "databases",
+    "informatie": ["netwerken", "Python", "helpdesk", "Windows", "Linux", "webdesign", "databases",
             "hardware", "klantcontact", "scripting"],
     "horeca": ["koken", "HACCP", "bediening", "bakken", "mise-en-place", "gastvrijheid",
                "barista", "snijtechnieken", "samenwerken", "hygiëne"],
@@ -155,8 +157,9 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def structure_score(*, trained: bool, years: int, hours_per_learner: float, has_gezel: bool,
-                    meestertitel: bool) -> float:
+def structure_score(
+    *, trained: bool, years: int, hours_per_learner: float, has_gezel: bool, meestertitel: bool
+) -> float:
     """The declared part of a meester's quality in the simulation (see module docstring)."""
     return (
         0.30 * trained
@@ -167,8 +170,15 @@ def structure_score(*, trained: bool, years: int, hours_per_learner: float, has_
     )
 
 
-def success_probability(*, structure: float, hidden: float, distance_ratio: float, overlap: float,
-                        pay_ratio: float, overloaded: bool) -> float:
+def success_probability(
+    *,
+    structure: float,
+    hidden: float,
+    distance_ratio: float,
+    overlap: float,
+    pay_ratio: float,
+    overloaded: bool,
+) -> float:
     """The simulation's ground truth for a finished internship (see module docstring)."""
     return sigmoid(
         0.4
@@ -240,7 +250,9 @@ def generate(
     places = round(companies * 1.6) if places is None else places
     b = _Builder(seed, progress)
     password = current_app.config["DEMO_PASSWORD"]
-    password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    password_hash = generate_password_hash(
+        password, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
     summary = DemoSummary(password=password)
 
     schools = list(db.session.scalars(select(School).order_by(School.id)))
@@ -285,7 +297,9 @@ def generate(
         domain = b.weighted(domains, domain_weights)
         town = b.weighted(towns, town_weights)
         size = b.weighted(size_bands, size_w)
-        company_quals = b.rng.sample(by_domain[domain], k=min(len(by_domain[domain]), b.rng.randint(1, 3)))
+        company_quals = b.rng.sample(
+            by_domain[domain], k=min(len(by_domain[domain]), b.rng.randint(1, 3))
+        )
         if entree and b.rng.random() < 0.2:
             company_quals.append(b.rng.choice(entree))
         name = b.fake.company()
@@ -349,11 +363,23 @@ def generate(
             return None
         meester = b.rng.choice(free)
         q = b.rng.choice(company["quals"])
-        leerweg = q.leerwegen if q.leerwegen != "BOL/BBL" else ("BOL" if b.rng.random() < 0.7 else "BBL")
-        seats = 1 if past else min(b.weighted([1, 2, 3], [0.8, 0.15, 0.05]), meester["capacity"] - meester["load"])
+        leerweg = (
+            q.leerwegen if q.leerwegen != "BOL/BBL" else ("BOL" if b.rng.random() < 0.7 else "BBL")
+        )
+        seats = (
+            1
+            if past
+            else min(
+                b.weighted([1, 2, 3], [0.8, 0.15, 0.05]), meester["capacity"] - meester["load"]
+            )
+        )
         if not past:
             meester["load"] += seats
-        gezel_id = b.rng.choice(gezellen_of[meester["id"]]) if gezellen_of[meester["id"]] and b.rng.random() < 0.7 else None
+        gezel_id = (
+            b.rng.choice(gezellen_of[meester["id"]])
+            if gezellen_of[meester["id"]] and b.rng.random() < 0.7
+            else None
+        )
         vocab = _vocab(company["domain"])
         skills = b.rng.sample(vocab, k=4)
         if leerweg == "BOL":
@@ -369,9 +395,13 @@ def generate(
             pay = int(round(hourly * hours * 52 / 12, -1))
             duration = b.rng.choice([52, 78, 104])
         who = "je meester" if gezel_id is None else "je gezel en je meester"
-        tasks = "\n".join(line.format(who=who, skill_a=skills[0], skill_b=skills[1]) for line in TASK_LINES[:3])
+        tasks = "\n".join(
+            line.format(who=who, skill_a=skills[0], skill_b=skills[1]) for line in TASK_LINES[:3]
+        )
         pid = b.new_id("placement")
-        published = datetime.combine(start - timedelta(days=b.rng.randint(20, 150)), datetime.min.time())
+        published = datetime.combine(
+            start - timedelta(days=b.rng.randint(20, 150)), datetime.min.time()
+        )
         row = dict(
             id=pid, company_id=company["id"], title=f"{q.name} ({'stage' if leerweg == 'BOL' else 'BBL'})",
             description=f"Kom bij {company['town'].name} werken als {q.name.lower()}.", tasks=tasks,
@@ -386,15 +416,21 @@ def generate(
         )  # fmt: skip
         b.rows[Placement].append(row)
         b.rows[placement_qualification].append(dict(placement_id=pid, qualification_id=q.id))
-        siblings = [s for s in company["quals"] if s.dossier_crebo == q.dossier_crebo and s.id != q.id]
+        siblings = [
+            s for s in company["quals"] if s.dossier_crebo == q.dossier_crebo and s.id != q.id
+        ]
         if siblings and b.rng.random() < 0.5:
-            b.rows[placement_qualification].append(dict(placement_id=pid, qualification_id=siblings[0].id))
+            b.rows[placement_qualification].append(
+                dict(placement_id=pid, qualification_id=siblings[0].id)
+            )
         sector_median[f"{company['domain']}|{leerweg}"].append(pay)
         info = dict(row=row, q=q, meester=meester, skills=skills, company=company)
         place_info.append(info)
         return info
 
-    company_w = [{"1": 1, "2-9": 2, "10-49": 3, "50-249": 5, "250+": 8}[c["size"]] for c in company_info]
+    company_w = [
+        {"1": 1, "2-9": 2, "10-49": 3, "50-249": 5, "250+": 8}[c["size"]] for c in company_info
+    ]
     open_places: list[dict] = []
     attempts = 0
     while len(open_places) < places and attempts < places * 20:
@@ -413,7 +449,10 @@ def generate(
     quals_by_level: dict[int, list[Qualification]] = defaultdict(list)
     for q in quals:
         quals_by_level[q.level].append(q)
-    level_w = {lvl: [SECTOR_WEIGHTS.get(_keyword(q.domain_name), 1) for q in qs] for lvl, qs in quals_by_level.items()}
+    level_w = {
+        lvl: [SECTOR_WEIGHTS.get(_keyword(q.domain_name), 1) for q in qs]
+        for lvl, qs in quals_by_level.items()
+    }
     student_info: list[dict] = []
     school_list = schools
     school_w = [school_weights.get(s.name, 1000) for s in school_list]
@@ -423,13 +462,23 @@ def generate(
         near, near_w = catchments[school.id]
         town = b.weighted(near, near_w)
         level = b.weighted(levels, lw)
-        q = b.weighted(quals_by_level[level], level_w[level]) if quals_by_level[level] else b.rng.choice(quals)
-        leerweg = q.leerwegen if q.leerwegen != "BOL/BBL" else ("BOL" if b.rng.random() < 0.75 else "BBL")
+        q = (
+            b.weighted(quals_by_level[level], level_w[level])
+            if quals_by_level[level]
+            else b.rng.choice(quals)
+        )
+        leerweg = (
+            q.leerwegen if q.leerwegen != "BOL/BBL" else ("BOL" if b.rng.random() < 0.75 else "BBL")
+        )
         vocab = _vocab(q.domain_name)
         skills = b.rng.sample(vocab, k=b.rng.randint(2, 5))
-        age = b.rng.choices([16, 17, 18, 19, 20, 21, 23, 27, 35], [10, 18, 20, 16, 12, 8, 7, 5, 4])[0]
+        age = b.rng.choices([16, 17, 18, 19, 20, 21, 23, 27, 35], [10, 18, 20, 16, 12, 8, 7, 5, 4])[
+            0
+        ]
         birth = b.today - timedelta(days=age * 365 + b.rng.randint(0, 364))
-        uid = add_user(f"student{n + 1}@{DEMO_DOMAIN}", b.fake.name(), Role.STUDENT, school_id=school.id)
+        uid = add_user(
+            f"student{n + 1}@{DEMO_DOMAIN}", b.fake.name(), Role.STUDENT, school_id=school.id
+        )
         sid = b.new_id("student_profile")
         complete = b.rng.random() < 0.8
         row = dict(
@@ -453,10 +502,15 @@ def generate(
     # leerweg and town of an open place near the first school's town.
     if student_info and open_places:
         first = student_info[0]
-        candidates = [p for p in open_places if p["row"]["status"] == "open"
-                      and p["row"]["start_date"] > b.today]
+        candidates = [
+            p
+            for p in open_places
+            if p["row"]["status"] == "open" and p["row"]["start_date"] > b.today
+        ]
         home = geo.find_town(first["school"].city)
-        candidates.sort(key=lambda p: geo.distance_km(home.lat, home.lon, p["row"]["lat"], p["row"]["lon"]))
+        candidates.sort(
+            key=lambda p: geo.distance_km(home.lat, home.lon, p["row"]["lat"], p["row"]["lon"])
+        )
         if candidates:
             pick = candidates[0]
             first["q"] = pick["q"]
@@ -472,8 +526,16 @@ def generate(
     medians = {k: sorted(v)[len(v) // 2] or 1 for k, v in sector_median.items()}
     if history and student_info:
         progress("Geschiedenis van afgeronde en lopende stages …")
-        _simulate_history(b, student_info, company_info, meesters_of, gezellen_of, make_place,
-                          open_places, medians)
+        _simulate_history(
+            b,
+            student_info,
+            company_info,
+            meesters_of,
+            gezellen_of,
+            make_place,
+            open_places,
+            medians,
+        )
 
     # --- write ----------------------------------------------------------------------------
     progress("Wegschrijven …")
@@ -485,7 +547,9 @@ def generate(
         rows = b.rows.get(model, [])
         table = model if not hasattr(model, "__table__") else model.__table__
         for start in range(0, len(rows), 5000):
-            chunk = [{k: v for k, v in r.items() if k not in clean} for r in rows[start:start + 5000]]
+            chunk = [
+                {k: v for k, v in r.items() if k not in clean} for r in rows[start : start + 5000]
+            ]
             db.session.execute(insert(table), chunk)
     _reset_sequences()
     db.session.commit()
@@ -508,8 +572,9 @@ def generate(
     return summary
 
 
-def _simulate_history(b, student_info, company_info, meesters_of, gezellen_of, make_place,
-                      open_places, medians) -> None:
+def _simulate_history(
+    b, student_info, company_info, meesters_of, gezellen_of, make_place, open_places, medians
+) -> None:
     """Earlier internships (finished, with outcomes and evaluations) for about a third of the
     students, a running internship for about a fifth, and open applications for others."""
     places_by_qual: dict[int, list[dict]] = defaultdict(list)
@@ -532,8 +597,11 @@ def _simulate_history(b, student_info, company_info, meesters_of, gezellen_of, m
     for student in student_info[1:]:
         roll = b.rng.random()
         if roll < 0.35:  # a finished internship, one or two years ago
-            found = nearest(companies_by_qual[student["q"].id], student,
-                            lambda c: (c["town"].lat, c["town"].lon))
+            found = nearest(
+                companies_by_qual[student["q"].id],
+                student,
+                lambda c: (c["town"].lat, c["town"].lon),
+            )
             if not found:
                 continue
             company, distance = found
@@ -543,8 +611,11 @@ def _simulate_history(b, student_info, company_info, meesters_of, gezellen_of, m
                 continue
             _finished_internship(b, student, place, distance, medians, gezellen_of)
         elif roll < 0.55:  # running now
-            found = nearest(places_by_qual[student["q"].id], student,
-                            lambda p: (p["row"]["lat"], p["row"]["lon"]))
+            found = nearest(
+                places_by_qual[student["q"].id],
+                student,
+                lambda p: (p["row"]["lat"], p["row"]["lon"]),
+            )
             if not found or found[0]["row"]["start_date"] > b.today + timedelta(days=30):
                 continue
             place, _ = found
@@ -581,8 +652,16 @@ def _application(b, student: dict, place: dict, status: str) -> int:
     return aid
 
 
-def _internship(b, student, place, start: date, status: str, outcome: str | None,
-                end: date | None = None, application_id: int | None = None) -> int:
+def _internship(
+    b,
+    student,
+    place,
+    start: date,
+    status: str,
+    outcome: str | None,
+    end: date | None = None,
+    application_id: int | None = None,
+) -> int:
     iid = b.new_id("internship")
     row = place["row"]
     b.rows[Internship].append(dict(
@@ -616,7 +695,11 @@ def _finished_internship(b, student, place, distance, medians, gezellen_of) -> N
     else:
         outcome = b.weighted([InternshipOutcome.COMPLETED_WEAK, InternshipOutcome.DROPPED_OUT,
                               InternshipOutcome.ENDED_BY_COMPANY], [0.4, 0.4, 0.2])  # fmt: skip
-        status = InternshipStatus.COMPLETED if outcome == InternshipOutcome.COMPLETED_WEAK else InternshipStatus.TERMINATED
+        status = (
+            InternshipStatus.COMPLETED
+            if outcome == InternshipOutcome.COMPLETED_WEAK
+            else InternshipStatus.TERMINATED
+        )
     start = row["start_date"]
     end = start + timedelta(weeks=row["duration_weeks"])
     if status == InternshipStatus.TERMINATED:
@@ -632,8 +715,9 @@ def _finished_internship(b, student, place, distance, medians, gezellen_of) -> N
         _evaluation(b, iid, place, student, EvaluationMoment.FINAL, end, quality, success=success)
 
 
-def _evaluation(b, internship_id, place, student, moment, due: date, quality: float,
-                success: bool | None = None) -> None:
+def _evaluation(
+    b, internship_id, place, student, moment, due: date, quality: float, success: bool | None = None
+) -> None:
     def rating(centre: float) -> int:
         return max(1, min(5, round(centre + b.rng.gauss(0, 0.8))))
 

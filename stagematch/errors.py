@@ -8,13 +8,22 @@ from flask_wtf.csrf import CSRFError
 from stagematch.extensions import db
 
 MESSAGES = {
-    400: ("Er ging iets mis met je verzoek", "Controleer wat je hebt ingevuld en probeer het opnieuw."),
-    403: ("Geen toegang", "Deze pagina is niet voor jouw account. Ben je met het goede account ingelogd?"),
+    400: (
+        "Er ging iets mis met je verzoek",
+        "Controleer wat je hebt ingevuld en probeer het opnieuw.",
+    ),
+    403: (
+        "Geen toegang",
+        "Deze pagina is niet voor jouw account. Ben je met het goede account ingelogd?",
+    ),
     404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Misschien is de plek al weg."),
     405: ("Dat kan hier niet", "Deze actie werkt niet op deze pagina."),
     413: ("Bestand te groot", "Het bestand is te groot. Kies een kleiner bestand."),
     429: ("Even wachten", "Je hebt het te vaak geprobeerd. Wacht even en probeer het dan opnieuw."),
-    500: ("Er ging iets mis bij ons", "Het ligt niet aan jou. Probeer het over een paar minuten opnieuw."),
+    500: (
+        "Er ging iets mis bij ons",
+        "Het ligt niet aan jou. Probeer het over een paar minuten opnieuw.",
+    ),
 }
 
 
@@ -34,7 +43,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return render_error(
-            400, "Het formulier was verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens."
+            400,
+            "Het formulier was verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens.",
         )
 
     @app.errorhandler(500)

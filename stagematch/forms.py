@@ -54,9 +54,12 @@ def suggest_qualifications(text: str, limit: int = 3) -> list[Qualification]:
     words = [w for w in text.replace("–", " ").split() if not w.isdigit()][:3]
     if not words:
         return []
-    stmt = select(Qualification).where(
-        or_(*(Qualification.name.ilike(f"%{w}%") for w in words))
-    ).order_by(Qualification.name).limit(limit)
+    stmt = (
+        select(Qualification)
+        .where(or_(*(Qualification.name.ilike(f"%{w}%") for w in words)))
+        .order_by(Qualification.name)
+        .limit(limit)
+    )
     return list(db.session.scalars(stmt))
 
 

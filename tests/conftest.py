@@ -105,15 +105,26 @@ class Factory:
 
     def user(self, role: Role, **fields) -> User:
         n = self._n()
-        user = User(email=fields.pop("email", f"{role}{n}@test.nl"), name=fields.pop("name", f"Test {role} {n}"),
-                    role=role, **fields)
+        user = User(
+            email=fields.pop("email", f"{role}{n}@test.nl"),
+            name=fields.pop("name", f"Test {role} {n}"),
+            role=role,
+            **fields,
+        )
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.flush()
         return user
 
-    def student(self, *, town: str = "Hengelo", qualification: Qualification | None = None,
-                leerweg: str = Leerweg.BOL, school: School | None = None, **profile) -> User:
+    def student(
+        self,
+        *,
+        town: str = "Hengelo",
+        qualification: Qualification | None = None,
+        leerweg: str = Leerweg.BOL,
+        school: School | None = None,
+        **profile,
+    ) -> User:
         from stagematch import geo
 
         school = school or self.school()
@@ -121,20 +132,38 @@ class Factory:
         t = geo.find_town(town)
         user = self.user(Role.STUDENT, school=school)
         user.profile = StudentProfile(
-            school=school, qualification=qualification, level=qualification.level, leerweg=leerweg,
-            city=t.name, lat=t.lat, lon=t.lon, **profile,
+            school=school,
+            qualification=qualification,
+            level=qualification.level,
+            leerweg=leerweg,
+            city=t.name,
+            lat=t.lat,
+            lon=t.lon,
+            **profile,
         )
         db.session.flush()
         return user
 
-    def company(self, *, town: str = "Enschede", qualifications: list[Qualification] | None = None,
-                name: str | None = None) -> Company:
+    def company(
+        self,
+        *,
+        town: str = "Enschede",
+        qualifications: list[Qualification] | None = None,
+        name: str | None = None,
+    ) -> Company:
         from stagematch import geo
 
         n = self._n()
         t = geo.find_town(town)
-        company = Company(name=name or f"Bedrijf {n}", kvk_number=f"{10000000 + n}", city=t.name,
-                          lat=t.lat, lon=t.lon, sector="Zorg en welzijn", size_band="2-9")
+        company = Company(
+            name=name or f"Bedrijf {n}",
+            kvk_number=f"{10000000 + n}",
+            city=t.name,
+            lat=t.lat,
+            lon=t.lon,
+            sector="Zorg en welzijn",
+            size_band="2-9",
+        )
         for q in qualifications or [self.qualification()]:
             company.accreditations.append(
                 Accreditation(qualification=q, valid_from=today() - timedelta(days=365))
@@ -153,8 +182,15 @@ class Factory:
         return self.user(Role.ADMIN)
 
     def meester(self, company: Company, **fields) -> Mentor:
-        defaults = dict(name="Jan Meester", function="eigenaar", years_experience=10, trained=True,
-                        trained_on=date(2020, 3, 1), hours_per_week=4, capacity=2)
+        defaults = dict(
+            name="Jan Meester",
+            function="eigenaar",
+            years_experience=10,
+            trained=True,
+            trained_on=date(2020, 3, 1),
+            hours_per_week=4,
+            capacity=2,
+        )
         mentor = Mentor(company=company, role=MentorRole.MEESTER, **{**defaults, **fields})
         db.session.add(mentor)
         db.session.flush()
@@ -163,10 +199,21 @@ class Factory:
     def placement(self, company: Company, meester: Mentor, **fields) -> Placement:
         qualification = fields.pop("qualification", None) or company.accreditations[0].qualification
         defaults = dict(
-            title="Stage", description="", tasks="Meewerken", leerweg=Leerweg.BOL,
-            level=qualification.level, city=company.city, lat=company.lat, lon=company.lon,
-            start_date=today() + timedelta(days=30), duration_weeks=20, hours_per_week=32,
-            pay_per_month=250, seats=1, status=PlacementStatus.OPEN, published_at=utcnow(),
+            title="Stage",
+            description="",
+            tasks="Meewerken",
+            leerweg=Leerweg.BOL,
+            level=qualification.level,
+            city=company.city,
+            lat=company.lat,
+            lon=company.lon,
+            start_date=today() + timedelta(days=30),
+            duration_weeks=20,
+            hours_per_week=32,
+            pay_per_month=250,
+            seats=1,
+            status=PlacementStatus.OPEN,
+            published_at=utcnow(),
             confirmed_at=utcnow(),
         )
         placement = Placement(company=company, meester=meester, **{**defaults, **fields})

@@ -43,7 +43,9 @@ def test_student_registers_and_lands_on_their_home(client, make):
         ("name", "", "Vul dit in"),
     ],
 )
-def test_bad_registration_input_comes_back_in_dutch_with_input_kept(client, make, field, value, message):
+def test_bad_registration_input_comes_back_in_dutch_with_input_kept(
+    client, make, field, value, message
+):
     data = _student_form(make, **{field: value})
     response = client.post("/account/registreren/student", data=data)
     page = response.get_data(as_text=True)
@@ -57,16 +59,23 @@ def test_bad_registration_input_comes_back_in_dutch_with_input_kept(client, make
 def test_leerweg_the_qualification_does_not_offer_is_refused(client, make):
     from stagematch.models import Qualification
 
-    bol_only = db.session.scalars(select(Qualification).where(Qualification.leerwegen == "BOL")).first()
-    response = client.post("/account/registreren/student", data=_student_form(make, qualification=bol_only.crebo, leerweg="BBL"))
-    assert "kun je niet in de BBL volgen" in response.get_data(as_text=True)
+    bbl_only = db.session.scalars(
+        select(Qualification).where(Qualification.leerwegen == "BBL")
+    ).first()
+    response = client.post(
+        "/account/registreren/student",
+        data=_student_form(make, qualification=bbl_only.crebo, leerweg="BOL"),
+    )
+    assert "kun je niet in de BOL volgen" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(StudentProfile.id))) == 0
 
 
 def test_duplicate_email_is_refused_without_a_500(client, make):
     make.user("student", email="sanne@example.nl", school=make.school())
     db.session.commit()
-    response = client.post("/account/registreren/student", data=_student_form(make, email="Sanne@Example.nl"))
+    response = client.post(
+        "/account/registreren/student", data=_student_form(make, email="Sanne@Example.nl")
+    )
     assert response.status_code == 200
     assert "Er is al een account met dit e-mailadres" in response.get_data(as_text=True)
 
@@ -89,7 +98,9 @@ def test_company_registers_with_its_leerbedrijf(client):
 
 @pytest.mark.parametrize("kvk", ["1234567", "123456789", "1234abcd"])
 def test_kvk_number_must_be_eight_digits(client, kvk):
-    response = client.post("/account/registreren/leerbedrijf", data={"kvk_number": kvk, "company_name": "X"})
+    response = client.post(
+        "/account/registreren/leerbedrijf", data={"kvk_number": kvk, "company_name": "X"}
+    )
     page = response.get_data(as_text=True)
     assert "Een KvK-nummer is 8 cijfers" in page
     assert f'value="{kvk}"' in page
@@ -118,17 +129,29 @@ def test_inactive_account_cannot_log_in(client, auth, make):
 def test_login_follows_only_local_next(client, make):
     user = make.student()
     db.session.commit()
-    ok = client.post("/account/inloggen?next=/student/", data={"email": user.email, "password": PASSWORD})
+    ok = client.post(
+        "/account/inloggen?next=/student/", data={"email": user.email, "password": PASSWORD}
+    )
     assert ok.headers["Location"] == "/student/"
     client.post("/account/uitloggen")
-    evil = client.post("/account/inloggen?next=https://evil.example/", data={"email": user.email, "password": PASSWORD})
+    evil = client.post(
+        "/account/inloggen?next=https://evil.example/",
+        data={"email": user.email, "password": PASSWORD},
+    )
     assert evil.headers["Location"] == "/home"
 
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("/student/", "/student/"), ("https://evil.example/", None), ("//evil.example", None),
-     ("/\\evil.example", None), ("javascript:alert(1)", None), ("", None), (None, None)],
+    [
+        ("/student/", "/student/"),
+        ("https://evil.example/", None),
+        ("//evil.example", None),
+        ("/\\evil.example", None),
+        ("javascript:alert(1)", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_safe_next(target, expected):
     assert safe_next(target) == expected
@@ -137,6 +160,8 @@ def test_safe_next(target, expected):
 def test_remember_me_sets_a_lasting_cookie(client, make):
     user = make.student()
     db.session.commit()
-    response = client.post("/account/inloggen", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    response = client.post(
+        "/account/inloggen", data={"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     assert any(c.startswith("remember_token=") and "HttpOnly" in c for c in cookies)

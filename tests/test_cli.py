@@ -21,7 +21,9 @@ def _count(model):
 
 
 def _run_demo(runner, *args):
-    return runner.invoke(args=["demo", "--students", "300", "--companies", "60", "--seed", "7", *args])
+    return runner.invoke(
+        args=["demo", "--students", "300", "--companies", "60", "--seed", "7", *args]
+    )
 
 
 def test_demo_fills_an_empty_database_and_prints_logins(runner):
@@ -47,7 +49,14 @@ def test_demo_refuses_a_database_that_is_not_empty(runner):
 def _fingerprint():
     return (
         [tuple(r) for r in db.session.execute(select(User.email, User.name).order_by(User.id))],
-        [tuple(r) for r in db.session.execute(select(Placement.title, Placement.city, Placement.pay_per_month).order_by(Placement.id))],
+        [
+            tuple(r)
+            for r in db.session.execute(
+                select(Placement.title, Placement.city, Placement.pay_per_month).order_by(
+                    Placement.id
+                )
+            )
+        ],
         [tuple(r) for r in db.session.execute(select(Internship.outcome).order_by(Internship.id))],
     )
 
@@ -66,7 +75,12 @@ def test_demo_is_deterministic_with_a_seed(runner, app):
 
 
 def test_demo_data_has_the_shape_of_the_domain(runner):
-    assert runner.invoke(args=["demo", "--students", "1500", "--companies", "200", "--seed", "3"]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["demo", "--students", "1500", "--companies", "200", "--seed", "3"]
+        ).exit_code
+        == 0
+    )
     levels = Counter(db.session.scalars(select(StudentProfile.level)))
     assert levels[4] > levels[3] > levels[2] > levels[1] > 0  # 55/25/17/3 %
     # Meesters and gezellen, with gezellen linked to a meester of the same company.
@@ -74,22 +88,44 @@ def test_demo_data_has_the_shape_of_the_domain(runner):
     assert gezellen and all(g.meester.company_id == g.company_id for g in gezellen)
     # Open places never ask more of a meester than his capacity.
     load = Counter()
-    for place in db.session.scalars(select(Placement).where(Placement.status == PlacementStatus.OPEN)):
+    for place in db.session.scalars(
+        select(Placement).where(Placement.status == PlacementStatus.OPEN)
+    ):
         load[place.meester_id] += place.seats
     for meester_id, seats in load.items():
         assert seats <= db.session.get(Mentor, meester_id).capacity
     # A history of finished internships with evaluations and varied outcomes.
-    outcomes = Counter(db.session.scalars(select(Internship.outcome).where(Internship.outcome.is_not(None))))
-    assert outcomes[InternshipOutcome.SUCCESS] > 0 and sum(outcomes.values()) > outcomes[InternshipOutcome.SUCCESS]
+    outcomes = Counter(
+        db.session.scalars(select(Internship.outcome).where(Internship.outcome.is_not(None)))
+    )
+    assert (
+        outcomes[InternshipOutcome.SUCCESS] > 0
+        and sum(outcomes.values()) > outcomes[InternshipOutcome.SUCCESS]
+    )
     assert _count(Evaluation) > 0
     # Student 1 is set up to find places nearby.
-    first = db.session.scalar(select(User).where(User.email == "student1@demo.stagematch.nl")).profile
+    first = db.session.scalar(
+        select(User).where(User.email == "student1@demo.stagematch.nl")
+    ).profile
     assert first.city and first.skills and first.max_travel_km == 25
 
 
 def test_create_user_makes_a_coordinator_for_a_school(runner):
-    result = runner.invoke(args=["create-user", "--role", "coordinator", "--email", "c@roc.nl",
-                                 "--name", "Carla", "--school", "ROC van Twente", "--password", "geheim-1234"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--role",
+            "coordinator",
+            "--email",
+            "c@roc.nl",
+            "--name",
+            "Carla",
+            "--school",
+            "ROC van Twente",
+            "--password",
+            "geheim-1234",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "c@roc.nl"))
     assert user.role == "coordinator" and user.school.name == "ROC van Twente"
@@ -100,7 +136,10 @@ def test_create_user_makes_a_coordinator_for_a_school(runner):
     ("args", "message"),
     [
         (["--role", "coordinator", "--email", "c@roc.nl", "--name", "C"], "hoort bij een school"),
-        (["--role", "coordinator", "--email", "c@roc.nl", "--name", "C", "--school", "Nergens"], "Onbekende school"),
+        (
+            ["--role", "coordinator", "--email", "c@roc.nl", "--name", "C", "--school", "Nergens"],
+            "Onbekende school",
+        ),
         (["--role", "student", "--email", "c@roc.nl", "--name", "C"], "Invalid value"),
     ],
 )
@@ -112,7 +151,9 @@ def test_create_user_refuses_bad_input(runner, args, message):
 
 
 def test_create_user_generates_a_password_when_none_given(runner):
-    result = runner.invoke(args=["create-user", "--role", "admin", "--email", "a@sm.nl", "--name", "A"])
+    result = runner.invoke(
+        args=["create-user", "--role", "admin", "--email", "a@sm.nl", "--name", "A"]
+    )
     assert result.exit_code == 0
     password = result.output.split("Wachtwoord: ")[1].strip()
     assert db.session.scalar(select(User)).check_password(password)

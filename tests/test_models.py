@@ -19,8 +19,14 @@ def _fails(make_invalid):
 
 
 def test_company_user_needs_a_company_and_coordinator_a_school(make):
-    _fails(lambda: db.session.add(User(email="a@b.nl", name="A", role=Role.COMPANY, password_hash="x")))
-    _fails(lambda: db.session.add(User(email="c@b.nl", name="C", role=Role.COORDINATOR, password_hash="x")))
+    _fails(
+        lambda: db.session.add(User(email="a@b.nl", name="A", role=Role.COMPANY, password_hash="x"))
+    )
+    _fails(
+        lambda: db.session.add(
+            User(email="c@b.nl", name="C", role=Role.COORDINATOR, password_hash="x")
+        )
+    )
     _fails(lambda: db.session.add(User(email="d@b.nl", name="D", role="hacker", password_hash="x")))
 
 
@@ -32,10 +38,32 @@ def test_email_is_unique(make):
 def test_kvk_number_is_eight_characters_and_unique(make):
     company = make.company()
     db.session.commit()
-    _fails(lambda: db.session.add(Company(name="X", kvk_number="123", city="Enschede", lat=0, lon=0,
-                                          sector="Zorg", size_band="1")))
-    _fails(lambda: db.session.add(Company(name="X", kvk_number=company.kvk_number, city="Enschede",
-                                          lat=0, lon=0, sector="Zorg", size_band="1")))
+    _fails(
+        lambda: db.session.add(
+            Company(
+                name="X",
+                kvk_number="123",
+                city="Enschede",
+                lat=0,
+                lon=0,
+                sector="Zorg",
+                size_band="1",
+            )
+        )
+    )
+    _fails(
+        lambda: db.session.add(
+            Company(
+                name="X",
+                kvk_number=company.kvk_number,
+                city="Enschede",
+                lat=0,
+                lon=0,
+                sector="Zorg",
+                size_band="1",
+            )
+        )
+    )
 
 
 def test_mentor_capacity_cannot_be_negative_and_meester_has_no_meester(make):
@@ -43,8 +71,11 @@ def test_mentor_capacity_cannot_be_negative_and_meester_has_no_meester(make):
     meester = make.meester(company)
     db.session.commit()
     _fails(lambda: make.meester(company, capacity=-1))
-    _fails(lambda: db.session.add(Mentor(company=company, role=MentorRole.MEESTER, name="M",
-                                         meester_id=meester.id)))
+    _fails(
+        lambda: db.session.add(
+            Mentor(company=company, role=MentorRole.MEESTER, name="M", meester_id=meester.id)
+        )
+    )
 
 
 def test_gezel_works_under_a_meester(make):
@@ -87,8 +118,16 @@ def test_accreditation_current_window(make):
     assert acc.is_current(today())
     acc.withdrawn_at = today()
     assert not acc.is_current(today())
-    _fails(lambda: db.session.add(Accreditation(company_id=company.id, qualification_id=q.id,
-                                                valid_from=start, valid_to=start - timedelta(days=1))))
+    _fails(
+        lambda: db.session.add(
+            Accreditation(
+                company_id=company.id,
+                qualification_id=q.id,
+                valid_from=start,
+                valid_to=start - timedelta(days=1),
+            )
+        )
+    )
 
 
 def test_accredited_for_uses_current_accreditations(make):

@@ -16,7 +16,11 @@ from stagematch.reference import (
 
 
 def test_data_file_names_its_source_and_date():
-    header = [line for line in QUALIFICATIONS_CSV.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    header = [
+        line
+        for line in QUALIFICATIONS_CSV.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    ]
     text = " ".join(header)
     assert "Regeling vaststelling kwalificatiedossiers 2015" in text
     assert re.search(r"20\d\d", text)

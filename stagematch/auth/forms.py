@@ -40,7 +40,10 @@ class _AccountFields(FlaskForm):
     )
     password2 = PasswordField(
         "Wachtwoord nog een keer",
-        validators=[DataRequired(REQUIRED), EqualTo("password", "De wachtwoorden zijn niet gelijk.")],
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", "De wachtwoorden zijn niet gelijk."),
+        ],
     )
 
 
@@ -69,16 +72,23 @@ class StudentRegisterForm(_AccountFields):
 
 
 class CompanyRegisterForm(_AccountFields):
-    company_name = StringField("Naam van het bedrijf", validators=[DataRequired(REQUIRED), Length(max=160)])
+    company_name = StringField(
+        "Naam van het bedrijf", validators=[DataRequired(REQUIRED), Length(max=160)]
+    )
     kvk_number = StringField(
         "KvK-nummer",
         description="8 cijfers, staat op je uittreksel van de Kamer van Koophandel.",
-        validators=[DataRequired(REQUIRED), Regexp(r"^\s*\d{8}\s*$", message="Een KvK-nummer is 8 cijfers.")],
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^\s*\d{8}\s*$", message="Een KvK-nummer is 8 cijfers."),
+        ],
     )
     town = StringField("Plaats", validators=[DataRequired(REQUIRED), Length(max=80), TownName()])
     sector = SelectField("Branche", validators=[DataRequired("Kies een branche.")])
     size_band = SelectField(
         "Aantal medewerkers",
-        choices=choices((s.value, f"{s.value} {'persoon' if s.value == '1' else 'personen'}") for s in SizeBand),
+        choices=choices(
+            (s.value, f"{s.value} {'persoon' if s.value == '1' else 'personen'}") for s in SizeBand
+        ),
         validators=[DataRequired("Kies het aantal medewerkers.")],
     )

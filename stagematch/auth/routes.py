@@ -22,7 +22,12 @@ def safe_next(target: str | None) -> str | None:
         return None
     target = target.strip()
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+    ):
         return None
     if "\\" in target or any(ord(ch) < 32 for ch in target):
         return None
@@ -87,7 +92,9 @@ def register_student():
             _apply_domain_error(form, error)
         else:
             login_user(user)
-            flash("Welkom! Je account is klaar. Vul nu je profiel aan voor betere matches.", "success")
+            flash(
+                "Welkom! Je account is klaar. Vul nu je profiel aan voor betere matches.", "success"
+            )
             return redirect(url_for("main.home"))
     return render_template(
         "auth/register_student.html",
@@ -117,6 +124,9 @@ def register_company():
             _apply_domain_error(form, error)
         else:
             login_user(user)
-            flash("Je leerbedrijf staat erin. Voeg nu je meester toe en zet je eerste plek online.", "success")
+            flash(
+                "Je leerbedrijf staat erin. Voeg nu je meester toe en zet je eerste plek online.",
+                "success",
+            )
             return redirect(url_for("main.home"))
     return render_template("auth/register_company.html", form=form, town_options=town_names())

@@ -36,7 +36,9 @@ class Application(db.Model):
     student_id: Mapped[int] = mapped_column(
         ForeignKey("student_profile.id", ondelete="CASCADE"), index=True
     )
-    placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    placement_id: Mapped[int] = mapped_column(
+        ForeignKey("placement.id", ondelete="CASCADE"), index=True
+    )
     motivation: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default=ApplicationStatus.SUBMITTED, index=True)
     # Anonymous (the default): the company sees no name, photo, age or address until it shortlists.
@@ -50,7 +52,9 @@ class Application(db.Model):
 
     student: Mapped[StudentProfile] = relationship()  # noqa: F821
     placement: Mapped[Placement] = relationship(back_populates="applications")  # noqa: F821
-    internship: Mapped[Internship | None] = relationship(back_populates="application", uselist=False)
+    internship: Mapped[Internship | None] = relationship(
+        back_populates="application", uselist=False
+    )
 
     @property
     def is_open(self) -> bool:

@@ -15,7 +15,9 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # The actor is kept as an id and a label so the log survives the actor's account deletion.
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     actor_label: Mapped[str] = mapped_column(String(160), default="")
     action: Mapped[str] = mapped_column(String(60), index=True)  # e.g. "application.reject"
     object_type: Mapped[str] = mapped_column(String(40), index=True)

@@ -39,7 +39,9 @@ class Company(db.Model):
     )
 
     def accredited_for(self, qualification_id: int, on: date) -> bool:
-        return any(a.qualification_id == qualification_id and a.is_current(on) for a in self.accreditations)
+        return any(
+            a.qualification_id == qualification_id and a.is_current(on) for a in self.accreditations
+        )
 
     def __repr__(self) -> str:
         return f"<Company {self.name}>"
@@ -49,12 +51,16 @@ class Accreditation(db.Model):
     """SBB's erkenning of a leerbedrijf for one qualification, for a period."""
 
     __table_args__ = (
-        UniqueConstraint("company_id", "qualification_id", "valid_from", name="uq_accreditation_period"),
+        UniqueConstraint(
+            "company_id", "qualification_id", "valid_from", name="uq_accreditation_period"
+        ),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_period"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), index=True
+    )
     qualification_id: Mapped[int] = mapped_column(ForeignKey("qualification.id"), index=True)
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]  # None: open-ended until SBB withdraws it
@@ -82,7 +88,9 @@ class Mentor(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(120))
     function: Mapped[str] = mapped_column(String(120), default="")

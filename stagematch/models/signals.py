@@ -19,7 +19,9 @@ class DiscriminationReport(db.Model):
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("application.id", ondelete="SET NULL"), index=True
     )
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), index=True
+    )
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     student_id: Mapped[int | None] = mapped_column(
         ForeignKey("student_profile.id", ondelete="SET NULL"), index=True

@@ -39,10 +39,14 @@ class StudentProfile(db.Model):
     motivation: Mapped[str] = mapped_column(Text, default="")
     # Free text for the school and the company after acceptance; never used for ranking.
     accessibility_needs: Mapped[str] = mapped_column(Text, default="")
-    cv_filename: Mapped[str | None] = mapped_column(String(80))  # stored under instance/, not static/
+    cv_filename: Mapped[str | None] = mapped_column(
+        String(80)
+    )  # stored under instance/, not static/
     cv_uploaded_at: Mapped[datetime | None]
     photo_filename: Mapped[str | None] = mapped_column(String(80))
-    discoverable: Mapped[bool] = mapped_column(default=False)  # opted in to be suggested to companies
+    discoverable: Mapped[bool] = mapped_column(
+        default=False
+    )  # opted in to be suggested to companies
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(back_populates="profile", foreign_keys=[user_id])  # noqa: F821

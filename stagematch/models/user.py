@@ -19,8 +19,12 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint(check_in("role", Role), name="role_values"),
         # A company user always belongs to a company; a coordinator to a school.
-        CheckConstraint("role <> 'company' OR company_id IS NOT NULL", name="company_user_has_company"),
-        CheckConstraint("role <> 'coordinator' OR school_id IS NOT NULL", name="coordinator_has_school"),
+        CheckConstraint(
+            "role <> 'company' OR company_id IS NOT NULL", name="company_user_has_company"
+        ),
+        CheckConstraint(
+            "role <> 'coordinator' OR school_id IS NOT NULL", name="coordinator_has_school"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,12 +18,16 @@ def normalise_email(email: str) -> str:
 
 
 def email_taken(email: str) -> bool:
-    return db.session.scalar(select(User.id).where(User.email == normalise_email(email))) is not None
+    return (
+        db.session.scalar(select(User.id).where(User.email == normalise_email(email))) is not None
+    )
 
 
 def _new_user(*, email: str, password: str, name: str, role: Role) -> User:
     if email_taken(email):
-        raise DomainError("Er is al een account met dit e-mailadres. Log in of kies een ander adres.", "email")
+        raise DomainError(
+            "Er is al een account met dit e-mailadres. Log in of kies een ander adres.", "email"
+        )
     user = User(email=normalise_email(email), name=name.strip(), role=role)
     user.set_password(password)
     return user
@@ -115,9 +119,7 @@ def create_staff_user(
 
 
 def authenticate(*, email: str, password: str) -> User | None:
-    user = db.session.scalar(
-        select(User).where(func.lower(User.email) == normalise_email(email))
-    )
+    user = db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
     if user is None or not user.check_password(password) or not user.is_active:
         return None
     user.last_login_at = utcnow()
