@@ -22,6 +22,17 @@ class Config:
     # werkzeug's default (scrypt); tests use a cheap method to keep the suite fast.
     PASSWORD_HASH_METHOD = "scrypt"
     PER_PAGE = 25
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH")  # None: instance/outbox (set in create_app)
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "StageMatch <noreply@stagematch.nl>"
+    )
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # uploads: CVs are capped lower in their own form
     DEMO_PASSWORD = "stagematch-demo"
 
     @staticmethod

@@ -135,7 +135,9 @@ class DemoSummary:
 
     def report(self) -> str:
         lines = [f"Demo-data klaar in {self.seconds:.1f} s:"]
-        lines += [f"  {name}: {count:,}".replace(",", ".") for name, count in self.counts.items()]
+        lines += [
+            f"  {name}: " + f"{count:,}".replace(",", ".") for name, count in self.counts.items()
+        ]
         lines.append(f"Demo-logins (wachtwoord voor iedereen: {self.password}):")
         lines += [f"  {role:<12} {email:<44} {note}" for role, email, note in self.logins]
         return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import wtforms
 from sqlalchemy import or_, select
 from wtforms import Field, Form
 from wtforms.fields.choices import SelectChoice
@@ -85,3 +86,68 @@ class QualificationRef:
 def qualification_labels() -> list[str]:
     """Labels for the qualification datalist (a few hundred; the browser filters as you type)."""
     return [q.label for q in db.session.scalars(select(Qualification).order_by(Qualification.name))]
+
+
+# Number and date fields whose parse errors speak Dutch (WTForms' own are English).
+
+
+class IntegerField(wtforms.IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Vul een heel getal in, zonder letters.") from error
+
+
+class DecimalField(wtforms.DecimalField):
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str):
+            valuelist = [valuelist[0].replace(",", ".")]  # Dutch decimal comma
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Vul een getal in, bijvoorbeeld 4 of 4,5.") from error
+
+
+class DateField(wtforms.DateField):
+    def __init__(self, label=None, validators=None, format=("%Y-%m-%d", "%d-%m-%Y"), **kwargs):
+        super().__init__(label, validators, format=list(format), **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Vul een geldige datum in, bijvoorbeeld 01-02-2027.") from error
+
+
+class SelectField(wtforms.SelectField):
+    not_a_choice = "Kies een van de mogelijkheden uit de lijst."
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except wtforms.validators.ValidationError as error:
+            raise wtforms.validators.ValidationError(self.not_a_choice) from error
+
+
+class SelectMultipleField(wtforms.SelectMultipleField):
+    not_a_choice = "Kies alleen uit de lijst."
+
+    def __init__(self, *args, not_a_choice: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not_a_choice:
+            self.not_a_choice = not_a_choice
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except wtforms.validators.ValidationError as error:
+            raise wtforms.validators.ValidationError(self.not_a_choice) from error
+
+
+class RadioField(wtforms.RadioField):
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except wtforms.validators.ValidationError as error:
+            raise wtforms.validators.ValidationError("Kies een van de mogelijkheden.") from error

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
-from stagematch.forms import MIN_PASSWORD_LENGTH, QualificationRef, TownName, choices
+from stagematch.forms import (
+    MIN_PASSWORD_LENGTH,
+    QualificationRef,
+    RadioField,
+    SelectField,
+    TownName,
+    choices,
+)
 from stagematch.models.enums import SizeBand
 
 REQUIRED = "Vul dit in."
@@ -91,4 +98,26 @@ class CompanyRegisterForm(_AccountFields):
             (s.value, f"{s.value} {'persoon' if s.value == '1' else 'personen'}") for s in SizeBand
         ),
         validators=[DataRequired("Kies het aantal medewerkers.")],
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Nieuw wachtwoord",
+        description=f"Minstens {MIN_PASSWORD_LENGTH} tekens.",
+        validators=[
+            DataRequired(REQUIRED),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens.",
+            ),
+        ],
+    )
+    password2 = PasswordField(
+        "Wachtwoord nog een keer",
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", "De wachtwoorden zijn niet gelijk."),
+        ],
     )

@@ -7,7 +7,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from stagematch.auth import bp
-from stagematch.auth.forms import CompanyRegisterForm, LoginForm, StudentRegisterForm
+from stagematch.auth.forms import (
+    CompanyRegisterForm,
+    LoginForm,
+    SetPasswordForm,
+    StudentRegisterForm,
+)
 from stagematch.extensions import db
 from stagematch.forms import choices, qualification_labels
 from stagematch.geo import town_names
@@ -130,3 +135,18 @@ def register_company():
             )
             return redirect(url_for("main.home"))
     return render_template("auth/register_company.html", form=form, town_options=town_names())
+
+
+@bp.route("/wachtwoord/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    user = accounts.user_from_password_token(token)
+    if user is None:
+        flash("Deze link werkt niet meer. Vraag een nieuwe aan.", "error")
+        return redirect(url_for("auth.login"))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        accounts.set_password(user, form.password.data)
+        login_user(user)
+        flash("Je wachtwoord is ingesteld. Welkom!", "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/set_password.html", form=form, user=user)

@@ -1,21 +1,585 @@
+"""The leerbedrijf's pages: profile and accreditations, meesters and gezellen, places, applicants."""
+
 from __future__ import annotations
 
-from flask import render_template
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from stagematch.access import role_required
+from stagematch import mailer
+from stagematch.access import ensure, role_required
 from stagematch.companies import bp
+from stagematch.companies.forms import (
+    AccreditationForm,
+    ColleagueForm,
+    CompanyProfileForm,
+    ImportForm,
+    MentorForm,
+    PlacementForm,
+    RejectForm,
+)
 from stagematch.extensions import db
-from stagematch.models import Placement
-from stagematch.models.enums import Role
+from stagematch.forms import (
+    choices,
+    find_qualification,
+    qualification_labels,
+    suggest_qualifications,
+)
+from stagematch.geo import town_names
+from stagematch.models import (
+    REJECTION_REASONS,
+    Accreditation,
+    Application,
+    Mentor,
+    Placement,
+    User,
+)
+from stagematch.models.enums import ApplicationStatus, MentorRole, PlacementStatus, Role
+from stagematch.reference import sectors
+from stagematch.services import DomainError
+from stagematch.services import applications as application_service
+from stagematch.services import companies as company_service
+from stagematch.services import placements as placement_service
+from stagematch.services.audit import record
+from stagematch.services.capacity import filled_seats, mentor_loads
+from stagematch.timeutil import today
+from stagematch.wages import table_date
+
+
+def _company():
+    return current_user.company
+
+
+def _own_placement(placement_id: int) -> Placement:
+    placement = db.get_or_404(Placement, placement_id)
+    ensure(placement.company_id == current_user.company_id)
+    return placement
+
+
+def _own_mentor(mentor_id: int) -> Mentor:
+    mentor = db.get_or_404(Mentor, mentor_id)
+    ensure(mentor.company_id == current_user.company_id)
+    return mentor
+
+
+def _own_application(application_id: int) -> Application:
+    application = db.get_or_404(Application, application_id)
+    ensure(application.placement.company_id == current_user.company_id)
+    return application
+
+
+def _field_errors(form, error: DomainError) -> None:
+    """Put a domain error on its form field (or flash it when it has none)."""
+    problems = getattr(error, "problems", [error])
+    for problem in problems:
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is not None:
+            field.errors = [*field.errors, problem.message]
+        else:
+            flash(problem.message, "error")
 
 
 @bp.route("/")
 @role_required(Role.COMPANY)
 def home():
-    company = current_user.company
+    company = _company()
     places = db.session.scalars(
-        select(Placement).where(Placement.company_id == company.id).order_by(Placement.start_date)
+        select(Placement)
+        .where(Placement.company_id == company.id)
+        .order_by(Placement.start_date.desc())
     ).all()
-    return render_template("companies/home.html", company=company, places=places)
+    filled = filled_seats([p.id for p in places])
+    open_counts = dict(
+        db.session.execute(
+            select(Application.placement_id, func.count(Application.id))
+            .join(Placement)
+            .where(
+                Placement.company_id == company.id,
+                Application.status.in_(application_service.OPEN_STATUSES),
+            )
+            .group_by(Application.placement_id)
+        ).all()
+    )
+    mentors = placement_service.company_mentors(company)
+    loads = mentor_loads([m.id for m in mentors])
+    steps = company_service.onboarding_steps(company, mentors=mentors, places=places)
+    return render_template(
+        "companies/home.html", company=company, places=places, filled=filled, open_counts=open_counts,
+        mentors=mentors, loads=loads, steps=steps, stale=placement_service.stale_reason,
+        subsidy=placement_service.subsidy_eligible,
+    )  # fmt: skip
+
+
+# --- profile, accreditations, colleagues -----------------------------------------------------
+
+
+@bp.route("/bedrijf", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def profile():
+    company = _company()
+    form = CompanyProfileForm(obj=company if request.method == "GET" else None)
+    form.sector.choices = choices([("", "Kies een branche")] + [(s, s) for s in sectors()])
+    if request.method == "GET":
+        form.town.data = company.city
+    if form.validate_on_submit():
+        try:
+            company_service.update_profile(
+                company, name=form.name.data, kvk_number=form.kvk_number.data, sbb_id=form.sbb_id.data,
+                town=form.town.town, sector=form.sector.data, size_band=form.size_band.data,
+                description=form.description.data or "",
+            )  # fmt: skip
+        except DomainError as error:
+            _field_errors(form, error)
+        else:
+            flash("Je bedrijfsgegevens zijn opgeslagen.", "success")
+            return redirect(url_for("companies.profile"))
+    accreditation_form = AccreditationForm(prefix="acc")
+    colleagues = db.session.scalars(
+        select(User).where(User.company_id == company.id).order_by(User.name)
+    ).all()
+    return render_template(
+        "companies/profile.html", form=form, company=company, accreditation_form=accreditation_form,
+        colleague_form=ColleagueForm(prefix="col"), colleagues=colleagues, town_options=town_names(),
+        qualification_options=qualification_labels(), today=today(),
+    )  # fmt: skip
+
+
+@bp.route("/erkenningen", methods=["POST"])
+@role_required(Role.COMPANY)
+def add_accreditation():
+    company = _company()
+    form = AccreditationForm(prefix="acc")
+    if form.validate_on_submit():
+        qualification = find_qualification(form.qualification.data)
+        if qualification is None:
+            found = suggest_qualifications(form.qualification.data)
+            hint = (" Bedoel je: " + "; ".join(q.label for q in found) + "?") if found else ""
+            form.qualification.errors = ["Deze opleiding kennen we niet." + hint]
+        else:
+            try:
+                company_service.add_accreditation(
+                    company,
+                    qualification=qualification,
+                    valid_from=form.valid_from.data,
+                    valid_to=form.valid_to.data,
+                )
+            except DomainError as error:
+                _field_errors(form, error)
+            else:
+                flash(f"Erkenning voor {qualification.name} toegevoegd.", "success")
+                return redirect(url_for("companies.profile") + "#erkenningen")
+    profile_form = CompanyProfileForm(obj=company)
+    profile_form.sector.choices = choices([(s, s) for s in sectors()])
+    profile_form.town.data = company.city
+    colleagues = db.session.scalars(select(User).where(User.company_id == company.id)).all()
+    return render_template(
+        "companies/profile.html", form=profile_form, company=company, accreditation_form=form,
+        colleague_form=ColleagueForm(prefix="col"), colleagues=colleagues, town_options=town_names(),
+        qualification_options=qualification_labels(), today=today(),
+    ), 422  # fmt: skip
+
+
+@bp.route("/erkenningen/<int:accreditation_id>/verwijderen", methods=["POST"])
+@role_required(Role.COMPANY)
+def remove_accreditation(accreditation_id: int):
+    accreditation = db.get_or_404(Accreditation, accreditation_id)
+    ensure(accreditation.company_id == current_user.company_id)
+    try:
+        company_service.remove_accreditation(accreditation)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Erkenning verwijderd.", "success")
+    return redirect(url_for("companies.profile") + "#erkenningen")
+
+
+@bp.route("/collegas", methods=["POST"])
+@role_required(Role.COMPANY)
+def add_colleague():
+    form = ColleagueForm(prefix="col")
+    if form.validate_on_submit():
+        try:
+            user, link = company_service.invite_colleague(
+                _company(), name=form.name.data, email=form.email.data
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            mailer.send(user.email, "je bent uitgenodigd", "colleague_invite", user=user, company=_company(),
+                      inviter=current_user, link=link)  # fmt: skip
+            flash(
+                f"{user.name} is uitgenodigd en krijgt een e-mail om een wachtwoord te kiezen.",
+                "success",
+            )
+    else:
+        for field in form:
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+    return redirect(url_for("companies.profile") + "#collegas")
+
+
+# --- mentors ---------------------------------------------------------------------------------
+
+
+def _mentor_form(company, mentor: Mentor | None = None) -> MentorForm:
+    form = MentorForm(obj=mentor if request.method == "GET" else None)
+    meesters = [
+        m
+        for m in placement_service.company_mentors(company, MentorRole.MEESTER)
+        if not mentor or m.id != mentor.id
+    ]
+    form.meester_id.choices = choices(
+        [(0, "– kies een meester –")] + [(m.id, m.name) for m in meesters]
+    )
+    if request.method == "GET" and mentor is not None:
+        form.meester_id.data = mentor.meester_id or 0
+    return form
+
+
+@bp.route("/begeleiders")
+@role_required(Role.COMPANY)
+def mentors():
+    company = _company()
+    all_mentors = placement_service.company_mentors(company, active_only=False)
+    loads = mentor_loads([m.id for m in all_mentors])
+    return render_template(
+        "companies/mentors.html", company=company, mentors=all_mentors, loads=loads
+    )
+
+
+@bp.route("/begeleiders/nieuw", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def new_mentor():
+    company = _company()
+    form = _mentor_form(company)
+    if request.method == "GET" and request.args.get("rol") == "gezel":
+        form.role.data = "gezel"
+    if form.validate_on_submit():
+        try:
+            mentor = company_service.save_mentor(company, form_data(form))
+        except DomainError as error:
+            _field_errors(form, error)
+        else:
+            flash(f"{mentor.name} staat erin als {mentor.role}.", "success")
+            return redirect(
+                request.args.get("terug") == "plek"
+                and url_for("companies.new_placement")
+                or url_for("companies.mentors")
+            )
+    return render_template("companies/mentor_form.html", form=form, mentor=None)
+
+
+@bp.route("/begeleiders/<int:mentor_id>", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def edit_mentor(mentor_id: int):
+    company = _company()
+    mentor = _own_mentor(mentor_id)
+    form = _mentor_form(company, mentor)
+    if form.validate_on_submit():
+        try:
+            company_service.save_mentor(company, form_data(form), mentor=mentor)
+        except DomainError as error:
+            _field_errors(form, error)
+        else:
+            flash(f"Gegevens van {mentor.name} opgeslagen.", "success")
+            return redirect(url_for("companies.mentors"))
+    load = mentor_loads([mentor.id])[mentor.id]
+    return render_template("companies/mentor_form.html", form=form, mentor=mentor, load=load)
+
+
+@bp.route("/begeleiders/<int:mentor_id>/actief", methods=["POST"])
+@role_required(Role.COMPANY)
+def toggle_mentor(mentor_id: int):
+    mentor = _own_mentor(mentor_id)
+    try:
+        company_service.set_mentor_active(mentor, not mentor.active)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            f"{mentor.name} is {'weer actief' if mentor.active else 'niet meer actief'}.", "success"
+        )
+    return redirect(url_for("companies.mentors"))
+
+
+def form_data(form: MentorForm) -> dict:
+    return dict(
+        role=form.role.data, name=form.name.data, function=form.function.data or "",
+        email=form.email.data or None, years_experience=form.years_experience.data,
+        trained=form.trained.data, trained_on=form.trained_on.data if form.trained.data else None,
+        meestertitel=form.meestertitel.data, hours_per_week=float(form.hours_per_week.data),
+        capacity=form.capacity.data, meester_id=form.meester_id.data or None,
+    )  # fmt: skip
+
+
+# --- places ----------------------------------------------------------------------------------
+
+
+def _placement_form(company, placement: Placement | None = None) -> PlacementForm:
+    form = PlacementForm(obj=placement if request.method == "GET" and placement else None)
+    current = company_service.current_accreditations(company)
+    form.qualifications.choices = choices((q.id, q.label) for q in current)
+    meesters = placement_service.company_mentors(company, MentorRole.MEESTER)
+    loads = mentor_loads(
+        [m.id for m in meesters], exclude_placement_id=placement.id if placement else None
+    )
+    form.meester.choices = choices(
+        [(0, "– kies een meester –")]
+        + [
+            (m.id, f"{m.name} – nog ruimte voor {loads[m.id].free} van {m.capacity}")
+            for m in meesters
+        ]
+    )
+    gezellen = placement_service.company_mentors(company, MentorRole.GEZEL)
+    form.gezel.choices = choices(
+        [(0, "Geen gezel")]
+        + [(g.id, f"{g.name} (onder {g.meester.name if g.meester else '–'})") for g in gezellen]
+    )
+    if request.method == "GET":
+        if placement is not None:
+            form.qualifications.data = [q.id for q in placement.qualifications]
+            form.meester.data = placement.meester_id
+            form.gezel.data = placement.gezel_id or 0
+            form.town.data = placement.city
+            form.wage_age.data = placement.wage_age or 0
+        else:
+            form.town.data = company.city
+            if len(meesters) == 1:
+                form.meester.data = meesters[0].id
+    return form
+
+
+def _render_placement_form(form, company, placement, status=200):
+    meesters = placement_service.company_mentors(company, MentorRole.MEESTER)
+    loads = mentor_loads(
+        [m.id for m in meesters], exclude_placement_id=placement.id if placement else None
+    )
+    return render_template(
+        "companies/placement_form.html", form=form, placement=placement, company=company,
+        meesters=meesters, loads=loads, town_options=town_names(), wage_table_date=table_date(),
+        has_accreditations=bool(form.qualifications.choices),
+    ), status  # fmt: skip
+
+
+@bp.route("/plekken/nieuw", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def new_placement():
+    company = _company()
+    form = _placement_form(company)
+    if form.validate_on_submit():
+        publish = request.form.get("action") == "publish"
+        try:
+            placement = placement_service.save_placement(
+                company=company, data=form.to_data(), publish=publish
+            )
+        except DomainError as error:
+            _field_errors(form, error)
+            return _render_placement_form(form, company, None, 422)
+        flash(
+            "De plek staat online." if publish else "De plek is opgeslagen als concept.", "success"
+        )
+        return redirect(url_for("companies.placement", placement_id=placement.id))
+    return _render_placement_form(form, company, None, 422 if form.errors else 200)
+
+
+@bp.route("/plekken/<int:placement_id>")
+@role_required(Role.COMPANY)
+def placement(placement_id: int):
+    placement = _own_placement(placement_id)
+    applications = db.session.scalars(
+        select(Application)
+        .where(Application.placement_id == placement.id)
+        .order_by(Application.created_at.desc())
+    ).all()
+    problems = (
+        placement_service.publish_problems(placement)
+        if placement.status == PlacementStatus.DRAFT
+        else []
+    )
+    return render_template(
+        "companies/placement.html", placement=placement, applications=applications, problems=problems,
+        filled=filled_seats([placement.id]).get(placement.id, 0), stale=placement_service.stale_reason(placement),
+        subsidy=placement_service.subsidy_eligible(placement), subsidy_amount=placement_service.SUBSIDY_PER_PLACE_EUR,
+        today=today(),
+    )  # fmt: skip
+
+
+@bp.route("/plekken/<int:placement_id>/bewerken", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def edit_placement(placement_id: int):
+    company = _company()
+    placement = _own_placement(placement_id)
+    if placement.status == PlacementStatus.FILLED:
+        flash("Deze plek is vol. Maak een kopie om een nieuwe plek te maken.", "info")
+        return redirect(url_for("companies.placement", placement_id=placement.id))
+    form = _placement_form(company, placement)
+    if form.validate_on_submit():
+        publish = request.form.get("action") == "publish"
+        try:
+            placement_service.save_placement(
+                company=company, data=form.to_data(), placement=placement, publish=publish
+            )
+        except DomainError as error:
+            _field_errors(form, error)
+            return _render_placement_form(form, company, placement, 422)
+        flash("De plek is opgeslagen.", "success")
+        return redirect(url_for("companies.placement", placement_id=placement.id))
+    return _render_placement_form(form, company, placement, 422 if form.errors else 200)
+
+
+@bp.route("/plekken/<int:placement_id>/<action>", methods=["POST"])
+@role_required(Role.COMPANY)
+def placement_action(placement_id: int, action: str):
+    placement = _own_placement(placement_id)
+    try:
+        if action == "publiceren":
+            placement_service.publish(placement)
+            flash("De plek staat online.", "success")
+        elif action == "sluiten":
+            placement_service.close(placement)
+            flash("De plek is gesloten en staat niet meer online.", "success")
+        elif action == "bevestigen":
+            placement_service.confirm(placement)
+            flash("Bedankt! De plek staat weer 60 dagen in de zoekresultaten.", "success")
+        elif action == "kopieren":
+            copy = placement_service.duplicate(placement)
+            flash("Kopie gemaakt. Pas aan wat anders is en zet hem online.", "success")
+            return redirect(url_for("companies.edit_placement", placement_id=copy.id))
+        else:
+            abort(404)
+    except DomainError as error:
+        for problem in getattr(error, "problems", [error]):
+            flash(problem.message, "error")
+    return redirect(url_for("companies.placement", placement_id=placement.id))
+
+
+# --- applicants ------------------------------------------------------------------------------
+
+
+@bp.route("/sollicitaties")
+@role_required(Role.COMPANY)
+def applications():
+    company = _company()
+    status = request.args.get("status", "open")
+    stmt = (
+        select(Application)
+        .join(Placement)
+        .where(Placement.company_id == company.id)
+        .order_by(Application.created_at.desc())
+    )
+    if status == "open":
+        stmt = stmt.where(Application.status.in_(application_service.OPEN_STATUSES))
+    elif status in {s.value for s in ApplicationStatus}:
+        stmt = stmt.where(Application.status == status)
+    place_id = request.args.get("plek", type=int)
+    if place_id:
+        stmt = stmt.where(Application.placement_id == place_id)
+    page = db.paginate(stmt, per_page=25, error_out=False)
+    places = db.session.scalars(
+        select(Placement).where(Placement.company_id == company.id).order_by(Placement.title)
+    ).all()
+    return render_template(
+        "companies/applications.html", page=page, status=status, place_id=place_id, places=places
+    )
+
+
+@bp.route("/sollicitaties/<int:application_id>")
+@role_required(Role.COMPANY)
+def application(application_id: int):
+    application = _own_application(application_id)
+    view = company_service.applicant_view(application)
+    record(
+        "student.view", application.student, application=application.id
+    ) if application.student else None
+    db.session.commit()
+    return render_template(
+        "companies/application.html",
+        application=application,
+        view=view,
+        reject_form=RejectForm(),
+        reasons=REJECTION_REASONS,
+    )
+
+
+@bp.route("/sollicitaties/<int:application_id>/<action>", methods=["POST"])
+@role_required(Role.COMPANY)
+def application_action(application_id: int, action: str):
+    application = _own_application(application_id)
+    student_user = application.student.user if application.student else None
+    try:
+        if action == "uitnodigen":
+            application_service.shortlist(application)
+            flash(
+                "De student staat op je shortlist. Je ziet nu de naam en contactgegevens.",
+                "success",
+            )
+            subject, template = "je bent uitgenodigd", "application_shortlisted"
+        elif action == "afwijzen":
+            form = RejectForm()
+            if not form.validate_on_submit():
+                flash("Kies een reden om af te wijzen.", "error")
+                return redirect(url_for("companies.application", application_id=application.id))
+            application_service.reject(
+                application, reason=form.reason.data, note=form.note.data or ""
+            )
+            flash("De sollicitatie is afgewezen. De student krijgt bericht.", "success")
+            subject, template = "je sollicitatie is afgewezen", "application_rejected"
+        elif action == "aannemen":
+            application_service.accept(application.id)
+            flash("Aangenomen! De stage staat klaar en de school krijgt het te zien.", "success")
+            subject, template = "je bent aangenomen", "application_accepted"
+        else:
+            abort(404)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("companies.application", application_id=application.id))
+    if student_user is not None:
+        db.session.refresh(application)
+        mailer.send(
+            student_user.email,
+            subject,
+            template,
+            application=application,
+            reasons=REJECTION_REASONS,
+        )
+    return redirect(url_for("companies.application", application_id=application.id))
+
+
+# --- import and export -----------------------------------------------------------------------
+
+
+@bp.route("/plekken/importeren", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def import_placements():
+    company = _company()
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        raw = form.file.data.read(1_000_001)
+        if len(raw) > 1_000_000:
+            form.file.errors = ["Het bestand is groter dan 1 MB. Splits het in kleinere bestanden."]
+        else:
+            report = company_service.import_placements(company, raw)
+    return render_template(
+        "companies/import.html", form=form, report=report, columns=company_service.IMPORT_COLUMNS
+    )
+
+
+@bp.route("/plekken/export.csv")
+@role_required(Role.COMPANY)
+def export_placements():
+    return _csv_response(company_service.export_placements(_company()), "plekken.csv")
+
+
+@bp.route("/sollicitaties/export.csv")
+@role_required(Role.COMPANY)
+def export_applications():
+    return _csv_response(company_service.export_applications(_company()), "sollicitaties.csv")
+
+
+def _csv_response(text: str, filename: str) -> Response:
+    return Response(
+        "\ufeff" + text,  # BOM: Excel then reads the file as UTF-8
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from stagematch import geo
@@ -125,3 +127,34 @@ def authenticate(*, email: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+# --- password links (invitations, and resets later) -------------------------------------------
+
+PASSWORD_TOKEN_MAX_AGE = 3 * 24 * 3600  # seconds
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="set-password")
+
+
+def password_token(user: User) -> str:
+    """A signed link token that stops working once the password changes (single use)."""
+    return _serializer().dumps({"id": user.id, "h": user.password_hash[-12:]})
+
+
+def user_from_password_token(token: str, max_age: int = PASSWORD_TOKEN_MAX_AGE) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or user.password_hash[-12:] != data.get("h") or not user.is_active:
+        return None
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.set_password(password)
+    record("user.set_password", user, actor=user)
+    db.session.commit()

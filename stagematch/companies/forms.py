@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, EmailField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from stagematch.forms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    TownName,
+    choices,
+)
+from stagematch.models import REJECTION_REASONS
+from stagematch.models.enums import SizeBand
+
+REQUIRED = "Vul dit in."
+
+
+def _number(message: str = "Vul een getal in.") -> dict:
+    return {"message": message}
+
+
+class CompanyProfileForm(FlaskForm):
+    name = StringField("Naam van het bedrijf", validators=[DataRequired(REQUIRED), Length(max=160)])
+    kvk_number = StringField(
+        "KvK-nummer",
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^\s*\d{8}\s*$", message="Een KvK-nummer is 8 cijfers."),
+        ],
+    )
+    sbb_id = StringField(
+        "Erkenningsnummer SBB",
+        description="Staat in je erkenningsbrief van SBB, bijvoorbeeld 100123456.",
+        validators=[
+            Optional(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9-]+$", message="Alleen letters en cijfers."),
+        ],
+    )
+    town = StringField("Plaats", validators=[DataRequired(REQUIRED), Length(max=80), TownName()])
+    sector = SelectField("Branche", validators=[DataRequired("Kies een branche.")])
+    size_band = SelectField(
+        "Aantal medewerkers",
+        choices=choices((s.value, s.value) for s in SizeBand),
+        validators=[DataRequired("Kies het aantal medewerkers.")],
+    )
+    description = TextAreaField(
+        "Over het bedrijf",
+        description="Wat doen jullie, en hoe is het om bij jullie te leren? Een paar zinnen is genoeg.",
+        validators=[Optional(), Length(max=3000)],
+    )
+
+
+class AccreditationForm(FlaskForm):
+    qualification = StringField(
+        "Opleiding (crebo)",
+        description="Typ het crebo-nummer of de naam, bijvoorbeeld 25180 of Kok.",
+        validators=[DataRequired(REQUIRED)],
+    )
+    valid_from = DateField("Erkend vanaf", validators=[DataRequired("Vul een datum in.")])
+    valid_to = DateField(
+        "Erkend tot", description="Leeg laten als er geen einddatum is.", validators=[Optional()]
+    )
+
+    def validate_valid_to(self, field):
+        if field.data and self.valid_from.data and field.data < self.valid_from.data:
+            from wtforms.validators import ValidationError
+
+            raise ValidationError("De einddatum ligt vóór de begindatum.")
+
+
+class MentorForm(FlaskForm):
+    role = RadioField(
+        "Rol",
+        choices=choices(
+            [
+                ("meester", "Meester – is verantwoordelijk voor de leerling en tekent af"),
+                ("gezel", "Gezel – werkt elke dag met de leerling, onder een meester"),
+            ]
+        ),
+        default="meester",
+        validators=[DataRequired("Kies meester of gezel.")],
+    )
+    name = StringField("Naam", validators=[DataRequired(REQUIRED), Length(max=120)])
+    function = StringField(
+        "Functie",
+        description="Bijvoorbeeld eigenaar, chef-kok, teamleider.",
+        validators=[Optional(), Length(max=120)],
+    )
+    email = EmailField(
+        "E-mailadres",
+        description="Voor herinneringen om de leerling te beoordelen.",
+        validators=[Optional(), Email("Dit is geen geldig e-mailadres."), Length(max=254)],
+    )
+    years_experience = IntegerField(
+        "Jaren ervaring in het vak",
+        validators=[
+            InputRequired("Vul een aantal jaren in."),
+            NumberRange(0, 60, "Tussen 0 en 60 jaar."),
+        ],
+    )
+    trained = BooleanField("Heeft de cursus praktijkopleider gedaan")
+    trained_on = DateField("Cursus gedaan op", validators=[Optional()])
+    meestertitel = BooleanField("Heeft de Meestertitel")
+    hours_per_week = DecimalField(
+        "Uren per week voor begeleiding",
+        description="Hoeveel tijd per week hij vrijmaakt voor leerlingen samen.",
+        places=1,
+        validators=[
+            InputRequired("Vul een aantal uren in."),
+            NumberRange(0, 40, "Tussen 0 en 40 uur."),
+        ],
+    )
+    capacity = IntegerField(
+        "Maximaal aantal leerlingen tegelijk",
+        validators=[
+            InputRequired("Vul een aantal in."),
+            NumberRange(1, 20, "Tussen 1 en 20 leerlingen."),
+        ],
+    )
+    meester_id = SelectField("Werkt onder meester", coerce=int, validators=[Optional()])
+
+    def validate_trained_on(self, field):
+        from wtforms.validators import ValidationError
+
+        from stagematch.timeutil import today
+
+        if field.data and field.data > today():
+            raise ValidationError("Deze datum ligt in de toekomst.")
+
+
+class PlacementForm(FlaskForm):
+    title = StringField(
+        "Titel van de plek",
+        description="Bijvoorbeeld: Leerling-kok in ons restaurant.",
+        validators=[DataRequired(REQUIRED), Length(max=160)],
+    )
+    leerweg = RadioField(
+        "Soort plek",
+        choices=choices(
+            [
+                ("BOL", "Stage (BOL) – de student komt stage lopen"),
+                ("BBL", "BBL – de leerling komt bij je in dienst"),
+            ]
+        ),
+        validators=[DataRequired("Kies stage of BBL.")],
+    )
+    qualifications = SelectMultipleField(
+        "Voor welke opleiding(en)",
+        coerce=int,
+        not_a_choice="Je bedrijf heeft (nu) geen erkenning voor deze opleiding. Voeg de erkenning van SBB toe bij je bedrijfsgegevens.",
+        description="Alleen opleidingen waarvoor je bedrijf erkend is. Houd Ctrl (of Cmd) ingedrukt om er meer te kiezen.",
+        validators=[DataRequired("Kies minstens één opleiding.")],
+    )
+    tasks = TextAreaField(
+        "Wat gaat de leerling doen en leren?",
+        description="Schrijf de leertaken op, niet alleen het werk. Bijvoorbeeld: 'Je leert zelfstandig de koude kant te draaien.'",
+        validators=[
+            DataRequired("Beschrijf wat de leerling gaat doen en leren."),
+            Length(min=20, max=4000, message="Schrijf minstens een paar zinnen (20 tekens)."),
+        ],
+    )
+    description = TextAreaField("Meer over de plek", validators=[Optional(), Length(max=4000)])
+    town = StringField(
+        "Plaats van de plek", validators=[DataRequired(REQUIRED), Length(max=80), TownName()]
+    )
+    start_date = DateField("Startdatum", validators=[DataRequired("Vul een geldige datum in.")])
+    duration_weeks = IntegerField(
+        "Duur in weken",
+        validators=[
+            InputRequired("Vul een aantal weken in."),
+            NumberRange(1, 208, "Tussen 1 en 208 weken."),
+        ],
+    )
+    hours_per_week = DecimalField(
+        "Uren per week",
+        places=1,
+        validators=[
+            InputRequired("Vul een aantal uren in."),
+            NumberRange(4, 60, "Tussen 4 en 60 uur."),
+        ],
+    )
+    days_per_week = IntegerField(
+        "Dagen per week bij jou (BBL)",
+        validators=[Optional(), NumberRange(1, 5, "Tussen 1 en 5 dagen.")],
+    )
+    pay_per_month = IntegerField(
+        "Vergoeding of loon per maand (€)",
+        description="Stage: de stagevergoeding (0 mag, dan staat er 'geen vergoeding'). BBL: het bruto maandloon.",
+        validators=[
+            InputRequired("Vul een bedrag in (0 mag bij een stage)."),
+            NumberRange(0, 10000, "Tussen € 0 en € 10.000."),
+        ],
+    )
+    wage_age = SelectField(
+        "Loon geldt voor leeftijd (BBL)",
+        coerce=int,
+        choices=choices(
+            [(0, "–")] + [(a, f"{a} jaar") for a in range(15, 21)] + [(21, "21 jaar of ouder")]
+        ),
+        description="We controleren het loon tegen het wettelijk minimum(jeugd)loon.",
+        validators=[Optional()],
+    )
+    seats = IntegerField(
+        "Aantal plaatsen",
+        validators=[
+            InputRequired("Vul een aantal in."),
+            NumberRange(1, 50, "Tussen 1 en 50 plaatsen."),
+        ],
+    )
+    meester = SelectField(
+        "Meester (verantwoordelijk)", coerce=int, validators=[DataRequired("Kies een meester.")]
+    )
+    gezel = SelectField(
+        "Gezel (werkt dagelijks met de leerling)", coerce=int, validators=[Optional()]
+    )
+    required_skills = StringField(
+        "Wat moet de leerling al kunnen?",
+        description="Gescheiden door komma's. Leeg = niets.",
+        validators=[Optional(), Length(max=500)],
+    )
+    languages = StringField("Talen", default="Nederlands", validators=[Optional(), Length(max=200)])
+
+    def to_data(self):
+        """The validated form as the placement service's input."""
+        from stagematch.extensions import db
+        from stagematch.models import Mentor, Qualification
+        from stagematch.services.placements import PlacementData
+
+        qualifications = [db.session.get(Qualification, q) for q in self.qualifications.data]
+        return PlacementData(
+            title=self.title.data, description=self.description.data or "", tasks=self.tasks.data,
+            leerweg=self.leerweg.data, qualifications=[q for q in qualifications if q is not None],
+            town=self.town.town, start_date=self.start_date.data, duration_weeks=self.duration_weeks.data,
+            hours_per_week=float(self.hours_per_week.data), days_per_week=self.days_per_week.data,
+            pay_per_month=self.pay_per_month.data, wage_age=self.wage_age.data or None,
+            seats=self.seats.data, meester=db.session.get(Mentor, self.meester.data),
+            gezel=db.session.get(Mentor, self.gezel.data) if self.gezel.data else None,
+            required_skills=self.required_skills.data or "", languages=self.languages.data or "",
+        )  # fmt: skip
+
+
+class RejectForm(FlaskForm):
+    reason = SelectField(
+        "Reden",
+        choices=choices([("", "Kies een reden")] + list(REJECTION_REASONS.items())),
+        validators=[DataRequired("Kies een reden.")],
+    )
+    note = TextAreaField("Toelichting voor de student", validators=[Optional(), Length(max=1000)])
+
+
+class ColleagueForm(FlaskForm):
+    name = StringField("Naam", validators=[DataRequired(REQUIRED), Length(max=120)])
+    email = EmailField(
+        "E-mailadres",
+        validators=[
+            DataRequired(REQUIRED),
+            Email("Dit is geen geldig e-mailadres."),
+            Length(max=254),
+        ],
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "CSV-bestand",
+        validators=[
+            FileRequired("Kies een bestand."),
+            FileAllowed(["csv", "txt"], "Kies een .csv-bestand."),
+        ],
+    )

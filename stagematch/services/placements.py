@@ -1,0 +1,324 @@
+"""Places: saving, publishing under the hard rules (accreditation, meester capacity, minimum wage),
+closing, confirming, duplicating; and which places are stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from stagematch import geo
+from stagematch.extensions import db
+from stagematch.models import Company, Mentor, Placement, Qualification
+from stagematch.models.enums import Leerweg, MentorRole, PlacementStatus
+from stagematch.services import DomainError
+from stagematch.services.audit import record
+from stagematch.services.capacity import free_seats, mentor_load
+from stagematch.timeutil import today, utcnow
+from stagematch.wages import minimum_wage
+
+STALE_AFTER_DAYS = 60
+SUBSIDY_PER_PLACE_EUR = 2700  # Subsidieregeling praktijkleren: at most, per filled place per year
+
+
+@dataclass
+class PlacementData:
+    """What the place form collects; validated field by field by the form, by rule here."""
+
+    title: str
+    description: str
+    tasks: str
+    leerweg: str
+    qualifications: list[Qualification]
+    town: geo.Town
+    start_date: date
+    duration_weeks: int
+    hours_per_week: float
+    days_per_week: int | None
+    pay_per_month: int
+    wage_age: int | None
+    seats: int
+    meester: Mentor
+    gezel: Mentor | None
+    required_skills: str
+    languages: str
+
+
+class PublishRefused(DomainError):
+    """Publishing broke one or more rules; `problems` lists each (message, field)."""
+
+    def __init__(self, problems: list[DomainError]):
+        super().__init__(
+            " ".join(p.message for p in problems), problems[0].field if problems else None
+        )
+        self.problems = problems
+
+
+def _check_fields(company: Company, data: PlacementData) -> list[DomainError]:
+    problems: list[DomainError] = []
+    if data.meester.company_id != company.id or data.meester.role != MentorRole.MEESTER:
+        problems.append(DomainError("Kies een meester van je eigen bedrijf.", "meester"))
+    elif not data.meester.active:
+        problems.append(
+            DomainError(f"{data.meester.name} is niet meer actief als meester.", "meester")
+        )
+    if data.gezel is not None and (
+        data.gezel.company_id != company.id or data.gezel.role != MentorRole.GEZEL
+    ):
+        problems.append(DomainError("Kies een gezel van je eigen bedrijf.", "gezel"))
+    levels = {q.level for q in data.qualifications}
+    if len(levels) > 1:
+        problems.append(
+            DomainError(
+                "Kies opleidingen van hetzelfde niveau; maak anders een tweede plek.",
+                "qualifications",
+            )
+        )
+    for q in data.qualifications:
+        if not q.offers(data.leerweg):
+            problems.append(
+                DomainError(f"{q.name} bestaat niet in de {data.leerweg}.", "qualifications")
+            )
+    if data.leerweg == Leerweg.BBL:
+        if data.days_per_week is None:
+            problems.append(
+                DomainError(
+                    "Vul in hoeveel dagen per week de leerling bij je werkt.", "days_per_week"
+                )
+            )
+        if data.wage_age is None:
+            problems.append(DomainError("Vul in voor welke leeftijd het loon geldt.", "wage_age"))
+        else:
+            problems += check_wage(
+                pay=data.pay_per_month,
+                age=data.wage_age,
+                hours=data.hours_per_week,
+                on=data.start_date,
+            )
+    return problems
+
+
+def check_wage(*, pay: int, age: int, hours: float, on: date) -> list[DomainError]:
+    minimum = minimum_wage(age, max(on, today()))
+    if minimum is None:
+        return [DomainError("Een BBL-leerling is minstens 15 jaar.", "wage_age")]
+    floor = minimum.monthly(hours)
+    if pay < floor - 0.5:
+        return [
+            DomainError(
+                f"Het loon is lager dan het wettelijk minimumloon voor {minimum.age}"
+                f"{'+' if minimum.age == 21 else ''}-jarigen: minstens € {floor:,.0f} per maand bij "
+                f"{hours:g} uur per week (€ {minimum.hourly:.2f} per uur, geldig vanaf "
+                f"{minimum.valid_from:%d-%m-%Y}).".replace(",", "."),
+                "pay_per_month",
+            )
+        ]
+    return []
+
+
+def publish_problems(placement: Placement, *, on: date | None = None) -> list[DomainError]:
+    """Every rule that stops this place from going online, each with the form field it concerns."""
+    on = on or today()
+    company = placement.company
+    problems: list[DomainError] = []
+    if not placement.qualifications:
+        problems.append(DomainError("Kies minstens één opleiding (crebo).", "qualifications"))
+    for q in placement.qualifications:
+        if not company.accredited_for(q.id, on):
+            problems.append(
+                DomainError(
+                    f"Je bedrijf heeft geen geldige erkenning voor {q.name} (crebo {q.crebo}). Voeg de "
+                    "erkenning van SBB toe bij je bedrijfsgegevens, of kies een andere opleiding.",
+                    "qualifications",
+                )
+            )
+    if placement.start_date < on:
+        problems.append(
+            DomainError("De startdatum is al voorbij. Kies een nieuwe startdatum.", "start_date")
+        )
+    meester = placement.meester
+    if meester is None or meester.company_id != company.id or not meester.active:
+        problems.append(DomainError("Kies een actieve meester van je bedrijf.", "meester"))
+    else:
+        load = mentor_load(meester.id, exclude_placement_id=placement.id)
+        if placement.seats > load.free:
+            problems.append(
+                DomainError(
+                    f"{meester.name} kan nog {load.free} leerling{'' if load.free == 1 else 'en'} "
+                    f"begeleiden (capaciteit {load.capacity}: {load.active} bezig, {load.reserved} "
+                    f"gereserveerd op andere open plekken). Zet minder plaatsen open, kies een andere "
+                    "meester, of voeg een meester toe.",
+                    "seats",
+                )
+            )
+    if placement.gezel is not None:
+        load = mentor_load(placement.gezel.id, exclude_placement_id=placement.id)
+        if placement.seats > load.free:
+            problems.append(
+                DomainError(
+                    f"Gezel {placement.gezel.name} heeft nog ruimte voor {load.free} "
+                    f"leerling{'' if load.free == 1 else 'en'}. Kies een andere gezel of geen gezel.",
+                    "gezel",
+                )
+            )
+    if placement.leerweg == Leerweg.BBL and placement.wage_age is not None:
+        problems += check_wage(
+            pay=placement.pay_per_month, age=placement.wage_age, hours=placement.hours_per_week,
+            on=placement.start_date,
+        )  # fmt: skip
+    return problems
+
+
+def _apply(placement: Placement, data: PlacementData) -> None:
+    placement.title = data.title.strip()
+    placement.description = data.description.strip()
+    placement.tasks = data.tasks.strip()
+    placement.leerweg = data.leerweg
+    placement.qualifications = list(data.qualifications)
+    placement.level = data.qualifications[0].level if data.qualifications else placement.level
+    placement.city, placement.lat, placement.lon = data.town.name, data.town.lat, data.town.lon
+    placement.start_date = data.start_date
+    placement.duration_weeks = data.duration_weeks
+    placement.hours_per_week = data.hours_per_week
+    placement.days_per_week = data.days_per_week if data.leerweg == Leerweg.BBL else None
+    placement.pay_per_month = data.pay_per_month
+    placement.wage_age = data.wage_age if data.leerweg == Leerweg.BBL else None
+    placement.seats = data.seats
+    placement.meester = data.meester
+    placement.gezel = data.gezel
+    placement.required_skills = data.required_skills.strip()
+    placement.languages = data.languages.strip() or "Nederlands"
+
+
+def save_placement(
+    *,
+    company: Company,
+    data: PlacementData,
+    placement: Placement | None = None,
+    publish: bool = False,
+) -> Placement:
+    """Create or update a place. An open place stays open only if it still meets every rule; with
+    `publish`, a draft goes online. Nothing is written when a rule is broken."""
+    problems = _check_fields(company, data)
+    if problems:
+        raise PublishRefused(problems)
+    creating = placement is None
+    if creating:
+        placement = Placement(company=company, status=PlacementStatus.DRAFT)
+        db.session.add(placement)
+    with db.session.no_autoflush:
+        _apply(placement, data)
+    going_online = publish or placement.status == PlacementStatus.OPEN
+    if going_online:
+        db.session.flush()
+        problems = publish_problems(placement)
+        if problems:
+            db.session.rollback()
+            raise PublishRefused(problems)
+        if placement.status != PlacementStatus.OPEN:
+            placement.status = PlacementStatus.OPEN
+            placement.published_at = utcnow()
+        placement.confirmed_at = utcnow()
+    db.session.flush()
+    record(
+        "placement.create" if creating else "placement.update", placement, status=placement.status
+    )
+    db.session.commit()
+    return placement
+
+
+def publish(placement: Placement) -> None:
+    problems = publish_problems(placement)
+    if problems:
+        raise PublishRefused(problems)
+    placement.status = PlacementStatus.OPEN
+    placement.published_at = placement.published_at or utcnow()
+    placement.confirmed_at = utcnow()
+    record("placement.publish", placement)
+    db.session.commit()
+
+
+def close(placement: Placement) -> None:
+    placement.status = PlacementStatus.CLOSED
+    record("placement.close", placement)
+    db.session.commit()
+
+
+def confirm(placement: Placement) -> None:
+    """The company says the place is still available: it shows in search again (if not expired)."""
+    if placement.status != PlacementStatus.OPEN:
+        raise DomainError("Alleen een open plek kun je bevestigen.")
+    if placement.start_date < today():
+        raise DomainError(
+            "De startdatum is voorbij. Pas de startdatum aan; dan staat de plek weer online."
+        )
+    placement.confirmed_at = utcnow()
+    record("placement.confirm", placement)
+    db.session.commit()
+
+
+def duplicate(placement: Placement) -> Placement:
+    copy = Placement(
+        company_id=placement.company_id, title=f"{placement.title} (kopie)", description=placement.description,
+        tasks=placement.tasks, leerweg=placement.leerweg, level=placement.level, city=placement.city,
+        lat=placement.lat, lon=placement.lon, start_date=max(placement.start_date, today()),
+        duration_weeks=placement.duration_weeks, hours_per_week=placement.hours_per_week,
+        days_per_week=placement.days_per_week, pay_per_month=placement.pay_per_month,
+        wage_age=placement.wage_age, seats=placement.seats, meester_id=placement.meester_id,
+        gezel_id=placement.gezel_id, required_skills=placement.required_skills,
+        languages=placement.languages, status=PlacementStatus.DRAFT,
+    )  # fmt: skip
+    copy.qualifications = list(placement.qualifications)
+    db.session.add(copy)
+    db.session.flush()
+    record("placement.duplicate", copy, source=placement.id)
+    db.session.commit()
+    return copy
+
+
+def stale_reason(placement: Placement, on: date | None = None) -> str | None:
+    """Why an open place is hidden from search until the company confirms it, or None."""
+    on = on or today()
+    if placement.status != PlacementStatus.OPEN:
+        return None
+    if placement.start_date < on:
+        return "De startdatum is voorbij."
+    confirmed = placement.confirmed_at or placement.published_at
+    if confirmed is None or confirmed.date() < on - timedelta(days=STALE_AFTER_DAYS):
+        return f"Al meer dan {STALE_AFTER_DAYS} dagen niet bevestigd."
+    return None
+
+
+def visible_in_search_clause(on: date | None = None):
+    """SQL condition for places a student may find: open, not started, confirmed recently."""
+    on = on or today()
+    cutoff = utcnow() - timedelta(days=STALE_AFTER_DAYS)
+    return (
+        (Placement.status == PlacementStatus.OPEN)
+        & (Placement.start_date >= on)
+        & (Placement.confirmed_at >= cutoff)
+    )
+
+
+def subsidy_eligible(placement: Placement, on: date | None = None) -> bool:
+    """Information only: an accredited company with a filled place may claim the Subsidieregeling
+    praktijkleren (up to € 2.700 per place per year)."""
+    on = on or today()
+    accredited = all(placement.company.accredited_for(q.id, on) for q in placement.qualifications)
+    return accredited and free_seats(placement) < placement.seats
+
+
+def company_mentors(
+    company: Company, role: MentorRole | None = None, *, active_only: bool = True
+) -> list[Mentor]:
+    stmt = (
+        select(Mentor)
+        .where(Mentor.company_id == company.id)
+        .order_by(Mentor.role.desc(), Mentor.name)
+    )
+    if role:
+        stmt = stmt.where(Mentor.role == role)
+    if active_only:
+        stmt = stmt.where(Mentor.active.is_(True))
+    return list(db.session.scalars(stmt))
