@@ -438,7 +438,7 @@ def generate(
     while len(open_places) < places and attempts < places * 20:
         attempts += 1
         company = b.weighted(company_info, company_w)
-        start = b.today + timedelta(days=b.rng.randint(-20, 270))
+        start = b.today + timedelta(days=b.rng.randint(-30, 270))
         status = b.weighted(["open", "draft", "closed"], [0.9, 0.05, 0.05])
         info = make_place(company, start=start, status=status)
         if info:
@@ -538,6 +538,16 @@ def generate(
             open_places,
             medians,
         )
+        # A few meesters have lowered their capacity since (or took on too much elsewhere): the
+        # coordinator's "over capacity" flag must have something to find.
+        active: dict[int, int] = defaultdict(int)
+        for row in b.rows[Internship]:
+            if row["status"] == InternshipStatus.ACTIVE:
+                active[row["meester_id"]] += 1
+        mentor_rows = {row["id"]: row for row in b.rows[Mentor]}
+        for meester_id, count in sorted(active.items()):
+            if count >= 2 and b.rng.random() < 0.15:
+                mentor_rows[meester_id]["capacity"] = count - 1
 
     # --- write ----------------------------------------------------------------------------
     progress("Wegschrijven …")
@@ -612,22 +622,19 @@ def _simulate_history(
             if place is None:
                 continue
             _finished_internship(b, student, place, distance, medians, gezellen_of)
-        elif roll < 0.55:  # running now
-            found = nearest(
-                places_by_qual[student["q"].id],
-                student,
-                lambda p: (p["row"]["lat"], p["row"]["lon"]),
-            )
+        elif roll < 0.55:  # running now, on a place with a free seat
+            pool = places_by_qual[student["q"].id]
+            found = nearest(pool, student, lambda p: (p["row"]["lat"], p["row"]["lon"]))
             if not found or found[0]["row"]["start_date"] > b.today + timedelta(days=30):
                 continue
             place, _ = found
             _application(b, student, place, ApplicationStatus.ACCEPTED)
             start = min(place["row"]["start_date"], b.today - timedelta(days=b.rng.randint(1, 60)))
             internship_id = _internship(b, student, place, start, InternshipStatus.ACTIVE, None)
-            place["row"]["seats"] -= 1
-            if place["row"]["seats"] <= 0:
-                place["row"]["seats"] = 1
+            place["filled"] = place.get("filled", 0) + 1
+            if place["filled"] >= place["row"]["seats"]:
                 place["row"]["status"] = PlacementStatus.FILLED
+                pool.remove(place)
             due = start + timedelta(weeks=max(4, place["row"]["duration_weeks"] // 2))
             if due < b.today and b.rng.random() < 0.7:
                 _evaluation(b, internship_id, place, student, EvaluationMoment.MIDTERM, due, 0.0)

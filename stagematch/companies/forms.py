@@ -12,6 +12,7 @@ from wtforms.validators import (
     Optional,
     Regexp,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from stagematch.forms import (
     DateField,
@@ -163,7 +164,9 @@ class PlacementForm(FlaskForm):
         "Voor welke opleiding(en)",
         coerce=int,
         not_a_choice="Je bedrijf heeft (nu) geen erkenning voor deze opleiding. Voeg de erkenning van SBB toe bij je bedrijfsgegevens.",
-        description="Alleen opleidingen waarvoor je bedrijf erkend is. Houd Ctrl (of Cmd) ingedrukt om er meer te kiezen.",
+        description="Alleen opleidingen waarvoor je bedrijf erkend is. Je mag er meer kiezen.",
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
         validators=[DataRequired("Kies minstens één opleiding.")],
     )
     tasks = TextAreaField(

@@ -344,6 +344,8 @@ def _placement_form(company, placement: Placement | None = None) -> PlacementFor
             form.wage_age.data = placement.wage_age or 0
         else:
             form.town.data = company.city
+            if len(current) == 1:
+                form.qualifications.data = [current[0].id]
             if len(meesters) == 1:
                 form.meester.data = meesters[0].id
     return form
