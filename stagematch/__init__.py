@@ -88,11 +88,13 @@ def register_blueprints(app: Flask) -> None:
     from stagematch.companies import bp as companies_bp
     from stagematch.coordinators import bp as coordinators_bp
     from stagematch.main import bp as main_bp
+    from stagematch.places import bp as places_bp
     from stagematch.students import bp as students_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(students_bp, url_prefix="/student")
+    app.register_blueprint(places_bp, url_prefix="/plekken")
     app.register_blueprint(companies_bp, url_prefix="/leerbedrijf")
     app.register_blueprint(coordinators_bp, url_prefix="/coordinator")
 

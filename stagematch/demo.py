@@ -66,6 +66,7 @@ from stagematch.models.enums import (
 )
 from stagematch.reference import SCHOOLS, load_reference_data
 from stagematch.timeutil import today, utcnow
+from stagematch.wages import minimum_wage
 
 DEMO_DOMAIN = "demo.stagematch.nl"
 LEVEL_SHARES = {1: 0.032, 2: 0.17, 3: 0.25, 4: 0.548}
@@ -393,8 +394,9 @@ def generate(
             days = b.rng.choice([3, 4, 4])
             hours = float(days * 8)
             wage_age = b.rng.choice([18, 19, 20, 21])
-            hourly = {18: 7.2, 19: 8.6, 20: 11.5, 21: 14.4}[wage_age] * b.rng.uniform(1.0, 1.35)
-            pay = int(round(hourly * hours * 52 / 12, -1))
+            # At least the statutory BBL minimum for that age; most employers pay (a bit) more.
+            floor = minimum_wage(wage_age, max(start, b.today)).monthly(hours)
+            pay = int(math.ceil(floor * b.rng.uniform(1.0, 1.35) / 10) * 10)
             duration = b.rng.choice([52, 78, 104])
         who = "je meester" if gezel_id is None else "je gezel en je meester"
         tasks = "\n".join(

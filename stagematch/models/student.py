@@ -17,6 +17,7 @@ class StudentProfile(db.Model):
         CheckConstraint(check_in("leerweg", Leerweg), name="leerweg_values"),
         CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),
         CheckConstraint("max_travel_km > 0 AND max_travel_km <= 300", name="travel_range"),
+        CheckConstraint("bbl_days IS NULL OR bbl_days BETWEEN 1 AND 5", name="bbl_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +37,7 @@ class StudentProfile(db.Model):
     skills: Mapped[str] = mapped_column(Text, default="")  # comma-separated tags
     interests: Mapped[str] = mapped_column(Text, default="")
     languages: Mapped[str] = mapped_column(String(200), default="Nederlands")
+    bbl_days: Mapped[int | None]  # BBL: days a week the student wants to work
     motivation: Mapped[str] = mapped_column(Text, default="")
     # Free text for the school and the company after acceptance; never used for ranking.
     accessibility_needs: Mapped[str] = mapped_column(Text, default="")

@@ -1,43 +1,261 @@
+"""The student's pages: home, profile and CV, applications, reports, saved searches."""
+
 from __future__ import annotations
 
-from flask import render_template
-from flask_login import current_user
+from urllib.parse import urlencode
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from stagematch.access import role_required
+from stagematch import mailer
+from stagematch.access import ensure, role_required
 from stagematch.extensions import db
-from stagematch.models import Application
+from stagematch.forms import choices, qualification_labels
+from stagematch.geo import town_names
+from stagematch.models import Application, SavedSearch, School, StudentProfile
 from stagematch.models.enums import Role
+from stagematch.services import DomainError
+from stagematch.services import applications as application_service
+from stagematch.services import students as student_service
+from stagematch.services.audit import record
 from stagematch.students import bp
+from stagematch.students.forms import ProfileForm, ReportForm, SavedSearchForm
 
 
 def profile_checklist(profile) -> list[tuple[str, bool]]:
     """What a good match needs, in the student's words; drives the progress bar."""
     return [
         ("Opleiding en leerweg", profile.qualification_id is not None),
-        ("Woonplaats", profile.city is not None),
+        ("Woonplaats en reisafstand", profile.city is not None),
         ("Vanaf wanneer je kunt beginnen", profile.available_from is not None),
         ("Wat je kunt (vaardigheden)", bool(profile.skills.strip())),
         ("Wat je leuk vindt (interesses)", bool(profile.interests.strip())),
-        ("Een korte motivatie", len(profile.motivation.strip()) >= 40),
+        ("Iets over jezelf (motivatie)", len(profile.motivation.strip()) >= 40),
     ]
+
+
+def _profile() -> StudentProfile:
+    profile = current_user.profile
+    if profile is None:
+        abort(404)
+    return profile
 
 
 @bp.route("/")
 @role_required(Role.STUDENT)
 def home():
-    profile = current_user.profile
-    checklist = profile_checklist(profile) if profile else []
-    applications = (
-        db.session.scalars(
-            select(Application)
-            .where(Application.student_id == profile.id)
-            .order_by(Application.created_at.desc())
-            .limit(10)
-        ).all()
-        if profile
-        else []
-    )
+    from stagematch.ranking import recommendations
+
+    profile = _profile()
+    checklist = profile_checklist(profile)
+    applications = db.session.scalars(
+        select(Application)
+        .where(Application.student_id == profile.id)
+        .order_by(Application.created_at.desc())
+        .limit(5)
+    ).all()
+    recommended = recommendations(profile, limit=5)
     return render_template(
-        "students/home.html", profile=profile, checklist=checklist, applications=applications
+        "students/home.html", profile=profile, checklist=checklist, applications=applications,
+        recommended=recommended,
+    )  # fmt: skip
+
+
+@bp.route("/profiel", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def profile():
+    profile = _profile()
+    form = ProfileForm(obj=profile if request.method == "GET" else None)
+    form.school.choices = choices(
+        [(0, "Kies je school")]
+        + [(s.id, s.name) for s in db.session.scalars(select(School).order_by(School.name))]
     )
+    if request.method == "GET":
+        form.school.data = profile.school_id
+        form.qualification.data = profile.qualification.label
+        form.town.data = profile.city
+    if form.validate_on_submit():
+        try:
+            if form.cv.data and getattr(form.cv.data, "filename", ""):
+                student_service.store_cv(profile, form.cv.data.stream)
+            student_service.update_profile(
+                profile,
+                student_service.ProfileData(
+                    school=db.session.get(School, form.school.data), qualification=form.qualification.qualification,
+                    leerweg=form.leerweg.data, town=form.town.town, max_travel_km=form.max_travel_km.data,
+                    available_from=form.available_from.data, skills=form.skills.data or "",
+                    interests=form.interests.data or "", languages=form.languages.data or "",
+                    bbl_days=form.bbl_days.data, motivation=form.motivation.data or "",
+                    accessibility_needs=form.accessibility_needs.data or "", discoverable=form.discoverable.data,
+                ),
+            )  # fmt: skip
+        except DomainError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "", None)
+            if field is not None:
+                field.errors = [*field.errors, error.message]
+            else:
+                flash(error.message, "error")
+        else:
+            flash("Je profiel is opgeslagen.", "success")
+            return redirect(url_for("students.home"))
+    return render_template(
+        "students/profile.html", form=form, profile=profile, checklist=profile_checklist(profile),
+        qualification_options=qualification_labels(), town_options=town_names(),
+        tag_options=_tag_suggestions(profile),
+    ), 422 if form.errors else 200  # fmt: skip
+
+
+def _tag_suggestions(profile) -> list[str]:
+    """Skills that places for this student's dossier ask for most: suggestions for the tag fields."""
+    from collections import Counter
+
+    from stagematch.models import Placement, placement_qualification
+    from stagematch.services.search import equivalent_qualification_ids
+
+    ids = equivalent_qualification_ids(profile.qualification)
+    texts = db.session.scalars(
+        select(Placement.required_skills)
+        .join(placement_qualification, placement_qualification.c.placement_id == Placement.id)
+        .where(placement_qualification.c.qualification_id.in_(ids))
+        .limit(300)
+    )
+    counts = Counter(t.strip() for text in texts for t in text.split(",") if t.strip())
+    return [t for t, _ in counts.most_common(25)]
+
+
+@bp.route("/cv")
+@role_required(Role.STUDENT)
+def own_cv():
+    profile = _profile()
+    if not profile.cv_filename:
+        abort(404)
+    return _send_cv(profile)
+
+
+@bp.route("/cv/verwijderen", methods=["POST"])
+@role_required(Role.STUDENT)
+def delete_cv():
+    student_service.delete_cv(_profile())
+    flash("Je cv is verwijderd.", "success")
+    return redirect(url_for("students.profile"))
+
+
+@bp.route("/<int:profile_id>/cv")
+@login_required
+def cv(profile_id: int):
+    """A student's CV for a company the student applied to (once it may see who it is)."""
+    profile = db.get_or_404(StudentProfile, profile_id)
+    ensure(student_service.may_read_cv(current_user, profile))
+    if not profile.cv_filename:
+        abort(404)
+    record("student.cv_view", profile)
+    db.session.commit()
+    return _send_cv(profile)
+
+
+def _send_cv(profile: StudentProfile):
+    path = student_service.cv_folder() / profile.cv_filename
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype="application/pdf", as_attachment=True, download_name="cv.pdf", max_age=0
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- applications ----------------------------------------------------------------------------
+
+
+def _own_application(application_id: int) -> Application:
+    application = db.get_or_404(Application, application_id)
+    ensure(application.student_id == _profile().id)
+    return application
+
+
+@bp.route("/sollicitaties")
+@role_required(Role.STUDENT)
+def applications():
+    profile = _profile()
+    items = db.session.scalars(
+        select(Application)
+        .where(Application.student_id == profile.id)
+        .order_by(Application.created_at.desc())
+    ).all()
+    return render_template("students/applications.html", applications=items)
+
+
+@bp.route("/sollicitaties/<int:application_id>/intrekken", methods=["POST"])
+@role_required(Role.STUDENT)
+def withdraw(application_id: int):
+    application = _own_application(application_id)
+    try:
+        application_service.withdraw(application)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Je sollicitatie is ingetrokken.", "success")
+    return redirect(url_for("students.applications"))
+
+
+@bp.route("/sollicitaties/<int:application_id>/melden", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def report(application_id: int):
+    application = _own_application(application_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        report = student_service.report_discrimination(application, form.description.data)
+        for coordinator in student_service.coordinators_of(report.school_id):
+            mailer.send(coordinator.email, "melding van mogelijke discriminatie", "discrimination_report",
+                        report=report, coordinator=coordinator)  # fmt: skip
+        flash(
+            "Bedankt voor je melding. Je stagecoördinator neemt contact met je op. Het bedrijf krijgt dit niet te zien.",
+            "success",
+        )
+        return redirect(url_for("students.applications"))
+    return render_template(
+        "students/report.html", form=form, application=application
+    ), 422 if form.errors else 200
+
+
+# --- saved searches --------------------------------------------------------------------------
+
+
+@bp.route("/zoekopdrachten", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def saved_searches():
+    form = SavedSearchForm()
+    if form.validate_on_submit():
+        try:
+            student_service.save_search(
+                current_user, name=form.name.data, query_string=form.query_string.data or ""
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Bewaard. Je krijgt een e-mail als er nieuwe plekken bij komen.", "success")
+        return redirect(url_for("students.saved_searches"))
+    items = db.session.scalars(
+        select(SavedSearch)
+        .where(SavedSearch.user_id == current_user.id)
+        .order_by(SavedSearch.created_at.desc())
+    ).all()
+    return render_template("students/saved_searches.html", items=items, form=form)
+
+
+@bp.route("/zoekopdrachten/<int:search_id>/verwijderen", methods=["POST"])
+@role_required(Role.STUDENT)
+def delete_saved_search(search_id: int):
+    saved = db.get_or_404(SavedSearch, search_id)
+    ensure(saved.user_id == current_user.id)
+    db.session.delete(saved)
+    db.session.commit()
+    flash("Zoekopdracht verwijderd.", "success")
+    return redirect(url_for("students.saved_searches"))
+
+
+def query_string_for(args) -> str:
+    return urlencode([(k, v) for k, v in args.items(multi=True) if v and k != "page"])

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("places", __name__)
+
+from stagematch.places import routes  # noqa: E402,F401

@@ -1,0 +1,151 @@
+"""Finding places: the search page (public, the URL holds the filters) and the place page."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from stagematch import geo, mailer
+from stagematch.access import role_required
+from stagematch.extensions import db
+from stagematch.forms import choices, find_qualification, qualification_labels
+from stagematch.models import Application, Placement
+from stagematch.models.enums import PlacementStatus, Role
+from stagematch.places import bp
+from stagematch.ranking import make_ranker
+from stagematch.reference import sectors
+from stagematch.services import DomainError
+from stagematch.services import applications as application_service
+from stagematch.services.capacity import filled_seats, mentor_load
+from stagematch.services.placements import stale_reason
+from stagematch.services.search import SearchFilters, search
+from stagematch.services.supervision import MIN_STUDENTS_FOR_AVERAGES, rating_averages
+from stagematch.students.forms import SORTS, ApplyForm, SearchForm
+from stagematch.students.routes import query_string_for
+
+
+def _student_profile():
+    return (
+        current_user.profile
+        if current_user.is_authenticated and current_user.role == Role.STUDENT
+        else None
+    )
+
+
+@bp.route("/")
+def search_page():
+    profile = _student_profile()
+    args = request.args
+    fresh = not any(v for k, v in args.items() if k not in ("page", "sort"))
+    if fresh and profile is not None and "alle" not in args:
+        # A student starts from their own situation; every filter can be changed or cleared.
+        args = MultiDict({"leerweg": profile.leerweg, "crebo": profile.qualification.label,
+                          "sort": args.get("sort", "relevance"), "page": args.get("page", "1")})  # fmt: skip
+        if profile.city:
+            args.update({"town": profile.city, "radius": str(profile.max_travel_km)})
+    form = SearchForm(args)
+    form.sector.choices = choices([("", "Alle branches")] + [(s, s) for s in sectors()])
+    valid = form.validate()
+    qualification = find_qualification(form.crebo.data) if form.crebo.data else None
+    if form.crebo.data and qualification is None:
+        form.crebo.errors = [
+            *form.crebo.errors,
+            "Deze opleiding kennen we niet. Kies uit de lijst.",
+        ]
+        valid = False
+    page = None
+    if valid or not form.errors:
+        filters = SearchFilters(
+            q=form.q.data or "", leerweg=form.leerweg.data or None, qualification=qualification,
+            level=int(form.level.data) if form.level.data else None, town=getattr(form.town, "town", None),
+            radius_km=form.radius.data, sector=form.sector.data or None, min_pay=form.min_pay.data,
+            start_from=form.start_from.data, start_to=form.start_to.data, bbl_days=form.bbl_days.data,
+            sort=form.sort.data or "relevance", page=form.page.data or 1,
+        )  # fmt: skip
+        if filters.radius_km and filters.town is None:
+            form.town.errors = [*form.town.errors, "Vul een plaats in om op afstand te zoeken."]
+        else:
+            page = search(
+                filters, ranker=make_ranker(profile) if filters.sort == "relevance" else None
+            )
+    return render_template(
+        "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
+        qualification_options=qualification_labels(), town_options=geo.town_names(),
+        query_string=query_string_for(args),
+    ), 200 if page is not None else 422  # fmt: skip
+
+
+@bp.route("/<int:placement_id>")
+def detail(placement_id: int):
+    placement = db.get_or_404(Placement, placement_id)
+    profile = _student_profile()
+    own_company = current_user.is_authenticated and current_user.company_id == placement.company_id
+    if placement.status != PlacementStatus.OPEN and not own_company:
+        existing = profile and db.session.scalar(
+            select(Application.id).where(
+                Application.student_id == profile.id, Application.placement_id == placement.id
+            )
+        )
+        if not existing:
+            return render_template("places/gone.html", placement=placement), 410
+    distance = None
+    if profile is not None and profile.lat is not None:
+        distance = geo.distance_km(profile.lat, profile.lon, placement.lat, placement.lon)
+    application = None
+    if profile is not None:
+        application = db.session.scalar(
+            select(Application).where(
+                Application.student_id == profile.id, Application.placement_id == placement.id
+            )
+        )
+    load = mentor_load(placement.meester_id)
+    ratings = rating_averages([placement.meester_id])[placement.meester_id]
+    seats_left = placement.seats - filled_seats([placement.id]).get(placement.id, 0)
+    return render_template(
+        "places/detail.html", placement=placement, distance=distance, profile=profile, application=application,
+        load=load, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,
+        stale=stale_reason(placement), show_names=current_user.is_authenticated,
+    )  # fmt: skip
+
+
+@bp.route("/<int:placement_id>/solliciteren", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def apply(placement_id: int):
+    placement = db.get_or_404(Placement, placement_id)
+    profile = _student_profile()
+    form = ApplyForm()
+    if form.validate_on_submit():
+        try:
+            application = application_service.apply(
+                student=profile,
+                placement=placement,
+                motivation=form.motivation.data,
+                anonymous=form.anonymous.data,
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for("places.detail", placement_id=placement.id))
+        link = url_for("companies.application", application_id=application.id, _external=True)
+        mailer.send(_company_emails(placement), "nieuwe sollicitatie", "application_new",
+                    application=application, link=link)  # fmt: skip
+        flash(
+            "Je sollicitatie is verstuurd! Je ziet de status bij 'Mijn sollicitaties'.", "success"
+        )
+        return redirect(url_for("students.applications"))
+    return render_template(
+        "places/apply.html", form=form, placement=placement
+    ), 422 if form.errors else 200
+
+
+def _company_emails(placement: Placement) -> list[str]:
+    from stagematch.models import User
+
+    return list(
+        db.session.scalars(
+            select(User.email).where(
+                User.company_id == placement.company_id, User.is_active_account.is_(True)
+            )
+        )
+    )

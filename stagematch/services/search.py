@@ -1,0 +1,203 @@
+"""Searching places: the filters of the search page and the API, in one place.
+
+Distance is between town centres. The database narrows by a bounding box around the search town;
+the exact great-circle distance and the radius are applied here, then the page's places are loaded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+
+from stagematch import geo
+from stagematch.extensions import db
+from stagematch.models import Company, Placement, Qualification, placement_qualification
+from stagematch.services.placements import visible_in_search_clause
+
+MAX_RADIUS_KM = 300
+
+
+@dataclass
+class SearchFilters:
+    q: str = ""
+    leerweg: str | None = None
+    qualification: Qualification | None = None  # equivalent crebos of the same dossier count too
+    level: int | None = None
+    town: geo.Town | None = None
+    radius_km: int | None = None
+    sector: str | None = None
+    min_pay: int | None = None
+    start_from: date | None = None
+    start_to: date | None = None
+    bbl_days: int | None = None
+    sort: str = "relevance"
+    page: int = 1
+
+
+@dataclass
+class Hit:
+    placement: Placement
+    distance_km: float | None
+    score: float | None = None
+    label: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchPage:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    ranked_by: str  # "model", "rule", "distance", "pay", "start"
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def items(self) -> list[Hit]:
+        return self.hits
+
+
+def equivalent_qualification_ids(qualification: Qualification) -> list[int]:
+    """The qualification and the others of its dossier (e.g. Kok and Zelfstandig werkend kok)."""
+    return list(
+        db.session.scalars(
+            select(Qualification.id).where(
+                Qualification.dossier_crebo == qualification.dossier_crebo
+            )
+        )
+    )
+
+
+def _bounding_box(town: geo.Town, radius_km: float):
+    dlat = radius_km / 111.0
+    dlon = radius_km / (111.0 * max(0.1, math.cos(math.radians(town.lat))))
+    return and_(
+        Placement.lat.between(town.lat - dlat, town.lat + dlat),
+        Placement.lon.between(town.lon - dlon, town.lon + dlon),
+    )
+
+
+def filtered_statement(filters: SearchFilters):
+    """SELECT of the columns needed to order candidates, with every SQL-expressible filter."""
+    stmt = (
+        select(
+            Placement.id,
+            Placement.lat,
+            Placement.lon,
+            Placement.pay_per_month,
+            Placement.start_date,
+            Placement.published_at,
+        )  # fmt: skip
+        .join(Company, Company.id == Placement.company_id)
+        .where(visible_in_search_clause())
+    )
+    if filters.leerweg:
+        stmt = stmt.where(Placement.leerweg == filters.leerweg)
+    if filters.qualification is not None:
+        ids = equivalent_qualification_ids(filters.qualification)
+        stmt = stmt.where(
+            Placement.id.in_(
+                select(placement_qualification.c.placement_id).where(
+                    placement_qualification.c.qualification_id.in_(ids)
+                )
+            )
+        )
+    if filters.level:
+        stmt = stmt.where(Placement.level == filters.level)
+    if filters.sector:
+        stmt = stmt.where(Company.sector == filters.sector)
+    if filters.min_pay is not None:
+        stmt = stmt.where(Placement.pay_per_month >= filters.min_pay)
+    if filters.start_from:
+        stmt = stmt.where(Placement.start_date >= filters.start_from)
+    if filters.start_to:
+        stmt = stmt.where(Placement.start_date <= filters.start_to)
+    if filters.bbl_days:
+        stmt = stmt.where(Placement.days_per_week == filters.bbl_days)
+    if filters.town is not None and filters.radius_km:
+        stmt = stmt.where(_bounding_box(filters.town, filters.radius_km))
+    for word in filters.q.split()[:6]:
+        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(
+            or_(
+                Placement.title.ilike(pattern),
+                Placement.tasks.ilike(pattern),
+                Company.name.ilike(pattern),
+            )
+        )
+    return stmt
+
+
+def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> SearchPage:
+    """Filter, order and paginate. `ranker(rows) -> {placement_id: (score, label)}` orders by
+    relevance when given (the match model); without one, relevance falls back to distance."""
+    rows = db.session.execute(filtered_statement(filters)).all()
+    distances: dict[int, float | None] = {}
+    kept = []
+    for row in rows:
+        distance = None
+        if filters.town is not None:
+            distance = geo.distance_km(filters.town.lat, filters.town.lon, row.lat, row.lon)
+            if filters.radius_km and distance > filters.radius_km:
+                continue
+        distances[row.id] = distance
+        kept.append(row)
+
+    sort = filters.sort
+    scores: dict[int, tuple[float, str]] = {}
+    if sort == "relevance" and ranker is not None and kept:
+        scores = ranker([r.id for r in kept])
+        kept.sort(key=lambda r: (-scores.get(r.id, (0.0, ""))[0], distances[r.id] or 0.0))
+        ranked_by = "model" if getattr(ranker, "is_model", False) else "rule"
+    elif sort == "pay":
+        kept.sort(key=lambda r: (-r.pay_per_month, r.start_date))
+        ranked_by = "pay"
+    elif sort == "start":
+        kept.sort(key=lambda r: (r.start_date, r.id))
+        ranked_by = "start"
+    else:
+        if filters.town is not None:
+            kept.sort(key=lambda r: (distances[r.id], r.start_date))
+            ranked_by = "distance"
+        else:
+            kept.sort(key=lambda r: (r.start_date, r.id))
+            ranked_by = "start"
+
+    total = len(kept)
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, filters.page), pages)
+    window = kept[(page - 1) * per_page : page * per_page]
+    by_id = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Placement).where(Placement.id.in_([r.id for r in window]))
+        )
+    }
+    hits = [
+        Hit(by_id[r.id], distances[r.id], *(scores.get(r.id, (None, None))))
+        for r in window
+        if r.id in by_id
+    ]
+    return SearchPage(hits, total, page, per_page, ranked_by)
