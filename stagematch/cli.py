@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(load_reference_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(send_alerts_command)
 
 
 @click.command("load-reference")
@@ -106,3 +107,15 @@ def demo_command(
     except DemoError as error:
         raise click.ClickException(str(error)) from error
     click.echo(summary.report())
+
+
+@click.command("send-alerts")
+def send_alerts_command() -> None:
+    """Mail students the new places for their saved searches (run daily, e.g. from cron)."""
+    from stagematch.services.alerts import send_search_alerts
+
+    with current_app.test_request_context(
+        base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
+    ):
+        checked, sent = send_search_alerts()
+    click.echo(f"{checked} zoekopdrachten bekeken, {sent} e-mails verstuurd.")

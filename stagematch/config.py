@@ -32,7 +32,10 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "StageMatch <noreply@stagematch.nl>"
     )
-    MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # uploads: CVs are capped lower in their own form
+    # Requests up to 16 MB reach the forms, so a too-big CV gets a form error with the input kept;
+    # the CV itself is capped at 2 MB, CSV imports at 1 MB.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     DEMO_PASSWORD = "stagematch-demo"
 
     @staticmethod

@@ -48,33 +48,37 @@ def search_page():
     form = SearchForm(args)
     form.sector.choices = choices([("", "Alle branches")] + [(s, s) for s in sectors()])
     valid = form.validate()
+    filters = filters_from_form(form) if valid else None
+    page = None
+    if filters is not None:
+        page = search(filters, ranker=make_ranker(profile) if filters.sort == "relevance" else None)
+    return render_template(
+        "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
+        qualification_options=qualification_labels(), town_options=geo.town_names(),
+        query_string=query_string_for(args),
+    ), 200 if page is not None else 422  # fmt: skip
+
+
+def filters_from_form(form: SearchForm) -> SearchFilters | None:
+    """The search form's values as filters; None (with errors on the form) when they don't add up."""
     qualification = find_qualification(form.crebo.data) if form.crebo.data else None
     if form.crebo.data and qualification is None:
         form.crebo.errors = [
             *form.crebo.errors,
             "Deze opleiding kennen we niet. Kies uit de lijst.",
         ]
-        valid = False
-    page = None
-    if valid or not form.errors:
-        filters = SearchFilters(
-            q=form.q.data or "", leerweg=form.leerweg.data or None, qualification=qualification,
-            level=int(form.level.data) if form.level.data else None, town=getattr(form.town, "town", None),
-            radius_km=form.radius.data, sector=form.sector.data or None, min_pay=form.min_pay.data,
-            start_from=form.start_from.data, start_to=form.start_to.data, bbl_days=form.bbl_days.data,
-            sort=form.sort.data or "relevance", page=form.page.data or 1,
-        )  # fmt: skip
-        if filters.radius_km and filters.town is None:
-            form.town.errors = [*form.town.errors, "Vul een plaats in om op afstand te zoeken."]
-        else:
-            page = search(
-                filters, ranker=make_ranker(profile) if filters.sort == "relevance" else None
-            )
-    return render_template(
-        "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
-        qualification_options=qualification_labels(), town_options=geo.town_names(),
-        query_string=query_string_for(args),
-    ), 200 if page is not None else 422  # fmt: skip
+        return None
+    town = getattr(form.town, "town", None)
+    if form.radius.data and town is None:
+        form.town.errors = [*form.town.errors, "Vul een plaats in om op afstand te zoeken."]
+        return None
+    return SearchFilters(
+        q=form.q.data or "", leerweg=form.leerweg.data or None, qualification=qualification,
+        level=int(form.level.data) if form.level.data else None, town=town, radius_km=form.radius.data,
+        sector=form.sector.data or None, min_pay=form.min_pay.data, start_from=form.start_from.data,
+        start_to=form.start_to.data, bbl_days=form.bbl_days.data, sort=form.sort.data or "relevance",
+        page=form.page.data or 1,
+    )  # fmt: skip
 
 
 @bp.route("/<int:placement_id>")

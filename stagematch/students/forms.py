@@ -3,7 +3,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from stagematch.forms import (
     DateField,
@@ -36,7 +43,7 @@ class ProfileForm(FlaskForm):
     max_travel_km = IntegerField(
         "Hoe ver wil je reizen? (km)",
         description="Hemelsbreed vanaf je woonplaats. 25 km is ongeveer een half uur met de bus of trein.",
-        validators=[DataRequired(REQUIRED), NumberRange(1, 300, "Kies tussen 1 en 300 km.")],
+        validators=[InputRequired(REQUIRED), NumberRange(1, 300, "Kies tussen 1 en 300 km.")],
     )
     available_from = DateField("Vanaf wanneer kun je beginnen?", validators=[Optional()])
     skills = StringField(
