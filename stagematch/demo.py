@@ -637,9 +637,17 @@ def _simulate_history(
             if place["filled"] >= place["row"]["seats"]:
                 place["row"]["status"] = PlacementStatus.FILLED
                 pool.remove(place)
-            due = start + timedelta(weeks=max(4, place["row"]["duration_weeks"] // 2))
-            if due < b.today and b.rng.random() < 0.7:
-                _evaluation(b, internship_id, place, student, EvaluationMoment.MIDTERM, due, 0.0)
+            end = start + timedelta(weeks=place["row"]["duration_weeks"])
+            middle = start + (end - start) / 2
+            meester = place["meester"]
+            quality = 2.5 * (meester_structure(meester, place) - 0.5) + 4 * meester["hidden"]
+            if middle < b.today and b.rng.random() < 0.7:
+                _evaluation(
+                    b, internship_id, place, student, EvaluationMoment.MIDTERM, middle, quality
+                )
+            else:  # still to do (overdue when the date has passed)
+                _pending(b, internship_id, EvaluationMoment.MIDTERM, middle)
+            _pending(b, internship_id, EvaluationMoment.FINAL, end)
         elif roll < 0.75:  # applied, waiting
             pool = places_by_qual[student["q"].id]
             for place in b.rng.sample(pool, k=min(len(pool), b.rng.randint(1, 3))):
@@ -687,11 +695,7 @@ def _internship(
 
 def _finished_internship(b, student, place, distance, medians, gezellen_of) -> None:
     row, meester = place["row"], place["meester"]
-    structure = structure_score(
-        trained=meester["trained"], years=meester["years_experience"],
-        hours_per_learner=meester["hours_per_week"] / max(1, meester["load"] or 1),
-        has_gezel=row["gezel_id"] is not None, meestertitel=meester["meestertitel"],
-    )  # fmt: skip
+    structure = meester_structure(meester, place)
     overloaded = b.rng.random() < 0.08
     median = medians.get(f"{place['company']['domain']}|{row['leerweg']}", 1) or 1
     p = success_probability(
@@ -724,6 +728,24 @@ def _finished_internship(b, student, place, distance, medians, gezellen_of) -> N
         _evaluation(b, iid, place, student, EvaluationMoment.MIDTERM, mid, quality)
     if status == InternshipStatus.COMPLETED:
         _evaluation(b, iid, place, student, EvaluationMoment.FINAL, end, quality, success=success)
+
+
+def meester_structure(meester: dict, place: dict) -> float:
+    return structure_score(
+        trained=meester["trained"], years=meester["years_experience"],
+        hours_per_learner=meester["hours_per_week"] / max(1, meester["load"] or 1),
+        has_gezel=place["row"]["gezel_id"] is not None, meestertitel=meester["meestertitel"],
+    )  # fmt: skip
+
+
+def _pending(b, internship_id: int, moment: str, due: date) -> None:
+    for author in (EvaluationAuthor.STUDENT, EvaluationAuthor.MEESTER):
+        b.rows[Evaluation].append(dict(
+            id=b.new_id("evaluation"), internship_id=internship_id, author_role=author, moment=moment,
+            due_date=due, submitted_at=None, supervision_time=None, feedback=None, learning_tasks=None,
+            safety=None, overall=None, mostly_routine=None, progress=None, attitude=None, comment="",
+            reminded_at=None,
+        ))  # fmt: skip
 
 
 def _evaluation(

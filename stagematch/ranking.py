@@ -25,3 +25,26 @@ def profile_filters(profile: StudentProfile) -> SearchFilters:
 
 def recommendations(profile: StudentProfile, *, limit: int = 5) -> SearchPage:
     return search(profile_filters(profile), per_page=limit, ranker=make_ranker(profile))
+
+
+def school_host_sqis(school) -> list[float]:
+    """SQI (0-100) of every meester with a running internship of this school's students."""
+    from sqlalchemy import select
+
+    from stagematch.extensions import db
+    from stagematch.models import Internship
+    from stagematch.models.enums import InternshipStatus
+
+    meester_ids = list(
+        db.session.scalars(
+            select(Internship.meester_id)
+            .where(Internship.school_id == school.id, Internship.status == InternshipStatus.ACTIVE)
+            .distinct()
+        )
+    )
+    return [sqi.score for sqi in meester_sqis(meester_ids).values()]
+
+
+def meester_sqis(meester_ids: list[int]) -> dict:
+    """Supervision quality per meester; empty until the matching package provides the index."""
+    return {}

@@ -119,26 +119,27 @@ class Factory:
     def student(
         self,
         *,
-        town: str = "Hengelo",
+        town: str | None = "Hengelo",
         qualification: Qualification | None = None,
         leerweg: str = Leerweg.BOL,
         school: School | None = None,
+        name: str | None = None,
         **profile,
     ) -> User:
         from stagematch import geo
 
         school = school or self.school()
         qualification = qualification or self.qualification()
-        t = geo.find_town(town)
-        user = self.user(Role.STUDENT, school=school)
+        t = geo.find_town(town) if town else None
+        user = self.user(Role.STUDENT, school=school, **({"name": name} if name else {}))
         user.profile = StudentProfile(
             school=school,
             qualification=qualification,
             level=qualification.level,
             leerweg=leerweg,
-            city=t.name,
-            lat=t.lat,
-            lon=t.lon,
+            city=t.name if t else None,
+            lat=t.lat if t else None,
+            lon=t.lon if t else None,
             **profile,
         )
         db.session.flush()

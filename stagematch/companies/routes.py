@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -18,6 +18,7 @@ from stagematch.companies.forms import (
     PlacementForm,
     RejectForm,
 )
+from stagematch.csvutil import csv_response
 from stagematch.extensions import db
 from stagematch.forms import (
     choices,
@@ -570,18 +571,10 @@ def import_placements():
 @bp.route("/plekken/export.csv")
 @role_required(Role.COMPANY)
 def export_placements():
-    return _csv_response(company_service.export_placements(_company()), "plekken.csv")
+    return csv_response(company_service.export_placements(_company()), "plekken.csv")
 
 
 @bp.route("/sollicitaties/export.csv")
 @role_required(Role.COMPANY)
 def export_applications():
-    return _csv_response(company_service.export_applications(_company()), "sollicitaties.csv")
-
-
-def _csv_response(text: str, filename: str) -> Response:
-    return Response(
-        "\ufeff" + text,  # BOM: Excel then reads the file as UTF-8
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(company_service.export_applications(_company()), "sollicitaties.csv")

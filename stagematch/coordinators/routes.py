@@ -1,35 +1,345 @@
+"""The school coordinator's pages: dashboard, students, companies and meesters, flags, internships
+with evaluations and visit notes, import and export."""
+
 from __future__ import annotations
 
-from flask import render_template
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from stagematch.access import role_required
+from stagematch import mailer
+from stagematch.access import ensure, role_required
 from stagematch.coordinators import bp
+from stagematch.coordinators.forms import (
+    FlagResolveForm,
+    StudentImportForm,
+    StudentListForm,
+    VisitForm,
+)
+from stagematch.csvutil import csv_response, to_csv
 from stagematch.extensions import db
-from stagematch.models import Internship, StudentProfile
+from stagematch.forms import choices
+from stagematch.models import Evaluation, Flag, Internship, Qualification, StudentProfile, VisitNote
 from stagematch.models.enums import InternshipStatus, Role
+from stagematch.pagination import page_arg, paginate_rows
+from stagematch.services import DomainError
+from stagematch.services import coordinators as service
+from stagematch.services import flags as flag_service
+from stagematch.services.audit import record
+from stagematch.timeutil import today
+
+DEFAULT_WEEKS = 6
+
+
+def _school():
+    return current_user.school
+
+
+def _weeks() -> int:
+    value = request.args.get("weken", str(DEFAULT_WEEKS))
+    return int(value) if value.isdigit() and 0 < int(value) <= 52 else DEFAULT_WEEKS
 
 
 @bp.route("/")
 @role_required(Role.COORDINATOR)
 def home():
-    school = current_user.school
-    students = db.session.scalar(
-        select(func.count(StudentProfile.id)).where(StudentProfile.school_id == school.id)
+    from stagematch.services.charts import dashboard_charts
+
+    school = _school()
+    flag_service.refresh_flags(school)
+    counts = service.status_counts(school)
+    weeks = _weeks()
+    without_place = paginate_rows(service.without_place_statement(school, weeks), 1, per_page=5)
+    open_flags = db.session.scalar(
+        select(func.count(Flag.id)).where(Flag.school_id == school.id, Flag.resolved_at.is_(None))
     )
-    by_status = dict(
-        db.session.execute(
-            select(Internship.status, func.count(Internship.id))
-            .where(Internship.school_id == school.id)
-            .group_by(Internship.status)
-        ).all()
-    )
+    over = service.over_capacity_meesters(school)
     return render_template(
-        "coordinators/home.html",
-        school=school,
-        students=students,
-        active=by_status.get(InternshipStatus.ACTIVE, 0),
-        completed=by_status.get(InternshipStatus.COMPLETED, 0),
-        terminated=by_status.get(InternshipStatus.TERMINATED, 0),
+        "coordinators/home.html", school=school, counts=counts, labels=service.STATUS_LABELS, weeks=weeks,
+        without_place=without_place, open_flags=open_flags, over=over, charts=dashboard_charts(school),
+    )  # fmt: skip
+
+
+# --- students --------------------------------------------------------------------------------
+
+
+def _student_filters(form: StudentListForm) -> service.StudentFilters:
+    return service.StudentFilters(
+        qualification_id=form.qualification.data or None, level=int(form.level.data) if form.level.data else None,
+        leerweg=form.leerweg.data or None, status=form.status.data or None, q=form.q.data or "",
+    )  # fmt: skip
+
+
+def _student_list_form(school) -> StudentListForm:
+    form = StudentListForm(request.args)
+    quals = db.session.execute(
+        select(Qualification.id, Qualification.crebo, Qualification.name)
+        .where(
+            Qualification.id.in_(
+                select(StudentProfile.qualification_id).where(StudentProfile.school_id == school.id)
+            )
+        )
+        .order_by(Qualification.name)
+    ).all()
+    form.qualification.choices = choices(
+        [(0, "Alle opleidingen")] + [(q.id, f"{q.crebo} {q.name}") for q in quals]
+    )
+    form.status.choices = choices([("", "Alle statussen")] + list(service.STATUS_LABELS.items()))
+    return form
+
+
+STUDENT_HEADER = ["studentnummer", "naam", "e-mail", "crebo", "opleiding", "niveau", "leerweg", "woonplaats",
+                  "geplande start", "status"]  # fmt: skip
+
+
+def _student_csv_rows(rows):
+    return [
+        [
+            r.student_number or "",
+            r.name,
+            r.email,
+            r.crebo,
+            r.qualification,
+            r.level,
+            r.leerweg,
+            r.city or "",
+            r.planned_start.isoformat() if r.planned_start else "",
+            service.STATUS_LABELS.get(r.status, r.status),
+        ]  # fmt: skip
+        for r in rows
+    ]
+
+
+@bp.route("/studenten")
+@role_required(Role.COORDINATOR)
+def students():
+    school = _school()
+    form = _student_list_form(school)
+    valid = form.validate()
+    stmt = service.students_statement(
+        school, _student_filters(form) if valid else service.StudentFilters()
+    )
+    if request.args.get("formaat") == "csv":
+        return csv_response(
+            to_csv(STUDENT_HEADER, _student_csv_rows(db.session.execute(stmt))), "studenten.csv"
+        )
+    page = paginate_rows(stmt, page_arg(request))
+    return render_template(
+        "coordinators/students.html", form=form, page=page, labels=service.STATUS_LABELS
+    )
+
+
+@bp.route("/zonder-plek")
+@role_required(Role.COORDINATOR)
+def without_place():
+    school = _school()
+    weeks = _weeks()
+    stmt = service.without_place_statement(school, weeks)
+    if request.args.get("formaat") == "csv":
+        return csv_response(
+            to_csv(STUDENT_HEADER, _student_csv_rows(db.session.execute(stmt))), "zonder-plek.csv"
+        )
+    page = paginate_rows(stmt, page_arg(request))
+    return render_template(
+        "coordinators/without_place.html", page=page, weeks=weeks, labels=service.STATUS_LABELS
+    )
+
+
+@bp.route("/studenten/<int:profile_id>")
+@role_required(Role.COORDINATOR)
+def student(profile_id: int):
+    profile = db.get_or_404(StudentProfile, profile_id)
+    ensure(profile.school_id == _school().id)
+    internships = db.session.scalars(
+        select(Internship)
+        .where(Internship.student_id == profile.id)
+        .order_by(Internship.start_date.desc())
+    ).all()
+    from stagematch.models import Application
+
+    applications = db.session.scalars(
+        select(Application)
+        .where(Application.student_id == profile.id)
+        .order_by(Application.created_at.desc())
+    ).all()
+    record("student.view", profile)
+    db.session.commit()
+    return render_template(
+        "coordinators/student.html",
+        profile=profile,
+        internships=internships,
+        applications=applications,
+    )
+
+
+# --- companies and meesters ------------------------------------------------------------------
+
+
+@bp.route("/bedrijven")
+@role_required(Role.COORDINATOR)
+def companies():
+    school = _school()
+    rows = service.companies_overview(school, service.host_company_ids(school))
+    if request.args.get("formaat") == "csv":
+        header = [
+            "bedrijf",
+            "plaats",
+            "studenten nu",
+            "meesters over capaciteit",
+            "meldingen discriminatie",
+            "erkenning",
+        ]
+        data = [[r.company.name, r.company.city, r.students, sum(m.over_capacity for m in r.meesters), r.reports,
+                 r.accreditation_note] for r in rows]  # fmt: skip
+        return csv_response(to_csv(header, data), "bedrijven.csv")
+    per_page = 25
+    page = page_arg(request)
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(page, pages)
+    return render_template("coordinators/companies.html", rows=rows[(page - 1) * per_page : page * per_page],
+                           total=len(rows), page=page, pages=pages)  # fmt: skip
+
+
+@bp.route("/meesters-over-capaciteit")
+@role_required(Role.COORDINATOR)
+def over_capacity():
+    rows = service.over_capacity_meesters(_school())
+    if request.args.get("formaat") == "csv":
+        header = ["meester", "bedrijf", "plaats", "leerlingen nu", "capaciteit", "van deze school"]
+        data = [[m.mentor.name, m.mentor.company.name, m.mentor.company.city, m.active, m.mentor.capacity,
+                 m.school_active] for m in rows]  # fmt: skip
+        return csv_response(to_csv(header, data), "meesters-over-capaciteit.csv")
+    return render_template("coordinators/over_capacity.html", rows=rows)
+
+
+# --- flags -----------------------------------------------------------------------------------
+
+
+@bp.route("/signalen")
+@role_required(Role.COORDINATOR)
+def flags():
+    school = _school()
+    flag_service.refresh_flags(school)
+    show = request.args.get("toon", "open")
+    kind = request.args.get("soort", "")
+    stmt = (
+        select(Flag)
+        .where(Flag.school_id == school.id)
+        .order_by(Flag.raised_at.desc(), Flag.id.desc())
+    )
+    stmt = stmt.where(
+        Flag.resolved_at.is_(None) if show == "open" else Flag.resolved_at.is_not(None)
+    )
+    if kind in flag_service.KIND_LABELS:
+        stmt = stmt.where(Flag.kind == kind)
+    if request.args.get("formaat") == "csv":
+        items = db.session.scalars(stmt).all()
+        data = [[f.raised_at.date().isoformat(), flag_service.KIND_LABELS.get(f.kind, f.kind), f.message,
+                 f.resolved_at.date().isoformat() if f.resolved_at else "", f.resolution_note] for f in items]  # fmt: skip
+        return csv_response(
+            to_csv(["gemeld", "soort", "wat", "afgehandeld", "notitie"], data), "signalen.csv"
+        )
+    page = db.paginate(stmt, page=page_arg(request), per_page=25, error_out=False)
+    return render_template("coordinators/flags.html", page=page, show=show, kind=kind, kinds=flag_service.KIND_LABELS,
+                           form=FlagResolveForm())  # fmt: skip
+
+
+@bp.route("/signalen/<int:flag_id>/afhandelen", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def resolve_flag(flag_id: int):
+    flag = db.get_or_404(Flag, flag_id)
+    ensure(flag.school_id == _school().id)
+    form = FlagResolveForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError("Schrijf kort wat je gedaan hebt.")
+        flag_service.resolve(flag, user=current_user, note=form.note.data)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Afgehandeld. Het signaal blijft in de geschiedenis.", "success")
+    return redirect(
+        request.referrer
+        if request.referrer and "/coordinator/" in request.referrer
+        else url_for("coordinators.flags")
+    )
+
+
+# --- internships -----------------------------------------------------------------------------
+
+
+@bp.route("/stages/<int:internship_id>", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def internship(internship_id: int):
+    internship = service.school_internship(_school(), internship_id)
+    form = VisitForm()
+    if form.validate_on_submit():
+        try:
+            service.add_visit_note(
+                internship,
+                author=current_user,
+                visited_on=form.visited_on.data,
+                note=form.note.data,
+            )
+        except DomainError as error:
+            form.visited_on.errors = [*form.visited_on.errors, error.message]
+        else:
+            flash("Bezoekverslag opgeslagen.", "success")
+            return redirect(url_for("coordinators.internship", internship_id=internship.id))
+    evaluations = db.session.scalars(
+        select(Evaluation)
+        .where(Evaluation.internship_id == internship.id)
+        .order_by(Evaluation.due_date, Evaluation.author_role)
+    ).all()
+    visits = db.session.scalars(
+        select(VisitNote)
+        .where(VisitNote.internship_id == internship.id)
+        .order_by(VisitNote.visited_on.desc())
+    ).all()
+    if internship.student is not None:
+        record("student.view", internship.student, internship=internship.id)
+        db.session.commit()
+    return render_template("coordinators/internship.html", internship=internship, evaluations=evaluations,
+                           visits=visits, form=form, today=today()), 422 if form.errors else 200  # fmt: skip
+
+
+@bp.route("/stages")
+@role_required(Role.COORDINATOR)
+def internships():
+    school = _school()
+    status = request.args.get("status", "active")
+    stmt = (
+        select(Internship)
+        .where(Internship.school_id == school.id)
+        .order_by(Internship.start_date.desc())
+    )
+    if status in {s.value for s in InternshipStatus}:
+        stmt = stmt.where(Internship.status == status)
+    page = db.paginate(stmt, page=page_arg(request), per_page=25, error_out=False)
+    return render_template("coordinators/internships.html", page=page, status=status)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+@bp.route("/studenten/importeren", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def import_students():
+    from stagematch.services.student_import import IMPORT_COLUMNS
+    from stagematch.services.student_import import import_students as run_import
+
+    form = StudentImportForm()
+    report = None
+    if form.validate_on_submit():
+        raw = form.file.data.read(5_000_001)
+        if len(raw) > 5_000_000:
+            form.file.errors = ["Het bestand is groter dan 5 MB. Splits het in kleinere bestanden."]
+        else:
+            report = run_import(_school(), raw)
+            for row in report.rows:
+                if row.ok and row.user is not None:
+                    mailer.send(row.user.email, "je account staat klaar", "student_invite", user=row.user,
+                                school=_school(), link=row.link)  # fmt: skip
+    return render_template(
+        "coordinators/import.html", form=form, report=report, columns=IMPORT_COLUMNS
     )

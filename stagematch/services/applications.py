@@ -15,12 +15,19 @@ from stagematch.extensions import db
 from stagematch.models import (
     REJECTION_REASONS,
     Application,
+    Evaluation,
     Internship,
     Mentor,
     Placement,
     StudentProfile,
 )
-from stagematch.models.enums import ApplicationStatus, InternshipStatus, PlacementStatus
+from stagematch.models.enums import (
+    ApplicationStatus,
+    EvaluationAuthor,
+    EvaluationMoment,
+    InternshipStatus,
+    PlacementStatus,
+)
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.timeutil import today, utcnow
@@ -171,6 +178,7 @@ def accept(application_id: int) -> Internship:
         end_date=start + timedelta(weeks=placement.duration_weeks), status=InternshipStatus.ACTIVE,
     )  # fmt: skip
     db.session.add(internship)
+    schedule_evaluations(internship)
     application.status = ApplicationStatus.ACCEPTED
     application.decided_at = utcnow()
     application.shortlisted_at = application.shortlisted_at or utcnow()
@@ -196,6 +204,19 @@ def accept(application_id: int) -> Internship:
     )
     db.session.commit()
     return internship
+
+
+def schedule_evaluations(internship: Internship) -> None:
+    """A mid-term and a final evaluation, by the student and by the meester, each with a due date."""
+    middle = internship.start_date + (internship.end_date - internship.start_date) / 2
+    for moment, due in (
+        (EvaluationMoment.MIDTERM, middle),
+        (EvaluationMoment.FINAL, internship.end_date),
+    ):
+        for author in (EvaluationAuthor.STUDENT, EvaluationAuthor.MEESTER):
+            internship.evaluations.append(
+                Evaluation(author_role=author, moment=moment, due_date=due)
+            )
 
 
 def end_internship(internship: Internship, *, outcome: str, terminated: bool) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from stagematch import geo
+from stagematch.csvutil import to_csv
 from stagematch.extensions import db
 from stagematch.models import (
     Accreditation,
@@ -454,18 +455,6 @@ def import_placements(company: Company, raw: bytes) -> ImportReport:
     return report
 
 
-def _csv(header: list[str], rows: list[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        # A leading = + - @ would make a spreadsheet run it as a formula.
-        writer.writerow(
-            ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
-        )
-    return out.getvalue()
-
-
 def export_placements(company: Company) -> str:
     places = db.session.scalars(
         select(Placement).where(Placement.company_id == company.id).order_by(Placement.id)
@@ -494,7 +483,7 @@ def export_placements(company: Company) -> str:
         ]  # fmt: skip
         for p in places
     ]
-    return _csv(header, rows)
+    return to_csv(header, rows)
 
 
 def export_applications(company: Company) -> str:
@@ -524,4 +513,4 @@ def export_applications(company: Company) -> str:
             view.email or "", view.qualification, view.level or "",
             f"{view.distance_km:.1f}" if view.distance_km is not None else "",
         ])  # fmt: skip
-    return _csv(header, rows)
+    return to_csv(header, rows)

@@ -1,0 +1,330 @@
+"""What a school coordinator sees: every student's status, who has no place yet, the companies and
+meesters hosting the school's students, and visit notes. All queries are set-based and paginated so
+they stay fast with 60,000 students."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+
+from stagematch.extensions import db
+from stagematch.models import (
+    Accreditation,
+    Application,
+    Company,
+    DiscriminationReport,
+    Internship,
+    Mentor,
+    Placement,
+    Qualification,
+    School,
+    StudentProfile,
+    User,
+    VisitNote,
+    placement_qualification,
+)
+from stagematch.models.enums import ApplicationStatus, InternshipStatus, MentorRole
+from stagematch.services import DomainError
+from stagematch.services.audit import record
+from stagematch.services.supervision import rating_averages
+from stagematch.timeutil import today, utcnow
+
+STATUS_LABELS = {
+    "no_profile": "geen profiel",
+    "searching": "zoekt",
+    "applied": "gesolliciteerd",
+    "placed": "geplaatst",
+    "active": "loopt",
+    "completed": "afgerond",
+    "terminated": "gestopt",
+}
+
+
+def student_status_expr(on: date | None = None):
+    """SQL CASE giving each StudentProfile one status, most current first."""
+    on = on or today()
+    sp = StudentProfile
+    running = and_(Internship.student_id == sp.id, Internship.status == InternshipStatus.ACTIVE)
+    return case(
+        (exists().where(running, Internship.start_date <= on), literal("active")),
+        (exists().where(running), literal("placed")),
+        (
+            exists().where(
+                Application.student_id == sp.id,
+                Application.status.in_(
+                    (ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED)
+                ),
+            ),
+            literal("applied"),
+        ),
+        (
+            exists().where(
+                Internship.student_id == sp.id, Internship.status == InternshipStatus.TERMINATED
+            ),
+            literal("terminated"),
+        ),
+        (
+            exists().where(
+                Internship.student_id == sp.id, Internship.status == InternshipStatus.COMPLETED
+            ),
+            literal("completed"),
+        ),
+        (or_(sp.city.is_(None), sp.skills == ""), literal("no_profile")),
+        else_=literal("searching"),
+    )
+
+
+@dataclass
+class StudentFilters:
+    qualification_id: int | None = None
+    level: int | None = None
+    leerweg: str | None = None
+    status: str | None = None
+    q: str = ""
+
+
+def students_statement(school: School, filters: StudentFilters, on: date | None = None):
+    status = student_status_expr(on).label("status")
+    stmt = (
+        select(
+            StudentProfile.id,
+            User.name,
+            User.email,
+            StudentProfile.student_number,
+            Qualification.crebo,
+            Qualification.name.label("qualification"),
+            StudentProfile.level,
+            StudentProfile.leerweg,
+            StudentProfile.city,
+            StudentProfile.planned_start,
+            status,
+        )  # fmt: skip
+        .join(User, User.id == StudentProfile.user_id)
+        .join(Qualification, Qualification.id == StudentProfile.qualification_id)
+        .where(StudentProfile.school_id == school.id)
+    )
+    if filters.qualification_id:
+        stmt = stmt.where(StudentProfile.qualification_id == filters.qualification_id)
+    if filters.level:
+        stmt = stmt.where(StudentProfile.level == filters.level)
+    if filters.leerweg:
+        stmt = stmt.where(StudentProfile.leerweg == filters.leerweg)
+    if filters.status:
+        stmt = stmt.where(student_status_expr(on) == filters.status)
+    for word in filters.q.split()[:4]:
+        pattern = f"%{word}%"
+        stmt = stmt.where(
+            or_(User.name.ilike(pattern), StudentProfile.student_number.ilike(pattern))
+        )
+    return stmt.order_by(User.name, StudentProfile.id)
+
+
+def status_counts(school: School, on: date | None = None) -> dict[str, int]:
+    status = student_status_expr(on)
+    rows = db.session.execute(
+        select(status, func.count()).where(StudentProfile.school_id == school.id).group_by(status)
+    ).all()
+    counts = dict.fromkeys(STATUS_LABELS, 0)
+    counts.update({k: v for k, v in rows})
+    return counts
+
+
+def without_place_statement(school: School, weeks: int, on: date | None = None):
+    """Students whose planned start is within `weeks` (or past) and who have no running internship."""
+    on = on or today()
+    sp = StudentProfile
+    status = student_status_expr(on).label("status")
+    return (
+        select(
+            sp.id,
+            User.name,
+            User.email,
+            sp.student_number,
+            Qualification.crebo,
+            Qualification.name.label("qualification"),
+            sp.level,
+            sp.leerweg,
+            sp.city,
+            sp.planned_start,
+            status,
+        )  # fmt: skip
+        .join(User, User.id == sp.user_id)
+        .join(Qualification, Qualification.id == sp.qualification_id)
+        .where(
+            sp.school_id == school.id,
+            sp.planned_start.is_not(None),
+            sp.planned_start <= on + timedelta(weeks=weeks),
+            ~exists().where(
+                Internship.student_id == sp.id, Internship.status == InternshipStatus.ACTIVE
+            ),
+        )
+        .order_by(sp.planned_start, User.name)
+    )
+
+
+# --- companies and meesters --------------------------------------------------------------------
+
+
+@dataclass
+class MeesterRow:
+    mentor: Mentor
+    active: int
+    school_active: int  # of which from this school
+    ratings: object
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.active > self.mentor.capacity
+
+
+@dataclass
+class CompanyRow:
+    company: Company
+    students: int  # this school's students there now
+    meesters: list[MeesterRow]
+    reports: int
+    accreditation_ok: bool
+    accreditation_note: str
+
+    @property
+    def over_capacity(self) -> bool:
+        return any(m.over_capacity for m in self.meesters)
+
+
+def host_company_ids(school: School) -> list[int]:
+    """Companies where this school's students are placed now or were in the last two years."""
+    since = today() - timedelta(days=730)
+    return list(
+        db.session.scalars(
+            select(Placement.company_id)
+            .join(Internship, Internship.placement_id == Placement.id)
+            .where(
+                Internship.school_id == school.id,
+                or_(Internship.status == InternshipStatus.ACTIVE, Internship.end_date >= since),
+            )  # fmt: skip
+            .distinct()
+        )
+    )
+
+
+def companies_overview(
+    school: School, company_ids: list[int], on: date | None = None
+) -> list[CompanyRow]:
+    on = on or today()
+    if not company_ids:
+        return []
+    companies = {
+        c.id: c for c in db.session.scalars(select(Company).where(Company.id.in_(company_ids)))
+    }
+    meesters = db.session.scalars(
+        select(Mentor).where(
+            Mentor.company_id.in_(company_ids), Mentor.role == MentorRole.MEESTER, Mentor.active
+        )
+    ).all()
+    active_rows = db.session.execute(
+        select(Internship.meester_id, Internship.school_id, func.count())
+        .where(
+            Internship.meester_id.in_([m.id for m in meesters]),
+            Internship.status == InternshipStatus.ACTIVE,
+        )
+        .group_by(Internship.meester_id, Internship.school_id)
+    ).all()
+    active: dict[int, int] = {}
+    school_active: dict[int, int] = {}
+    for meester_id, school_id, count in active_rows:
+        active[meester_id] = active.get(meester_id, 0) + count
+        if school_id == school.id:
+            school_active[meester_id] = school_active.get(meester_id, 0) + count
+    ratings = rating_averages([m.id for m in meesters])
+    reports = dict(
+        db.session.execute(
+            select(DiscriminationReport.company_id, func.count())
+            .where(
+                DiscriminationReport.company_id.in_(company_ids),
+                DiscriminationReport.school_id == school.id,
+            )
+            .group_by(DiscriminationReport.company_id)
+        ).all()
+    )
+    # Accreditation: every crebo of the company's running places must be accredited now (and beyond 60 days).
+    needed = db.session.execute(
+        select(Placement.company_id, placement_qualification.c.qualification_id)
+        .join(placement_qualification, placement_qualification.c.placement_id == Placement.id)
+        .join(Internship, Internship.placement_id == Placement.id)
+        .where(Placement.company_id.in_(company_ids), Internship.status == InternshipStatus.ACTIVE)
+        .distinct()
+    ).all()
+    accreditations = db.session.scalars(
+        select(Accreditation).where(Accreditation.company_id.in_(company_ids))
+    ).all()
+    result = []
+    for cid, company in companies.items():
+        notes = []
+        for company_id, qualification_id in needed:
+            if company_id != cid:
+                continue
+            own = [
+                a
+                for a in accreditations
+                if a.company_id == cid and a.qualification_id == qualification_id
+            ]
+            if not any(a.is_current(on) for a in own):
+                notes.append("erkenning verlopen")
+            elif not any(a.is_current(on + timedelta(days=60)) for a in own):
+                notes.append("erkenning verloopt binnen 60 dagen")
+        rows = [
+            MeesterRow(m, active.get(m.id, 0), school_active.get(m.id, 0), ratings[m.id])
+            for m in meesters
+            if m.company_id == cid
+        ]
+        result.append(
+            CompanyRow(
+                company,
+                sum(r.school_active for r in rows),
+                rows,
+                reports.get(cid, 0),
+                not notes,
+                ", ".join(sorted(set(notes))) or "in orde",
+            )  # fmt: skip
+        )
+    return sorted(
+        result, key=lambda r: (not r.over_capacity, r.accreditation_ok, -r.students, r.company.name)
+    )
+
+
+def over_capacity_meesters(school: School) -> list[MeesterRow]:
+    rows = companies_overview(school, host_company_ids(school))
+    return [m for c in rows for m in c.meesters if m.over_capacity and m.school_active]
+
+
+# --- internships and visits ------------------------------------------------------------------
+
+
+def school_internship(school: School, internship_id: int) -> Internship:
+    internship = db.get_or_404(Internship, internship_id)
+    if internship.school_id != school.id:
+        from flask import abort
+
+        abort(403)
+    return internship
+
+
+def add_visit_note(
+    internship: Internship, *, author: User, visited_on: date, note: str
+) -> VisitNote:
+    if visited_on > today():
+        raise DomainError("De datum van het bezoek ligt in de toekomst.", "visited_on")
+    visit = VisitNote(
+        internship=internship, author=author, visited_on=visited_on, note=note.strip()
+    )
+    db.session.add(visit)
+    last = internship.last_contact_at
+    contact = utcnow().replace(year=visited_on.year, month=visited_on.month, day=visited_on.day)
+    if last is None or contact > last:
+        internship.last_contact_at = contact
+    db.session.flush()
+    record("visit.add", visit, internship=internship.id)
+    db.session.commit()
+    return visit

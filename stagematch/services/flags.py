@@ -1,0 +1,237 @@
+"""The coordinator's work queue: one flag per problem, found by set-based queries, raised once
+(a stable subject key) and resolved with a note that stays in the history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
+
+from stagematch.extensions import db
+from stagematch.models import (
+    Accreditation,
+    DiscriminationReport,
+    Evaluation,
+    Flag,
+    Internship,
+    Mentor,
+    Placement,
+    School,
+    StudentProfile,
+    User,
+    placement_qualification,
+)
+from stagematch.models.enums import EvaluationAuthor, InternshipStatus
+from stagematch.services import DomainError
+from stagematch.services.audit import record
+from stagematch.timeutil import today, utcnow
+
+NO_CONTACT_WEEKS = 6
+ACCREDITATION_WARNING_DAYS = 60
+LOW_RATING = 3  # below 3 of 5
+
+KIND_LABELS = {
+    "over_capacity": "Meester heeft te veel leerlingen",
+    "low_supervision": "Begeleiding lager dan 3 van 5",
+    "mostly_routine": "Vooral routinewerk",
+    "evaluation_overdue": "Evaluatie te laat",
+    "no_contact": "Geen contact in 6 weken",
+    "accreditation": "Erkenning verlopen of bijna verlopen",
+    "discrimination": "Melding van discriminatie",
+}
+
+
+@dataclass
+class Candidate:
+    kind: str
+    subject_key: str
+    message: str
+    internship_id: int | None = None
+    company_id: int | None = None
+    mentor_id: int | None = None
+
+
+def _student_name(internship_id_col):
+    """The student's name for an internship id column (correlated; an alias keeps it apart from
+    the outer query's internship table)."""
+    inner = aliased(Internship)
+    return (
+        select(User.name)
+        .join(StudentProfile, StudentProfile.user_id == User.id)
+        .join(inner, inner.student_id == StudentProfile.id)
+        .where(inner.id == internship_id_col)
+        .scalar_subquery()
+    )
+
+
+def find_problems(school: School) -> list[Candidate]:
+    on = today()
+    found: list[Candidate] = []
+    running = and_(Internship.school_id == school.id, Internship.status == InternshipStatus.ACTIVE)
+
+    # Meesters of this school's students who have more learners than their capacity.
+    school_meesters = select(Internship.meester_id).where(running).distinct()
+    for mentor_id, name, company_id, capacity, active in db.session.execute(
+        select(
+            Mentor.id, Mentor.name, Mentor.company_id, Mentor.capacity, func.count(Internship.id)
+        )
+        .join(Internship, Internship.meester_id == Mentor.id)
+        .where(Mentor.id.in_(school_meesters), Internship.status == InternshipStatus.ACTIVE)
+        .group_by(Mentor.id, Mentor.name, Mentor.company_id, Mentor.capacity)
+        .having(func.count(Internship.id) > Mentor.capacity)
+    ):
+        found.append(Candidate("over_capacity", f"mentor:{mentor_id}:{capacity}",
+                               f"{name} begeleidt {active} leerlingen bij een capaciteit van {capacity}.",
+                               company_id=company_id, mentor_id=mentor_id))  # fmt: skip
+
+    # Student evaluations of running internships: low supervision, mostly routine.
+    e = Evaluation
+    for ev_id, internship_id, company_id, low, routine, name in db.session.execute(
+        select(
+            e.id,
+            e.internship_id,
+            Placement.company_id,
+            or_(e.supervision_time < LOW_RATING, e.feedback < LOW_RATING, e.overall < LOW_RATING),
+            e.mostly_routine,
+            _student_name(e.internship_id),
+        )  # fmt: skip
+        .join(Internship, Internship.id == e.internship_id)
+        .join(Placement, Placement.id == Internship.placement_id)
+        .where(running, e.author_role == EvaluationAuthor.STUDENT, e.submitted_at.is_not(None))
+        .where(
+            or_(
+                e.supervision_time < LOW_RATING,
+                e.feedback < LOW_RATING,
+                e.overall < LOW_RATING,
+                e.mostly_routine.is_(True),
+            )
+        )  # fmt: skip
+    ):
+        if low:
+            found.append(Candidate("low_supervision", f"evaluation:{ev_id}",
+                                   f"{name} geeft de begeleiding een onvoldoende.", internship_id, company_id))  # fmt: skip
+        if routine:
+            found.append(Candidate("mostly_routine", f"evaluation:{ev_id}",
+                                   f"{name} doet vooral routinewerk.", internship_id, company_id))  # fmt: skip
+
+    # Evaluations past their due date, not submitted.
+    for ev_id, internship_id, author, moment, due, company_id, name in db.session.execute(
+        select(
+            e.id,
+            e.internship_id,
+            e.author_role,
+            e.moment,
+            e.due_date,
+            Placement.company_id,
+            _student_name(e.internship_id),
+        )  # fmt: skip
+        .join(Internship, Internship.id == e.internship_id)
+        .join(Placement, Placement.id == Internship.placement_id)
+        .where(running, e.submitted_at.is_(None), e.due_date < on)
+    ):
+        who = "de student" if author == EvaluationAuthor.STUDENT else "de meester"
+        what = "tussenevaluatie" if moment == "midterm" else "eindevaluatie"
+        found.append(Candidate("evaluation_overdue", f"evaluation:{ev_id}",
+                               f"De {what} door {who} van {name} is te laat (was {due:%d-%m-%Y}).",
+                               internship_id, company_id))  # fmt: skip
+
+    # No coordinator contact for 6 weeks in a running internship (that started at least 6 weeks ago).
+    cutoff = utcnow() - timedelta(weeks=NO_CONTACT_WEEKS)
+    for internship_id, company_id, name in db.session.execute(
+        select(Internship.id, Placement.company_id, _student_name(Internship.id))
+        .join(Placement, Placement.id == Internship.placement_id)
+        .where(running, Internship.start_date <= on - timedelta(weeks=NO_CONTACT_WEEKS))
+        .where(or_(Internship.last_contact_at.is_(None), Internship.last_contact_at < cutoff))
+    ):
+        week = (on - timedelta(days=on.weekday())).isoformat()
+        found.append(Candidate("no_contact", f"internship:{internship_id}:{week}",
+                               f"Geen contact met {name} (of het leerbedrijf) in {NO_CONTACT_WEEKS} weken.",
+                               internship_id, company_id))  # fmt: skip
+
+    # Accreditation of a running place's crebo expired or expiring soon.
+    horizon = on + timedelta(days=ACCREDITATION_WARNING_DAYS)
+    pairs = db.session.execute(
+        select(Placement.company_id, placement_qualification.c.qualification_id)
+        .join(placement_qualification, placement_qualification.c.placement_id == Placement.id)
+        .join(Internship, Internship.placement_id == Placement.id)
+        .where(running)
+        .distinct()
+    ).all()
+    if pairs:
+        company_ids = {c for c, _ in pairs}
+        accreditations = db.session.scalars(
+            select(Accreditation).where(Accreditation.company_id.in_(company_ids))
+        ).all()
+        for company_id, qualification_id in pairs:
+            own = [
+                a
+                for a in accreditations
+                if a.company_id == company_id and a.qualification_id == qualification_id
+            ]
+            if any(a.is_current(horizon) for a in own):
+                continue
+            expired = not any(a.is_current(on) for a in own)
+            company = own[0].company if own else None
+            crebo = own[0].qualification.crebo if own else "?"
+            name = company.name if company else f"bedrijf {company_id}"
+            found.append(Candidate("accreditation", f"accreditation:{company_id}:{qualification_id}:{'x' if expired else 's'}",
+                                   f"De erkenning van {name} voor crebo {crebo} is "
+                                   f"{'verlopen' if expired else 'binnen 60 dagen verlopen'}.",
+                                   company_id=company_id))  # fmt: skip
+
+    # Discrimination reports not yet handled.
+    for report_id, company_id, name in db.session.execute(
+        select(
+            DiscriminationReport.id,
+            DiscriminationReport.company_id,
+            func.coalesce(User.name, "een student"),
+        )
+        .outerjoin(StudentProfile, StudentProfile.id == DiscriminationReport.student_id)
+        .outerjoin(User, User.id == StudentProfile.user_id)
+        .where(
+            DiscriminationReport.school_id == school.id, DiscriminationReport.handled_at.is_(None)
+        )
+    ):
+        found.append(Candidate("discrimination", f"report:{report_id}",
+                               f"{name} meldt mogelijke discriminatie.", company_id=company_id))  # fmt: skip
+    return found
+
+
+def refresh_flags(school: School) -> int:
+    """Raise a flag for every new problem; returns how many were added. Problems already flagged
+    (open or resolved) are not raised again, so a resolved flag stays resolved."""
+    candidates = find_problems(school)
+    known = set(
+        db.session.execute(
+            select(Flag.kind, Flag.subject_key).where(Flag.school_id == school.id)
+        ).tuples()
+    )
+    added = 0
+    for c in candidates:
+        if (c.kind, c.subject_key) in known:
+            continue
+        known.add((c.kind, c.subject_key))
+        db.session.add(Flag(school_id=school.id, kind=c.kind, subject_key=c.subject_key, message=c.message[:300],
+                            internship_id=c.internship_id, company_id=c.company_id, mentor_id=c.mentor_id))  # fmt: skip
+        added += 1
+    db.session.commit()
+    return added
+
+
+def resolve(flag: Flag, *, user: User, note: str) -> None:
+    if flag.resolved_at is not None:
+        raise DomainError("Deze melding is al afgehandeld.")
+    if len(note.strip()) < 3:
+        raise DomainError("Schrijf kort wat je gedaan hebt.", "note")
+    flag.resolved_at = utcnow()
+    flag.resolved_by_id = user.id
+    flag.resolution_note = note.strip()
+    if flag.kind == "discrimination" and flag.subject_key.startswith("report:"):
+        report = db.session.get(DiscriminationReport, int(flag.subject_key.split(":")[1]))
+        if report is not None and report.handled_at is None:
+            report.handled_at = flag.resolved_at
+            report.handled_note = flag.resolution_note
+    record("flag.resolve", flag, note=flag.resolution_note)
+    db.session.commit()
