@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(send_alerts_command)
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("load-reference")
@@ -119,3 +120,15 @@ def send_alerts_command() -> None:
     ):
         checked, sent = send_search_alerts()
     click.echo(f"{checked} zoekopdrachten bekeken, {sent} e-mails verstuurd.")
+
+
+@click.command("send-reminders")
+def send_reminders_command() -> None:
+    """Remind students and companies of evaluations that are due (run daily)."""
+    from stagematch.services.evaluations import send_reminders
+
+    with current_app.test_request_context(
+        base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
+    ):
+        sent = send_reminders()
+    click.echo(f"{sent} herinneringen verstuurd.")

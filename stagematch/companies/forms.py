@@ -286,3 +286,26 @@ class ImportForm(FlaskForm):
             FileAllowed(["csv", "txt"], "Kies een .csv-bestand."),
         ],
     )
+
+
+RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+class MeesterEvaluationForm(FlaskForm):
+    progress = RadioField(
+        "Hoe gaat de leerling vooruit op de leertaken?",
+        coerce=int,
+        choices=choices(RATING_CHOICES),
+        validators=[DataRequired("Kies een cijfer van 1 tot 5.")],
+    )
+    attitude = RadioField(
+        "Hoe is de werkhouding (op tijd, inzet, samenwerken)?",
+        coerce=int,
+        choices=choices(RATING_CHOICES),
+        validators=[DataRequired("Kies een cijfer van 1 tot 5.")],
+    )
+    comment = TextAreaField(
+        "Toelichting",
+        description="Wat gaat goed, wat kan beter? De school en de leerling lezen dit.",
+        validators=[Optional(), Length(max=2000)],
+    )

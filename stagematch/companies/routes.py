@@ -104,8 +104,12 @@ def home():
     mentors = placement_service.company_mentors(company)
     loads = mentor_loads([m.id for m in mentors])
     steps = company_service.onboarding_steps(company, mentors=mentors, places=places)
+    from stagematch.services.evaluations import due_for_company
+    from stagematch.services.supervision import rating_averages
+
+    ratings = rating_averages([m.id for m in mentors if m.role == MentorRole.MEESTER])
     return render_template(
-        "companies/home.html", company=company, places=places, filled=filled, open_counts=open_counts,
+        "companies/home.html", due=due_for_company(company.id), ratings=ratings, company=company, places=places, filled=filled, open_counts=open_counts,
         mentors=mentors, loads=loads, steps=steps, stale=placement_service.stale_reason,
         subsidy=placement_service.subsidy_eligible,
     )  # fmt: skip
@@ -578,3 +582,33 @@ def export_placements():
 @role_required(Role.COMPANY)
 def export_applications():
     return csv_response(company_service.export_applications(_company()), "sollicitaties.csv")
+
+
+# --- evaluations -----------------------------------------------------------------------------
+
+
+@bp.route("/evaluaties/<int:evaluation_id>", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def evaluation(evaluation_id: int):
+    from stagematch.companies.forms import MeesterEvaluationForm
+    from stagematch.models import Evaluation
+    from stagematch.services import evaluations as evaluation_service
+
+    item = db.get_or_404(Evaluation, evaluation_id)
+    ensure(
+        item.internship.placement.company_id == current_user.company_id
+        and item.author_role == "meester"
+    )
+    form = MeesterEvaluationForm()
+    if form.validate_on_submit():
+        try:
+            evaluation_service.submit_meester(item, progress=form.progress.data, attitude=form.attitude.data,
+                                              comment=form.comment.data or "")  # fmt: skip
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Bedankt! De school en de leerling zien je beoordeling.", "success")
+            return redirect(url_for("companies.home"))
+    return render_template(
+        "companies/evaluation.html", form=form, evaluation=item
+    ), 422 if form.errors else 200

@@ -168,3 +168,47 @@ class SearchForm(FlaskForm):
         default=1,
         validators=[Optional(), NumberRange(1, 10_000, "Die pagina bestaat niet.")],
     )
+
+
+RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+class StudentEvaluationForm(FlaskForm):
+    supervision_time = RadioField(
+        "Heeft je meester of gezel genoeg tijd voor je?",
+        coerce=int,
+        choices=choices(RATING_CHOICES),
+        validators=[DataRequired("Kies een cijfer van 1 tot 5.")],
+    )
+    feedback = RadioField(
+        "Krijg je goede uitleg en feedback?",
+        coerce=int,
+        choices=choices(RATING_CHOICES),
+        validators=[DataRequired("Kies een cijfer van 1 tot 5.")],
+    )
+    learning_tasks = RadioField(
+        "Leer je echt iets (en doe je niet alleen routinewerk)?",
+        coerce=int,
+        choices=choices(RATING_CHOICES),
+        validators=[DataRequired("Kies een cijfer van 1 tot 5.")],
+    )
+    safety = RadioField(
+        "Voel je je veilig op je werk?",
+        coerce=int,
+        choices=choices(RATING_CHOICES),
+        validators=[DataRequired("Kies een cijfer van 1 tot 5.")],
+    )
+    overall = RadioField(
+        "Welk cijfer geef je je stage?",
+        coerce=int,
+        choices=choices(RATING_CHOICES),
+        validators=[DataRequired("Kies een cijfer van 1 tot 5.")],
+    )
+    mostly_routine = BooleanField(
+        "Ik doe vooral routinewerk (zoals vegen, schoonmaken, vakken vullen)"
+    )
+    comment = TextAreaField(
+        "Wil je nog iets zeggen?",
+        description="Je school leest dit. Het bedrijf ziet alleen gemiddelden van minstens 3 studenten, nooit jouw antwoorden.",
+        validators=[Optional(), Length(max=2000)],
+    )

@@ -55,10 +55,12 @@ def home():
         .order_by(Application.created_at.desc())
         .limit(5)
     ).all()
+    from stagematch.services.evaluations import due_for_student
+
     recommended = recommendations(profile, limit=5)
     return render_template(
         "students/home.html", profile=profile, checklist=checklist, applications=applications,
-        recommended=recommended,
+        recommended=recommended, due=due_for_student(profile),
     )  # fmt: skip
 
 
@@ -259,3 +261,33 @@ def delete_saved_search(search_id: int):
 
 def query_string_for(args) -> str:
     return urlencode([(k, v) for k, v in args.items(multi=True) if v and k != "page"])
+
+
+# --- evaluations -----------------------------------------------------------------------------
+
+
+@bp.route("/evaluaties/<int:evaluation_id>", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def evaluation(evaluation_id: int):
+    from stagematch.models import Evaluation
+    from stagematch.services import evaluations as evaluation_service
+    from stagematch.students.forms import StudentEvaluationForm
+
+    item = db.get_or_404(Evaluation, evaluation_id)
+    ensure(item.internship.student_id == _profile().id and item.author_role == "student")
+    form = StudentEvaluationForm()
+    if form.validate_on_submit():
+        try:
+            evaluation_service.submit_student(
+                item, supervision_time=form.supervision_time.data, feedback=form.feedback.data,
+                learning_tasks=form.learning_tasks.data, safety=form.safety.data, overall=form.overall.data,
+                mostly_routine=form.mostly_routine.data, comment=form.comment.data or "",
+            )  # fmt: skip
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Bedankt! Je school ziet je antwoorden.", "success")
+            return redirect(url_for("students.home"))
+    return render_template(
+        "students/evaluation.html", form=form, evaluation=item
+    ), 422 if form.errors else 200
