@@ -36,6 +36,9 @@ class Config:
     # the CV itself is capped at 2 MB, CSV imports at 1 MB.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
     DEMO_PASSWORD = "stagematch-demo"
 
     @staticmethod
@@ -53,6 +56,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    RATELIMIT_ENABLED = False  # a dedicated test turns it on
 
 
 class ProductionConfig(Config):

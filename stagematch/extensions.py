@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised in create_app."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
@@ -27,3 +29,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
+# Limits are declared on the views that need them (login, password reset); none by default.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import wtforms
 from sqlalchemy import or_, select
 from wtforms import Field, Form
@@ -13,6 +15,23 @@ from stagematch.extensions import db
 from stagematch.models import Qualification
 
 MIN_PASSWORD_LENGTH = 8
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, from the list the zxcvbn package ships."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+class NotCommonPassword:
+    message = "Dit wachtwoord wordt heel vaak gebruikt en is makkelijk te raden. Kies een ander wachtwoord."
+
+    def __call__(self, form: Form, field: Field) -> None:
+        value = (field.data or "").lower()
+        if value in _common_passwords() or len(set(value)) <= 2:
+            raise ValidationError(self.message)
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 from stagematch.forms import (
     MIN_PASSWORD_LENGTH,
+    NotCommonPassword,
     QualificationRef,
     RadioField,
     SelectField,
@@ -43,6 +44,7 @@ class _AccountFields(FlaskForm):
                 max=200,
                 message=f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens.",
             ),
+            NotCommonPassword(),
         ],
     )
     password2 = PasswordField(
@@ -112,6 +114,7 @@ class SetPasswordForm(FlaskForm):
                 max=200,
                 message=f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens.",
             ),
+            NotCommonPassword(),
         ],
     )
     password2 = PasswordField(
@@ -119,5 +122,15 @@ class SetPasswordForm(FlaskForm):
         validators=[
             DataRequired(REQUIRED),
             EqualTo("password", "De wachtwoorden zijn niet gelijk."),
+        ],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "E-mailadres",
+        validators=[
+            DataRequired(REQUIRED),
+            Email("Dit is geen geldig e-mailadres, bijvoorbeeld naam@voorbeeld.nl."),
         ],
     )

@@ -6,17 +6,19 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from stagematch import mailer
 from stagematch.auth import bp
 from stagematch.auth.forms import (
     CompanyRegisterForm,
+    ForgotPasswordForm,
     LoginForm,
     SetPasswordForm,
     StudentRegisterForm,
 )
-from stagematch.extensions import db
+from stagematch.extensions import db, limiter
 from stagematch.forms import choices, qualification_labels
 from stagematch.geo import town_names
-from stagematch.models import School
+from stagematch.models import School, User
 from stagematch.reference import sectors
 from stagematch.services import DomainError, accounts
 
@@ -47,7 +49,16 @@ def _apply_domain_error(form, error: DomainError) -> None:
         flash(error.message, "error")
 
 
+def _form_email() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()
+
+
+LOGIN_LIMITS = ("10 per minute", "5 per 15 minutes")  # per IP address, per account
+
+
 @bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMITS[0], methods=["POST"])
+@limiter.limit(LOGIN_LIMITS[1], key_func=_form_email, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -150,3 +161,26 @@ def set_password(token: str):
         flash("Je wachtwoord is ingesteld. Welkom!", "success")
         return redirect(url_for("main.home"))
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_form_email, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(
+            select(User).where(User.email == accounts.normalise_email(form.email.data))
+        )
+        if user is not None and user.is_active:
+            link = url_for("auth.set_password", token=accounts.password_token(user), _external=True)
+            mailer.send(
+                user.email, "nieuw wachtwoord kiezen", "password_reset", user=user, link=link
+            )
+        # The same answer whether or not the address has an account: no one can probe for accounts.
+        flash(
+            "Als er een account is met dit adres, krijg je binnen een paar minuten een e-mail met een link.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,228 @@
+"""Every route of the site, requested as every kind of visitor, with the expected answer.
+
+A new route without an entry in ROUTES fails `test_every_route_has_an_entry`, so access rules are
+decided on purpose. Object-level checks are included: another company's place, another school's
+student, another student's CV, application, evaluation and saved search."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from stagematch.extensions import db
+from stagematch.models import Application, Flag, SavedSearch, School
+from stagematch.services import applications as application_service
+from stagematch.services.accounts import password_token
+from stagematch.services.flags import refresh_flags
+from stagematch.services.students import store_cv
+from stagematch.timeutil import today
+from tests.conftest import PASSWORD
+
+ROLES = [
+    "anon",
+    "student",
+    "student2",
+    "company",
+    "company2",
+    "coordinator",
+    "coordinator2",
+    "admin",
+]
+OK, DENY, LOGIN = "ok", "deny", "login"
+
+
+@dataclass
+class World:
+    users: dict
+    ids: dict
+
+
+def build_world(make) -> World:
+    roc = make.school()
+    deltion = db.session.scalar(select(School).where(School.name == "Deltion College"))
+    student = make.student(school=roc)
+    student2 = make.student(school=deltion)
+    company = make.company()
+    company2 = make.company()
+    meester = make.meester(company, capacity=5)
+    meester2 = make.meester(company2)
+    place = make.placement(company, meester, seats=3)
+    place_running = make.placement(company, meester, seats=3)
+    place2 = make.placement(company2, meester2)
+    # The student's running internship (for evaluations) and an open application elsewhere.
+    running = Application(student=make.student(school=roc).profile, placement=place_running)
+    db.session.add(running)
+    db.session.commit()
+    internship = application_service.accept(running.id)
+    internship.start_date = today() - timedelta(days=90)
+    for e in internship.evaluations:
+        e.due_date = today() + timedelta(days=2)
+    application = Application(student=student.profile, placement=place, motivation="Graag.")
+    db.session.add(application)
+    saved = SavedSearch(user=student, name="Mijn zoektocht", query_string="crebo=25180")
+    db.session.add(saved)
+    db.session.commit()
+    store_cv(student.profile, io.BytesIO(b"%PDF-1.4 test cv"))
+    refresh_flags(roc)
+    flag = db.session.scalar(select(Flag).where(Flag.school_id == roc.id))
+    users = {
+        "student": student, "student2": student2,
+        "company": make.company_user(company), "company2": make.company_user(company2),
+        "coordinator": make.coordinator(roc), "coordinator2": make.coordinator(deltion), "admin": make.admin(),
+    }  # fmt: skip
+    db.session.commit()
+    evaluation_student = next(e for e in internship.evaluations if e.author_role == "student")
+    evaluation_meester = next(e for e in internship.evaluations if e.author_role == "meester")
+    ids = dict(
+        place=place.id, place2=place2.id, application=application.id, mentor=meester.id,
+        accreditation=company.accreditations[0].id, internship=internship.id, profile=student.profile.id,
+        internship_student=internship.student_id, flag=flag.id, saved=saved.id,
+        evaluation_student=evaluation_student.id, evaluation_meester=evaluation_meester.id,
+        internship_user=internship.student.user.id, token=password_token(student),
+    )  # fmt: skip
+    return World(users, ids)
+
+
+def everyone(expectation: str) -> dict:
+    return dict.fromkeys(ROLES, expectation)
+
+
+def only(*roles: str, anon: str = LOGIN) -> dict:
+    result = {role: (OK if role in roles else DENY) for role in ROLES}
+    result["anon"] = anon
+    return result
+
+
+# Pages about your own things: every user of the role may open them (and sees only their own).
+STUDENTS, COMPANIES, COORDINATORS = (
+    only("student", "student2"),
+    only("company", "company2"),
+    only("coordinator", "coordinator2"),
+)
+# Pages about one object: only its owner; the other user of the same role gets 403.
+STUDENT, COMPANY, COORDINATOR, ADMIN = (
+    only("student"),
+    only("company"),
+    only("coordinator"),
+    only("admin"),
+)
+LOGGED_IN = {**everyone(OK), "anon": LOGIN}
+
+# endpoint: (method, url template, expectations, form data)
+ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
+    "static": ("GET", "/static/css/app.css", everyone(OK), None),
+    "main.index": ("GET", "/", everyone(OK), None),
+    "main.home": ("GET", "/home", LOGGED_IN, None),
+    "main.admin_home": ("GET", "/beheer", ADMIN, None),
+    "auth.login": ("GET", "/account/inloggen", everyone(OK), None),
+    "auth.logout": ("POST", "/account/uitloggen", LOGGED_IN, None),
+    "auth.register": ("GET", "/account/registreren", everyone(OK), None),
+    "auth.register_student": ("GET", "/account/registreren/student", everyone(OK), None),
+    "auth.register_company": ("GET", "/account/registreren/leerbedrijf", everyone(OK), None),
+    "auth.forgot_password": ("GET", "/account/wachtwoord-vergeten", everyone(OK), None),
+    "auth.set_password": ("GET", "/account/wachtwoord/{token}", everyone(OK), None),
+    "places.search_page": ("GET", "/plekken/", everyone(OK), None),
+    "places.detail": ("GET", "/plekken/{place}", everyone(OK), None),
+    "places.apply": ("GET", "/plekken/{place2}/solliciteren", STUDENTS, None),
+    "students.home": ("GET", "/student/", STUDENTS, None),
+    "students.profile": ("GET", "/student/profiel", STUDENTS, None),
+    "students.own_cv": ("GET", "/student/cv", STUDENTS, None),  # student2 has no CV: 404
+    "students.delete_cv": ("POST", "/student/cv/verwijderen", STUDENTS, None),
+    # Only the student themself: companies see a CV only after shortlisting (tested elsewhere).
+    "students.cv": ("GET", "/student/{profile}/cv", {**everyone(DENY), "anon": LOGIN, "student": OK}, None),
+    "students.applications": ("GET", "/student/sollicitaties", STUDENTS, None),
+    "students.withdraw": ("POST", "/student/sollicitaties/{application}/intrekken", STUDENT, None),
+    "students.report": ("GET", "/student/sollicitaties/{application}/melden", STUDENT, None),
+    "students.saved_searches": ("GET", "/student/zoekopdrachten", STUDENTS, None),
+    "students.delete_saved_search": ("POST", "/student/zoekopdrachten/{saved}/verwijderen", STUDENT, None),
+    "students.evaluation": ("GET", "/student/evaluaties/{evaluation_student}", {**STUDENT, "student": DENY, "internship_student": OK}, None),
+    "companies.home": ("GET", "/leerbedrijf/", COMPANIES, None),
+    "companies.profile": ("GET", "/leerbedrijf/bedrijf", COMPANIES, None),
+    "companies.add_accreditation": ("POST", "/leerbedrijf/erkenningen", COMPANIES, {"acc-qualification": "25180", "acc-valid_from": "2024-01-01"}),
+    "companies.remove_accreditation": ("POST", "/leerbedrijf/erkenningen/{accreditation}/verwijderen", COMPANY, None),
+    "companies.add_colleague": ("POST", "/leerbedrijf/collegas", COMPANIES, {"col-name": "Nieuwe Collega", "col-email": "collega@bedrijf.nl"}),
+    "companies.mentors": ("GET", "/leerbedrijf/begeleiders", COMPANIES, None),
+    "companies.new_mentor": ("GET", "/leerbedrijf/begeleiders/nieuw", COMPANIES, None),
+    "companies.edit_mentor": ("GET", "/leerbedrijf/begeleiders/{mentor}", COMPANY, None),
+    "companies.toggle_mentor": ("POST", "/leerbedrijf/begeleiders/{mentor}/actief", COMPANY, None),
+    "companies.new_placement": ("GET", "/leerbedrijf/plekken/nieuw", COMPANIES, None),
+    "companies.placement": ("GET", "/leerbedrijf/plekken/{place}", COMPANY, None),
+    "companies.edit_placement": ("GET", "/leerbedrijf/plekken/{place}/bewerken", COMPANY, None),
+    "companies.placement_action": ("POST", "/leerbedrijf/plekken/{place}/bevestigen", COMPANY, None),
+    "companies.import_placements": ("GET", "/leerbedrijf/plekken/importeren", COMPANIES, None),
+    "companies.export_placements": ("GET", "/leerbedrijf/plekken/export.csv", COMPANIES, None),
+    "companies.applications": ("GET", "/leerbedrijf/sollicitaties", COMPANIES, None),
+    "companies.application": ("GET", "/leerbedrijf/sollicitaties/{application}", COMPANY, None),
+    "companies.application_action": ("POST", "/leerbedrijf/sollicitaties/{application}/uitnodigen", COMPANY, None),
+    "companies.export_applications": ("GET", "/leerbedrijf/sollicitaties/export.csv", COMPANIES, None),
+    "companies.evaluation": ("GET", "/leerbedrijf/evaluaties/{evaluation_meester}", COMPANY, None),
+    "coordinators.home": ("GET", "/coordinator/", COORDINATORS, None),
+    "coordinators.students": ("GET", "/coordinator/studenten", COORDINATORS, None),
+    "coordinators.student": ("GET", "/coordinator/studenten/{profile}", COORDINATOR, None),
+    "coordinators.without_place": ("GET", "/coordinator/zonder-plek", COORDINATORS, None),
+    "coordinators.companies": ("GET", "/coordinator/bedrijven", COORDINATORS, None),
+    "coordinators.over_capacity": ("GET", "/coordinator/meesters-over-capaciteit", COORDINATORS, None),
+    "coordinators.flags": ("GET", "/coordinator/signalen", COORDINATORS, None),
+    "coordinators.resolve_flag": ("POST", "/coordinator/signalen/{flag}/afhandelen", COORDINATOR, {"note": "Gebeld."}),
+    "coordinators.internships": ("GET", "/coordinator/stages", COORDINATORS, None),
+    "coordinators.internship": ("GET", "/coordinator/stages/{internship}", COORDINATOR, None),
+    "coordinators.import_students": ("GET", "/coordinator/studenten/importeren", COORDINATORS, None),
+}  # fmt: skip
+
+
+def test_every_route_has_an_entry(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(ROUTES) == set(), "new routes need an access rule in ROUTES"
+    assert set(ROUTES) - endpoints == set(), "ROUTES lists routes that no longer exist"
+
+
+def _as(client, user):
+    client.post("/account/uitloggen")
+    if user is not None:
+        db.session.commit()
+        response = client.post(
+            "/account/inloggen", data={"email": user.email, "password": PASSWORD}
+        )
+        assert response.status_code == 302
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_access(app, make, endpoint):
+    method, template, expected, data = ROUTES[endpoint]
+    world = build_world(make)
+    users = dict(world.users)
+    users["internship_student"] = db.session.get(
+        type(world.users["student"]), world.ids["internship_user"]
+    )
+    url = template.format(**world.ids)
+    expected = dict(expected)
+    if "internship_student" in expected:  # the evaluation belongs to another student of the school
+        expected["student"] = DENY
+    # Roles that are allowed go last, so a state change (withdraw, logout) does not spoil the others.
+    order = sorted(expected, key=lambda role: expected[role] == OK)
+    client = app.test_client()
+    for role in order:
+        user = None if role == "anon" else users[role]
+        _as(client, user)
+        response = client.open(url, method=method, data=data or {})
+        status = response.status_code
+        response.close()
+        location = response.headers.get("Location", "")
+        want = expected[role]
+        label = f"{endpoint} as {role}: {method} {url} -> {status} {location}"
+        if want == OK:
+            assert status in (200, 302, 404, 410, 422) and "/account/inloggen" not in location, (
+                label
+            )
+            if status == 404:
+                assert (endpoint, role) == ("students.own_cv", "student2"), (
+                    label
+                )  # no CV: nothing there
+        elif want == DENY:
+            assert status == 403, label
+        else:
+            assert status == 302 and "/account/inloggen" in location, label
