@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(send_alerts_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(retention_command)
 
 
 @click.command("load-reference")
@@ -132,3 +133,19 @@ def send_reminders_command() -> None:
     ):
         sent = send_reminders()
     click.echo(f"{sent} herinneringen verstuurd.")
+
+
+@click.command("retention")
+@click.option("--months", type=click.IntRange(1, 240), help="Default: RETENTION_MONTHS (24).")
+@click.option("--dry-run", is_flag=True, help="Only count who would be anonymised.")
+def retention_command(months: int | None, dry_run: bool) -> None:
+    """Anonymise students who left more than N months ago (run monthly)."""
+    from stagematch.services.privacy import retention_candidates, run_retention
+
+    months = months or current_app.config["RETENTION_MONTHS"]
+    if dry_run:
+        click.echo(f"{len(retention_candidates(months))} studenten zouden worden geanonimiseerd.")
+        return
+    click.echo(
+        f"{run_retention(months)} studenten geanonimiseerd (bewaartermijn {months} maanden)."
+    )

@@ -37,6 +37,9 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     RATELIMIT_ENABLED = True
+    # Students who left (no login and no finished internship for this long) are anonymised by
+    # `flask retention`; see the privacy page.
+    RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "24"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     DEMO_PASSWORD = "stagematch-demo"

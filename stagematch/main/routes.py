@@ -44,3 +44,35 @@ def admin_home():
     }
     recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(20)).all()
     return render_template("main/admin_home.html", counts=counts, recent=recent)
+
+
+@bp.route("/privacy")
+def privacy():
+    from flask import current_app
+
+    return render_template("main/privacy.html", months=current_app.config["RETENTION_MONTHS"])
+
+
+@bp.route("/beheer/logboek")
+@role_required(Role.ADMIN)
+def audit_log():
+    from flask import request
+
+    from stagematch.pagination import page_arg
+
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    who = request.args.get("wie", "").strip()
+    action = request.args.get("actie", "").strip()
+    object_type = request.args.get("soort", "").strip()
+    object_id = request.args.get("id", "").strip()
+    if who:
+        stmt = stmt.where(AuditEvent.actor_label.ilike(f"%{who}%"))
+    if action:
+        stmt = stmt.where(AuditEvent.action.ilike(f"%{action}%"))
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type)
+    if object_id.isdigit():
+        stmt = stmt.where(AuditEvent.object_id == int(object_id))
+    page = db.paginate(stmt, page=page_arg(request), per_page=50, error_out=False)
+    return render_template("main/audit_log.html", page=page, who=who, action=action, object_type=object_type,
+                           object_id=object_id)  # fmt: skip

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -211,4 +211,14 @@ class StudentEvaluationForm(FlaskForm):
         "Wil je nog iets zeggen?",
         description="Je school leest dit. Het bedrijf ziet alleen gemiddelden van minstens 3 studenten, nooit jouw antwoorden.",
         validators=[Optional(), Length(max=2000)],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Je wachtwoord, ter bevestiging", validators=[DataRequired("Vul je wachtwoord in.")]
+    )
+    confirm = BooleanField(
+        "Ik begrijp dat dit niet terug te draaien is",
+        validators=[DataRequired("Vink aan dat je het begrijpt.")],
     )

@@ -291,3 +291,40 @@ def evaluation(evaluation_id: int):
     return render_template(
         "students/evaluation.html", form=form, evaluation=item
     ), 422 if form.errors else 200
+
+
+# --- privacy ---------------------------------------------------------------------------------
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def privacy():
+    from flask_login import logout_user
+
+    from stagematch.services.privacy import anonymise_student
+    from stagematch.students.forms import DeleteAccountForm
+
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.password.data):
+            form.password.errors = ["Dit wachtwoord klopt niet."]
+        else:
+            user = current_user._get_current_object()
+            logout_user()
+            anonymise_student(user, reason="op verzoek van de student", actor=user)
+            flash("Je account is verwijderd. Je gegevens zijn gewist.", "success")
+            return redirect(url_for("main.index"))
+    return render_template("students/privacy.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/mijn-gegevens.zip")
+@role_required(Role.STUDENT)
+def export_data():
+    from flask import Response
+
+    from stagematch.services.privacy import export_data as build
+
+    return Response(
+        build(current_user), mimetype="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="mijn-gegevens-stagematch.zip"', "Cache-Control": "no-store"},
+    )  # fmt: skip
