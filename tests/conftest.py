@@ -7,6 +7,8 @@ import os
 from datetime import date, timedelta
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete, select, text
 
@@ -41,6 +43,17 @@ def _reset_database() -> None:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+class IsolatedClient(FlaskClient):
+    """Tests keep an app context open (to use db.session directly), and Flask reuses it for the
+    requests they make; Flask-Login caches the user in `g` of that context. Forget it before each
+    request, so every request loads its user from its own session cookie, like a real browser."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -49,6 +62,7 @@ def app(tmp_path_factory):
         overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'test.db'}"
     os.environ["STAGEMATCH_INSTANCE"] = str(instance)
     app = create_app("test", overrides)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _reset_database()
         upgrade()
