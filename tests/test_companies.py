@@ -465,3 +465,42 @@ def test_export_neutralises_spreadsheet_formulas(client, make, company_user):
     db.session.commit()
     text = client.get("/leerbedrijf/plekken/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in text
+
+
+def test_accept_and_withdraw_at_the_same_moment_never_lose_an_update(app, make):
+    """Twenty applications, each accepted by the company while the student withdraws it: every one
+    ends either accepted with an internship, or withdrawn without one."""
+    company = make.company()
+    meester = make.meester(company, capacity=20)
+    place = make.placement(company, meester, seats=20)
+    ids = [_application(make, place).id for _ in range(20)]
+    barrier = threading.Barrier(2 * len(ids))
+
+    def act(application_id: int, action: str) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                if action == "accept":
+                    application_service.accept(application_id)
+                else:
+                    application_service.withdraw(db.session.get(Application, application_id))
+            except DomainError:
+                pass
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=act, args=(i, a)) for i in ids for a in ("accept", "withdraw")
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    for application_id in ids:
+        application = db.session.get(Application, application_id)
+        has_internship = db.session.scalar(
+            select(Internship.id).where(Internship.application_id == application_id)
+        )
+        assert application.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.WITHDRAWN)
+        assert (application.status == ApplicationStatus.ACCEPTED) == (has_internship is not None)

@@ -77,12 +77,26 @@ def _require_open(application: Application) -> None:
         raise DomainError("Deze sollicitatie is al afgehandeld.")
 
 
+def _decide(application: Application, status: str, **values) -> None:
+    """Move an open application to `status` with one conditional UPDATE: if someone else decided
+    it in the meantime (the company accepted while the student withdrew), nothing changes here."""
+    result = db.session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.status.in_(OPEN_STATUSES))
+        .values(status=status, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DomainError("Deze sollicitatie is al afgehandeld.")
+    db.session.refresh(application)
+
+
 def shortlist(application: Application) -> None:
     _require_open(application)
     if application.status == ApplicationStatus.SHORTLISTED:
         return
-    application.status = ApplicationStatus.SHORTLISTED
-    application.shortlisted_at = utcnow()
+    _decide(application, ApplicationStatus.SHORTLISTED, shortlisted_at=utcnow())
     record("application.shortlist", application)
     db.session.commit()
 
@@ -91,10 +105,8 @@ def reject(application: Application, *, reason: str, note: str = "") -> None:
     _require_open(application)
     if reason not in REJECTION_REASONS:
         raise DomainError("Kies een reden.", "reason")
-    application.status = ApplicationStatus.REJECTED
-    application.rejection_reason = reason
-    application.rejection_note = note.strip()
-    application.decided_at = utcnow()
+    _decide(application, ApplicationStatus.REJECTED, rejection_reason=reason, rejection_note=note.strip(),
+            decided_at=utcnow())  # fmt: skip
     record("application.reject", application, reason=reason, note=note.strip())
     db.session.commit()
 
@@ -102,8 +114,7 @@ def reject(application: Application, *, reason: str, note: str = "") -> None:
 def withdraw(application: Application) -> None:
     """The student withdraws an open application (an accepted one ends via the internship)."""
     _require_open(application)
-    application.status = ApplicationStatus.WITHDRAWN
-    application.decided_at = utcnow()
+    _decide(application, ApplicationStatus.WITHDRAWN, decided_at=utcnow())
     record("application.withdraw", application)
     db.session.commit()
 
