@@ -53,6 +53,9 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    from stagematch import ops
+
+    ops.register(app)
     return app
 
 

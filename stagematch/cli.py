@@ -21,6 +21,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_alerts_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(retention_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("load-reference")
@@ -149,3 +151,24 @@ def retention_command(months: int | None, dry_run: bool) -> None:
     click.echo(
         f"{run_retention(months)} studenten geanonimiseerd (bewaartermijn {months} maanden)."
     )
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+def backup_command(target: str) -> None:
+    """Back up the database to TARGET: SQLite online backup, or pg_dump (custom format)."""
+    from stagematch.services.backup import backup
+
+    backup(target)
+    click.echo(f"Back-up geschreven naar {target}.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.confirmation_option(prompt="Dit vervangt alle gegevens in de database. Doorgaan?")
+def restore_command(source: str) -> None:
+    """Restore the database from a back-up made with `flask backup` (replaces everything)."""
+    from stagematch.services.backup import restore
+
+    restore(source)
+    click.echo(f"Database hersteld uit {source}.")

@@ -116,6 +116,7 @@ LOGGED_IN = {**everyone(OK), "anon": LOGIN}
 ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "static": ("GET", "/static/css/app.css", everyone(OK), None),
     "main.index": ("GET", "/", everyone(OK), None),
+    "healthz": ("GET", "/healthz", everyone(OK), None),
     "main.home": ("GET", "/home", LOGGED_IN, None),
     "main.admin_home": ("GET", "/beheer", ADMIN, None),
     "main.audit_log": ("GET", "/beheer/logboek", ADMIN, None),

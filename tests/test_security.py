@@ -165,3 +165,11 @@ def test_expired_password_link_is_refused(app, make):
     assert user_from_password_token(token) == user
     assert user_from_password_token(token, max_age=-1) is None
     assert user_from_password_token(token + "x") is None
+
+
+def test_healthz_and_request_ids(client):
+    response = client.get("/healthz", headers={"X-Request-Id": "abc123"})
+    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.headers["X-Request-Id"] == "abc123"
+    generated = client.get("/").headers["X-Request-Id"]
+    assert len(generated) == 32

@@ -1,0 +1,47 @@
+"""Operations: a health check, and one structured log line per request with a request id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+from flask import Flask, g, jsonify, request
+from sqlalchemy import text
+
+from stagematch.extensions import db
+
+log = logging.getLogger("stagematch.requests")
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def _start():
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        )
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        if not request.path.startswith("/static/"):
+            log.info(json.dumps({
+                "request_id": g.get("request_id"), "method": request.method, "path": request.path,
+                "status": response.status_code,
+                "ms": round(1000 * (time.perf_counter() - g.get("started", time.perf_counter())), 1),
+                "user": getattr(getattr(g, "_login_user", None), "id", None),
+            }))  # fmt: skip
+        return response
+
+    @app.route("/healthz")
+    def healthz():
+        """For load balancers: the app answers and the database is reachable."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception as error:  # the point is to report it, not to crash
+            db.session.rollback()
+            return jsonify(status="error", database=type(error).__name__), 503
+        return jsonify(status="ok", database="ok")
