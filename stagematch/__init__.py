@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from stagematch.config import CONFIGS, Config
 from stagematch.extensions import csrf, db, limiter, login_manager, mail, migrate
@@ -47,6 +48,8 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
         app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "outbox")
     config.check(app.config)
 
+    # Ids in URLs fit the database's integer: bigger numbers are simply "not found" (404).
+    app.url_map.converters["int"] = BoundedIntConverter
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -57,6 +60,12 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
 
     ops.register(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:
@@ -88,6 +97,7 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from stagematch.api import bp as api_bp
     from stagematch.auth import bp as auth_bp
     from stagematch.companies import bp as companies_bp
     from stagematch.coordinators import bp as coordinators_bp
@@ -99,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(students_bp, url_prefix="/student")
     app.register_blueprint(places_bp, url_prefix="/plekken")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(companies_bp, url_prefix="/leerbedrijf")
     app.register_blueprint(coordinators_bp, url_prefix="/coordinator")
 

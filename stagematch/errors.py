@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from stagematch.extensions import db
 
@@ -27,10 +28,11 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None, api_detail: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500])
     if request.path.startswith("/api/"):
-        return {"error": {"status": code, "title": title, "detail": detail or text}}, code
+        phrase = HTTP_STATUS_CODES.get(code, "Error")
+        return {"error": {"status": code, "title": phrase, "detail": api_detail or phrase}}, code
     return render_template("error.html", code=code, title=title, text=detail or text), code
 
 
@@ -38,7 +40,10 @@ def register(app: Flask) -> None:
     for code in MESSAGES:
         if code == 500:
             continue
-        app.register_error_handler(code, lambda e, code=code: render_error(code))
+        app.register_error_handler(
+            code,
+            lambda e, code=code: render_error(code, api_detail=getattr(e, "description", None)),
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):

@@ -23,8 +23,10 @@ def profile_filters(profile: StudentProfile) -> SearchFilters:
     )  # fmt: skip
 
 
-def recommendations(profile: StudentProfile, *, limit: int = 5) -> SearchPage:
-    return search(profile_filters(profile), per_page=limit, ranker=make_ranker(profile))
+def recommendations(profile: StudentProfile, *, limit: int = 5, page: int = 1) -> SearchPage:
+    filters = profile_filters(profile)
+    filters.page = page
+    return search(filters, per_page=limit, ranker=make_ranker(profile))
 
 
 def school_host_sqis(school) -> list[float]:

@@ -19,6 +19,7 @@ from stagematch.services import applications as application_service
 from stagematch.services.accounts import password_token
 from stagematch.services.flags import refresh_flags
 from stagematch.services.students import store_cv
+from stagematch.services.tokens import create_token
 from stagematch.timeutil import today
 from tests.conftest import PASSWORD
 
@@ -32,7 +33,7 @@ ROLES = [
     "coordinator2",
     "admin",
 ]
-OK, DENY, LOGIN = "ok", "deny", "login"
+OK, DENY, LOGIN, TOKEN = "ok", "deny", "login", "token"
 
 
 @dataclass
@@ -68,6 +69,7 @@ def build_world(make) -> World:
     db.session.commit()
     store_cv(student.profile, io.BytesIO(b"%PDF-1.4 test cv"))
     refresh_flags(roc)
+    token, _ = create_token(student, "koppeling")
     flag = db.session.scalar(select(Flag).where(Flag.school_id == roc.id))
     users = {
         "student": student, "student2": student2,
@@ -82,7 +84,7 @@ def build_world(make) -> World:
         accreditation=company.accreditations[0].id, internship=internship.id, profile=student.profile.id,
         internship_student=internship.student_id, flag=flag.id, saved=saved.id,
         evaluation_student=evaluation_student.id, evaluation_meester=evaluation_meester.id,
-        internship_user=internship.student.user.id, token=password_token(student),
+        internship_user=internship.student.user.id, token=password_token(student), token_id=token.id,
     )  # fmt: skip
     return World(users, ids)
 
@@ -117,6 +119,22 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "static": ("GET", "/static/css/app.css", everyone(OK), None),
     "main.index": ("GET", "/", everyone(OK), None),
     "healthz": ("GET", "/healthz", everyone(OK), None),
+    "main.statistics": ("GET", "/statistieken", everyone(OK), None),
+    "auth.tokens": ("GET", "/account/sleutels", LOGGED_IN, None),
+    "auth.revoke_token": ("POST", "/account/sleutels/{token_id}/intrekken", STUDENT, None),
+    # The API answers to tokens, not to the site's session cookie (tested with tokens in test_api).
+    "api.places": ("GET", "/api/v1/places", everyone(TOKEN), None),
+    "api.place": ("GET", "/api/v1/places/{place}", everyone(TOKEN), None),
+    "api.student_matches": ("GET", "/api/v1/students/{profile}/matches", everyone(TOKEN), None),
+    "api.company_places": ("GET", "/api/v1/company/places", everyone(TOKEN), None),
+    "api.company_applicants": ("GET", "/api/v1/company/applicants", everyone(TOKEN), None),
+    "api.school_internships": ("GET", "/api/v1/school/internships", everyone(TOKEN), None),
+    "api.school_flags": ("GET", "/api/v1/school/flags", everyone(TOKEN), None),
+    "api.export_json": ("GET", "/api/v1/export/places.json", everyone(OK), None),
+    "api.export_csv": ("GET", "/api/v1/export/places.csv", everyone(OK), None),
+    "api.statistics": ("GET", "/api/v1/statistics", everyone(OK), None),
+    "api.openapi": ("GET", "/api/v1/openapi.json", everyone(OK), None),
+    "api.docs": ("GET", "/api/v1/docs", everyone(OK), None),
     "main.home": ("GET", "/home", LOGGED_IN, None),
     "main.admin_home": ("GET", "/beheer", ADMIN, None),
     "main.audit_log": ("GET", "/beheer/logboek", ADMIN, None),
@@ -229,5 +247,7 @@ def test_access(app, make, endpoint):
                 )  # no CV: nothing there
         elif want == DENY:
             assert status == 403, label
+        elif want == TOKEN:
+            assert status == 401 and response.is_json, label
         else:
             assert status == 302 and "/account/inloggen" in location, label

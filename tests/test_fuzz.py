@@ -232,3 +232,16 @@ def test_start_date_in_the_past_cannot_be_published(client, auth, make):
     client.post(f"/leerbedrijf/plekken/{place.id}/publiceren")
     db.session.refresh(place)
     assert place.status == "draft"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/plekken/9223372036854775808",
+        "/leerbedrijf/plekken/99999999999999999999",
+        "/coordinator/stages/2147483648",
+        "/student/sollicitaties/9999999999999/melden",
+    ],
+)
+def test_huge_ids_are_not_found_not_errors(client, url):
+    assert client.get(url).status_code == 404

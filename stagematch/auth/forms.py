@@ -134,3 +134,11 @@ class ForgotPasswordForm(FlaskForm):
             Email("Dit is geen geldig e-mailadres, bijvoorbeeld naam@voorbeeld.nl."),
         ],
     )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Waarvoor is deze sleutel?",
+        description="Bijvoorbeeld: koppeling met ons studentvolgsysteem.",
+        validators=[DataRequired(REQUIRED), Length(max=80)],
+    )

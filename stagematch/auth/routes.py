@@ -14,6 +14,7 @@ from stagematch.auth.forms import (
     LoginForm,
     SetPasswordForm,
     StudentRegisterForm,
+    TokenForm,
 )
 from stagematch.extensions import db, limiter
 from stagematch.forms import choices, qualification_labels
@@ -184,3 +185,39 @@ def forgot_password():
         )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/sleutels", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """Personal API tokens: create (the secret is shown once), list, revoke."""
+    from stagematch.models import ApiToken
+    from stagematch.services import tokens as token_service
+
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _, secret = token_service.create_token(current_user, form.name.data)
+        except DomainError as error:
+            form.name.errors = [error.message]
+    items = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == current_user.id)
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("auth/tokens.html", form=form, items=items, secret=secret)
+
+
+@bp.route("/sleutels/<int:token_id>/intrekken", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    from stagematch.access import ensure
+    from stagematch.models import ApiToken
+    from stagematch.services import tokens as token_service
+
+    token = db.get_or_404(ApiToken, token_id)
+    ensure(token.user_id == current_user.id)
+    token_service.revoke(token)
+    flash("De sleutel is ingetrokken en werkt niet meer.", "success")
+    return redirect(url_for("auth.tokens"))

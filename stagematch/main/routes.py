@@ -76,3 +76,13 @@ def audit_log():
     page = db.paginate(stmt, page=page_arg(request), per_page=50, error_out=False)
     return render_template("main/audit_log.html", page=page, who=who, action=action, object_type=object_type,
                            object_id=object_id)  # fmt: skip
+
+
+@bp.route("/statistieken")
+def statistics():
+    """Public, anonymous aggregates: seats offered and filled per qualification."""
+    from stagematch.api.routes import qualification_stats
+
+    rows = qualification_stats()
+    return render_template("main/statistics.html", rows=rows, offered=sum(r["seats_offered"] for r in rows),
+                           filled=sum(r["seats_filled"] for r in rows))  # fmt: skip

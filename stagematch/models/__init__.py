@@ -9,9 +9,11 @@ from stagematch.models.qualification import Qualification
 from stagematch.models.school import School
 from stagematch.models.signals import DiscriminationReport, Flag, SavedSearch
 from stagematch.models.student import StudentProfile, split_tags
+from stagematch.models.token import ApiToken
 from stagematch.models.user import AnonymousUser, User
 
 __all__ = [
+    "ApiToken",
     "REJECTION_REASONS",
     "Accreditation",
     "AnonymousUser",

@@ -44,6 +44,7 @@ class Hit:
     score: float | None = None
     label: str | None = None
     reasons: list[str] = field(default_factory=list)
+    sqi: float | None = None
 
 
 @dataclass

@@ -1,0 +1,418 @@
+"""API v1 views. Every answer is JSON; errors have one shape: {"error": {status, title, detail}}."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Response, abort, g, jsonify, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from stagematch.api import bp
+from stagematch.api.openapi import spec
+from stagematch.csvutil import to_csv
+from stagematch.extensions import csrf, db, limiter
+from stagematch.models import (
+    Application,
+    Flag,
+    Internship,
+    Placement,
+    Qualification,
+    StudentProfile,
+    User,
+)
+from stagematch.models.enums import InternshipStatus, PlacementStatus, Role
+from stagematch.services.capacity import filled_seats, mentor_loads
+from stagematch.services.placements import visible_in_search_clause
+from stagematch.services.tokens import user_for_secret
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+csrf.exempt(bp)
+
+
+def _rate_key() -> str:
+    return request.headers.get("Authorization", "") or get_remote_address()
+
+
+limiter.limit("120 per minute", key_func=_rate_key)(bp)
+
+
+def api_error(status: int, title: str, detail: str, headers: dict | None = None):
+    response = jsonify(error={"status": status, "title": title, "detail": detail})
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def token_required(*roles: Role) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            secret = header[7:].strip() if header.lower().startswith("bearer ") else ""
+            user = user_for_secret(secret)
+            if user is None:
+                return api_error(401, "Unauthorized", "Send a valid personal token: 'Authorization: Bearer <token>'.",
+                                 {"WWW-Authenticate": 'Bearer realm="stagematch"'})  # fmt: skip
+            if roles and not user.has_role(*roles):
+                return api_error(
+                    403, "Forbidden", "This token's account may not use this endpoint."
+                )
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _page_args() -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", "1"))
+        per_page = int(request.args.get("per_page", "20"))
+    except ValueError:
+        abort(400, "page and per_page must be whole numbers")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        abort(400, f"page must be between 1 and {MAX_PAGE}, per_page between 1 and {MAX_PER_PAGE}")
+    return page, per_page
+
+
+def _paged(items: list, total: int, page: int, per_page: int) -> dict:
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "pages": max(1, -(-total // per_page))}  # fmt: skip
+
+
+def place_json(
+    place: Placement, *, filled: int | None = None, load=None, distance_km: float | None = None
+) -> dict:
+    filled = filled if filled is not None else filled_seats([place.id]).get(place.id, 0)
+    meester = place.meester
+    data = {
+        "id": place.id, "title": place.title, "status": place.status, "leerweg": place.leerweg, "level": place.level,
+        "crebos": [q.crebo for q in place.qualifications],
+        "company": {"id": place.company_id, "name": place.company.name, "sector": place.company.sector},
+        "city": place.city, "lat": place.lat, "lon": place.lon, "start_date": place.start_date.isoformat(),
+        "duration_weeks": place.duration_weeks, "hours_per_week": place.hours_per_week,
+        "days_per_week": place.days_per_week, "pay_per_month": place.pay_per_month,
+        "pay_kind": "wage" if place.leerweg == "BBL" else "stipend", "seats": place.seats,
+        "seats_free": max(0, place.seats - filled), "tasks": place.tasks,
+        "supervision": {
+            "meester_function": meester.function, "years_experience": meester.years_experience,
+            "trained": meester.trained, "meestertitel": meester.meestertitel,
+            "hours_per_week": meester.hours_per_week, "capacity": meester.capacity,
+            "active_learners": load.active if load is not None else None, "gezel": place.gezel_id is not None,
+        },
+        "published_at": place.published_at.isoformat() if place.published_at else None,
+        "url": url_for("places.detail", placement_id=place.id, _external=True),
+    }  # fmt: skip
+    if distance_km is not None:
+        data["distance_km"] = round(distance_km, 1)
+    return data
+
+
+def _search_filters():
+    from stagematch.forms import choices
+    from stagematch.places.routes import filters_from_form
+    from stagematch.reference import sectors
+    from stagematch.students.forms import SearchForm
+
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in ("per_page",)])
+    form = SearchForm(args)
+    form.sector.choices = choices([("", "")] + [(s, s) for s in sectors()])
+    filters = filters_from_form(form) if form.validate() else None
+    if filters is None:
+        detail = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return None, api_error(400, "Bad Request", detail or "invalid search parameters")
+    return filters, None
+
+
+@bp.route("/places")
+@token_required()
+def places():
+    from stagematch.ranking import make_ranker
+    from stagematch.services.search import search
+
+    page, per_page = _page_args()
+    filters, error = _search_filters()
+    if error:
+        return error
+    filters.page = page
+    profile = g.api_user.profile if g.api_user.role == Role.STUDENT else None
+    result = search(
+        filters,
+        per_page=per_page,
+        ranker=make_ranker(profile) if filters.sort == "relevance" else None,
+    )
+    ids = [h.placement.id for h in result.hits]
+    filled = filled_seats(ids)
+    loads = mentor_loads(list({h.placement.meester_id for h in result.hits}))
+    items = [place_json(h.placement, filled=filled.get(h.placement.id, 0), load=loads.get(h.placement.meester_id),
+                        distance_km=h.distance_km) for h in result.hits]  # fmt: skip
+    body = _paged(items, result.total, result.page, per_page)
+    body["ranked_by"] = result.ranked_by
+    return jsonify(body)
+
+
+@bp.route("/places/<int:placement_id>")
+@token_required()
+def place(placement_id: int):
+    from stagematch.ranking import meester_sqis
+
+    placement = db.session.get(Placement, placement_id)
+    own = placement is not None and g.api_user.company_id == placement.company_id
+    if placement is None or (placement.status != PlacementStatus.OPEN and not own):
+        return api_error(404, "Not Found", "No open place with this id.")
+    data = place_json(
+        placement, load=mentor_loads([placement.meester_id]).get(placement.meester_id)
+    )
+    sqi = meester_sqis([placement.meester_id]).get(placement.meester_id)
+    data["sqi"] = sqi.as_dict() if sqi is not None else None
+    return jsonify(data)
+
+
+@bp.route("/students/<int:profile_id>/matches")
+@token_required(Role.STUDENT, Role.COORDINATOR)
+def student_matches(profile_id: int):
+    from stagematch.ranking import recommendations
+
+    profile = db.session.get(StudentProfile, profile_id)
+    user = g.api_user
+    allowed = profile is not None and (
+        (user.role == Role.STUDENT and profile.user_id == user.id)
+        or (user.role == Role.COORDINATOR and profile.school_id == user.school_id)
+    )
+    if not allowed:
+        return api_error(404, "Not Found", "No student with this id that this token may see.")
+    page, per_page = _page_args()
+    result = recommendations(profile, limit=per_page, page=page)
+    items = [
+        {
+            "place_id": h.placement.id,
+            "title": h.placement.title,
+            "score": h.score,
+            "label": h.label,
+            "sqi": h.sqi,
+            "distance_km": round(h.distance_km, 1) if h.distance_km is not None else None,
+            "reasons": h.reasons,
+        }  # fmt: skip
+        for h in result.hits
+    ]
+    body = _paged(items, result.total, result.page, per_page)
+    body["ranked_by"] = result.ranked_by
+    return jsonify(body)
+
+
+@bp.route("/company/places")
+@token_required(Role.COMPANY)
+def company_places():
+    page, per_page = _page_args()
+    stmt = (
+        select(Placement)
+        .where(Placement.company_id == g.api_user.company_id)
+        .order_by(Placement.id)
+    )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    filled = filled_seats([p.id for p in rows])
+    return jsonify(
+        _paged([place_json(p, filled=filled.get(p.id, 0)) for p in rows], total, page, per_page)
+    )
+
+
+@bp.route("/company/applicants")
+@token_required(Role.COMPANY)
+def company_applicants():
+    from stagematch.services.companies import applicant_view
+
+    page, per_page = _page_args()
+    stmt = (
+        select(Application)
+        .join(Placement)
+        .where(Placement.company_id == g.api_user.company_id)
+        .order_by(Application.id)
+    )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = []
+    for application in db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)):
+        view = applicant_view(application)
+        items.append({
+            "id": application.id, "place_id": application.placement_id, "status": application.status,
+            "submitted_at": application.created_at.isoformat(), "anonymous": not view.identity_visible,
+            "name": view.name, "email": view.email, "qualification": view.qualification, "level": view.level,
+            "skills": view.skills, "motivation": view.motivation,
+            "distance_km": round(view.distance_km, 1) if view.distance_km is not None else None,
+        })  # fmt: skip
+    return jsonify(_paged(items, total, page, per_page))
+
+
+@bp.route("/school/internships")
+@token_required(Role.COORDINATOR)
+def school_internships():
+    page, per_page = _page_args()
+    status = request.args.get("status")
+    if status is not None and status not in {s.value for s in InternshipStatus}:
+        return api_error(400, "Bad Request", "status must be active, completed or terminated")
+    stmt = (
+        select(Internship)
+        .where(Internship.school_id == g.api_user.school_id)
+        .order_by(Internship.id)
+    )
+    if status:
+        stmt = stmt.where(Internship.status == status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = [
+        {
+            "id": i.id,
+            "student_id": i.student_id,
+            "student_number": i.student.student_number if i.student else None,
+            "place_id": i.placement_id,
+            "company": i.placement.company.name,
+            "meester": i.meester.name,
+            "start_date": i.start_date.isoformat(),
+            "end_date": i.end_date.isoformat(),
+            "status": i.status,
+            "outcome": i.outcome,
+        }  # fmt: skip
+        for i in db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    ]
+    return jsonify(_paged(items, total, page, per_page))
+
+
+@bp.route("/school/flags")
+@token_required(Role.COORDINATOR)
+def school_flags():
+    page, per_page = _page_args()
+    stmt = select(Flag).where(Flag.school_id == g.api_user.school_id).order_by(Flag.id.desc())
+    if request.args.get("open", "true").lower() != "false":
+        stmt = stmt.where(Flag.resolved_at.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = [
+        {
+            "id": f.id,
+            "kind": f.kind,
+            "message": f.message,
+            "raised_at": f.raised_at.isoformat(),
+            "internship_id": f.internship_id,
+            "company_id": f.company_id,
+            "resolved_at": f.resolved_at.isoformat() if f.resolved_at else None,
+        }  # fmt: skip
+        for f in db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    ]
+    return jsonify(_paged(items, total, page, per_page))
+
+
+# --- open data: no token needed ----------------------------------------------------------------
+
+EXPORT_FIELDS = ["id", "title", "company_id", "company", "sector", "leerweg", "level", "crebos", "city",
+                 "start_date", "duration_weeks", "hours_per_week", "days_per_week", "pay_per_month", "seats",
+                 "seats_free", "published_at"]  # fmt: skip
+
+
+def _export_rows() -> list[dict]:
+    places = db.session.scalars(
+        select(Placement).where(visible_in_search_clause()).order_by(Placement.id)
+    ).all()
+    filled = filled_seats([p.id for p in places])
+    return [
+        {
+            "id": p.id,
+            "title": p.title,
+            "company_id": p.company_id,
+            "company": p.company.name,
+            "sector": p.company.sector,
+            "leerweg": p.leerweg,
+            "level": p.level,
+            "crebos": ";".join(q.crebo for q in p.qualifications),
+            "city": p.city,
+            "start_date": p.start_date.isoformat(),
+            "duration_weeks": p.duration_weeks,
+            "hours_per_week": p.hours_per_week,
+            "days_per_week": p.days_per_week,
+            "pay_per_month": p.pay_per_month,
+            "seats": p.seats,
+            "seats_free": max(0, p.seats - filled.get(p.id, 0)),
+            "published_at": p.published_at.isoformat() if p.published_at else None,
+        }  # fmt: skip
+        for p in places
+    ]
+
+
+@bp.route("/export/places.json")
+def export_json():
+    rows = _export_rows()
+    return jsonify({"count": len(rows), "places": rows})
+
+
+@bp.route("/export/places.csv")
+def export_csv():
+    rows = _export_rows()
+    text = to_csv(
+        EXPORT_FIELDS, [[r[f] if r[f] is not None else "" for f in EXPORT_FIELDS] for r in rows]
+    )
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="plekken.csv"'},
+    )
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(spec(url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]))
+
+
+@bp.route("/docs")
+def docs():
+    return render_template(
+        "api/docs.html",
+        spec=spec(url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]),
+    )
+
+
+def qualification_stats() -> list[dict]:
+    """Per qualification: open places, seats offered, seats filled (running internships)."""
+    from stagematch.models import placement_qualification
+
+    offered = dict(
+        db.session.execute(
+            select(placement_qualification.c.qualification_id, func.sum(Placement.seats))
+            .join(Placement, Placement.id == placement_qualification.c.placement_id)
+            .where(Placement.status.in_((PlacementStatus.OPEN, PlacementStatus.FILLED)))
+            .group_by(placement_qualification.c.qualification_id)
+        ).all()
+    )
+    filled = dict(
+        db.session.execute(
+            select(placement_qualification.c.qualification_id, func.count(Internship.id))
+            .join(Internship, Internship.placement_id == placement_qualification.c.placement_id)
+            .where(Internship.status == InternshipStatus.ACTIVE)
+            .group_by(placement_qualification.c.qualification_id)
+        ).all()
+    )
+    ids = set(offered) | set(filled)
+    quals = {
+        q.id: q for q in db.session.scalars(select(Qualification).where(Qualification.id.in_(ids)))
+    }
+    rows = [
+        {
+            "crebo": quals[i].crebo,
+            "qualification": quals[i].name,
+            "level": quals[i].level,
+            "domain": quals[i].domain_name,
+            "seats_offered": int(offered.get(i) or 0),
+            "seats_filled": int(filled.get(i, 0)),
+        }  # fmt: skip
+        for i in ids
+        if i in quals
+    ]
+    return sorted(rows, key=lambda r: (-r["seats_offered"], r["crebo"]))
+
+
+@bp.route("/statistics")
+def statistics():
+    return jsonify({"qualifications": qualification_stats(),
+                    "students": db.session.scalar(select(func.count(User.id)).where(User.role == Role.STUDENT))})  # fmt: skip

@@ -1,0 +1,58 @@
+"""Creating, checking and revoking personal API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import func, select
+
+from stagematch.extensions import db
+from stagematch.models import ApiToken, User
+from stagematch.services import DomainError
+from stagematch.services.audit import record
+from stagematch.timeutil import utcnow
+
+MAX_TOKENS = 10
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the token and its secret; the secret is shown once and never stored."""
+    active = db.session.scalar(
+        select(func.count(ApiToken.id)).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
+        )
+    )
+    if active >= MAX_TOKENS:
+        raise DomainError(f"Je hebt al {MAX_TOKENS} sleutels. Trek er eerst een in.", "name")
+    secret = "sm_" + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user, name=name.strip() or "API", prefix=secret[:10], token_hash=_hash(secret)
+    )
+    db.session.add(token)
+    db.session.flush()
+    record("token.create", token, actor=user)
+    db.session.commit()
+    return token, secret
+
+
+def user_for_secret(secret: str) -> User | None:
+    if not secret or len(secret) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token.user
+
+
+def revoke(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record("token.revoke", token)
+        db.session.commit()
