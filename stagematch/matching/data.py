@@ -1,0 +1,57 @@
+"""The plain data the matching works on, filled from the database by stagematch.ranking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from stagematch.matching.sqi import MeesterFacts
+
+
+@dataclass(frozen=True)
+class StudentData:
+    id: int
+    leerweg: str
+    level: int
+    crebo: str
+    dossier: str
+    lat: float | None
+    lon: float | None
+    max_travel_km: int
+    available_from: date | None
+    skills: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()
+    bbl_days: int | None = None
+    # Protected: carried so tests can vary them; no feature, rule or score may read them.
+    name: str = ""
+    gender: str | None = None
+    birth_date: date | None = None
+    nationality: str | None = None
+    accessibility_needs: str = ""
+    photo: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaceData:
+    id: int
+    company_id: int
+    leerweg: str
+    level: int
+    crebos: frozenset[str]
+    dossiers: frozenset[str]
+    lat: float
+    lon: float
+    start_date: date
+    duration_weeks: int
+    days_per_week: int | None
+    pay_per_month: int
+    sector: str
+    published_at: datetime | None
+    text: str
+    skills: tuple[str, ...]
+    seats_free: int
+    meester: MeesterFacts
+    gezel: bool
+    company_finished: int = 0
+    company_ok: int = 0
+    accreditation_current: bool = True

@@ -1,0 +1,96 @@
+"""The supervision quality index, component by component."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from stagematch.matching import sqi
+from stagematch.matching.candidates import failed_rules
+from tests.matching.simulate import place, student
+
+BASE = sqi.MeesterFacts(
+    trained=False,
+    years_experience=5,
+    hours_per_week=2,
+    capacity=3,
+    active_learners=0,
+    has_gezel=False,
+)
+
+
+def _score(**change) -> float:
+    return sqi.compute(dataclasses.replace(BASE, **change)).score
+
+
+@pytest.mark.parametrize(
+    ("better", "worse"),
+    [({"trained": True}, {}), ({"years_experience": 15}, {"years_experience": 1}), ({"hours_per_week": 6}, {"hours_per_week": 1}),
+     ({"has_gezel": True}, {}), ({"meestertitel": True}, {}), ({"ratings_n": 10, "rating_mean": 4.5}, {"ratings_n": 10, "rating_mean": 2.5}),
+     ({"finished": 10, "completed_ok": 10}, {"finished": 10, "completed_ok": 2})],
+)  # fmt: skip
+def test_each_component_moves_the_score_the_documented_way(better, worse):
+    assert _score(**better) > _score(**worse)
+
+
+def test_experience_has_diminishing_returns():
+    gains = [sqi.experience_part(y + 5) - sqi.experience_part(y) for y in (0, 5, 10, 20)]
+    assert gains == sorted(gains, reverse=True) and all(g > 0 for g in gains)
+
+
+def test_time_per_learner_counts_the_new_learner():
+    assert sqi.time_part(4, 0) == 1.0 and sqi.time_part(4, 1) == 1.0 and sqi.time_part(4, 3) == 0.5
+
+
+def test_overloaded_meester_scores_low_whatever_else():
+    perfect = dict(trained=True, years_experience=30, hours_per_week=40, has_gezel=True, meestertitel=True,
+                   ratings_n=50, rating_mean=5.0, finished=20, completed_ok=20)  # fmt: skip
+    assert _score(**perfect) > 80
+    assert _score(**perfect, capacity=2, active_learners=3) <= sqi.OVERLOADED_CAP
+    assert _score(**perfect, capacity=2, active_learners=2) <= sqi.FULL_CAP
+
+
+def test_shrinkage_one_rating_moves_less_than_twenty():
+    one = _score(ratings_n=1, rating_mean=5.0)
+    twenty = _score(ratings_n=20, rating_mean=5.0)
+    none = _score()
+    assert none < one < twenty
+    assert sqi.shrunk_rating(0, None) == sqi.PRIOR_RATING
+
+
+def test_bounds_and_parts():
+    low = sqi.compute(dataclasses.replace(BASE, years_experience=0, hours_per_week=0, ratings_n=50, rating_mean=1.0,
+                                          finished=50, completed_ok=0))  # fmt: skip
+    high = sqi.compute(sqi.MeesterFacts(True, 40, 40, 5, 0, True, True, 100, 5.0, 100, 100))
+    assert 0 <= low.score < 20 and 90 < high.score <= 100
+    assert {label for label, _ in high.parts} >= {
+        "Opgeleid als praktijkopleider",
+        "Bezetting",
+        "Oordeel van studenten",
+    }
+    assert dict(sqi.compute(BASE).parts)["Oordeel van studenten"] == "nog geen beoordelingen"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [({"leerweg": "BBL"}, "andere leerweg"), ({"crebos": frozenset({"25491"}), "dossiers": frozenset({"23187"})}, "andere opleiding"),
+     ({"lat": 53.2}, "te ver weg"), ({"seats_free": 0}, "geen plaats vrij"), ({"accreditation_current": False}, "niet (meer) erkend"),
+     ({"start_date": date(2020, 1, 1)}, "al voorbij")],
+)  # fmt: skip
+def test_each_hard_rule_excludes_a_pair_on_its_own(change, problem):
+    import random
+
+    rng = random.Random(1)
+    s = student(rng, 1, max_travel_km=40)
+    p = place(rng, 1, lat=52.25, lon=6.9, start_date=date(2027, 3, 1))
+    assert failed_rules(s, p, on=date(2026, 11, 22)) == []
+    assert any(
+        problem in f
+        for f in failed_rules(s, dataclasses.replace(p, **change), on=date(2026, 11, 22))
+    )
+    full = dataclasses.replace(
+        p, meester=dataclasses.replace(p.meester, capacity=1, active_learners=1)
+    )
+    assert "meester heeft geen ruimte" in failed_rules(s, full, on=date(2026, 11, 22))
