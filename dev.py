@@ -49,6 +49,7 @@ def run() -> None:
     flask("db", "upgrade")
     flask("load-reference")
     flask("demo", "--if-empty")
+    flask("train", "--if-needed")
     flask("run", "--host", "127.0.0.1", "--port", os.environ.get("PORT", "5000"))
 
 

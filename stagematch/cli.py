@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(retention_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(train_command)
     app.cli.add_command(restore_command)
 
 
@@ -70,8 +71,8 @@ def create_user_command(
 
 
 @click.command("demo")
-@click.option("--students", default=600, show_default=True, type=click.IntRange(0, 200_000))
-@click.option("--companies", default=150, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--students", default=6000, show_default=True, type=click.IntRange(0, 200_000))
+@click.option("--companies", default=1200, show_default=True, type=click.IntRange(1, 100_000))
 @click.option(
     "--places", default=None, type=click.IntRange(0, 200_000), help="Default: 1.6 per company."
 )
@@ -172,3 +173,33 @@ def restore_command(source: str) -> None:
 
     restore(source)
     click.echo(f"Database hersteld uit {source}.")
+
+
+@click.command("train")
+@click.option("--if-needed", is_flag=True, help="Only when there is no model yet.")
+def train_command(if_needed: bool) -> None:
+    """Train the match model on finished internships, register it and make it active."""
+    from stagematch.models import ModelVersion
+    from stagematch.ranking import train_and_register
+
+    if if_needed and db.session.scalar(select(func.count(ModelVersion.id))):
+        click.echo("Er is al een model; niet opnieuw getraind.")
+        return
+    with click.progressbar(length=5, label="Trainen", file=click.get_text_stream("stderr")) as bar:
+
+        def progress(message: str) -> None:
+            bar.update(1)
+
+        try:
+            version, model = train_and_register(progress=progress)
+        except ValueError as error:
+            raise click.ClickException(f"Te weinig gegevens om te trainen: {error}") from error
+    click.echo(
+        f"Model v{version.id} ({model.family}), {model.n_examples} afgeronde stages "
+        f"({model.date_range[0]} t/m {model.date_range[1]}). Op de nieuwste 25 % (niet gebruikt bij trainen):"
+    )
+    click.echo(f"  {'volgorde':<34} {'NDCG@10':>8} {'AUC':>7} {'Brier':>7}")
+    for row in model.metrics:
+        click.echo(
+            f"  {row['name']:<34} {row['ndcg10']:>8.3f} {row['auc']:>7.3f} {row['brier']:>7.3f}"
+        )

@@ -1,24 +1,357 @@
-"""Glue between the site and the match ranking in `stagematch.matching`: builds rankers for the
-search page and the recommendations. Until the matching package is in place, relevance falls back
-to distance (and says so)."""
+"""Glue between the site and `stagematch.matching`: loads plain data from the database, keeps the
+model registry (versions in the database, artifacts in instance/models), and builds the rankers
+for search, recommendations and the API.
+
+Instances share nothing in memory that could disagree: the active version is read from the
+database; a loaded artifact is cached per version id only."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import joblib
+from flask import current_app
+from sqlalchemy import func, select
+
 from stagematch import geo
-from stagematch.models import StudentProfile
+from stagematch.extensions import db
+from stagematch.matching import sqi as sqi_module
+from stagematch.matching.data import PlaceData, StudentData
+from stagematch.matching.features import FEATURES, build_features, fit_context, place_sqi
+from stagematch.matching.model import (
+    TrainedModel,
+    TrainingExample,
+    contributions,
+    explain,
+    match_label,
+    rule_score,
+)
+from stagematch.models import (
+    Company,
+    Evaluation,
+    Internship,
+    Mentor,
+    ModelVersion,
+    Placement,
+    Qualification,
+    StudentProfile,
+    placement_qualification,
+)
+from stagematch.models.enums import EvaluationAuthor, InternshipOutcome, InternshipStatus
 from stagematch.services.search import SearchFilters, SearchPage, search
+
+log = logging.getLogger(__name__)
+_loaded: dict[int, TrainedModel] = {}
+
+
+# --- loading plain data ----------------------------------------------------------------------
+
+
+def student_data(profile: StudentProfile) -> StudentData:
+    q = profile.qualification
+    return StudentData(
+        id=profile.id, leerweg=profile.leerweg, level=profile.level, crebo=q.crebo, dossier=q.dossier_crebo,
+        lat=profile.lat, lon=profile.lon, max_travel_km=profile.max_travel_km, available_from=profile.available_from,
+        skills=tuple(t.strip() for t in profile.skills.split(",") if t.strip()),
+        interests=tuple(t.strip() for t in profile.interests.split(",") if t.strip()), bbl_days=profile.bbl_days,
+    )  # fmt: skip
+
+
+def meester_facts(
+    meester_ids: list[int], *, exclude_internship: dict[int, tuple] | None = None
+) -> dict[int, sqi_module.MeesterFacts]:
+    """Facts per meester: structure, current load, ratings and completion of earlier internships."""
+    if not meester_ids:
+        return {}
+    ids = list(set(meester_ids))
+    mentors = {m.id: m for m in db.session.scalars(select(Mentor).where(Mentor.id.in_(ids)))}
+    active = dict(db.session.execute(
+        select(Internship.meester_id, func.count()).where(Internship.meester_id.in_(ids), Internship.status == InternshipStatus.ACTIVE)
+        .group_by(Internship.meester_id)).all())  # fmt: skip
+    mean_expr = (
+        Evaluation.supervision_time
+        + Evaluation.feedback
+        + Evaluation.learning_tasks
+        + Evaluation.safety
+    ) / 4.0
+    ratings = {m: (n, float(s or 0)) for m, n, s in db.session.execute(
+        select(Internship.meester_id, func.count(Evaluation.id), func.sum(mean_expr))
+        .join(Internship, Internship.id == Evaluation.internship_id)
+        .where(Internship.meester_id.in_(ids), Evaluation.author_role == EvaluationAuthor.STUDENT,
+               Evaluation.submitted_at.is_not(None), Evaluation.supervision_time.is_not(None))
+        .group_by(Internship.meester_id))}  # fmt: skip
+    finished = {m: (n, int(ok or 0)) for m, n, ok in db.session.execute(
+        select(Internship.meester_id, func.count(), func.sum(func.cast(Internship.outcome == InternshipOutcome.SUCCESS, db.Integer)))
+        .where(Internship.meester_id.in_(ids), Internship.status != InternshipStatus.ACTIVE)
+        .group_by(Internship.meester_id))}  # fmt: skip
+    gezel_of = set(
+        db.session.scalars(
+            select(Mentor.meester_id).where(Mentor.meester_id.in_(ids), Mentor.active)
+        )
+    )
+    result = {}
+    for mid, m in mentors.items():
+        n, total = ratings.get(mid, (0, 0.0))
+        done, ok = finished.get(mid, (0, 0))
+        result[mid] = sqi_module.MeesterFacts(
+            trained=m.trained, years_experience=m.years_experience, hours_per_week=m.hours_per_week,
+            capacity=m.capacity, active_learners=active.get(mid, 0), has_gezel=mid in gezel_of,
+            meestertitel=m.meestertitel, ratings_n=n, rating_mean=(total / n) if n else None,
+            finished=done, completed_ok=ok,
+        )  # fmt: skip
+    return result
+
+
+def company_completion(company_ids: list[int]) -> dict[int, tuple[int, int]]:
+    if not company_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Placement.company_id,
+            func.count(Internship.id),
+            func.sum(func.cast(Internship.outcome == InternshipOutcome.SUCCESS, db.Integer)),
+        )  # fmt: skip
+        .join(Internship, Internship.placement_id == Placement.id)
+        .where(
+            Placement.company_id.in_(set(company_ids)), Internship.status != InternshipStatus.ACTIVE
+        )
+        .group_by(Placement.company_id)
+    ).all()
+    return {c: (n, int(ok or 0)) for c, n, ok in rows}
+
+
+def place_data(placements: list[Placement], *, facts: dict | None = None) -> list[PlaceData]:
+    if not placements:
+        return []
+    ids = [p.id for p in placements]
+    quals = db.session.execute(
+        select(
+            placement_qualification.c.placement_id, Qualification.crebo, Qualification.dossier_crebo
+        )
+        .join(Qualification, Qualification.id == placement_qualification.c.qualification_id)
+        .where(placement_qualification.c.placement_id.in_(ids))
+    ).all()
+    crebos: dict[int, set] = {i: set() for i in ids}
+    dossiers: dict[int, set] = {i: set() for i in ids}
+    for pid, crebo, dossier in quals:
+        crebos[pid].add(crebo)
+        dossiers[pid].add(dossier)
+    facts = facts if facts is not None else meester_facts([p.meester_id for p in placements])
+    filled = dict(db.session.execute(
+        select(Internship.placement_id, func.count()).where(Internship.placement_id.in_(ids), Internship.status == InternshipStatus.ACTIVE)
+        .group_by(Internship.placement_id)).all())  # fmt: skip
+    completion = company_completion([p.company_id for p in placements])
+    sectors = dict(
+        db.session.execute(
+            select(Company.id, Company.sector).where(
+                Company.id.in_({p.company_id for p in placements})
+            )
+        ).all()
+    )
+    return [
+        PlaceData(
+            id=p.id,
+            company_id=p.company_id,
+            leerweg=p.leerweg,
+            level=p.level,
+            crebos=frozenset(crebos[p.id]),
+            dossiers=frozenset(dossiers[p.id]),
+            lat=p.lat,
+            lon=p.lon,
+            start_date=p.start_date,
+            duration_weeks=p.duration_weeks,
+            days_per_week=p.days_per_week,
+            pay_per_month=p.pay_per_month,
+            sector=sectors.get(p.company_id, ""),
+            published_at=p.published_at,
+            text=f"{p.title} {p.tasks} {p.description}",
+            skills=tuple(t.strip() for t in p.required_skills.split(",") if t.strip()),
+            seats_free=max(0, p.seats - filled.get(p.id, 0)),
+            meester=facts[p.meester_id],
+            gezel=p.gezel_id is not None,
+            company_finished=completion.get(p.company_id, (0, 0))[0],
+            company_ok=completion.get(p.company_id, (0, 0))[1],
+        )  # fmt: skip
+        for p in placements
+        if p.meester_id in facts
+    ]
+
+
+def meester_sqis(meester_ids: list[int]) -> dict[int, sqi_module.SQI]:
+    return {m: sqi_module.compute(f) for m, f in meester_facts(meester_ids).items()}
+
+
+def placement_sqi(placement: Placement) -> sqi_module.SQI:
+    return place_sqi(place_data([placement])[0])
+
+
+def school_host_sqis(school) -> list[float]:
+    """SQI (0-100) of every meester with a running internship of this school's students."""
+    ids = list(db.session.scalars(
+        select(Internship.meester_id).where(Internship.school_id == school.id, Internship.status == InternshipStatus.ACTIVE).distinct()))  # fmt: skip
+    return [s.score for s in meester_sqis(ids).values()]
+
+
+# --- training data and the registry ----------------------------------------------------------
+
+
+def training_examples() -> list[TrainingExample]:
+    """Finished internships with an outcome. A meester's ratings and completions are counted
+    without the internship itself (leave-one-out), so the model cannot read its own answer."""
+    internships = db.session.scalars(
+        select(Internship).where(
+            Internship.status != InternshipStatus.ACTIVE,
+            Internship.outcome.is_not(None),
+            Internship.student_id.is_not(None),
+        )  # fmt: skip
+    ).all()
+    if not internships:
+        return []
+    placements = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Placement).where(Placement.id.in_({i.placement_id for i in internships}))
+        )
+    }
+    facts = meester_facts([p.meester_id for p in placements.values()])
+    places = {p.id: p for p in place_data(list(placements.values()), facts=facts)}
+    own_ratings = dict(db.session.execute(
+        select(Evaluation.internship_id, func.count(Evaluation.id))
+        .where(Evaluation.author_role == EvaluationAuthor.STUDENT, Evaluation.submitted_at.is_not(None),
+               Evaluation.supervision_time.is_not(None))
+        .group_by(Evaluation.internship_id)).all())  # fmt: skip
+    own_sum = dict(db.session.execute(
+        select(Evaluation.internship_id,
+               func.sum((Evaluation.supervision_time + Evaluation.feedback + Evaluation.learning_tasks + Evaluation.safety) / 4.0))
+        .where(Evaluation.author_role == EvaluationAuthor.STUDENT, Evaluation.submitted_at.is_not(None),
+               Evaluation.supervision_time.is_not(None))
+        .group_by(Evaluation.internship_id)).all())  # fmt: skip
+    profiles = {
+        s.id: s
+        for s in db.session.scalars(
+            select(StudentProfile).where(StudentProfile.id.in_({i.student_id for i in internships}))
+        )
+    }
+    result = []
+    for i in internships:
+        place = places.get(i.placement_id)
+        profile = profiles.get(i.student_id)
+        if place is None or profile is None or profile.lat is None:
+            continue
+        f = place.meester
+        n_own, s_own = own_ratings.get(i.id, 0), float(own_sum.get(i.id) or 0)
+        n = f.ratings_n - n_own
+        total = (f.rating_mean or 0) * f.ratings_n - s_own
+        success = i.outcome == InternshipOutcome.SUCCESS
+        loo = sqi_module.MeesterFacts(**{**f.__dict__, "ratings_n": n, "rating_mean": total / n if n > 0 else None,
+                                         "finished": max(0, f.finished - 1), "completed_ok": max(0, f.completed_ok - int(success)),
+                                         "active_learners": 0})  # fmt: skip
+        place = dataclasses.replace(
+            place, meester=loo, seats_free=1, company_finished=max(0, place.company_finished - 1),
+            company_ok=max(0, place.company_ok - int(success)),
+        )  # fmt: skip
+        result.append(TrainingExample(student_data(profile), place, i.start_date, success))
+    return result
+
+
+def models_folder() -> Path:
+    folder = Path(current_app.instance_path) / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_model(model: TrainedModel) -> ModelVersion:
+    version = ModelVersion(
+        family=model.family, n_examples=model.n_examples, date_from=model.date_range[0], date_to=model.date_range[1],
+        features=json.dumps(model.features), metrics=json.dumps(model.metrics), importances=json.dumps(model.importances),
+        artifact="pending", active=False,
+    )  # fmt: skip
+    db.session.add(version)
+    db.session.flush()
+    version.artifact = f"model-v{version.id}.joblib"
+    joblib.dump(model, models_folder() / version.artifact)
+    activate(version)
+    return version
+
+
+def activate(version: ModelVersion) -> None:
+    db.session.execute(ModelVersion.__table__.update().values(active=False))
+    version.active = True
+    db.session.commit()
+
+
+def _load(version: ModelVersion) -> TrainedModel:
+    if version.id not in _loaded:
+        model = joblib.load(models_folder() / version.artifact)
+        if not isinstance(model, TrainedModel) or list(model.features) != FEATURES:
+            raise ValueError("incompatible model artifact")
+        _loaded[version.id] = model
+    return _loaded[version.id]
+
+
+def active_model() -> TrainedModel | None:
+    """The active model; if its artifact is missing, corrupt or incompatible, the newest earlier
+    version that loads (with a logged warning); None when there is none: rule score."""
+    versions = db.session.scalars(
+        select(ModelVersion).order_by(ModelVersion.active.desc(), ModelVersion.id.desc())
+    ).all()
+    for version in versions:
+        try:
+            return _load(version)
+        except Exception as error:  # a broken file must not take the site down
+            log.warning("Model version %s cannot be used (%s); falling back", version.id, error)
+    return None
+
+
+# --- rankers ---------------------------------------------------------------------------------
+
+
+class Ranker:
+    """Scores candidate place ids for one student; used as `ranker` by services.search."""
+
+    def __init__(self, profile: StudentProfile):
+        self.profile = profile
+        self.student = student_data(profile)
+        self.model = active_model()
+        self.is_model = self.model is not None
+        self.details: dict[int, tuple[float, str, float, list[str]]] = {}
+
+    def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
+        placements = list(
+            db.session.scalars(select(Placement).where(Placement.id.in_(placement_ids)))
+        )
+        places = place_data(placements)
+        if not places:
+            return {}
+        context = self.model.context if self.model else fit_context(places)
+        X = build_features([(self.student, p) for p in places], context)
+        scores = self.model.predict(X) if self.model else rule_score(X)
+        contrib = contributions(self.model, X)
+        col = FEATURES.index("sqi")
+        result = {}
+        for i, p in enumerate(places):
+            label = match_label(float(scores[i]), rule=self.model is None)
+            reasons = [
+                text for _, _, text in explain(self.model, self.student, p, X[i], contrib[i])
+            ]
+            self.details[p.id] = (float(scores[i]), label, float(X[i, col]), reasons)
+            result[p.id] = (float(scores[i]), label)
+        return result
 
 
 def make_ranker(profile: StudentProfile | None):
-    """A callable ids -> {id: (score, label)} for relevance order, or None when there is nothing
-    to rank by."""
-    return None
+    if profile is None or profile.lat is None:
+        return None
+    return Ranker(profile)
 
 
 def profile_filters(profile: StudentProfile) -> SearchFilters:
     town = geo.find_town(profile.city) if profile.city else None
     return SearchFilters(
-        leerweg=profile.leerweg, qualification=profile.qualification, level=None, town=town,
+        leerweg=profile.leerweg, qualification=profile.qualification, town=town,
         radius_km=profile.max_travel_km if town else None, sort="relevance",
     )  # fmt: skip
 
@@ -26,27 +359,28 @@ def profile_filters(profile: StudentProfile) -> SearchFilters:
 def recommendations(profile: StudentProfile, *, limit: int = 5, page: int = 1) -> SearchPage:
     filters = profile_filters(profile)
     filters.page = page
-    return search(filters, per_page=limit, ranker=make_ranker(profile))
+    ranker = make_ranker(profile)
+    result = search(filters, per_page=limit, ranker=ranker)
+    if ranker is not None:
+        for hit in result.hits:
+            detail = ranker.details.get(hit.placement.id)
+            if detail:
+                hit.score, hit.label, hit.sqi, hit.reasons = detail
+    return result
 
 
-def school_host_sqis(school) -> list[float]:
-    """SQI (0-100) of every meester with a running internship of this school's students."""
-    from sqlalchemy import select
-
-    from stagematch.extensions import db
-    from stagematch.models import Internship
-    from stagematch.models.enums import InternshipStatus
-
-    meester_ids = list(
-        db.session.scalars(
-            select(Internship.meester_id)
-            .where(Internship.school_id == school.id, Internship.status == InternshipStatus.ACTIVE)
-            .distinct()
-        )
-    )
-    return [sqi.score for sqi in meester_sqis(meester_ids).values()]
+def with_reasons(result: SearchPage, ranker) -> SearchPage:
+    if ranker is not None:
+        for hit in result.hits:
+            detail = ranker.details.get(hit.placement.id)
+            if detail:
+                hit.score, hit.label, hit.sqi, hit.reasons = detail
+    return result
 
 
-def meester_sqis(meester_ids: list[int]) -> dict:
-    """Supervision quality per meester; empty until the matching package provides the index."""
-    return {}
+def train_and_register(progress=None) -> tuple[ModelVersion, TrainedModel]:
+    from stagematch.matching.model import train
+
+    examples = training_examples()
+    model = train(examples, progress=progress)
+    return save_model(model), model

@@ -4,6 +4,7 @@ from stagematch.models.application import REJECTION_REASONS, Application, Intern
 from stagematch.models.audit import AuditEvent
 from stagematch.models.company import Accreditation, Company, Mentor
 from stagematch.models.evaluation import Evaluation, VisitNote
+from stagematch.models.model_version import ModelVersion
 from stagematch.models.placement import Placement, placement_qualification
 from stagematch.models.qualification import Qualification
 from stagematch.models.school import School
@@ -25,6 +26,7 @@ __all__ = [
     "Flag",
     "Internship",
     "Mentor",
+    "ModelVersion",
     "Placement",
     "Qualification",
     "SavedSearch",

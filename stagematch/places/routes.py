@@ -14,7 +14,7 @@ from stagematch.forms import choices, find_qualification, qualification_labels
 from stagematch.models import Application, Placement
 from stagematch.models.enums import PlacementStatus, Role
 from stagematch.places import bp
-from stagematch.ranking import make_ranker
+from stagematch.ranking import make_ranker, placement_sqi, with_reasons
 from stagematch.reference import sectors
 from stagematch.services import DomainError
 from stagematch.services import applications as application_service
@@ -51,7 +51,8 @@ def search_page():
     filters = filters_from_form(form) if valid else None
     page = None
     if filters is not None:
-        page = search(filters, ranker=make_ranker(profile) if filters.sort == "relevance" else None)
+        ranker = make_ranker(profile) if filters.sort == "relevance" else None
+        page = with_reasons(search(filters, ranker=ranker), ranker)
     return render_template(
         "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
         qualification_options=qualification_labels(), town_options=geo.town_names(),
@@ -110,7 +111,7 @@ def detail(placement_id: int):
     return render_template(
         "places/detail.html", placement=placement, distance=distance, profile=profile, application=application,
         load=load, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,
-        stale=stale_reason(placement), show_names=current_user.is_authenticated,
+        stale=stale_reason(placement), show_names=current_user.is_authenticated, sqi=placement_sqi(placement),
     )  # fmt: skip
 
 

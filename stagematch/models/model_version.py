@@ -1,0 +1,25 @@
+"""Trained match models: one row per version; the artifact (joblib) lives in instance/models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from stagematch.extensions import db
+from stagematch.timeutil import utcnow
+
+
+class ModelVersion(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    family: Mapped[str] = mapped_column(String(60))
+    n_examples: Mapped[int]
+    date_from: Mapped[str] = mapped_column(String(10))
+    date_to: Mapped[str] = mapped_column(String(10))
+    features: Mapped[str] = mapped_column(Text)  # JSON list
+    metrics: Mapped[str] = mapped_column(Text)  # JSON list of {name, ndcg10, auc, brier}
+    importances: Mapped[str] = mapped_column(Text)  # JSON {feature: drop in AUC}
+    artifact: Mapped[str] = mapped_column(String(120))  # file name in instance/models
+    active: Mapped[bool] = mapped_column(default=False, index=True)
