@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 
 import click
 from flask import Flask, current_app
@@ -185,7 +186,7 @@ def train_command(if_needed: bool) -> None:
     if if_needed and db.session.scalar(select(func.count(ModelVersion.id))):
         click.echo("Er is al een model; niet opnieuw getraind.")
         return
-    with click.progressbar(length=5, label="Trainen", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=5, label="Trainen", file=sys.stderr) as bar:
 
         def progress(message: str) -> None:
             bar.update(1)

@@ -138,6 +138,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "main.home": ("GET", "/home", LOGGED_IN, None),
     "main.admin_home": ("GET", "/beheer", ADMIN, None),
     "main.audit_log": ("GET", "/beheer/logboek", ADMIN, None),
+    "main.model_card": ("GET", "/beheer/model", ADMIN, None),
     "main.privacy": ("GET", "/privacy", everyone(OK), None),
     "students.privacy": ("GET", "/student/privacy", STUDENTS, None),
     "students.export_data": ("GET", "/student/mijn-gegevens.zip", STUDENTS, None),

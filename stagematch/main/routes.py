@@ -86,3 +86,28 @@ def statistics():
     rows = qualification_stats()
     return render_template("main/statistics.html", rows=rows, offered=sum(r["seats_offered"] for r in rows),
                            filled=sum(r["seats_filled"] for r in rows))  # fmt: skip
+
+
+@bp.route("/beheer/model", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def model_card():
+    """The model card: data, metrics against the baselines, feature importances, versions."""
+    import json
+
+    from flask import flash, redirect, request, url_for
+
+    from stagematch.models import ModelVersion
+    from stagematch.ranking import activate
+
+    if request.method == "POST":
+        version = db.get_or_404(ModelVersion, request.form.get("version", type=int) or 0)
+        activate(version)
+        flash(f"Versie {version.id} is nu actief.", "success")
+        return redirect(url_for("main.model_card"))
+    versions = db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
+    active = next((v for v in versions if v.active), None)
+    card = None
+    if active is not None:
+        card = {"metrics": json.loads(active.metrics),
+                "importances": sorted(json.loads(active.importances).items(), key=lambda kv: -kv[1])}  # fmt: skip
+    return render_template("main/model_card.html", versions=versions, active=active, card=card)

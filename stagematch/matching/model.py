@@ -211,13 +211,13 @@ def rule_score(X: np.ndarray) -> np.ndarray:
 def contributions(model: TrainedModel | None, X: np.ndarray) -> list[dict[str, float]]:
     """Per pair, how much each group of features adds to its score: with a model, the drop in
     predicted probability when the group is set to the training median (occlusion); without one,
-    the rule's own terms minus their value at a typical pair."""
+    the rule's own terms (the score is their sum)."""
     if len(X) == 0:
         return []
     col = {f: i for i, f in enumerate(FEATURES)}
     if model is None:
         terms = rule_terms(X)
-        return [{g: float(terms[g][i] - np.median(terms[g])) for g in terms} for i in range(len(X))]
+        return [{g: float(terms[g][i]) for g in terms} for i in range(len(X))]
     base = model.predict(X)
     result = [dict() for _ in range(len(X))]
     for group, names in GROUPS.items():

@@ -1,0 +1,97 @@
+"""The match ranking on the site: training from the database, the registry and its fallback, the
+rule when there is no model, and reasons that come from the ranking itself."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from stagematch.extensions import db
+from stagematch.models import ModelVersion, User
+from stagematch.ranking import active_model, models_folder, recommendations, training_examples
+
+
+@pytest.fixture
+def demo(runner):
+    result = runner.invoke(
+        args=["demo", "--students", "2500", "--companies", "500", "--seed", "11"]
+    )
+    assert result.exit_code == 0, result.output
+    return db.session.scalar(
+        select(User).where(User.email == "student1@demo.stagematch.nl")
+    ).profile
+
+
+def test_without_a_model_the_rule_ranks_and_says_so(client, auth, demo):
+    assert active_model() is None
+    result = recommendations(demo, limit=5)
+    assert result.ranked_by == "rule" and result.hits
+    assert all(h.label and h.reasons for h in result.hits)
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    auth.login(db.session.get(User, demo.user_id), "stagematch-demo")
+    page = client.get("/plekken/").get_data(as_text=True)
+    assert "omdat het matchmodel nog niet getraind is" in page
+
+
+def test_train_registers_a_model_that_ranks_the_site(client, auth, runner, demo):
+    output = runner.invoke(args=["train"]).output
+    assert "NDCG@10" in output and "afstand (Stagemarkt)" in output
+    version = db.session.scalar(select(ModelVersion))
+    assert version.active and (models_folder() / version.artifact).is_file()
+    result = recommendations(demo, limit=5)
+    assert result.ranked_by == "model"
+    assert all(0 <= h.score <= 1 for h in result.hits)
+    auth.login(db.session.get(User, demo.user_id), "stagematch-demo")
+    assert "ons model schat in" in client.get("/plekken/").get_data(as_text=True)
+    assert "omdat het matchmodel nog niet getraind is" not in client.get("/plekken/").get_data(
+        as_text=True
+    )
+
+
+def test_training_examples_do_not_see_their_own_outcome(demo):
+    examples = training_examples()
+    assert len(examples) > 200
+    # Leave-one-out: no example's meester facts include its own rating or completion.
+    for e in examples[:200]:
+        assert e.place.meester.completed_ok <= e.place.meester.finished
+        assert e.place.company_ok <= e.place.company_finished
+
+
+def test_broken_artifact_falls_back_to_the_previous_version(runner, demo, caplog):
+    runner.invoke(args=["train"])
+    runner.invoke(args=["train"])
+    first, second = db.session.scalars(select(ModelVersion).order_by(ModelVersion.id)).all()
+    assert second.active
+    (models_folder() / second.artifact).write_bytes(b"not a model")
+    from stagematch import ranking
+
+    ranking._loaded.clear()
+    with caplog.at_level(logging.WARNING):
+        model = active_model()
+    assert model is not None and "falling back" in caplog.text
+    (models_folder() / first.artifact).unlink()
+    ranking._loaded.clear()
+    assert active_model() is None  # nothing loads: the rule takes over, no error
+    assert recommendations(demo, limit=3).ranked_by == "rule"
+
+
+def test_admin_model_card_and_activation(client, auth, make, runner, demo):
+    runner.invoke(args=["train"])
+    runner.invoke(args=["train"])
+    auth.login(make.admin())
+    page = client.get("/beheer/model").get_data(as_text=True)
+    for text in (
+        "NDCG@10",
+        "afstand (Stagemarkt)",
+        "nieuwste eerst",
+        "alleen SQI",
+        "Belang van kenmerken",
+    ):
+        assert text in page
+    first = db.session.scalar(select(ModelVersion).order_by(ModelVersion.id))
+    client.post("/beheer/model", data={"version": first.id})
+    db.session.refresh(first)
+    assert first.active
