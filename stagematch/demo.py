@@ -295,6 +295,7 @@ def generate(
     meesters_of: dict[int, list[dict]] = defaultdict(list)
     gezellen_of: dict[int, list[int]] = defaultdict(list)  # meester id -> gezel ids
     size_bands, size_w = list(SIZE_SHARES), list(SIZE_SHARES.values())
+    kvk_numbers = b.rng.sample(range(10**7, 10**8), companies)  # unique, like real KvK numbers
     for n in range(companies):
         cid = b.new_id("company")
         domain = b.weighted(domains, domain_weights)
@@ -307,7 +308,7 @@ def generate(
             company_quals.append(b.rng.choice(entree))
         name = b.fake.company()
         b.rows[Company].append(dict(
-            id=cid, name=name, kvk_number=f"{b.rng.randrange(10**7, 10**8)}",
+            id=cid, name=name, kvk_number=str(kvk_numbers[n]),
             sbb_id=f"SBB{100000 + cid}", city=town.name, lat=town.lat, lon=town.lon, sector=domain,
             size_band=size, created_at=b.now,
             description=f"{name} is een {('eenmanszaak' if size == '1' else 'bedrijf')} in "

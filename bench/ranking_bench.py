@@ -1,0 +1,116 @@
+"""Benchmark: the ranked list for one student (candidate query + scoring) against the same filtered
+list without ranking, on demo data of 60,000 students and 20,000 places.
+
+    .venv/bin/python bench/ranking_bench.py [--students 60000 --companies 12500 --places 20000]
+                                            [--sample 300] [--database-url postgresql+psycopg://...]
+
+Prints p50/p95 per list, the ratio ranked/plain (goal ≤ 1.5×, p95 ≤ 150 ms), scoring throughput in
+pairs per second, and the time to rank every student (goal ≤ 2 minutes on 2 cores). A temporary
+database is built (SQLite by default) and thrown away; nothing is asserted, figures are printed."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=60_000)
+    parser.add_argument("--companies", type=int, default=12_500)
+    parser.add_argument("--places", type=int, default=20_000)
+    parser.add_argument("--sample", type=int, default=300)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="stagematch-bench-")
+    os.environ["STAGEMATCH_INSTANCE"] = workdir
+    from flask_migrate import upgrade
+    from sqlalchemy import select, text
+
+    from stagematch import create_app
+    from stagematch.extensions import db
+    from stagematch.models import StudentProfile
+
+    url = args.database_url or f"sqlite:///{workdir}/bench.db"
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context(), app.test_request_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        from stagematch.demo import generate
+
+        t0 = time.perf_counter()
+        generate(students=args.students, companies=args.companies, places=args.places, seed=1)
+        print(
+            f"demo data: {args.students} students, {args.places} places in {time.perf_counter() - t0:.0f} s"
+        )
+        from stagematch.ranking import Ranker, profile_filters, train_and_register
+        from stagematch.services.search import search
+
+        t0 = time.perf_counter()
+        version, model = train_and_register()
+        print(
+            f"training: {model.n_examples} finished internships, {model.family}, {time.perf_counter() - t0:.1f} s"
+        )
+        ids = list(
+            db.session.scalars(select(StudentProfile.id).where(StudentProfile.lat.is_not(None)))
+        )
+        rng = random.Random(1)
+        sample = rng.sample(ids, min(args.sample, len(ids)))
+        plain, ranked, pairs, scoring = [], [], 0, 0.0
+        for sid in sample:
+            profile = db.session.get(StudentProfile, sid)
+            filters = profile_filters(profile)
+            filters.sort = "distance"
+            t0 = time.perf_counter()
+            search(filters, per_page=20)
+            plain.append(time.perf_counter() - t0)
+            filters.sort = "relevance"
+            t0 = time.perf_counter()
+            ranker = Ranker(profile)
+            result = search(filters, per_page=20, ranker=ranker)
+            elapsed = time.perf_counter() - t0
+            ranked.append(elapsed)
+            pairs += result.total
+            db.session.expire_all()
+        ms = lambda v: 1000 * v  # noqa: E731
+        print(
+            f"sample: {len(sample)} students, {pairs / len(sample):.0f} candidate places each on average"
+        )
+        print(f"{'list':<24}{'p50 ms':>10}{'p95 ms':>10}")
+        print(
+            f"{'plain (distance)':<24}{ms(percentile(plain, 0.5)):>10.1f}{ms(percentile(plain, 0.95)):>10.1f}"
+        )
+        print(
+            f"{'ranked (model)':<24}{ms(percentile(ranked, 0.5)):>10.1f}{ms(percentile(ranked, 0.95)):>10.1f}"
+        )
+        print(
+            f"ratio ranked/plain: p50 {percentile(ranked, 0.5) / percentile(plain, 0.5):.2f}x, "
+            f"p95 {percentile(ranked, 0.95) / percentile(plain, 0.95):.2f}x"
+        )
+        total = sum(ranked)
+        print(f"throughput: {pairs / total:.0f} scored pairs per second (query included)")
+        per_student = statistics.mean(ranked)
+        print(
+            f"rank every student: {len(ids)} x {1000 * per_student:.1f} ms = {len(ids) * per_student / 60:.1f} min "
+            f"(one process; {len(ids) * per_student / 120:.1f} min on 2 cores)"
+        )
+
+
+if __name__ == "__main__":
+    main()
