@@ -72,7 +72,7 @@ def main() -> None:
         )
         rng = random.Random(1)
         sample = rng.sample(ids, min(args.sample, len(ids)))
-        plain, ranked, pairs, scoring = [], [], 0, 0.0
+        plain, ranked, pairs = [], [], 0
         for sid in sample:
             profile = db.session.get(StudentProfile, sid)
             filters = profile_filters(profile)
