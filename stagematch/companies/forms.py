@@ -158,6 +158,7 @@ class PlacementForm(FlaskForm):
                 ("BBL", "BBL – de leerling komt bij je in dienst"),
             ]
         ),
+        default="BOL",
         validators=[DataRequired("Kies stage of BBL.")],
     )
     qualifications = SelectMultipleField(
@@ -184,6 +185,7 @@ class PlacementForm(FlaskForm):
     start_date = DateField("Startdatum", validators=[DataRequired("Vul een geldige datum in.")])
     duration_weeks = IntegerField(
         "Duur in weken",
+        default=20,
         validators=[
             InputRequired("Vul een aantal weken in."),
             NumberRange(1, 208, "Tussen 1 en 208 weken."),
@@ -191,6 +193,7 @@ class PlacementForm(FlaskForm):
     )
     hours_per_week = DecimalField(
         "Uren per week",
+        default=32,
         places=1,
         validators=[
             InputRequired("Vul een aantal uren in."),
@@ -220,6 +223,7 @@ class PlacementForm(FlaskForm):
     )
     seats = IntegerField(
         "Aantal plaatsen",
+        default=1,
         validators=[
             InputRequired("Vul een aantal in."),
             NumberRange(1, 50, "Tussen 1 en 50 plaatsen."),
