@@ -267,6 +267,18 @@ def generate(
     by_domain: dict[str, list[Qualification]] = defaultdict(list)
     for q in quals:
         by_domain[q.domain_name].append(q)
+    # A few qualifications per domain are big (Kok, Verzorgende IG, Verkoper…), most are small:
+    # a Zipf weight on a seeded shuffle, used by both companies and students so places and
+    # students meet in the same qualifications.
+    popularity: dict[int, float] = {}
+    for options in by_domain.values():
+        order = b.rng.sample(options, len(options))
+        for rank, q in enumerate(order, start=1):
+            popularity[q.id] = 1 / rank**1.2
+    for known in ("25180", "25491", "25167", "25242", "25480", "25192", "25498"):  # well-known big ones
+        for q in quals:
+            if q.crebo == known:
+                popularity[q.id] = max(popularity[q.id], 1.0)
     # Companies belong to a numbered opleidingsdomein; Entree places come on top (see below).
     domains = [d for d, qs in by_domain.items() if qs[0].domain_number is not None]
     domain_weights = [SECTOR_WEIGHTS.get(_keyword(d), 1) for d in domains]
@@ -301,9 +313,12 @@ def generate(
         domain = b.weighted(domains, domain_weights)
         town = b.weighted(towns, town_weights)
         size = b.weighted(size_bands, size_w)
-        company_quals = b.rng.sample(
-            by_domain[domain], k=min(len(by_domain[domain]), b.rng.randint(1, 3))
-        )
+        options = by_domain[domain]
+        company_quals = []
+        for _ in range(min(len(options), b.rng.randint(1, 3))):
+            q = b.weighted(options, [popularity[o.id] for o in options])
+            if q not in company_quals:
+                company_quals.append(q)
         if entree and b.rng.random() < 0.2:
             company_quals.append(b.rng.choice(entree))
         name = b.fake.company()
@@ -455,7 +470,7 @@ def generate(
     for q in quals:
         quals_by_level[q.level].append(q)
     level_w = {
-        lvl: [SECTOR_WEIGHTS.get(_keyword(q.domain_name), 1) for q in qs]
+        lvl: [SECTOR_WEIGHTS.get(_keyword(q.domain_name), 1) * popularity[q.id] for q in qs]
         for lvl, qs in quals_by_level.items()
     }
     student_info: list[dict] = []
