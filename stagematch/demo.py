@@ -275,7 +275,15 @@ def generate(
         order = b.rng.sample(options, len(options))
         for rank, q in enumerate(order, start=1):
             popularity[q.id] = 1 / rank**1.2
-    for known in ("25180", "25491", "25167", "25242", "25480", "25192", "25498"):  # well-known big ones
+    for known in (
+        "25180",
+        "25491",
+        "25167",
+        "25242",
+        "25480",
+        "25192",
+        "25498",
+    ):  # well-known big ones
         for q in quals:
             if q.crebo == known:
                 popularity[q.id] = max(popularity[q.id], 1.0)

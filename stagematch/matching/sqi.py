@@ -16,7 +16,9 @@ evaluations show that the first things to fail are time and attention, mostly at
     outcome    (0–100)  what happened under this meester, shrunk toward a prior so that one or two
                         answers cannot swing it (Bayesian average):
         75  student ratings (time, feedback, learning tasks, safety; 1–5):
-                (n · mean + K · 3.5) / (n + K), K = 5, scaled 1..5 → 0..1
+                (n · mean + K · 3.5) / (n + K), K = 5, scaled 1..5 → 0..1;
+                counted only from 3 ratings up, so no single student's answer can be read back
+                from a public score (below 3 the prior stands)
         25  completion of earlier internships: (ok + K′ · 0.7) / (finished + K′), K′ = 4
 
     score = 0.5 · structure + 0.5 · outcome, then the load rule:
@@ -82,8 +84,11 @@ def structure(f: MeesterFacts) -> float:
     return min(100.0, value + (5.0 if f.meestertitel else 0.0))
 
 
+MIN_RATINGS = 3
+
+
 def shrunk_rating(n: int, mean: float | None) -> float:
-    if n <= 0 or mean is None:
+    if n < MIN_RATINGS or mean is None:
         return PRIOR_RATING
     return (n * mean + RATING_WEIGHT * PRIOR_RATING) / (n + RATING_WEIGHT)
 
@@ -118,8 +123,9 @@ def compute(f: MeesterFacts) -> SQI:
         ("Gezel in de begeleiding", "ja" if f.has_gezel else "nee"),
         ("Bezetting", f"{f.active_learners} van {f.capacity} leerlingen"),
         ("Oordeel van studenten",
-         f"{shrunk_rating(f.ratings_n, f.rating_mean):.1f} van 5 ({f.ratings_n} beoordelingen)" if f.ratings_n
-         else "nog geen beoordelingen"),
+         f"{shrunk_rating(f.ratings_n, f.rating_mean):.1f} van 5 ({f.ratings_n} beoordelingen)"
+         if f.ratings_n >= MIN_RATINGS else "nog te weinig beoordelingen"),
         ("Goed afgeronde stages", f"{f.completed_ok} van {f.finished}" if f.finished else "nog geen"),
     ]  # fmt: skip
-    return SQI(score, {"structure": s, "outcome": o, "load": l_}, parts, f.ratings_n)
+    evidence = f.ratings_n if f.ratings_n >= MIN_RATINGS else 0
+    return SQI(score, {"structure": s, "outcome": o, "load": l_}, parts, evidence)

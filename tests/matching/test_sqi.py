@@ -52,12 +52,20 @@ def test_overloaded_meester_scores_low_whatever_else():
     assert _score(**perfect, capacity=2, active_learners=2) <= sqi.FULL_CAP
 
 
-def test_shrinkage_one_rating_moves_less_than_twenty():
-    one = _score(ratings_n=1, rating_mean=5.0)
+def test_shrinkage_three_ratings_move_less_than_twenty():
+    three = _score(ratings_n=3, rating_mean=5.0)
     twenty = _score(ratings_n=20, rating_mean=5.0)
     none = _score()
-    assert none < one < twenty
+    assert none < three < twenty
     assert sqi.shrunk_rating(0, None) == sqi.PRIOR_RATING
+
+
+def test_fewer_than_three_ratings_cannot_be_read_back():
+    # One or two answers leave the score at the prior: nobody can infer a single student's rating.
+    assert _score(ratings_n=1, rating_mean=1.0) == _score(ratings_n=2, rating_mean=5.0) == _score()
+    assert dict(sqi.compute(dataclasses.replace(BASE, ratings_n=2, rating_mean=4.0)).parts)[
+        "Oordeel van studenten"
+    ] == ("nog te weinig beoordelingen")
 
 
 def test_bounds_and_parts():
@@ -70,7 +78,7 @@ def test_bounds_and_parts():
         "Bezetting",
         "Oordeel van studenten",
     }
-    assert dict(sqi.compute(BASE).parts)["Oordeel van studenten"] == "nog geen beoordelingen"
+    assert dict(sqi.compute(BASE).parts)["Oordeel van studenten"] == "nog te weinig beoordelingen"
 
 
 @pytest.mark.parametrize(
