@@ -384,3 +384,49 @@ def train_and_register(progress=None) -> tuple[ModelVersion, TrainedModel]:
     examples = training_examples()
     model = train(examples, progress=progress)
     return save_model(model), model
+
+
+def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
+    """Students who opted in to be found, that the hard rules allow for this place, ranked the
+    same way as a student's own list. Returned without identity: the company sees who they are
+    only after the student applies and the company shortlists."""
+    from stagematch.matching.candidates import failed_rules
+    from stagematch.models import Application
+
+    qualification_ids = select(Qualification.id).where(
+        Qualification.dossier_crebo.in_({q.dossier_crebo for q in placement.qualifications})
+    )
+    running = select(Internship.student_id).where(Internship.status == InternshipStatus.ACTIVE)
+    applied = select(Application.student_id).where(Application.placement_id == placement.id)
+    profiles = db.session.scalars(
+        select(StudentProfile).where(
+            StudentProfile.discoverable.is_(True), StudentProfile.leerweg == placement.leerweg,
+            StudentProfile.qualification_id.in_(qualification_ids), StudentProfile.lat.is_not(None),
+            StudentProfile.id.not_in(running), StudentProfile.id.not_in(applied),
+        ).limit(2000)
+    ).all()  # fmt: skip
+    [place] = place_data([placement])
+    from stagematch.timeutil import today
+
+    pairs = [(student_data(p), place) for p in profiles]
+    pairs = [(s, pl) for s, pl in pairs if not failed_rules(s, pl, on=today())]
+    if not pairs:
+        return []
+    model = active_model()
+    context = model.context if model else fit_context([place])
+    X = build_features(pairs, context)
+    scores = model.predict(X) if model else rule_score(X)
+    contrib = contributions(model, X)
+    order = sorted(range(len(pairs)), key=lambda i: -scores[i])[:limit]
+    col = FEATURES.index("distance_km")
+    return [
+        {
+            "profile_id": pairs[i][0].id,
+            "score": float(scores[i]),
+            "label": match_label(float(scores[i])),
+            "distance_km": float(X[i, col]),
+            "skills": list(pairs[i][0].skills),
+            "reasons": [t for _, _, t in explain(model, pairs[i][0], place, X[i], contrib[i])],
+        }  # fmt: skip
+        for i in order
+    ]

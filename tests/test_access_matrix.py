@@ -67,6 +67,7 @@ def build_world(make) -> World:
     saved = SavedSearch(user=student, name="Mijn zoektocht", query_string="crebo=25180")
     db.session.add(saved)
     db.session.commit()
+    suggested = make.student(school=roc, discoverable=True, skills="koken")
     store_cv(student.profile, io.BytesIO(b"%PDF-1.4 test cv"))
     refresh_flags(roc)
     token, _ = create_token(student, "koppeling")
@@ -84,7 +85,7 @@ def build_world(make) -> World:
         accreditation=company.accreditations[0].id, internship=internship.id, profile=student.profile.id,
         internship_student=internship.student_id, flag=flag.id, saved=saved.id,
         evaluation_student=evaluation_student.id, evaluation_meester=evaluation_meester.id,
-        internship_user=internship.student.user.id, token=password_token(student), token_id=token.id,
+        internship_user=internship.student.user.id, token=password_token(student), token_id=token.id, suggested=suggested.profile.id,
     )  # fmt: skip
     return World(users, ids)
 
@@ -176,6 +177,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "companies.new_placement": ("GET", "/leerbedrijf/plekken/nieuw", COMPANIES, None),
     "companies.placement": ("GET", "/leerbedrijf/plekken/{place}", COMPANY, None),
     "companies.edit_placement": ("GET", "/leerbedrijf/plekken/{place}/bewerken", COMPANY, None),
+    "companies.invite_student": ("POST", "/leerbedrijf/plekken/{place}/uitnodigen/{suggested}", COMPANY, None),
     "companies.placement_action": ("POST", "/leerbedrijf/plekken/{place}/bevestigen", COMPANY, None),
     "companies.import_placements": ("GET", "/leerbedrijf/plekken/importeren", COMPANIES, None),
     "companies.export_placements": ("GET", "/leerbedrijf/plekken/export.csv", COMPANIES, None),

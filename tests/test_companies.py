@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from stagematch.extensions import db
 from stagematch.mailer import read_outbox
-from stagematch.models import Application, Internship, Mentor, Placement, Qualification
+from stagematch.models import Application, Internship, Mentor, Placement, Qualification, User
 from stagematch.models.enums import ApplicationStatus, MentorRole, PlacementStatus
 from stagematch.services import DomainError
 from stagematch.services import applications as application_service
@@ -504,3 +504,30 @@ def test_accept_and_withdraw_at_the_same_moment_never_lose_an_update(app, make):
         )
         assert application.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.WITHDRAWN)
         assert (application.status == ApplicationStatus.ACCEPTED) == (has_internship is not None)
+
+
+def test_suggested_students_are_opted_in_ranked_and_anonymous(client, make, company_user, outbox):
+    company = company_user.company
+    place = make.placement(company, make.meester(company, capacity=3))
+    found = make.student(name="Vindbare Student", discoverable=True, skills="Meewerken")
+    make.student(name="Verborgen Student", discoverable=False, skills="Meewerken")
+    db.session.commit()
+    page = client.get(f"/leerbedrijf/plekken/{place.id}").get_data(as_text=True)
+    assert "Voorgestelde studenten" in page and "match" in page
+    assert "Vindbare" not in page and "Verborgen" not in page
+    assert page.count("Uitnodigen om te solliciteren") == 1
+    client.post(f"/leerbedrijf/plekken/{place.id}/uitnodigen/{found.profile.id}")
+    [message] = outbox()
+    assert message["To"] == found.email and place.title in message.get_content()
+    client.post(f"/leerbedrijf/plekken/{place.id}/uitnodigen/{found.profile.id}")
+    assert len(outbox()) == 1  # one invitation per student and place
+    hidden = db.session.scalar(select(User.id).where(User.name == "Verborgen Student"))
+    from stagematch.models import StudentProfile
+
+    hidden_profile = db.session.scalar(
+        select(StudentProfile.id).where(StudentProfile.user_id == hidden)
+    )
+    assert (
+        client.post(f"/leerbedrijf/plekken/{place.id}/uitnodigen/{hidden_profile}").status_code
+        == 404
+    )

@@ -403,9 +403,12 @@ def placement(placement_id: int):
         if placement.status == PlacementStatus.DRAFT
         else []
     )
+    from stagematch.ranking import suggested_students
+
+    suggestions = suggested_students(placement) if placement.status == PlacementStatus.OPEN else []
     return render_template(
         "companies/placement.html", placement=placement, applications=applications, problems=problems,
-        filled=filled_seats([placement.id]).get(placement.id, 0), stale=placement_service.stale_reason(placement),
+        suggestions=suggestions, filled=filled_seats([placement.id]).get(placement.id, 0), stale=placement_service.stale_reason(placement),
         subsidy=placement_service.subsidy_eligible(placement), subsidy_amount=placement_service.SUBSIDY_PER_PLACE_EUR,
         today=today(),
     )  # fmt: skip
@@ -612,3 +615,35 @@ def evaluation(evaluation_id: int):
     return render_template(
         "companies/evaluation.html", form=form, evaluation=item
     ), 422 if form.errors else 200
+
+
+@bp.route("/plekken/<int:placement_id>/uitnodigen/<int:profile_id>", methods=["POST"])
+@role_required(Role.COMPANY)
+def invite_student(placement_id: int, profile_id: int):
+    """Invite a suggested student to apply. The company still does not learn who the student is."""
+    from stagematch.models import AuditEvent, StudentProfile
+    from stagematch.ranking import suggested_students
+
+    placement = _own_placement(placement_id)
+    if profile_id not in {s["profile_id"] for s in suggested_students(placement, limit=50)}:
+        abort(404)
+    already = db.session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.action == "placement.invite",
+            AuditEvent.object_id == placement.id,
+            AuditEvent.detail.contains(f'"student": {profile_id}'),
+        )  # fmt: skip
+    )
+    if already:
+        flash("Deze student heeft al een uitnodiging voor deze plek.", "info")
+    else:
+        profile = db.session.get(StudentProfile, profile_id)
+        record("placement.invite", placement, student=profile_id)
+        db.session.commit()
+        mailer.send(profile.user.email, "een leerbedrijf nodigt je uit", "student_invited", placement=placement,
+                    link=url_for("places.detail", placement_id=placement.id, _external=True))  # fmt: skip
+        flash(
+            "De student krijgt een uitnodiging om te solliciteren. Je ziet de naam als hij of zij solliciteert en je uitnodigt.",
+            "success",
+        )
+    return redirect(url_for("companies.placement", placement_id=placement.id))
