@@ -59,7 +59,7 @@ def main() -> None:
         print(
             f"demo data: {args.students} students, {args.places} places in {time.perf_counter() - t0:.0f} s"
         )
-        from stagematch.ranking import Ranker, profile_filters, train_and_register
+        from stagematch.ranking import Ranker, profile_filters, train_and_register, with_reasons
         from stagematch.services.search import search
 
         t0 = time.perf_counter()
@@ -83,7 +83,7 @@ def main() -> None:
             filters.sort = "relevance"
             t0 = time.perf_counter()
             ranker = Ranker(profile)
-            result = search(filters, per_page=20, ranker=ranker)
+            result = with_reasons(search(filters, per_page=20, ranker=ranker), ranker)
             elapsed = time.perf_counter() - t0
             ranked.append(elapsed)
             pairs += result.total

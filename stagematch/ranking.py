@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 
 import joblib
+import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -310,36 +311,42 @@ def active_model() -> TrainedModel | None:
 
 
 class Ranker:
-    """Scores candidate place ids for one student; used as `ranker` by services.search."""
+    """Scores candidate place ids for one student; used as `ranker` by services.search. Scores are
+    computed for every candidate (they order the list); explanations only for the page shown."""
 
     def __init__(self, profile: StudentProfile):
         self.profile = profile
         self.student = student_data(profile)
         self.model = active_model()
         self.is_model = self.model is not None
-        self.details: dict[int, tuple[float, str, float, list[str]]] = {}
+        self._rows: dict[int, tuple[PlaceData, np.ndarray, float]] = {}
 
     def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
-        placements = list(
-            db.session.scalars(select(Placement).where(Placement.id.in_(placement_ids)))
-        )
+        placements = list(db.session.scalars(select(Placement).where(Placement.id.in_(placement_ids))))
         places = place_data(placements)
         if not places:
             return {}
-        context = self.model.context if self.model else fit_context(places)
-        X = build_features([(self.student, p) for p in places], context)
+        self.context = self.model.context if self.model else fit_context(places)
+        X = build_features([(self.student, p) for p in places], self.context)
         scores = self.model.predict(X) if self.model else rule_score(X)
-        contrib = contributions(self.model, X)
-        col = FEATURES.index("sqi")
         result = {}
         for i, p in enumerate(places):
-            label = match_label(float(scores[i]), rule=self.model is None)
-            reasons = [
-                text for _, _, text in explain(self.model, self.student, p, X[i], contrib[i])
-            ]
-            self.details[p.id] = (float(scores[i]), label, float(X[i, col]), reasons)
-            result[p.id] = (float(scores[i]), label)
+            self._rows[p.id] = (p, X[i], float(scores[i]))
+            result[p.id] = (float(scores[i]), match_label(float(scores[i]), rule=self.model is None))
         return result
+
+    def explain_page(self, placement_ids: list[int]) -> dict[int, tuple[float, str, float, list[str]]]:
+        rows = [self._rows[i] for i in placement_ids if i in self._rows]
+        if not rows:
+            return {}
+        X = np.vstack([x for _, x, _ in rows])
+        contrib = contributions(self.model, X)
+        col = FEATURES.index("sqi")
+        return {
+            place.id: (score, match_label(score, rule=self.model is None), float(x[col]),
+                       [text for _, _, text in explain(self.model, self.student, place, x, contrib[i])])  # fmt: skip
+            for i, (place, x, score) in enumerate(rows)
+        }
 
 
 def make_ranker(profile: StudentProfile | None):
@@ -360,21 +367,17 @@ def recommendations(profile: StudentProfile, *, limit: int = 5, page: int = 1) -
     filters = profile_filters(profile)
     filters.page = page
     ranker = make_ranker(profile)
-    result = search(filters, per_page=limit, ranker=ranker)
-    if ranker is not None:
-        for hit in result.hits:
-            detail = ranker.details.get(hit.placement.id)
-            if detail:
-                hit.score, hit.label, hit.sqi, hit.reasons = detail
-    return result
+    return with_reasons(search(filters, per_page=limit, ranker=ranker), ranker)
 
 
 def with_reasons(result: SearchPage, ranker) -> SearchPage:
+    """Fill score, label, SQI and reasons of the hits on the page (explanations cost a little, so
+    they are made for the page only)."""
     if ranker is not None:
+        details = ranker.explain_page([hit.placement.id for hit in result.hits])
         for hit in result.hits:
-            detail = ranker.details.get(hit.placement.id)
-            if detail:
-                hit.score, hit.label, hit.sqi, hit.reasons = detail
+            if hit.placement.id in details:
+                hit.score, hit.label, hit.sqi, hit.reasons = details[hit.placement.id]
     return result
 
 
