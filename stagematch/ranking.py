@@ -322,7 +322,9 @@ class Ranker:
         self._rows: dict[int, tuple[PlaceData, np.ndarray, float]] = {}
 
     def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
-        placements = list(db.session.scalars(select(Placement).where(Placement.id.in_(placement_ids))))
+        placements = list(
+            db.session.scalars(select(Placement).where(Placement.id.in_(placement_ids)))
+        )
         places = place_data(placements)
         if not places:
             return {}
@@ -332,10 +334,15 @@ class Ranker:
         result = {}
         for i, p in enumerate(places):
             self._rows[p.id] = (p, X[i], float(scores[i]))
-            result[p.id] = (float(scores[i]), match_label(float(scores[i]), rule=self.model is None))
+            result[p.id] = (
+                float(scores[i]),
+                match_label(float(scores[i]), rule=self.model is None),
+            )
         return result
 
-    def explain_page(self, placement_ids: list[int]) -> dict[int, tuple[float, str, float, list[str]]]:
+    def explain_page(
+        self, placement_ids: list[int]
+    ) -> dict[int, tuple[float, str, float, list[str]]]:
         rows = [self._rows[i] for i in placement_ids if i in self._rows]
         if not rows:
             return {}
@@ -343,8 +350,12 @@ class Ranker:
         contrib = contributions(self.model, X)
         col = FEATURES.index("sqi")
         return {
-            place.id: (score, match_label(score, rule=self.model is None), float(x[col]),
-                       [text for _, _, text in explain(self.model, self.student, place, x, contrib[i])])  # fmt: skip
+            place.id: (
+                score,
+                match_label(score, rule=self.model is None),
+                float(x[col]),
+                [text for _, _, text in explain(self.model, self.student, place, x, contrib[i])],
+            )  # fmt: skip
             for i, (place, x, score) in enumerate(rows)
         }
 
