@@ -36,7 +36,7 @@ class Config:
     # the CV itself is capped at 2 MB, CSV imports at 1 MB.
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
-    RATELIMIT_ENABLED = True
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
     # Students who left (no login and no finished internship for this long) are anonymised by
     # `flask retention`; see the privacy page.
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "24"))
