@@ -46,6 +46,8 @@ from stagematch.services.search import SearchFilters, SearchPage, search
 
 log = logging.getLogger(__name__)
 _loaded: dict[int, TrainedModel] = {}
+_failed: dict[int, float] = {}  # version id -> when loading failed; retried after a minute
+RETRY_FAILED_AFTER = 60.0
 
 
 # --- loading plain data ----------------------------------------------------------------------
@@ -299,10 +301,15 @@ def active_model() -> TrainedModel | None:
     versions = db.session.scalars(
         select(ModelVersion).order_by(ModelVersion.active.desc(), ModelVersion.id.desc())
     ).all()
+    import time
+
     for version in versions:
+        if time.monotonic() - _failed.get(version.id, -RETRY_FAILED_AFTER) < RETRY_FAILED_AFTER:
+            continue
         try:
             return _load(version)
         except Exception as error:  # a broken file must not take the site down
+            _failed[version.id] = time.monotonic()
             log.warning("Model version %s cannot be used (%s); falling back", version.id, error)
     return None
 

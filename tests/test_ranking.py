@@ -69,11 +69,13 @@ def test_broken_artifact_falls_back_to_the_previous_version(runner, demo, caplog
     from stagematch import ranking
 
     ranking._loaded.clear()
+    ranking._failed.clear()
     with caplog.at_level(logging.WARNING):
         model = active_model()
     assert model is not None and "falling back" in caplog.text
     (models_folder() / first.artifact).unlink()
     ranking._loaded.clear()
+    ranking._failed.clear()
     assert active_model() is None  # nothing loads: the rule takes over, no error
     assert recommendations(demo, limit=3).ranked_by == "rule"
 

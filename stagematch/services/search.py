@@ -18,6 +18,7 @@ from stagematch.models import Company, Placement, Qualification, placement_quali
 from stagematch.services.placements import visible_in_search_clause
 
 MAX_RADIUS_KM = 300
+RANK_LIMIT = 300  # candidates the match model orders per request
 
 
 @dataclass
@@ -169,8 +170,12 @@ def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> Search
     sort = filters.sort
     scores: dict[int, tuple[float, str]] = {}
     if sort == "relevance" and ranker is not None and kept:
-        scores = ranker([r.id for r in kept])
-        kept.sort(key=lambda r: (-scores.get(r.id, (0.0, ""))[0], distances[r.id] or 0.0))
+        # The model ranks the nearest RANK_LIMIT candidates; any further ones follow by distance.
+        kept.sort(key=lambda r: (distances[r.id] or 0.0, r.start_date))
+        head, tail = kept[:RANK_LIMIT], kept[RANK_LIMIT:]
+        scores = ranker([r.id for r in head])
+        head.sort(key=lambda r: (-scores.get(r.id, (0.0, ""))[0], distances[r.id] or 0.0))
+        kept = head + tail
         ranked_by = "model" if getattr(ranker, "is_model", False) else "rule"
     elif sort == "pay":
         kept.sort(key=lambda r: (-r.pay_per_month, r.start_date))
