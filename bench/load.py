@@ -72,11 +72,12 @@ def stop(process: subprocess.Popen) -> None:
 
 def report(name: str, latencies: list[float], errors: int, seconds: float) -> dict:
     latencies = sorted(latencies)
-    q = lambda p: (
-        1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))]
-        if latencies
-        else float("nan")
-    )  # noqa: E731
+    def q(p):
+        return (
+            1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+            if latencies
+            else float("nan")
+        )  # noqa: E731
     row = {"name": name, "requests": len(latencies), "errors": errors, "rps": len(latencies) / seconds,
            "p50": q(0.5), "p95": q(0.95), "p99": q(0.99)}  # fmt: skip
     print(
