@@ -24,16 +24,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Ingelogd blijven op dit apparaat")
 
 
-class _AccountFields(FlaskForm):
-    name = StringField("Je naam", validators=[DataRequired(REQUIRED), Length(max=120)])
-    email = EmailField(
-        "E-mailadres",
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=254),
-            Email("Dit is geen geldig e-mailadres, bijvoorbeeld naam@voorbeeld.nl."),
-        ],
-    )
+class _PasswordFields(FlaskForm):
     password = PasswordField(
         "Wachtwoord",
         description=f"Minstens {MIN_PASSWORD_LENGTH} tekens.",
@@ -52,6 +43,18 @@ class _AccountFields(FlaskForm):
         validators=[
             DataRequired(REQUIRED),
             EqualTo("password", "De wachtwoorden zijn niet gelijk."),
+        ],
+    )
+
+
+class _AccountFields(_PasswordFields):
+    name = StringField("Je naam", validators=[DataRequired(REQUIRED), Length(max=120)])
+    email = EmailField(
+        "E-mailadres",
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254),
+            Email("Dit is geen geldig e-mailadres, bijvoorbeeld naam@voorbeeld.nl."),
         ],
     )
 
@@ -103,27 +106,8 @@ class CompanyRegisterForm(_AccountFields):
     )
 
 
-class SetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "Nieuw wachtwoord",
-        description=f"Minstens {MIN_PASSWORD_LENGTH} tekens.",
-        validators=[
-            DataRequired(REQUIRED),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens.",
-            ),
-            NotCommonPassword(),
-        ],
-    )
-    password2 = PasswordField(
-        "Wachtwoord nog een keer",
-        validators=[
-            DataRequired(REQUIRED),
-            EqualTo("password", "De wachtwoorden zijn niet gelijk."),
-        ],
-    )
+class SetPasswordForm(_PasswordFields):
+    """Choosing a (new) password from an invitation or reset link."""
 
 
 class ForgotPasswordForm(FlaskForm):

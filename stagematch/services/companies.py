@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from stagematch import geo
 from stagematch.csvutil import to_csv
 from stagematch.extensions import db
+from stagematch.importing import ImportReport, ImportRow
 from stagematch.models import (
     Accreditation,
     Application,
@@ -302,28 +303,6 @@ FIELD_OF_COLUMN = {
     "vaardigheden": "required_skills", "talen": "languages",
 }  # fmt: skip
 COLUMN_OF_FIELD = {v: k for k, v in FIELD_OF_COLUMN.items()}
-
-
-@dataclass
-class ImportRow:
-    line: int
-    ok: bool
-    message: str
-    placement_id: int | None = None
-
-
-@dataclass
-class ImportReport:
-    rows: list[ImportRow]
-    error: str | None = None
-
-    @property
-    def accepted(self) -> int:
-        return sum(r.ok for r in self.rows)
-
-    @property
-    def refused(self) -> int:
-        return sum(not r.ok for r in self.rows)
 
 
 def _parse_date(text: str) -> str:

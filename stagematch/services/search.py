@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select
 from stagematch import geo
 from stagematch.extensions import db
 from stagematch.models import Company, Placement, Qualification, placement_qualification
+from stagematch.pagination import RowPage
 from stagematch.services.placements import visible_in_search_clause
 
 MAX_RADIUS_KM = 300
@@ -49,36 +50,14 @@ class Hit:
 
 
 @dataclass
-class SearchPage:
-    hits: list[Hit]
-    total: int
-    page: int
-    per_page: int
-    ranked_by: str  # "model", "rule", "distance", "pay", "start"
+class SearchPage(RowPage):
+    """A page of hits; pagination as every other list in the site."""
+
+    ranked_by: str = "start"  # "model", "rule", "distance", "pay", "start"
 
     @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-    @property
-    def items(self) -> list[Hit]:
-        return self.hits
+    def hits(self) -> list[Hit]:
+        return self.items
 
 
 def equivalent_qualification_ids(qualification: Qualification) -> list[int]:

@@ -7,7 +7,6 @@ import csv
 import io
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -16,6 +15,7 @@ from sqlalchemy import select
 
 from stagematch import geo
 from stagematch.extensions import db
+from stagematch.importing import ImportReport, ImportRow
 from stagematch.models import Qualification, School, StudentProfile, User
 from stagematch.models.enums import Role
 from stagematch.services.accounts import email_taken, normalise_email, password_token
@@ -32,29 +32,6 @@ IMPORT_COLUMNS = [
     ("geplande_start", "Geplande start van de stage, 2027-02-01 of 01-02-2027", False),
 ]
 MAX_ROWS = 20_000
-
-
-@dataclass
-class ImportRow:
-    line: int
-    ok: bool
-    message: str
-    user: User | None = None
-    link: str | None = None
-
-
-@dataclass
-class ImportReport:
-    rows: list[ImportRow]
-    error: str | None = None
-
-    @property
-    def accepted(self) -> int:
-        return sum(r.ok for r in self.rows)
-
-    @property
-    def refused(self) -> int:
-        return sum(not r.ok for r in self.rows)
 
 
 def _date(text: str):
@@ -160,7 +137,7 @@ def import_students(school: School, raw: bytes) -> ImportReport:
         numbers.add(number)
         seen_emails.add(user.email)
         link = url_for("auth.set_password", token=password_token(user), _external=True)
-        report.rows.append(ImportRow(line, True, f"{name} toegevoegd", user, link))
+        report.rows.append(ImportRow(line, True, f"{name} toegevoegd", user=user, link=link))
     if not report.rows:
         report.error = "Het bestand heeft geen regels met studenten."
     return report
