@@ -141,6 +141,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "main.audit_log": ("GET", "/beheer/logboek", ADMIN, None),
     "main.model_card": ("GET", "/beheer/model", ADMIN, None),
     "main.privacy": ("GET", "/privacy", everyone(OK), None),
+    "main.set_language": ("POST", "/taal", everyone(OK), {"taal": "en", "next": "/"}),
     "students.privacy": ("GET", "/student/privacy", STUDENTS, None),
     "students.export_data": ("GET", "/student/mijn-gegevens.zip", STUDENTS, None),
     "auth.login": ("GET", "/account/inloggen", everyone(OK), None),

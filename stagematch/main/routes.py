@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -111,3 +111,20 @@ def model_card():
         card = {"metrics": json.loads(active.metrics),
                 "importances": sorted(json.loads(active.importances).items(), key=lambda kv: -kv[1])}  # fmt: skip
     return render_template("main/model_card.html", versions=versions, active=active, card=card)
+
+
+@bp.post("/taal")
+def set_language():
+    """The language switch: remembered in a cookie for a year and, when logged in, on the account."""
+    from stagematch.auth.routes import safe_next
+    from stagematch.i18n import COOKIE, LOCALES
+
+    locale = request.form.get("taal", "")
+    target = safe_next(request.form.get("next")) or url_for("main.index")
+    response = redirect(target)
+    if locale in LOCALES:
+        response.set_cookie(COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return response
