@@ -37,7 +37,7 @@ STATUS_LABELS = {
     # places
     "draft": "concept", "open": "online", "closed": "gesloten", "filled": "vol",
     # applications
-    "submitted": "verstuurd", "shortlisted": "uitgenodigd", "accepted": "aangenomen",
+    "submitted": "verstuurd", "shortlisted": "uitgenodigd", "offered": "aangeboden", "accepted": "aangenomen",
     "rejected": "afgewezen", "withdrawn": "ingetrokken",
     # internships
     "active": "loopt", "completed": "afgerond", "terminated": "voortijdig gestopt",

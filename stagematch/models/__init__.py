@@ -1,5 +1,13 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from stagematch.models.allocation import (
+    AllocationRound,
+    MeesterRanking,
+    RoundChoice,
+    RoundPlace,
+    RoundStatus,
+    RoundStudent,
+)
 from stagematch.models.application import REJECTION_REASONS, Application, Internship
 from stagematch.models.audit import AuditEvent
 from stagematch.models.company import Accreditation, Company, Mentor
@@ -14,6 +22,12 @@ from stagematch.models.token import ApiToken
 from stagematch.models.user import AnonymousUser, User
 
 __all__ = [
+    "AllocationRound",
+    "MeesterRanking",
+    "RoundChoice",
+    "RoundPlace",
+    "RoundStatus",
+    "RoundStudent",
     "ApiToken",
     "REJECTION_REASONS",
     "Accreditation",

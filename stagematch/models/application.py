@@ -43,6 +43,10 @@ class Application(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=ApplicationStatus.SUBMITTED, index=True)
     # Anonymous (the default): the company sees no name, photo, age or address until it shortlists.
     anonymous: Mapped[bool] = mapped_column(default=True)
+    # Set on offers: the allocation round that made this application.
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("allocation_round.id", ondelete="SET NULL"), index=True
+    )
     rejection_reason: Mapped[str | None] = mapped_column(String(20))
     rejection_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -58,13 +62,18 @@ class Application(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED)
+        return self.status in (
+            ApplicationStatus.SUBMITTED,
+            ApplicationStatus.SHORTLISTED,
+            ApplicationStatus.OFFERED,
+        )
 
     @property
     def identity_visible(self) -> bool:
         """Whether the company may see who the student is."""
         return not self.anonymous or self.status in (
             ApplicationStatus.SHORTLISTED,
+            ApplicationStatus.OFFERED,
             ApplicationStatus.ACCEPTED,
         )
 

@@ -30,6 +30,7 @@ class PlacementStatus(StrEnum):
 class ApplicationStatus(StrEnum):
     SUBMITTED = "submitted"
     SHORTLISTED = "shortlisted"
+    OFFERED = "offered"  # an allocation round gave the student this place; the student decides
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"

@@ -32,7 +32,12 @@ from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.timeutil import today, utcnow
 
-OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED)
+# Open: still to be decided. An offer (from an allocation round) is decided by the student.
+OPEN_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.SHORTLISTED,
+    ApplicationStatus.OFFERED,
+)
 
 
 def has_running_internship(student_id: int) -> bool:
@@ -92,8 +97,16 @@ def _decide(application: Application, status: str, **values) -> None:
     db.session.refresh(application)
 
 
+def _not_an_offer(application: Application) -> None:
+    if application.status == ApplicationStatus.OFFERED:
+        raise DomainError(
+            "Deze plek is in een verdeelronde aan de student aangeboden; de student beslist nu."
+        )
+
+
 def shortlist(application: Application) -> None:
     _require_open(application)
+    _not_an_offer(application)
     if application.status == ApplicationStatus.SHORTLISTED:
         return
     _decide(application, ApplicationStatus.SHORTLISTED, shortlisted_at=utcnow())
@@ -103,6 +116,7 @@ def shortlist(application: Application) -> None:
 
 def reject(application: Application, *, reason: str, note: str = "") -> None:
     _require_open(application)
+    _not_an_offer(application)
     if reason not in REJECTION_REASONS:
         raise DomainError("Kies een reden.", "reason")
     _decide(application, ApplicationStatus.REJECTED, rejection_reason=reason, rejection_note=note.strip(),
@@ -119,9 +133,12 @@ def withdraw(application: Application) -> None:
     db.session.commit()
 
 
-def accept(application_id: int) -> Internship:
+def accept(application_id: int, *, offer: bool = False) -> Internship:
     """Turn an application into an internship, within the place's seats and the meester's (and
-    gezel's) capacity. Raises DomainError when a limit is reached, also under concurrent accepts."""
+    gezel's) capacity. Raises DomainError when a limit is reached, also under concurrent accepts.
+
+    `offer=True` is the student taking an offer from an allocation round; a company accepts the
+    other applications. Seats offered in a round are kept for those students until they decide."""
     placement_id, meester_id, gezel_id = db.session.execute(
         select(Placement.id, Placement.meester_id, Placement.gezel_id)
         .join(Application, Application.placement_id == Placement.id)
@@ -149,6 +166,10 @@ def accept(application_id: int) -> Internship:
     ).one()
     try:
         _require_open(application)
+        if offer and application.status != ApplicationStatus.OFFERED:
+            raise DomainError("Dit is geen aanbod uit een verdeelronde.")
+        if not offer:
+            _not_an_offer(application)
         if has_running_internship(application.student_id):
             raise DomainError(
                 "Deze student heeft al een stageplek gekregen bij een ander leerbedrijf."
@@ -159,7 +180,20 @@ def accept(application_id: int) -> Internship:
                 Internship.status == InternshipStatus.ACTIVE,
             )
         )
-        if filled >= placement.seats:
+        reserved = 0
+        if not offer:
+            reserved = db.session.scalar(
+                select(func.count(Application.id)).where(
+                    Application.placement_id == placement.id,
+                    Application.status == ApplicationStatus.OFFERED,
+                )
+            )
+        if filled + reserved >= placement.seats:
+            if reserved and filled < placement.seats:
+                raise DomainError(
+                    f"De vrije plaatsen van deze plek zijn in een verdeelronde aangeboden aan "
+                    f"{reserved} student{'' if reserved == 1 else 'en'}; zij beslissen eerst."
+                )
             raise DomainError(
                 f"Alle {placement.seats} plaatsen van deze plek zijn al vergeven. Zet meer plaatsen open "
                 "(als je meester ruimte heeft) of wijs de sollicitatie af."

@@ -1,0 +1,745 @@
+"""Allocation rounds, from opening to publishing.
+
+1. `open_round`: the coordinator picks students of the school (by qualification, leerweg, level;
+   only those without a running internship and not in another unfinished round). The round's places
+   are, per student, the best candidates by the match model (hard rules first), so every student has
+   something to choose from. Each student's starting order is the model's order; until they save
+   their own, that order stands (and the coordinator sees who did not choose).
+2. Students rank up to `max_choices` places (`save_student_choices`); meesters, or a colleague of
+   their company, rank the students who chose their places (`save_meester_ranking`); students they
+   did not rank follow in the model's order.
+3. `compute` runs the student-optimal stable allocation (stagematch.matching.allocation) with the
+   places' free seats and each meester's free capacity, and stores who got what and why others got
+   nothing. It can be run again until the round is published.
+4. `publish` turns the assignments into offers (applications with status "offered"), once: a
+   conditional UPDATE on the round row makes concurrent publishers wait for each other and all but
+   the first find the round already published. The student accepts an offer (it becomes an
+   internship through the same locked `applications.accept`) or declines it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+
+from stagematch.extensions import db
+from stagematch.matching.allocation import allocate
+from stagematch.matching.candidates import failed_rules
+from stagematch.models import (
+    AllocationRound,
+    Application,
+    Internship,
+    MeesterRanking,
+    Mentor,
+    Placement,
+    Qualification,
+    RoundChoice,
+    RoundPlace,
+    RoundStatus,
+    RoundStudent,
+    School,
+    StudentProfile,
+    User,
+)
+from stagematch.models.enums import ApplicationStatus, InternshipStatus, PlacementStatus
+from stagematch.services import DomainError
+from stagematch.services.audit import record
+from stagematch.timeutil import today, utcnow
+
+MAX_STUDENTS = 1000  # per round; a big school splits its cohort by qualification
+PLACES_PER_STUDENT = 3  # candidates per student in the round: this many times max_choices
+UNFINISHED = (RoundStatus.OPEN, RoundStatus.COMPUTED)
+
+NOTE_PLACED = "Had al een stageplek toen de ronde werd berekend."
+NOTE_NO_CHOICES = "Geen passende plekken om te kiezen in deze ronde."
+NOTE_OUTRANKED = "Elke gekozen plek ging naar studenten die de meester hoger plaatste, of was vol."
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Cohort:
+    qualification_id: int | None = None
+    leerweg: str | None = None
+    level: int | None = None
+
+
+def eligible_students_statement(school: School, cohort: Cohort):
+    running = select(Internship.student_id).where(Internship.status == InternshipStatus.ACTIVE)
+    in_round = (
+        select(RoundStudent.student_id)
+        .join(AllocationRound, AllocationRound.id == RoundStudent.round_id)
+        .where(AllocationRound.status.in_(UNFINISHED))
+    )
+    stmt = select(StudentProfile).where(
+        StudentProfile.school_id == school.id,
+        StudentProfile.lat.is_not(None),
+        StudentProfile.id.not_in(running),
+        StudentProfile.id.not_in(in_round),
+    )
+    if cohort.qualification_id:
+        stmt = stmt.where(StudentProfile.qualification_id == cohort.qualification_id)
+    if cohort.leerweg:
+        stmt = stmt.where(StudentProfile.leerweg == cohort.leerweg)
+    if cohort.level:
+        stmt = stmt.where(StudentProfile.level == cohort.level)
+    return stmt.order_by(StudentProfile.id)
+
+
+def count_eligible(school: School, cohort: Cohort) -> int:
+    stmt = eligible_students_statement(school, cohort)
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def _scored_candidates(
+    profiles: list[StudentProfile], placements: list[Placement]
+) -> dict[int, list[tuple[int, float]]]:
+    """Per student: the places the hard rules allow, with the match model's score, best first."""
+    from stagematch.matching.features import build_features, fit_context
+    from stagematch.matching.model import rule_score
+    from stagematch.ranking import active_model, place_data, student_data
+
+    places = place_data(placements)
+    students = [student_data(p) for p in profiles]
+    by_dossier: dict[str, list] = defaultdict(list)
+    for place in places:
+        for dossier in place.dossiers:
+            by_dossier[dossier].append(place)
+    on = today()
+    pairs = []
+    for s in students:
+        for place in by_dossier.get(s.dossier, ()):
+            if not failed_rules(s, place, on=on):
+                pairs.append((s, place))
+    result: dict[int, list[tuple[int, float]]] = {s.id: [] for s in students}
+    if not pairs:
+        return result
+    model = active_model()
+    context = model.context if model else fit_context(places)
+    scores = np.empty(len(pairs))
+    for start in range(0, len(pairs), 20_000):  # bounded memory for big cohorts
+        X = build_features(pairs[start : start + 20_000], context)
+        scores[start : start + 20_000] = model.predict(X) if model else rule_score(X)
+    for (s, place), score in zip(pairs, scores, strict=True):
+        result[s.id].append((place.id, float(score)))
+    for ranked in result.values():
+        ranked.sort(key=lambda item: (-item[1], item[0]))
+    return result
+
+
+def _open_places_for(profiles: list[StudentProfile]) -> list[Placement]:
+    dossiers = {p.qualification.dossier_crebo for p in profiles}
+    leerwegen = {p.leerweg for p in profiles}
+    if not dossiers:
+        return []
+    from stagematch.models import placement_qualification
+
+    matching = (
+        select(placement_qualification.c.placement_id)
+        .join(Qualification, Qualification.id == placement_qualification.c.qualification_id)
+        .where(Qualification.dossier_crebo.in_(dossiers))
+    )
+    return list(
+        db.session.scalars(
+            select(Placement).where(
+                Placement.status == PlacementStatus.OPEN,
+                Placement.leerweg.in_(leerwegen),
+                Placement.id.in_(matching),
+            )
+        )
+    )
+
+
+def open_round(
+    *,
+    school: School,
+    name: str,
+    closes_on: date,
+    max_choices: int,
+    cohort: Cohort,
+    created_by: User | None = None,
+) -> AllocationRound:
+    name = name.strip()
+    if not name:
+        raise DomainError("Geef de ronde een naam.", "name")
+    if closes_on < today():
+        raise DomainError("De sluitdatum ligt in het verleden.", "closes_on")
+    if not 1 <= max_choices <= 20:
+        raise DomainError("Kies tussen 1 en 20 keuzes per student.", "max_choices")
+    profiles = list(
+        db.session.scalars(eligible_students_statement(school, cohort).limit(MAX_STUDENTS + 1))
+    )
+    if not profiles:
+        raise DomainError(
+            "Er zijn geen studenten die meedoen: iedereen in deze groep heeft al een plek, zit "
+            "al in een andere ronde of heeft nog geen woonplaats ingevuld."
+        )
+    if len(profiles) > MAX_STUDENTS:
+        raise DomainError(
+            f"Meer dan {MAX_STUDENTS} studenten in één ronde: kies een opleiding, leerweg of "
+            "niveau om de groep kleiner te maken."
+        )
+    candidates = _scored_candidates(profiles, _open_places_for(profiles))
+    keep = PLACES_PER_STUDENT * max_choices
+    round_ = AllocationRound(
+        school_id=school.id, name=name, closes_on=closes_on, max_choices=max_choices,
+        created_by_id=created_by.id if created_by else None,
+    )  # fmt: skip
+    db.session.add(round_)
+    db.session.flush()
+    place_ids: set[int] = set()
+    for profile in profiles:
+        ranked = candidates[profile.id][:keep]
+        place_ids.update(pid for pid, _ in ranked)
+    db.session.add_all(
+        RoundPlace(round_id=round_.id, placement_id=pid) for pid in sorted(place_ids)
+    )
+    for profile in profiles:
+        db.session.add(RoundStudent(round_id=round_.id, student_id=profile.id))
+        # The model's order is the starting order, saved as the student's choices.
+        for rank, (pid, _) in enumerate(candidates[profile.id][:max_choices], start=1):
+            db.session.add(
+                RoundChoice(round_id=round_.id, student_id=profile.id, placement_id=pid, rank=rank)
+            )
+    db.session.flush()
+    record("round.open", round_, students=len(profiles), places=len(place_ids), actor=created_by)
+    db.session.commit()
+    return round_
+
+
+# --- ranking ---------------------------------------------------------------------------------
+
+
+def _require_open(round_: AllocationRound) -> None:
+    if round_.status != RoundStatus.OPEN:
+        raise DomainError("Deze ronde is gesloten: kiezen kan niet meer.")
+    if round_.closes_on < today():
+        raise DomainError(
+            f"De ronde is gesloten sinds {round_.closes_on:%d-%m-%Y}: kiezen kan niet meer."
+        )
+
+
+def student_options(round_: AllocationRound, profile: StudentProfile) -> list[tuple[int, float]]:
+    """The round's places this student may choose, in the model's order (best first)."""
+    placements = list(
+        db.session.scalars(
+            select(Placement)
+            .join(RoundPlace, RoundPlace.placement_id == Placement.id)
+            .where(RoundPlace.round_id == round_.id, Placement.status == PlacementStatus.OPEN)
+        )
+    )
+    return _scored_candidates([profile], placements)[profile.id]
+
+
+def student_choices(round_: AllocationRound, student_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(RoundChoice.placement_id)
+            .where(RoundChoice.round_id == round_.id, RoundChoice.student_id == student_id)
+            .order_by(RoundChoice.rank)
+        )
+    )
+
+
+def _ranks_to_order(ranks: dict[int, int], *, limit: int, what: str) -> list[int]:
+    """{id: rank} from a form → ids best first. Ranks must be distinct; gaps are closed."""
+    used = [r for r in ranks.values()]
+    if any(r < 1 or r > limit for r in used):
+        raise DomainError(f"Kies een nummer van 1 tot en met {limit}.")
+    duplicates = sorted({r for r in used if used.count(r) > 1})
+    if duplicates:
+        raise DomainError(
+            f"Je gaf nummer {duplicates[0]} aan meer dan één {what}. Elk nummer mag één keer."
+        )
+    return [item for item, _ in sorted(ranks.items(), key=lambda kv: kv[1])]
+
+
+def save_student_choices(
+    round_: AllocationRound, profile: StudentProfile, ranks: dict[int, int]
+) -> list[int]:
+    _require_open(round_)
+    member = _member(round_, profile.id)
+    allowed = {pid for pid, _ in student_options(round_, profile)}
+    unknown = set(ranks) - allowed
+    if unknown:
+        raise DomainError("Je kunt alleen plekken uit deze ronde kiezen.")
+    order = _ranks_to_order(ranks, limit=round_.max_choices, what="plek")
+    if not order:
+        raise DomainError("Kies minstens één plek.")
+    db.session.execute(
+        delete(RoundChoice).where(
+            RoundChoice.round_id == round_.id, RoundChoice.student_id == profile.id
+        )
+    )
+    db.session.add_all(
+        RoundChoice(round_id=round_.id, student_id=profile.id, placement_id=pid, rank=i)
+        for i, pid in enumerate(order, start=1)
+    )
+    member.choices_saved_at = utcnow()
+    record("round.choices", round_, student=profile.id, places=order)
+    db.session.commit()
+    return order
+
+
+def _member(round_: AllocationRound, student_id: int) -> RoundStudent:
+    member = db.session.scalar(
+        select(RoundStudent).where(
+            RoundStudent.round_id == round_.id, RoundStudent.student_id == student_id
+        )
+    )
+    if member is None:
+        raise DomainError("Je doet niet mee aan deze ronde.")
+    return member
+
+
+def rounds_for_student(profile: StudentProfile) -> list[AllocationRound]:
+    return list(
+        db.session.scalars(
+            select(AllocationRound)
+            .join(RoundStudent, RoundStudent.round_id == AllocationRound.id)
+            .where(RoundStudent.student_id == profile.id)
+            .order_by(AllocationRound.id.desc())
+        )
+    )
+
+
+@dataclass
+class Applicant:
+    """A student who chose one of a meester's places, as the company sees them: no identity."""
+
+    student_id: int
+    label: str  # "Student A"
+    qualification: str
+    level: int
+    town_km: float | None
+    skills: list[str]
+    place_titles: list[str]  # the meester's places this student chose, best first
+    score: float
+    rank: int | None = None  # the meester's saved rank
+
+
+@dataclass
+class MeesterQueue:
+    mentor: Mentor
+    applicants: list[Applicant] = field(default_factory=list)
+    saved: bool = False
+
+
+def meester_queues(round_: AllocationRound, company_id: int) -> list[MeesterQueue]:
+    """For each meester of the company with places in the round: the students who chose those
+    places, in the meester's saved order, else the model's order."""
+    rows = db.session.execute(
+        select(RoundChoice.student_id, RoundChoice.rank, Placement)
+        .join(Placement, Placement.id == RoundChoice.placement_id)
+        .where(RoundChoice.round_id == round_.id, Placement.company_id == company_id)
+        .order_by(RoundChoice.student_id, RoundChoice.rank)
+    ).all()
+    if not rows:
+        return []
+    chosen: dict[int, dict[int, list[Placement]]] = defaultdict(lambda: defaultdict(list))
+    for student_id, _rank, placement in rows:
+        chosen[placement.meester_id][student_id].append(placement)
+    profiles = {
+        p.id: p
+        for p in db.session.scalars(
+            select(StudentProfile).where(StudentProfile.id.in_({r[0] for r in rows}))
+        )
+    }
+    scores = _pair_scores(
+        [(profiles[s], places[0]) for per in chosen.values() for s, places in per.items()]
+    )
+    saved = _saved_rankings(round_.id, list(chosen))
+    queues = []
+    from stagematch.geo import distance_km
+
+    for mentor_id, per_student in chosen.items():
+        mentor = db.session.get(Mentor, mentor_id)
+        applicants = []
+        for student_id, places in per_student.items():
+            profile = profiles[student_id]
+            first = places[0]
+            applicants.append(
+                Applicant(
+                    student_id=student_id,
+                    label="",
+                    qualification=profile.qualification.name,
+                    level=profile.level,
+                    town_km=distance_km(profile.lat, profile.lon, first.lat, first.lon)
+                    if profile.lat is not None
+                    else None,
+                    skills=[t.strip() for t in profile.skills.split(",") if t.strip()],
+                    place_titles=[p.title for p in places],
+                    score=scores.get((student_id, first.id), 0.0),
+                    rank=saved.get(mentor_id, {}).get(student_id),
+                )  # fmt: skip
+            )
+        applicants.sort(key=lambda a: (a.rank is None, a.rank or 0, -a.score, a.student_id))
+        for i, a in enumerate(applicants):
+            a.label = f"Student {_letters(i)}"
+        queues.append(MeesterQueue(mentor, applicants, saved=mentor_id in saved))
+    queues.sort(key=lambda q: q.mentor.name)
+    return queues
+
+
+def _letters(i: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: anonymous labels that stay short."""
+    out = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _saved_rankings(round_id: int, mentor_ids: list[int]) -> dict[int, dict[int, int]]:
+    saved: dict[int, dict[int, int]] = defaultdict(dict)
+    for mentor_id, student_id, rank in db.session.execute(
+        select(MeesterRanking.mentor_id, MeesterRanking.student_id, MeesterRanking.rank).where(
+            MeesterRanking.round_id == round_id, MeesterRanking.mentor_id.in_(mentor_ids)
+        )
+    ):
+        saved[mentor_id][student_id] = rank
+    return dict(saved)
+
+
+def _pair_scores(pairs: list[tuple[StudentProfile, Placement]]) -> dict[tuple[int, int], float]:
+    """The match model's score for given (student, place) pairs, hard rules or not."""
+    from stagematch.matching.features import build_features, fit_context
+    from stagematch.matching.model import rule_score
+    from stagematch.ranking import active_model, place_data, student_data
+
+    if not pairs:
+        return {}
+    placements = list({p.id: p for _, p in pairs}.values())
+    places = {p.id: p for p in place_data(placements)}
+    students = {s.id: student_data(s) for s, _ in pairs}
+    data = [(students[s.id], places[p.id]) for s, p in pairs if p.id in places]
+    if not data:
+        return {}
+    model = active_model()
+    context = model.context if model else fit_context(list(places.values()))
+    X = build_features(data, context)
+    scores = model.predict(X) if model else rule_score(X)
+    return {(s.id, p.id): float(v) for (s, p), v in zip(data, scores, strict=True)}
+
+
+def save_meester_ranking(
+    round_: AllocationRound, mentor: Mentor, ranks: dict[int, int], *, by: User | None = None
+) -> list[int]:
+    _require_open(round_)
+    queue = next(
+        (q for q in meester_queues(round_, mentor.company_id) if q.mentor.id == mentor.id), None
+    )
+    allowed = {a.student_id for a in queue.applicants} if queue else set()
+    if set(ranks) - allowed:
+        raise DomainError(
+            "Je kunt alleen studenten rangschikken die een plek van deze meester kozen."
+        )
+    order = _ranks_to_order(ranks, limit=max(1, len(allowed)), what="student")
+    db.session.execute(
+        delete(MeesterRanking).where(
+            MeesterRanking.round_id == round_.id, MeesterRanking.mentor_id == mentor.id
+        )
+    )
+    db.session.add_all(
+        MeesterRanking(round_id=round_.id, mentor_id=mentor.id, student_id=sid, rank=i,
+                       saved_by_id=by.id if by else None)
+        for i, sid in enumerate(order, start=1)
+    )  # fmt: skip
+    record("round.meester_ranking", round_, mentor=mentor.id, students=len(order), actor=by)
+    db.session.commit()
+    return order
+
+
+def rounds_for_company(company_id: int) -> list[AllocationRound]:
+    return list(
+        db.session.scalars(
+            select(AllocationRound)
+            .where(
+                AllocationRound.id.in_(
+                    select(RoundPlace.round_id)
+                    .join(Placement, Placement.id == RoundPlace.placement_id)
+                    .where(Placement.company_id == company_id)
+                )
+            )
+            .order_by(AllocationRound.id.desc())
+        )
+    )
+
+
+# --- computing -------------------------------------------------------------------------------
+
+
+@dataclass
+class ComputeSummary:
+    students: int
+    assigned: int
+    unassigned: int
+    defaults_used: int  # students who never saved their own choices
+
+
+def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummary:
+    if round_.status == RoundStatus.PUBLISHED:
+        raise DomainError("Deze ronde is al gepubliceerd.")
+    members = list(
+        db.session.scalars(select(RoundStudent).where(RoundStudent.round_id == round_.id))
+    )
+    member_ids = [m.student_id for m in members]
+    placed = set(
+        db.session.scalars(
+            select(Internship.student_id).where(
+                Internship.student_id.in_(member_ids), Internship.status == InternshipStatus.ACTIVE
+            )
+        )
+    )
+    placements = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Placement)
+            .join(RoundPlace, RoundPlace.placement_id == Placement.id)
+            .where(RoundPlace.round_id == round_.id, Placement.status == PlacementStatus.OPEN)
+        )
+    }
+    seats, capacity = _free_capacity(list(placements.values()))
+    usable = {
+        pid
+        for pid in placements
+        if seats.get(pid, 0) > 0 and capacity.get(placements[pid].meester_id, 0) > 0
+    }
+
+    prefs: dict[str, list[str]] = {}
+    for student_id, placement_id in db.session.execute(
+        select(RoundChoice.student_id, RoundChoice.placement_id)
+        .where(RoundChoice.round_id == round_.id)
+        .order_by(RoundChoice.student_id, RoundChoice.rank)
+    ):
+        if student_id not in placed and placement_id in usable:
+            prefs.setdefault(str(student_id), []).append(str(placement_id))
+    for sid in member_ids:
+        if sid not in placed:
+            prefs.setdefault(str(sid), [])
+
+    # Meesters: their saved order first, then the students they did not rank by model score.
+    choosers: dict[int, dict[int, int]] = defaultdict(dict)  # meester -> student -> best place
+    for sid, places in prefs.items():
+        for pid in places:
+            meester = placements[int(pid)].meester_id
+            choosers[meester].setdefault(int(sid), int(pid))
+    saved = _saved_rankings(round_.id, list(choosers))
+    profiles = {
+        p.id: p
+        for p in db.session.scalars(select(StudentProfile).where(StudentProfile.id.in_(member_ids)))
+    }
+    scores = _pair_scores(
+        [(profiles[s], placements[p]) for per in choosers.values() for s, p in per.items()]
+    )
+    meester_prefs = {}
+    for meester, per in choosers.items():
+        ranked = saved.get(meester, {})
+        order = sorted(
+            per, key=lambda s: (s not in ranked, ranked.get(s, 0), -scores.get((s, per[s]), 0.0), s)
+        )
+        meester_prefs[str(meester)] = [str(s) for s in order]
+
+    place_meester = {str(pid): str(placements[pid].meester_id) for pid in usable}
+    place_seats = {str(pid): seats[pid] for pid in usable}
+    meester_capacity = {str(m): capacity[m] for m in {placements[pid].meester_id for pid in usable}}
+    result = allocate(prefs, meester_prefs, place_meester, place_seats, meester_capacity)
+
+    assigned = 0
+    for member in members:
+        place = result.get(str(member.student_id))
+        member.assigned_placement_id = int(place) if place else None
+        if place:
+            assigned += 1
+            member.result_note = ""
+        elif member.student_id in placed:
+            member.result_note = NOTE_PLACED
+        elif not prefs.get(str(member.student_id)):
+            member.result_note = NOTE_NO_CHOICES
+        else:
+            member.result_note = NOTE_OUTRANKED
+    round_.status = RoundStatus.COMPUTED
+    round_.computed_at = utcnow()
+    summary = ComputeSummary(
+        students=len(members), assigned=assigned, unassigned=len(members) - assigned,
+        defaults_used=sum(1 for m in members if m.choices_saved_at is None),
+    )  # fmt: skip
+    record("round.compute", round_, assigned=assigned, unassigned=summary.unassigned, actor=by)
+    db.session.commit()
+    return summary
+
+
+def _free_capacity(placements: list[Placement]) -> tuple[dict[int, int], dict[int, int]]:
+    """Free seats per place, and per meester the capacity left for the round's places: capacity
+    minus running internships minus the free seats of his open places outside the round."""
+    from stagematch.services.capacity import filled_seats, mentor_loads
+
+    ids = [p.id for p in placements]
+    filled = filled_seats(ids)
+    offered = dict(
+        db.session.execute(
+            select(Application.placement_id, func.count())
+            .where(
+                Application.placement_id.in_(ids), Application.status == ApplicationStatus.OFFERED
+            )
+            .group_by(Application.placement_id)
+        ).all()
+    )
+    seats = {p.id: max(0, p.seats - filled.get(p.id, 0) - offered.get(p.id, 0)) for p in placements}
+    meester_ids = sorted({p.meester_id for p in placements})
+    loads = mentor_loads(meester_ids)
+    in_round: dict[int, int] = defaultdict(int)
+    for p in placements:
+        in_round[p.meester_id] += max(0, p.seats - filled.get(p.id, 0))
+    capacity = {}
+    for m, load in loads.items():
+        outside = load.reserved - in_round[m]
+        capacity[m] = max(0, load.capacity - load.active - max(0, outside))
+    return seats, capacity
+
+
+@dataclass
+class MeesterUse:
+    mentor: Mentor
+    capacity_left: int
+    assigned: int
+
+
+def capacity_use(round_: AllocationRound) -> list[MeesterUse]:
+    placements = list(
+        db.session.scalars(
+            select(Placement)
+            .join(RoundPlace, RoundPlace.placement_id == Placement.id)
+            .where(RoundPlace.round_id == round_.id)
+        )
+    )
+    _, capacity = _free_capacity([p for p in placements if p.status == PlacementStatus.OPEN])
+    by_place = {p.id: p.meester_id for p in placements}
+    assigned: dict[int, int] = defaultdict(int)
+    for (pid,) in db.session.execute(
+        select(RoundStudent.assigned_placement_id).where(
+            RoundStudent.round_id == round_.id, RoundStudent.assigned_placement_id.is_not(None)
+        )
+    ):
+        assigned[by_place.get(pid)] += 1
+    mentors = db.session.scalars(select(Mentor).where(Mentor.id.in_(set(by_place.values())))).all()
+    uses = [MeesterUse(m, capacity.get(m.id, 0), assigned.get(m.id, 0)) for m in mentors]
+    uses.sort(key=lambda u: (-u.assigned, u.mentor.name))
+    return uses
+
+
+def reopen(round_: AllocationRound, *, by: User | None = None) -> None:
+    result = db.session.execute(
+        update(AllocationRound)
+        .where(AllocationRound.id == round_.id, AllocationRound.status == RoundStatus.COMPUTED)
+        .values(status=RoundStatus.OPEN)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DomainError("Alleen een berekende, nog niet gepubliceerde ronde kan weer open.")
+    if round_.closes_on < today():
+        db.session.execute(
+            update(AllocationRound).where(AllocationRound.id == round_.id).values(closes_on=today())
+        )
+    record("round.reopen", round_, actor=by)
+    db.session.commit()
+    db.session.refresh(round_)
+
+
+def delete_round(round_: AllocationRound, *, by: User | None = None) -> None:
+    if round_.status == RoundStatus.PUBLISHED:
+        raise DomainError(
+            "Een gepubliceerde ronde blijft bewaard: de aanbiedingen zijn al verstuurd."
+        )
+    record("round.delete", round_, name=round_.name, actor=by)
+    db.session.delete(round_)
+    db.session.commit()
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+def publish(round_id: int, *, by: User | None = None) -> list[Application]:
+    """Turn the computed assignments into offers, exactly once (safe under concurrent requests)."""
+    db.session.commit()  # end any read transaction, so the conditional update sees the latest
+    result = db.session.execute(
+        update(AllocationRound)
+        .where(AllocationRound.id == round_id, AllocationRound.status == RoundStatus.COMPUTED)
+        .values(status=RoundStatus.PUBLISHED, published_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DomainError("Deze ronde is al gepubliceerd, of nog niet berekend.")
+    round_ = db.session.get(AllocationRound, round_id, populate_existing=True)
+    members = list(
+        db.session.scalars(
+            select(RoundStudent).where(
+                RoundStudent.round_id == round_id, RoundStudent.assigned_placement_id.is_not(None)
+            )
+        )
+    )
+    placed = set(
+        db.session.scalars(
+            select(Internship.student_id).where(
+                Internship.student_id.in_([m.student_id for m in members]),
+                Internship.status == InternshipStatus.ACTIVE,
+            )
+        )
+    )
+    offers = []
+    for member in members:
+        if member.student_id in placed:
+            member.result_note = NOTE_PLACED
+            member.assigned_placement_id = None
+            continue
+        application = db.session.scalar(
+            select(Application).where(
+                Application.student_id == member.student_id,
+                Application.placement_id == member.assigned_placement_id,
+            )
+        )
+        if application is None:
+            application = Application(
+                student_id=member.student_id, placement_id=member.assigned_placement_id,
+                motivation="", anonymous=False,
+            )  # fmt: skip
+            db.session.add(application)
+        application.status = ApplicationStatus.OFFERED
+        application.round_id = round_id
+        application.decided_at = None
+        application.updated_at = utcnow()
+        offers.append(application)
+    db.session.flush()
+    record("round.publish", round_, offers=len(offers), actor=by)
+    db.session.commit()
+    return offers
+
+
+def notify_offers(offers: list[Application]) -> None:
+    from stagematch import mailer
+
+    for application in offers:
+        placement = application.placement
+        mailer.send(
+            application.student.user.email, "je hebt een stageplek aangeboden gekregen",
+            "offer_student", application=application, placement=placement,
+        )  # fmt: skip
+        company_emails = list(
+            db.session.scalars(
+                select(User.email).where(
+                    User.company_id == placement.company_id, User.is_active_account.is_(True)
+                )
+            )
+        )
+        mailer.send(
+            company_emails, f"aanbod verstuurd voor {placement.title}", "offer_company",
+            application=application, placement=placement,
+        )  # fmt: skip
