@@ -13,9 +13,11 @@ Catalogue workflow (see README): `pybabel extract -F babel.cfg -o messages.pot .
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_babel import Babel, get_locale
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, force_locale, get_locale, gettext
 from flask_login import current_user
+
+from stagematch.matching.text import Phrase
 
 LOCALES = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LOCALE = "nl"
@@ -25,6 +27,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands, mail jobs and tests outside a request: Dutch
+        return DEFAULT_LOCALE
     user_locale = getattr(current_user, "locale", None) if _has_user() else None
     if user_locale in LOCALES:
         return user_locale
@@ -41,9 +45,45 @@ def _has_user() -> bool:
         return False
 
 
+def current_locale() -> str:
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def user_locale(user) -> str:
+    """The language to write to `user` in (mail): their account's choice, else Dutch."""
+    locale = getattr(user, "locale", None)
+    return locale if locale in LOCALES else DEFAULT_LOCALE
+
+
+def in_locale(locale: str | None):
+    """Context manager: translate in `locale` (e.g. a mail in the recipient's language)."""
+    return force_locale(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+def translate(text):
+    """Text from `stagematch.matching` (a `Phrase`: Dutch, with its msgid and values) in the current
+    language; anything else is returned as it is. Nested phrases are translated too."""
+    if isinstance(text, Phrase):
+        if text.parts is not None:
+            return text.separator.join(translate(part) for part in text.parts)
+        if text.params:
+            return gettext(text.msgid, **{k: translate(v) for k, v in text.params.items()})
+        return gettext(text.msgid)
+    if isinstance(text, (list, tuple)):
+        return type(text)(translate(t) for t in text)
+    return text
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["LOCALES"] = LOCALES
-    app.jinja_env.globals["get_locale"] = lambda: str(get_locale() or DEFAULT_LOCALE)
+    app.jinja_env.globals["get_locale"] = current_locale
+    app.add_template_filter(translate, "phrase")
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalogue without translating it here: for Dutch texts stored in the
+    database or defined where no request exists; the page translates them with `_()` when shown."""
+    return message

@@ -1,14 +1,19 @@
-"""Jinja filters and globals: Dutch dates and money, and the navigation per role."""
+"""Jinja filters and globals: dates and money in the reader's language, status labels, navigation."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask import Flask, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from stagematch.i18n import current_locale
+from stagematch.timeutil import today
 
 MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
+    _l("januari"), _l("februari"), _l("maart"), _l("april"), _l("mei"), _l("juni"),
+    _l("juli"), _l("augustus"), _l("september"), _l("oktober"), _l("november"), _l("december"),
 )  # fmt: skip
 
 
@@ -21,42 +26,48 @@ def format_date(value: date | datetime | None) -> str:
 def format_euro(value: float | int | None) -> str:
     if value is None:
         return "–"
-    whole = f"{int(round(value)):,}".replace(",", ".")
-    return f"€ {whole}"
+    whole = f"{int(round(value)):,}"
+    if current_locale() == "en":
+        return f"€{whole}"
+    return "€ " + whole.replace(",", ".")
 
 
 def format_km(value: float | None) -> str:
     if value is None:
         return "–"
     if value < 10:
-        return f"{value:.1f} km".replace(".", ",")
+        text = f"{value:.1f} km"
+        return text if current_locale() == "en" else text.replace(".", ",")
     return f"{round(value)} km"
 
 
 STATUS_LABELS = {
     # places
-    "draft": "concept", "open": "online", "closed": "gesloten", "filled": "vol",
+    "draft": _l("concept"), "open": _l("online"), "closed": _l("gesloten"), "filled": _l("vol"),
     # applications
-    "submitted": "verstuurd", "shortlisted": "uitgenodigd", "offered": "aangeboden", "accepted": "aangenomen",
-    "rejected": "afgewezen", "withdrawn": "ingetrokken",
+    "submitted": _l("verstuurd"), "shortlisted": _l("uitgenodigd"), "offered": _l("aangeboden"),
+    "accepted": _l("aangenomen"),
+    "rejected": _l("afgewezen"), "withdrawn": _l("ingetrokken"),
     # internships
-    "active": "loopt", "completed": "afgerond", "terminated": "voortijdig gestopt",
+    "active": _l("loopt"), "completed": _l("afgerond"), "terminated": _l("voortijdig gestopt"),
     # roles
-    "meester": "meester", "gezel": "gezel",
+    "meester": _l("meester"), "gezel": _l("gezel"),
 }  # fmt: skip
 
 
 def status_label(value: str | None) -> str:
-    return STATUS_LABELS.get(value or "", value or "–")
+    label = STATUS_LABELS.get(value or "")
+    return str(label) if label is not None else (value or "–")
 
 
 def pay_label(placement) -> str:
     """Honest wording: a stage without allowance says so; BBL shows the wage."""
+    amount = format_euro(placement.pay_per_month)
     if placement.leerweg == "BBL":
-        return f"{format_euro(placement.pay_per_month)} bruto loon per maand"
+        return _("%(amount)s bruto loon per maand", amount=amount)
     if not placement.pay_per_month:
-        return "geen vergoeding"
-    return f"{format_euro(placement.pay_per_month)} stagevergoeding per maand"
+        return _("geen vergoeding")
+    return _("%(amount)s stagevergoeding per maand", amount=amount)
 
 
 def url_with(**changes) -> str:
@@ -80,5 +91,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(pay_label, "pay")
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["today"] = today
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

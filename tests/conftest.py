@@ -45,13 +45,20 @@ def _reset_database() -> None:
 
 class IsolatedClient(FlaskClient):
     """Tests keep an app context open (to use db.session directly), and Flask reuses it for the
-    requests they make; Flask-Login caches the user in `g` of that context. Forget it before each
-    request, so every request loads its user from its own session cookie, like a real browser."""
+    requests they make; Flask-Login caches the user in `g` of that context, Flask-Babel the locale.
+    Forget them before each request, so every request loads its user from its own session cookie
+    and chooses its own language, like a real browser (and after it, so code a test runs outside a
+    request speaks Dutch again)."""
 
     def open(self, *args, **kwargs):
         if has_app_context():
             g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
+            g.pop("_flask_babel", None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if has_app_context():
+                g.pop("_flask_babel", None)
 
 
 @pytest.fixture(scope="session")

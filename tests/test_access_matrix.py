@@ -14,7 +14,15 @@ import pytest
 from sqlalchemy import select
 
 from stagematch.extensions import db
-from stagematch.models import Application, Flag, SavedSearch, School
+from stagematch.models import (
+    AllocationRound,
+    Application,
+    Flag,
+    RoundPlace,
+    RoundStudent,
+    SavedSearch,
+    School,
+)
 from stagematch.services import applications as application_service
 from stagematch.services.accounts import password_token
 from stagematch.services.flags import refresh_flags
@@ -68,6 +76,20 @@ def build_world(make) -> World:
     db.session.add(saved)
     db.session.commit()
     suggested = make.student(school=roc, discoverable=True, skills="koken")
+    # An allocation round of the student's school with one of the company's places, and an offer
+    # at a third company (an offer reveals the student to that company only).
+    place_round = make.placement(company, meester, seats=1)
+    company3 = make.company()
+    place_offer = make.placement(company3, make.meester(company3), seats=1)
+    round_ = AllocationRound(school_id=roc.id, name="Ronde", closes_on=today() + timedelta(days=7))
+    round_.students.append(RoundStudent(student_id=student.profile.id))
+    round_.places.append(RoundPlace(placement_id=place_round.id))
+    round_.places.append(RoundPlace(placement_id=place_offer.id))
+    db.session.add(round_)
+    db.session.flush()
+    offer = Application(student=student.profile, placement=place_offer, status="offered",
+                        round_id=round_.id, anonymous=False)  # fmt: skip
+    db.session.add(offer)
     store_cv(student.profile, io.BytesIO(b"%PDF-1.4 test cv"))
     refresh_flags(roc)
     token, _ = create_token(student, "koppeling")
@@ -86,6 +108,7 @@ def build_world(make) -> World:
         internship_student=internship.student_id, flag=flag.id, saved=saved.id,
         evaluation_student=evaluation_student.id, evaluation_meester=evaluation_meester.id,
         internship_user=internship.student.user.id, token=password_token(student), token_id=token.id, suggested=suggested.profile.id,
+        round=round_.id, offer=offer.id,
     )  # fmt: skip
     return World(users, ids)
 
@@ -198,6 +221,16 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.internships": ("GET", "/coordinator/stages", COORDINATORS, None),
     "coordinators.internship": ("GET", "/coordinator/stages/{internship}", COORDINATOR, None),
     "coordinators.import_students": ("GET", "/coordinator/studenten/importeren", COORDINATORS, None),
+    "coordinators.rounds": ("GET", "/coordinator/verdeelrondes", COORDINATORS, None),
+    "coordinators.new_round": ("GET", "/coordinator/verdeelrondes/nieuw", COORDINATORS, None),
+    "coordinators.round_detail": ("GET", "/coordinator/verdeelrondes/{round}", COORDINATOR, None),
+    "coordinators.round_compute": ("POST", "/coordinator/verdeelrondes/{round}/berekenen", COORDINATOR, None),
+    "coordinators.round_reopen": ("POST", "/coordinator/verdeelrondes/{round}/heropenen", COORDINATOR, None),
+    "coordinators.round_publish": ("POST", "/coordinator/verdeelrondes/{round}/publiceren", COORDINATOR, None),
+    "coordinators.round_delete": ("POST", "/coordinator/verdeelrondes/{round}/verwijderen", COORDINATOR, None),
+    "students.allocation_round": ("GET", "/student/verdeelronde/{round}", STUDENT, None),
+    "students.accept_offer": ("POST", "/student/sollicitaties/{offer}/aanbod-aannemen", STUDENT, None),
+    "companies.allocation_round": ("GET", "/leerbedrijf/verdeelrondes/{round}", COMPANY, None),
 }  # fmt: skip
 
 

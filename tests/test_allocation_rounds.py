@@ -270,3 +270,84 @@ def test_concurrent_offer_acceptance_never_exceeds_capacity(app, make, cohort):
         assert taken <= place.seats
     # Offers keep their seats: every offer was taken, no outsider got in.
     assert db.session.scalar(select(func.count(Internship.id))) == len(offers)
+
+
+def test_a_round_through_the_pages_from_opening_to_an_accepted_offer(client, auth, make, cohort):
+    """The coordinator opens a round (a bad form comes back with its input), a student reorders
+    the places (a bad ranking comes back with the input), the company ranks its meester's
+    students, the coordinator computes and publishes, mail goes out, the student accepts."""
+    from stagematch.mailer import read_outbox
+
+    coordinator, q = cohort["coordinator"], cohort["q"]
+    auth.login(coordinator)
+    form = {"name": "", "qualification": q.id, "leerweg": "", "level": "", "max_choices": 3,
+            "closes_on": (today() + timedelta(days=7)).strftime("%d-%m-%Y")}  # fmt: skip
+    response = client.post("/coordinator/verdeelrondes/nieuw", data=form)
+    assert response.status_code == 422
+    assert "Geef de ronde een naam" in response.text and str(form["max_choices"]) in response.text
+    response = client.post("/coordinator/verdeelrondes/nieuw", data={**form, "name": "Ronde IG"})
+    assert response.status_code == 302
+    round_ = db.session.scalar(select(AllocationRound).where(AllocationRound.name == "Ronde IG"))
+    assert len(round_.students) == 4
+    page = client.get(f"/coordinator/verdeelrondes/{round_.id}")
+    assert "Ronde IG" in page.text and "4 studenten" in page.text
+    auth.logout()
+
+    student = cohort["students"][0]
+    auth.login(student.user)
+    assert f"/student/verdeelronde/{round_.id}" in client.get("/student/").text
+    page = client.get(f"/student/verdeelronde/{round_.id}")
+    assert page.status_code == 200 and "Plek B1" in page.text
+    place_a1, place_a2, place_b1 = cohort["places"]
+    bad = {f"rang-{place_a1.id}": "1", f"rang-{place_b1.id}": "1"}
+    response = client.post(f"/student/verdeelronde/{round_.id}", data=bad)
+    assert response.status_code == 422
+    assert response.text.count('<option value="1" selected>') == 2  # both kept as entered
+    good = {f"rang-{place_b1.id}": "1", f"rang-{place_a1.id}": "2", f"rang-{place_a2.id}": ""}
+    assert client.post(f"/student/verdeelronde/{round_.id}", data=good).status_code == 302
+    assert rounds.student_choices(round_, student.id) == [place_b1.id, place_a1.id]
+    auth.logout()
+
+    # Bert's company puts this student first in Bert's queue.
+    company_b = cohort["companies"][1]
+    owner = make.company_user(company_b)
+    auth.login(owner)
+    page = client.get(f"/leerbedrijf/verdeelrondes/{round_.id}")
+    assert page.status_code == 200 and "Bert Meester" in page.text
+    assert student.user.name not in page.text  # anonymous until the offer
+    queue = rounds.meester_queues(round_, company_b.id)[0]
+    others = [a.student_id for a in queue.applicants if a.student_id != student.id]
+    ranking = {f"rang-{student.id}": "1"} | {
+        f"rang-{sid}": str(i) for i, sid in enumerate(others, 2)
+    }
+    response = client.post(
+        f"/leerbedrijf/verdeelrondes/{round_.id}", data={"meester": queue.mentor.id, **ranking}
+    )
+    assert response.status_code == 302
+    auth.logout()
+
+    auth.login(coordinator)
+    assert client.post(f"/coordinator/verdeelrondes/{round_.id}/berekenen").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(AllocationRound, round_.id).status == RoundStatus.COMPUTED
+    export = client.get(f"/coordinator/verdeelrondes/{round_.id}?formaat=csv")
+    assert export.mimetype == "text/csv" and "Plek B1" in export.text
+    assert client.post(f"/coordinator/verdeelrondes/{round_.id}/publiceren").status_code == 302
+    db.session.expire_all()
+    offer = db.session.scalar(
+        select(Application).where(
+            Application.student_id == student.id, Application.round_id == round_.id
+        )
+    )
+    assert offer.status == ApplicationStatus.OFFERED and offer.placement_id == place_b1.id
+    mails = read_outbox()
+    assert any(student.user.email in m["To"] and "aangeboden" in m["Subject"] for m in mails)
+    assert any(owner.email in m["To"] and "Plek B1" in m["Subject"] for m in mails)
+    auth.logout()
+
+    auth.login(student.user)
+    assert "Plek B1" in client.get("/student/sollicitaties").text
+    response = client.post(f"/student/sollicitaties/{offer.id}/aanbod-aannemen")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Internship).where(Internship.student_id == student.id))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
@@ -15,94 +16,106 @@ from stagematch.forms import (
 )
 from stagematch.models.enums import SizeBand
 
-REQUIRED = "Vul dit in."
+REQUIRED = _l("Vul dit in.")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mailadres", validators=[DataRequired(REQUIRED)])
-    password = PasswordField("Wachtwoord", validators=[DataRequired(REQUIRED)])
-    remember = BooleanField("Ingelogd blijven op dit apparaat")
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(REQUIRED)])
+    remember = BooleanField(_l("Ingelogd blijven op dit apparaat"))
 
 
 class _PasswordFields(FlaskForm):
     password = PasswordField(
-        "Wachtwoord",
-        description=f"Minstens {MIN_PASSWORD_LENGTH} tekens.",
+        _l("Wachtwoord"),
+        description=_l("Minstens %(n)s tekens.", n=MIN_PASSWORD_LENGTH),
         validators=[
             DataRequired(REQUIRED),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=200,
-                message=f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens.",
+                message=_l("Kies een wachtwoord van minstens %(n)s tekens.", n=MIN_PASSWORD_LENGTH),
             ),
             NotCommonPassword(),
         ],
     )
     password2 = PasswordField(
-        "Wachtwoord nog een keer",
+        _l("Wachtwoord nog een keer"),
         validators=[
             DataRequired(REQUIRED),
-            EqualTo("password", "De wachtwoorden zijn niet gelijk."),
+            EqualTo("password", _l("De wachtwoorden zijn niet gelijk.")),
         ],
     )
 
 
 class _AccountFields(_PasswordFields):
-    name = StringField("Je naam", validators=[DataRequired(REQUIRED), Length(max=120)])
+    name = StringField(_l("Je naam"), validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField(
-        "E-mailadres",
+        _l("E-mailadres"),
         validators=[
             DataRequired(REQUIRED),
             Length(max=254),
-            Email("Dit is geen geldig e-mailadres, bijvoorbeeld naam@voorbeeld.nl."),
+            Email(_l("Dit is geen geldig e-mailadres, bijvoorbeeld naam@voorbeeld.nl.")),
         ],
     )
 
 
 class StudentRegisterForm(_AccountFields):
-    school = SelectField("Je school", coerce=int, validators=[DataRequired("Kies je school.")])
+    school = SelectField(
+        _l("Je school"), coerce=int, validators=[DataRequired(_l("Kies je school."))]
+    )
     qualification = StringField(
-        "Je opleiding",
-        description="Typ het crebo-nummer of de naam van je opleiding, bijvoorbeeld 25180 of Kok.",
+        _l("Je opleiding"),
+        description=_l(
+            "Typ het crebo-nummer of de naam van je opleiding, bijvoorbeeld 25180 of Kok."
+        ),
         validators=[DataRequired(REQUIRED), QualificationRef()],
     )
     leerweg = RadioField(
-        "Leerweg",
+        _l("Leerweg"),
         choices=choices(
             [
-                ("BOL", "BOL – je gaat naar school en loopt stage"),
-                ("BBL", "BBL – je werkt en gaat 1 dag per week naar school"),
+                ("BOL", _l("BOL – je gaat naar school en loopt stage")),
+                ("BBL", _l("BBL – je werkt en gaat 1 dag per week naar school")),
             ]
         ),
-        validators=[DataRequired("Kies BOL of BBL.")],
+        validators=[DataRequired(_l("Kies BOL of BBL."))],
     )
     town = StringField(
-        "Je woonplaats",
-        description="Hiermee rekenen we de reisafstand naar een leerbedrijf uit.",
+        _l("Je woonplaats"),
+        description=_l("Hiermee rekenen we de reisafstand naar een leerbedrijf uit."),
         validators=[DataRequired(REQUIRED), Length(max=80), TownName()],
     )
 
 
 class CompanyRegisterForm(_AccountFields):
     company_name = StringField(
-        "Naam van het bedrijf", validators=[DataRequired(REQUIRED), Length(max=160)]
+        _l("Naam van het bedrijf"), validators=[DataRequired(REQUIRED), Length(max=160)]
     )
     kvk_number = StringField(
-        "KvK-nummer",
-        description="8 cijfers, staat op je uittreksel van de Kamer van Koophandel.",
+        _l("KvK-nummer"),
+        description=_l("8 cijfers, staat op je uittreksel van de Kamer van Koophandel."),
         validators=[
             DataRequired(REQUIRED),
-            Regexp(r"^\s*\d{8}\s*$", message="Een KvK-nummer is 8 cijfers."),
+            Regexp(r"^\s*\d{8}\s*$", message=_l("Een KvK-nummer is 8 cijfers.")),
         ],
     )
-    town = StringField("Plaats", validators=[DataRequired(REQUIRED), Length(max=80), TownName()])
-    sector = SelectField("Branche", validators=[DataRequired("Kies een branche.")])
+    town = StringField(
+        _l("Plaats"), validators=[DataRequired(REQUIRED), Length(max=80), TownName()]
+    )
+    sector = SelectField(_l("Branche"), validators=[DataRequired(_l("Kies een branche."))])
     size_band = SelectField(
-        "Aantal medewerkers",
+        _l("Aantal medewerkers"),
         choices=choices(
-            (s.value, f"{s.value} {'persoon' if s.value == '1' else 'personen'}") for s in SizeBand
+            (
+                s.value,
+                _l("%(size)s persoon", size=s.value)
+                if s.value == "1"
+                else _l("%(size)s personen", size=s.value),
+            )
+            for s in SizeBand
         ),
-        validators=[DataRequired("Kies het aantal medewerkers.")],
+        validators=[DataRequired(_l("Kies het aantal medewerkers."))],
     )
 
 
@@ -112,17 +125,17 @@ class SetPasswordForm(_PasswordFields):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        "E-mailadres",
+        _l("E-mailadres"),
         validators=[
             DataRequired(REQUIRED),
-            Email("Dit is geen geldig e-mailadres, bijvoorbeeld naam@voorbeeld.nl."),
+            Email(_l("Dit is geen geldig e-mailadres, bijvoorbeeld naam@voorbeeld.nl.")),
         ],
     )
 
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Waarvoor is deze sleutel?",
-        description="Bijvoorbeeld: koppeling met ons studentvolgsysteem.",
+        _l("Waarvoor is deze sleutel?"),
+        description=_l("Bijvoorbeeld: koppeling met ons studentvolgsysteem."),
         validators=[DataRequired(REQUIRED), Length(max=80)],
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, EmailField, StringField, TextAreaField
@@ -27,113 +29,121 @@ from stagematch.forms import (
 from stagematch.models import REJECTION_REASONS
 from stagematch.models.enums import SizeBand
 
-REQUIRED = "Vul dit in."
+REQUIRED = _l("Vul dit in.")
 
 
-def _number(message: str = "Vul een getal in.") -> dict:
+def _number(message: str = _l("Vul een getal in.")) -> dict:
     return {"message": message}
 
 
 class CompanyProfileForm(FlaskForm):
-    name = StringField("Naam van het bedrijf", validators=[DataRequired(REQUIRED), Length(max=160)])
+    name = StringField(
+        _l("Naam van het bedrijf"), validators=[DataRequired(REQUIRED), Length(max=160)]
+    )
     kvk_number = StringField(
-        "KvK-nummer",
+        _l("KvK-nummer"),
         validators=[
             DataRequired(REQUIRED),
-            Regexp(r"^\s*\d{8}\s*$", message="Een KvK-nummer is 8 cijfers."),
+            Regexp(r"^\s*\d{8}\s*$", message=_l("Een KvK-nummer is 8 cijfers.")),
         ],
     )
     sbb_id = StringField(
-        "Erkenningsnummer SBB",
-        description="Staat in je erkenningsbrief van SBB, bijvoorbeeld 100123456.",
+        _l("Erkenningsnummer SBB"),
+        description=_l("Staat in je erkenningsbrief van SBB, bijvoorbeeld 100123456."),
         validators=[
             Optional(),
             Length(max=20),
-            Regexp(r"^[A-Za-z0-9-]+$", message="Alleen letters en cijfers."),
+            Regexp(r"^[A-Za-z0-9-]+$", message=_l("Alleen letters en cijfers.")),
         ],
     )
-    town = StringField("Plaats", validators=[DataRequired(REQUIRED), Length(max=80), TownName()])
-    sector = SelectField("Branche", validators=[DataRequired("Kies een branche.")])
+    town = StringField(
+        _l("Plaats"), validators=[DataRequired(REQUIRED), Length(max=80), TownName()]
+    )
+    sector = SelectField(_l("Branche"), validators=[DataRequired(_l("Kies een branche."))])
     size_band = SelectField(
-        "Aantal medewerkers",
+        _l("Aantal medewerkers"),
         choices=choices((s.value, s.value) for s in SizeBand),
-        validators=[DataRequired("Kies het aantal medewerkers.")],
+        validators=[DataRequired(_l("Kies het aantal medewerkers."))],
     )
     description = TextAreaField(
-        "Over het bedrijf",
-        description="Wat doen jullie, en hoe is het om bij jullie te leren? Een paar zinnen is genoeg.",
+        _l("Over het bedrijf"),
+        description=_l(
+            "Wat doen jullie, en hoe is het om bij jullie te leren? Een paar zinnen is genoeg."
+        ),
         validators=[Optional(), Length(max=3000)],
     )
 
 
 class AccreditationForm(FlaskForm):
     qualification = StringField(
-        "Opleiding (crebo)",
-        description="Typ het crebo-nummer of de naam, bijvoorbeeld 25180 of Kok.",
+        _l("Opleiding (crebo)"),
+        description=_l("Typ het crebo-nummer of de naam, bijvoorbeeld 25180 of Kok."),
         validators=[DataRequired(REQUIRED)],
     )
-    valid_from = DateField("Erkend vanaf", validators=[DataRequired("Vul een datum in.")])
+    valid_from = DateField(_l("Erkend vanaf"), validators=[DataRequired(_l("Vul een datum in."))])
     valid_to = DateField(
-        "Erkend tot", description="Leeg laten als er geen einddatum is.", validators=[Optional()]
+        _l("Erkend tot"),
+        description=_l("Leeg laten als er geen einddatum is."),
+        validators=[Optional()],
     )
 
     def validate_valid_to(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
             from wtforms.validators import ValidationError
 
-            raise ValidationError("De einddatum ligt vóór de begindatum.")
+            raise ValidationError(_("De einddatum ligt vóór de begindatum."))
 
 
 class MentorForm(FlaskForm):
     role = RadioField(
-        "Rol",
+        _l("Rol"),
         choices=choices(
             [
-                ("meester", "Meester – is verantwoordelijk voor de leerling en tekent af"),
-                ("gezel", "Gezel – werkt elke dag met de leerling, onder een meester"),
+                ("meester", _l("Meester – is verantwoordelijk voor de leerling en tekent af")),
+                ("gezel", _l("Gezel – werkt elke dag met de leerling, onder een meester")),
             ]
         ),
         default="meester",
-        validators=[DataRequired("Kies meester of gezel.")],
+        validators=[DataRequired(_l("Kies meester of gezel."))],
     )
-    name = StringField("Naam", validators=[DataRequired(REQUIRED), Length(max=120)])
+    name = StringField(_l("Naam"), validators=[DataRequired(REQUIRED), Length(max=120)])
     function = StringField(
-        "Functie",
-        description="Bijvoorbeeld eigenaar, chef-kok, teamleider.",
+        _l("Functie"),
+        description=_l("Bijvoorbeeld eigenaar, chef-kok, teamleider."),
         validators=[Optional(), Length(max=120)],
     )
     email = EmailField(
-        "E-mailadres",
-        description="Voor herinneringen om de leerling te beoordelen.",
-        validators=[Optional(), Email("Dit is geen geldig e-mailadres."), Length(max=254)],
+        _l("E-mailadres"),
+        description=_l("Voor herinneringen om de leerling te beoordelen."),
+        validators=[Optional(), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=254)],
     )
     years_experience = IntegerField(
-        "Jaren ervaring in het vak",
+        _l("Jaren ervaring in het vak"),
         validators=[
-            InputRequired("Vul een aantal jaren in."),
-            NumberRange(0, 60, "Tussen 0 en 60 jaar."),
+            InputRequired(_l("Vul een aantal jaren in.")),
+            NumberRange(0, 60, _l("Tussen 0 en 60 jaar.")),
         ],
     )
-    trained = BooleanField("Heeft de cursus praktijkopleider gedaan")
-    trained_on = DateField("Cursus gedaan op", validators=[Optional()])
-    meestertitel = BooleanField("Heeft de Meestertitel")
+    trained = BooleanField(_l("Heeft de cursus praktijkopleider gedaan"))
+    trained_on = DateField(_l("Cursus gedaan op"), validators=[Optional()])
+    meestertitel = BooleanField(_l("Heeft de Meestertitel"))
     hours_per_week = DecimalField(
-        "Uren per week voor begeleiding",
-        description="Hoeveel tijd per week hij vrijmaakt voor leerlingen samen.",
+        _l("Uren per week voor begeleiding"),
+        description=_l("Hoeveel tijd per week hij vrijmaakt voor leerlingen samen."),
         places=1,
         validators=[
-            InputRequired("Vul een aantal uren in."),
-            NumberRange(0, 40, "Tussen 0 en 40 uur."),
+            InputRequired(_l("Vul een aantal uren in.")),
+            NumberRange(0, 40, _l("Tussen 0 en 40 uur.")),
         ],
     )
     capacity = IntegerField(
-        "Maximaal aantal leerlingen tegelijk",
+        _l("Maximaal aantal leerlingen tegelijk"),
         validators=[
-            InputRequired("Vul een aantal in."),
-            NumberRange(1, 20, "Tussen 1 en 20 leerlingen."),
+            InputRequired(_l("Vul een aantal in.")),
+            NumberRange(1, 20, _l("Tussen 1 en 20 leerlingen.")),
         ],
     )
-    meester_id = SelectField("Werkt onder meester", coerce=int, validators=[Optional()])
+    meester_id = SelectField(_l("Werkt onder meester"), coerce=int, validators=[Optional()])
 
     def validate_trained_on(self, field):
         from wtforms.validators import ValidationError
@@ -141,106 +151,120 @@ class MentorForm(FlaskForm):
         from stagematch.timeutil import today
 
         if field.data and field.data > today():
-            raise ValidationError("Deze datum ligt in de toekomst.")
+            raise ValidationError(_("Deze datum ligt in de toekomst."))
 
 
 class PlacementForm(FlaskForm):
     title = StringField(
-        "Titel van de plek",
-        description="Bijvoorbeeld: Leerling-kok in ons restaurant.",
+        _l("Titel van de plek"),
+        description=_l("Bijvoorbeeld: Leerling-kok in ons restaurant."),
         validators=[DataRequired(REQUIRED), Length(max=160)],
     )
     leerweg = RadioField(
-        "Soort plek",
+        _l("Soort plek"),
         choices=choices(
             [
-                ("BOL", "Stage (BOL) – de student komt stage lopen"),
-                ("BBL", "BBL – de leerling komt bij je in dienst"),
+                ("BOL", _l("Stage (BOL) – de student komt stage lopen")),
+                ("BBL", _l("BBL – de leerling komt bij je in dienst")),
             ]
         ),
         default="BOL",
-        validators=[DataRequired("Kies stage of BBL.")],
+        validators=[DataRequired(_l("Kies stage of BBL."))],
     )
     qualifications = SelectMultipleField(
-        "Voor welke opleiding(en)",
+        _l("Voor welke opleiding(en)"),
         coerce=int,
-        not_a_choice="Je bedrijf heeft (nu) geen erkenning voor deze opleiding. Voeg de erkenning van SBB toe bij je bedrijfsgegevens.",
-        description="Alleen opleidingen waarvoor je bedrijf erkend is. Je mag er meer kiezen.",
+        not_a_choice=_l(
+            "Je bedrijf heeft (nu) geen erkenning voor deze opleiding. Voeg de erkenning van SBB toe bij je bedrijfsgegevens."
+        ),
+        description=_l("Alleen opleidingen waarvoor je bedrijf erkend is. Je mag er meer kiezen."),
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-        validators=[DataRequired("Kies minstens één opleiding.")],
+        validators=[DataRequired(_l("Kies minstens één opleiding."))],
     )
     tasks = TextAreaField(
-        "Wat gaat de leerling doen en leren?",
-        description="Schrijf de leertaken op, niet alleen het werk. Bijvoorbeeld: 'Je leert zelfstandig de koude kant te draaien.'",
+        _l("Wat gaat de leerling doen en leren?"),
+        description=_l(
+            "Schrijf de leertaken op, niet alleen het werk. Bijvoorbeeld: 'Je leert zelfstandig de koude kant te draaien.'"
+        ),
         validators=[
-            DataRequired("Beschrijf wat de leerling gaat doen en leren."),
-            Length(min=20, max=4000, message="Schrijf minstens een paar zinnen (20 tekens)."),
+            DataRequired(_l("Beschrijf wat de leerling gaat doen en leren.")),
+            Length(min=20, max=4000, message=_l("Schrijf minstens een paar zinnen (20 tekens).")),
         ],
     )
-    description = TextAreaField("Meer over de plek", validators=[Optional(), Length(max=4000)])
+    description = TextAreaField(_l("Meer over de plek"), validators=[Optional(), Length(max=4000)])
     town = StringField(
-        "Plaats van de plek", validators=[DataRequired(REQUIRED), Length(max=80), TownName()]
+        _l("Plaats van de plek"), validators=[DataRequired(REQUIRED), Length(max=80), TownName()]
     )
-    start_date = DateField("Startdatum", validators=[DataRequired("Vul een geldige datum in.")])
+    start_date = DateField(
+        _l("Startdatum"), validators=[DataRequired(_l("Vul een geldige datum in."))]
+    )
     duration_weeks = IntegerField(
-        "Duur in weken",
+        _l("Duur in weken"),
         default=20,
         validators=[
-            InputRequired("Vul een aantal weken in."),
-            NumberRange(1, 208, "Tussen 1 en 208 weken."),
+            InputRequired(_l("Vul een aantal weken in.")),
+            NumberRange(1, 208, _l("Tussen 1 en 208 weken.")),
         ],
     )
     hours_per_week = DecimalField(
-        "Uren per week",
+        _l("Uren per week"),
         default=32,
         places=1,
         validators=[
-            InputRequired("Vul een aantal uren in."),
-            NumberRange(4, 60, "Tussen 4 en 60 uur."),
+            InputRequired(_l("Vul een aantal uren in.")),
+            NumberRange(4, 60, _l("Tussen 4 en 60 uur.")),
         ],
     )
     days_per_week = IntegerField(
-        "Dagen per week bij jou (BBL)",
-        validators=[Optional(), NumberRange(1, 5, "Tussen 1 en 5 dagen.")],
+        _l("Dagen per week bij jou (BBL)"),
+        validators=[Optional(), NumberRange(1, 5, _l("Tussen 1 en 5 dagen."))],
     )
     pay_per_month = IntegerField(
-        "Vergoeding of loon per maand (€)",
-        description="Stage: de stagevergoeding (0 mag, dan staat er 'geen vergoeding'). BBL: het bruto maandloon.",
+        _l("Vergoeding of loon per maand (€)"),
+        description=_l(
+            "Stage: de stagevergoeding (0 mag, dan staat er 'geen vergoeding'). BBL: het bruto maandloon."
+        ),
         validators=[
-            InputRequired("Vul een bedrag in (0 mag bij een stage)."),
-            NumberRange(0, 10000, "Tussen € 0 en € 10.000."),
+            InputRequired(_l("Vul een bedrag in (0 mag bij een stage).")),
+            NumberRange(0, 10000, _l("Tussen € 0 en € 10.000.")),
         ],
     )
     wage_age = SelectField(
-        "Loon geldt voor leeftijd (BBL)",
+        _l("Loon geldt voor leeftijd (BBL)"),
         coerce=int,
         choices=choices(
-            [(0, "–")] + [(a, f"{a} jaar") for a in range(15, 21)] + [(21, "21 jaar of ouder")]
+            [(0, "–")]
+            + [(a, _l("%(age)s jaar", age=a)) for a in range(15, 21)]
+            + [(21, _l("21 jaar of ouder"))]
         ),
-        description="We controleren het loon tegen het wettelijk minimum(jeugd)loon.",
+        description=_l("We controleren het loon tegen het wettelijk minimum(jeugd)loon."),
         validators=[Optional()],
     )
     seats = IntegerField(
-        "Aantal plaatsen",
+        _l("Aantal plaatsen"),
         default=1,
         validators=[
-            InputRequired("Vul een aantal in."),
-            NumberRange(1, 50, "Tussen 1 en 50 plaatsen."),
+            InputRequired(_l("Vul een aantal in.")),
+            NumberRange(1, 50, _l("Tussen 1 en 50 plaatsen.")),
         ],
     )
     meester = SelectField(
-        "Meester (verantwoordelijk)", coerce=int, validators=[DataRequired("Kies een meester.")]
+        _l("Meester (verantwoordelijk)"),
+        coerce=int,
+        validators=[DataRequired(_l("Kies een meester."))],
     )
     gezel = SelectField(
-        "Gezel (werkt dagelijks met de leerling)", coerce=int, validators=[Optional()]
+        _l("Gezel (werkt dagelijks met de leerling)"), coerce=int, validators=[Optional()]
     )
     required_skills = StringField(
-        "Wat moet de leerling al kunnen?",
-        description="Gescheiden door komma's. Leeg = niets.",
+        _l("Wat moet de leerling al kunnen?"),
+        description=_l("Gescheiden door komma's. Leeg = niets."),
         validators=[Optional(), Length(max=500)],
     )
-    languages = StringField("Talen", default="Nederlands", validators=[Optional(), Length(max=200)])
+    languages = StringField(
+        _l("Talen"), default="Nederlands", validators=[Optional(), Length(max=200)]
+    )
 
     def to_data(self):
         """The validated form as the placement service's input."""
@@ -263,20 +287,22 @@ class PlacementForm(FlaskForm):
 
 class RejectForm(FlaskForm):
     reason = SelectField(
-        "Reden",
-        choices=choices([("", "Kies een reden")] + list(REJECTION_REASONS.items())),
-        validators=[DataRequired("Kies een reden.")],
+        _l("Reden"),
+        choices=choices([("", _l("Kies een reden"))] + list(REJECTION_REASONS.items())),
+        validators=[DataRequired(_l("Kies een reden."))],
     )
-    note = TextAreaField("Toelichting voor de student", validators=[Optional(), Length(max=1000)])
+    note = TextAreaField(
+        _l("Toelichting voor de student"), validators=[Optional(), Length(max=1000)]
+    )
 
 
 class ColleagueForm(FlaskForm):
-    name = StringField("Naam", validators=[DataRequired(REQUIRED), Length(max=120)])
+    name = StringField(_l("Naam"), validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField(
-        "E-mailadres",
+        _l("E-mailadres"),
         validators=[
             DataRequired(REQUIRED),
-            Email("Dit is geen geldig e-mailadres."),
+            Email(_l("Dit is geen geldig e-mailadres.")),
             Length(max=254),
         ],
     )
@@ -284,10 +310,10 @@ class ColleagueForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(
-        "CSV-bestand",
+        _l("CSV-bestand"),
         validators=[
-            FileRequired("Kies een bestand."),
-            FileAllowed(["csv", "txt"], "Kies een .csv-bestand."),
+            FileRequired(_l("Kies een bestand.")),
+            FileAllowed(["csv", "txt"], _l("Kies een .csv-bestand.")),
         ],
     )
 
@@ -297,19 +323,19 @@ RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 class MeesterEvaluationForm(FlaskForm):
     progress = RadioField(
-        "Hoe gaat de leerling vooruit op de leertaken?",
+        _l("Hoe gaat de leerling vooruit op de leertaken?"),
         coerce=int,
         choices=choices(RATING_CHOICES),
-        validators=[DataRequired("Kies een cijfer van 1 tot 5.")],
+        validators=[DataRequired(_l("Kies een cijfer van 1 tot 5."))],
     )
     attitude = RadioField(
-        "Hoe is de werkhouding (op tijd, inzet, samenwerken)?",
+        _l("Hoe is de werkhouding (op tijd, inzet, samenwerken)?"),
         coerce=int,
         choices=choices(RATING_CHOICES),
-        validators=[DataRequired("Kies een cijfer van 1 tot 5.")],
+        validators=[DataRequired(_l("Kies een cijfer van 1 tot 5."))],
     )
     comment = TextAreaField(
-        "Toelichting",
-        description="Wat gaat goed, wat kan beter? De school en de leerling lezen dit.",
+        _l("Toelichting"),
+        description=_l("Wat gaat goed, wat kan beter? De school en de leerling lezen dit."),
         validators=[Optional(), Length(max=2000)],
     )

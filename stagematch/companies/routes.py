@@ -104,6 +104,7 @@ def home():
     mentors = placement_service.company_mentors(company)
     loads = mentor_loads([m.id for m in mentors])
     steps = company_service.onboarding_steps(company, mentors=mentors, places=places)
+    from stagematch.services.allocation_rounds import rounds_for_company
     from stagematch.services.evaluations import due_for_company
     from stagematch.services.supervision import rating_averages
 
@@ -111,7 +112,7 @@ def home():
     return render_template(
         "companies/home.html", due=due_for_company(company.id), ratings=ratings, company=company, places=places, filled=filled, open_counts=open_counts,
         mentors=mentors, loads=loads, steps=steps, stale=placement_service.stale_reason,
-        subsidy=placement_service.subsidy_eligible,
+        subsidy=placement_service.subsidy_eligible, rounds=rounds_for_company(company.id),
     )  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import StringField, TextAreaField
@@ -12,42 +13,46 @@ class StudentListForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Naam of studentnummer", validators=[Optional(), Length(max=100)])
-    qualification = SelectField("Opleiding", coerce=int, validators=[Optional()])
+    q = StringField(_l("Naam of studentnummer"), validators=[Optional(), Length(max=100)])
+    qualification = SelectField(_l("Opleiding"), coerce=int, validators=[Optional()])
     level = SelectField(
-        "Niveau",
-        choices=choices([("", "Alle niveaus")] + [(str(n), f"niveau {n}") for n in range(1, 5)]),
+        _l("Niveau"),
+        choices=choices(
+            [("", _l("Alle niveaus"))]
+            + [(str(n), _l("niveau %(level)s", level=n)) for n in range(1, 5)]
+        ),
         validators=[Optional()],
     )
     leerweg = SelectField(
-        "Leerweg",
-        choices=choices([("", "BOL en BBL"), ("BOL", "BOL"), ("BBL", "BBL")]),
+        _l("Leerweg"),
+        choices=choices([("", _l("BOL en BBL")), ("BOL", "BOL"), ("BBL", "BBL")]),
         validators=[Optional()],
     )
-    status = SelectField("Status", validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
 
 
 class FlagResolveForm(FlaskForm):
     note = TextAreaField(
-        "Wat heb je gedaan?",
-        validators=[DataRequired("Schrijf kort wat je gedaan hebt."), Length(min=3, max=2000)],
+        _l("Wat heb je gedaan?"),
+        validators=[DataRequired(_l("Schrijf kort wat je gedaan hebt.")), Length(min=3, max=2000)],
     )
 
 
 class VisitForm(FlaskForm):
     visited_on = DateField(
-        "Datum van bezoek of gesprek", validators=[DataRequired("Vul een geldige datum in.")]
+        _l("Datum van bezoek of gesprek"),
+        validators=[DataRequired(_l("Vul een geldige datum in."))],
     )
     note = TextAreaField(
-        "Verslag", validators=[DataRequired("Schrijf een kort verslag."), Length(max=5000)]
+        _l("Verslag"), validators=[DataRequired(_l("Schrijf een kort verslag.")), Length(max=5000)]
     )
 
 
 class StudentImportForm(FlaskForm):
     file = FileField(
-        "CSV-bestand",
+        _l("CSV-bestand"),
         validators=[
-            FileRequired("Kies een bestand."),
-            FileAllowed(["csv", "txt"], "Kies een .csv-bestand."),
+            FileRequired(_l("Kies een bestand.")),
+            FileAllowed(["csv", "txt"], _l("Kies een .csv-bestand.")),
         ],
     )

@@ -7,32 +7,34 @@ from datetime import date, timedelta
 
 from stagematch.geo import distance_km
 from stagematch.matching.data import PlaceData, StudentData
+from stagematch.matching.text import N_
 
 
 def failed_rules(student: StudentData, place: PlaceData, *, on: date) -> list[str]:
+    """The hard rules the pair breaks, in plain Dutch (msgids: translate where shown)."""
     problems = []
     if student.leerweg != place.leerweg:
-        problems.append("andere leerweg")
+        problems.append(N_("andere leerweg"))
     if student.crebo not in place.crebos and student.dossier not in place.dossiers:
-        problems.append("andere opleiding")
+        problems.append(N_("andere opleiding"))
     elif student.crebo not in place.crebos and place.level != student.level:
-        problems.append("ander niveau")
+        problems.append(N_("ander niveau"))
     if (
         student.lat is not None
         and distance_km(student.lat, student.lon, place.lat, place.lon) > student.max_travel_km
     ):
-        problems.append("te ver weg")
+        problems.append(N_("te ver weg"))
     end = place.start_date + timedelta(weeks=place.duration_weeks)
     if student.available_from is not None and student.available_from > end:
-        problems.append("plek is voorbij voordat je kunt beginnen")
+        problems.append(N_("plek is voorbij voordat je kunt beginnen"))
     if end < on:
-        problems.append("plek is al voorbij")
+        problems.append(N_("plek is al voorbij"))
     if place.seats_free <= 0:
-        problems.append("geen plaats vrij")
+        problems.append(N_("geen plaats vrij"))
     if place.meester.active_learners >= place.meester.capacity:
-        problems.append("meester heeft geen ruimte")
+        problems.append(N_("meester heeft geen ruimte"))
     if not place.accreditation_current:
-        problems.append("bedrijf niet (meer) erkend")
+        problems.append(N_("bedrijf niet (meer) erkend"))
     return problems
 
 

@@ -38,6 +38,7 @@ from stagematch.matching.features import (
     fit_context,
     place_sqi,
 )
+from stagematch.matching.text import N_, Phrase
 
 
 @dataclass(frozen=True)
@@ -117,9 +118,9 @@ def baseline_scores(examples: Sequence[TrainingExample], X: np.ndarray) -> dict[
         [(e.place.published_at or datetime(2000, 1, 1)).timestamp() for e in examples]
     )
     return {
-        "afstand (Stagemarkt)": -X[:, col["distance_km"]],
-        "nieuwste eerst": newest,
-        "alleen SQI": X[:, col["sqi"]],
+        N_("afstand (Stagemarkt)"): -X[:, col["distance_km"]],
+        N_("nieuwste eerst"): newest,
+        N_("alleen SQI"): X[:, col["sqi"]],
     }
 
 
@@ -153,7 +154,11 @@ def train(examples: Sequence[TrainingExample], *, random_state: int = 0,
     test_examples = [examples[i] for i in test_idx]
     groups = _groups(test_examples)
     p_test = calibrated.predict_proba(X[test_idx])[:, 1]
-    metrics = [_metrics(f"model ({best_name})", p_test, y[test_idx], groups, True)]
+    metrics = [
+        _metrics(
+            Phrase(N_("model (%(family)s)"), family=best_name), p_test, y[test_idx], groups, True
+        )
+    ]
     for name, scores in baseline_scores(test_examples, X[test_idx]).items():
         metrics.append(_metrics(name, scores, y[test_idx], groups, False))
     say("Belang van kenmerken bepalen …")
@@ -236,10 +241,10 @@ def contributions(model: TrainedModel | None, X: np.ndarray) -> list[dict[str, f
 
 
 LABELS = [
-    (0.75, "zeer goede match"),
-    (0.6, "goede match"),
-    (0.45, "redelijke match"),
-    (0.0, "matige match"),
+    (0.75, Phrase(N_("zeer goede match"))),
+    (0.6, Phrase(N_("goede match"))),
+    (0.45, Phrase(N_("redelijke match"))),
+    (0.0, Phrase(N_("matige match"))),
 ]
 
 
@@ -252,49 +257,56 @@ def match_label(p: float, *, rule: bool = False) -> str:
     return LABELS[-1][1]
 
 
+MEESTER_WORDS = {
+    (False, False): N_("een meester"),
+    (True, False): N_("ervaren meester"),
+    (False, True): N_("opgeleide meester"),
+    (True, True): N_("ervaren, opgeleide meester"),
+}
+
+
 def reason_text(group: str, student: StudentData, place: PlaceData, x: np.ndarray) -> str | None:
+    """A reason in plain Dutch, as a `Phrase` (a str that the site can translate)."""
     col = {f: i for i, f in enumerate(FEATURES)}
     if group == "distance":
         km = x[col["distance_km"]]
-        return "in je eigen woonplaats" if km < 1 else f"{km:.0f} km van huis".replace(".", ",")
+        if km < 1:
+            return Phrase(N_("in je eigen woonplaats"))
+        return Phrase(N_("%(km)s km van huis"), km=f"{km:.0f}")
     if group == "supervision":
         m = place.meester
-        words = []
-        if m.years_experience >= 5:
-            words.append("ervaren")
-        if m.trained:
-            words.append("opgeleide")
-        text = (", ".join(words) + " meester") if words else "een meester"
-        extra = []
+        parts = [Phrase(MEESTER_WORDS[m.years_experience >= 5, bool(m.trained)])]
         if m.hours_per_week / (m.active_learners + 1) >= 1.5:
-            extra.append("met tijd voor je")
+            parts.append(Phrase(N_("met tijd voor je")))
         if place.gezel:
-            extra.append("met een gezel naast je")
+            parts.append(Phrase(N_("met een gezel naast je")))
         if m.ratings_n >= 3 and (m.rating_mean or 0) >= 3.8:
-            extra.append("die studenten goed beoordelen")
-        return " ".join([text, *extra]).strip()
+            parts.append(Phrase(N_("die studenten goed beoordelen")))
+        return Phrase.join(" ", parts)
     if group == "fit":
         shared = sorted(
             {t.lower() for t in place.skills}
             & {t.lower() for t in (*student.skills, *student.interests)}
         )
         if shared:
-            return "past bij wat je kunt: " + ", ".join(shared[:3])
-        return (
-            "past bij je opleiding"
+            return Phrase(N_("past bij wat je kunt: %(skills)s"), skills=", ".join(shared[:3]))
+        return Phrase(
+            N_("past bij je opleiding")
             if student.crebo in place.crebos
-            else "past bij je opleidingsrichting"
+            else N_("past bij je opleidingsrichting")
         )
     if group == "pay":
-        return "vergoeding boven het gemiddelde" if x[col["pay_ratio"]] > 1.05 else None
+        if x[col["pay_ratio"]] > 1.05:
+            return Phrase(N_("vergoeding boven het gemiddelde"))
+        return None
     if group == "company":
-        return "eerdere stages hier gingen goed" if x[col["company_completion"]] > 0.75 else None
+        if x[col["company_completion"]] > 0.75:
+            return Phrase(N_("eerdere stages hier gingen goed"))
+        return None
     if group == "bbl_days":
-        return (
-            "past bij de dagen die je wilt werken"
-            if place.leerweg == "BBL" and x[col["bbl_days_gap"]] == 0
-            else None
-        )
+        if place.leerweg == "BBL" and x[col["bbl_days_gap"]] == 0:
+            return Phrase(N_("past bij de dagen die je wilt werken"))
+        return None
     return None
 
 

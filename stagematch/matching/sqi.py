@@ -33,6 +33,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from stagematch.matching.text import N_, Phrase
+
 PRIOR_RATING = 3.5
 RATING_WEIGHT = 5.0  # K: ratings needed before they count as much as the prior
 PRIOR_COMPLETION = 0.7
@@ -116,16 +118,22 @@ def compute(f: MeesterFacts) -> SQI:
         score = min(score, OVERLOADED_CAP)
     elif f.active_learners >= f.capacity:
         score = min(score, FULL_CAP)
+    yes, no = Phrase(N_("ja")), Phrase(N_("nee"))
     parts = [
-        ("Opgeleid als praktijkopleider", "ja" if f.trained else "nee"),
-        ("Ervaring", f"{f.years_experience} jaar"),
-        ("Tijd per leerling", f"{f.hours_per_week / (f.active_learners + 1):.1f} uur per week"),
-        ("Gezel in de begeleiding", "ja" if f.has_gezel else "nee"),
-        ("Bezetting", f"{f.active_learners} van {f.capacity} leerlingen"),
-        ("Oordeel van studenten",
-         f"{shrunk_rating(f.ratings_n, f.rating_mean):.1f} van 5 ({f.ratings_n} beoordelingen)"
-         if f.ratings_n >= MIN_RATINGS else "nog te weinig beoordelingen"),
-        ("Goed afgeronde stages", f"{f.completed_ok} van {f.finished}" if f.finished else "nog geen"),
+        (Phrase(N_("Opgeleid als praktijkopleider")), yes if f.trained else no),
+        (Phrase(N_("Ervaring")), Phrase(N_("%(years)s jaar"), years=f.years_experience)),
+        (Phrase(N_("Tijd per leerling")),
+         Phrase(N_("%(hours)s uur per week"), hours=f"{f.hours_per_week / (f.active_learners + 1):.1f}")),
+        (Phrase(N_("Gezel in de begeleiding")), yes if f.has_gezel else no),
+        (Phrase(N_("Bezetting")),
+         Phrase(N_("%(active)s van %(capacity)s leerlingen"), active=f.active_learners, capacity=f.capacity)),
+        (Phrase(N_("Oordeel van studenten")),
+         Phrase(N_("%(rating)s van 5 (%(n)s beoordelingen)"),
+                rating=f"{shrunk_rating(f.ratings_n, f.rating_mean):.1f}", n=f.ratings_n)
+         if f.ratings_n >= MIN_RATINGS else Phrase(N_("nog te weinig beoordelingen"))),
+        (Phrase(N_("Goed afgeronde stages")),
+         Phrase(N_("%(ok)s van %(finished)s"), ok=f.completed_ok, finished=f.finished)
+         if f.finished else Phrase(N_("nog geen"))),
     ]  # fmt: skip
     evidence = f.ratings_n if f.ratings_n >= MIN_RATINGS else 0
     return SQI(score, {"structure": s, "outcome": o, "load": l_}, parts, evidence)

@@ -40,6 +40,7 @@ class AllocationRound(db.Model):
     computed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
 
+    school: Mapped[School] = relationship()  # noqa: F821
     students: Mapped[list[RoundStudent]] = relationship(
         back_populates="round", cascade="all, delete-orphan"
     )

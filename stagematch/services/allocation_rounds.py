@@ -24,11 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from stagematch.extensions import db
+from stagematch.i18n import N_
 from stagematch.matching.allocation import allocate
 from stagematch.matching.candidates import failed_rules
+from stagematch.matching.model import match_label
 from stagematch.models import (
     AllocationRound,
     Application,
@@ -54,9 +57,11 @@ MAX_STUDENTS = 1000  # per round; a big school splits its cohort by qualificatio
 PLACES_PER_STUDENT = 3  # candidates per student in the round: this many times max_choices
 UNFINISHED = (RoundStatus.OPEN, RoundStatus.COMPUTED)
 
-NOTE_PLACED = "Had al een stageplek toen de ronde werd berekend."
-NOTE_NO_CHOICES = "Geen passende plekken om te kiezen in deze ronde."
-NOTE_OUTRANKED = "Elke gekozen plek ging naar studenten die de meester hoger plaatste, of was vol."
+NOTE_PLACED = N_("Had al een stageplek toen de ronde werd berekend.")
+NOTE_NO_CHOICES = N_("Geen passende plekken om te kiezen in deze ronde.")
+NOTE_OUTRANKED = N_(
+    "Elke gekozen plek ging naar studenten die de meester hoger plaatste, of was vol."
+)
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -166,23 +171,28 @@ def open_round(
 ) -> AllocationRound:
     name = name.strip()
     if not name:
-        raise DomainError("Geef de ronde een naam.", "name")
+        raise DomainError(_("Geef de ronde een naam."), "name")
     if closes_on < today():
-        raise DomainError("De sluitdatum ligt in het verleden.", "closes_on")
+        raise DomainError(_("De sluitdatum ligt in het verleden."), "closes_on")
     if not 1 <= max_choices <= 20:
-        raise DomainError("Kies tussen 1 en 20 keuzes per student.", "max_choices")
+        raise DomainError(_("Kies tussen 1 en 20 keuzes per student."), "max_choices")
     profiles = list(
         db.session.scalars(eligible_students_statement(school, cohort).limit(MAX_STUDENTS + 1))
     )
     if not profiles:
         raise DomainError(
-            "Er zijn geen studenten die meedoen: iedereen in deze groep heeft al een plek, zit "
-            "al in een andere ronde of heeft nog geen woonplaats ingevuld."
+            _(
+                "Er zijn geen studenten die meedoen: iedereen in deze groep heeft al een plek, "
+                "zit al in een andere ronde of heeft nog geen woonplaats ingevuld."
+            )
         )
     if len(profiles) > MAX_STUDENTS:
         raise DomainError(
-            f"Meer dan {MAX_STUDENTS} studenten in één ronde: kies een opleiding, leerweg of "
-            "niveau om de groep kleiner te maken."
+            _(
+                "Meer dan %(n)s studenten in één ronde: kies een opleiding, leerweg of niveau om "
+                "de groep kleiner te maken.",
+                n=MAX_STUDENTS,
+            )
         )
     candidates = _scored_candidates(profiles, _open_places_for(profiles))
     keep = PLACES_PER_STUDENT * max_choices
@@ -195,14 +205,14 @@ def open_round(
     place_ids: set[int] = set()
     for profile in profiles:
         ranked = candidates[profile.id][:keep]
-        place_ids.update(pid for pid, _ in ranked)
+        place_ids.update(pid for pid, _score in ranked)
     db.session.add_all(
         RoundPlace(round_id=round_.id, placement_id=pid) for pid in sorted(place_ids)
     )
     for profile in profiles:
         db.session.add(RoundStudent(round_id=round_.id, student_id=profile.id))
         # The model's order is the starting order, saved as the student's choices.
-        for rank, (pid, _) in enumerate(candidates[profile.id][:max_choices], start=1):
+        for rank, (pid, _score) in enumerate(candidates[profile.id][:max_choices], start=1):
             db.session.add(
                 RoundChoice(round_id=round_.id, student_id=profile.id, placement_id=pid, rank=rank)
             )
@@ -217,10 +227,13 @@ def open_round(
 
 def _require_open(round_: AllocationRound) -> None:
     if round_.status != RoundStatus.OPEN:
-        raise DomainError("Deze ronde is gesloten: kiezen kan niet meer.")
+        raise DomainError(_("Deze ronde is gesloten: kiezen kan niet meer."))
     if round_.closes_on < today():
         raise DomainError(
-            f"De ronde is gesloten sinds {round_.closes_on:%d-%m-%Y}: kiezen kan niet meer."
+            _(
+                "De ronde is gesloten sinds %(date)s: kiezen kan niet meer.",
+                date=f"{round_.closes_on:%d-%m-%Y}",
+            )
         )
 
 
@@ -250,13 +263,17 @@ def _ranks_to_order(ranks: dict[int, int], *, limit: int, what: str) -> list[int
     """{id: rank} from a form → ids best first. Ranks must be distinct; gaps are closed."""
     used = [r for r in ranks.values()]
     if any(r < 1 or r > limit for r in used):
-        raise DomainError(f"Kies een nummer van 1 tot en met {limit}.")
+        raise DomainError(_("Kies een nummer van 1 tot en met %(n)s.", n=limit))
     duplicates = sorted({r for r in used if used.count(r) > 1})
     if duplicates:
         raise DomainError(
-            f"Je gaf nummer {duplicates[0]} aan meer dan één {what}. Elk nummer mag één keer."
+            _(
+                "Je gaf nummer %(n)s aan meer dan één %(what)s. Elk nummer mag één keer.",
+                n=duplicates[0],
+                what=what,
+            )
         )
-    return [item for item, _ in sorted(ranks.items(), key=lambda kv: kv[1])]
+    return [item for item, _rank in sorted(ranks.items(), key=lambda kv: kv[1])]
 
 
 def save_student_choices(
@@ -264,13 +281,13 @@ def save_student_choices(
 ) -> list[int]:
     _require_open(round_)
     member = _member(round_, profile.id)
-    allowed = {pid for pid, _ in student_options(round_, profile)}
+    allowed = {pid for pid, _score in student_options(round_, profile)}
     unknown = set(ranks) - allowed
     if unknown:
-        raise DomainError("Je kunt alleen plekken uit deze ronde kiezen.")
-    order = _ranks_to_order(ranks, limit=round_.max_choices, what="plek")
+        raise DomainError(_("Je kunt alleen plekken uit deze ronde kiezen."))
+    order = _ranks_to_order(ranks, limit=round_.max_choices, what=_("plek"))
     if not order:
-        raise DomainError("Kies minstens één plek.")
+        raise DomainError(_("Kies minstens één plek."))
     db.session.execute(
         delete(RoundChoice).where(
             RoundChoice.round_id == round_.id, RoundChoice.student_id == profile.id
@@ -293,7 +310,7 @@ def _member(round_: AllocationRound, student_id: int) -> RoundStudent:
         )
     )
     if member is None:
-        raise DomainError("Je doet niet mee aan deze ronde.")
+        raise DomainError(_("Je doet niet mee aan deze ronde."))
     return member
 
 
@@ -321,6 +338,7 @@ class Applicant:
     place_titles: list[str]  # the meester's places this student chose, best first
     score: float
     rank: int | None = None  # the meester's saved rank
+    match: str = ""  # the model's score in plain words
 
 
 @dataclass
@@ -376,6 +394,7 @@ def meester_queues(round_: AllocationRound, company_id: int) -> list[MeesterQueu
                     place_titles=[p.title for p in places],
                     score=scores.get((student_id, first.id), 0.0),
                     rank=saved.get(mentor_id, {}).get(student_id),
+                    match=match_label(scores.get((student_id, first.id), 0.0)),
                 )  # fmt: skip
             )
         applicants.sort(key=lambda a: (a.rank is None, a.rank or 0, -a.score, a.student_id))
@@ -415,9 +434,9 @@ def _pair_scores(pairs: list[tuple[StudentProfile, Placement]]) -> dict[tuple[in
 
     if not pairs:
         return {}
-    placements = list({p.id: p for _, p in pairs}.values())
+    placements = list({p.id: p for _s, p in pairs}.values())
     places = {p.id: p for p in place_data(placements)}
-    students = {s.id: student_data(s) for s, _ in pairs}
+    students = {s.id: student_data(s) for s, _p in pairs}
     data = [(students[s.id], places[p.id]) for s, p in pairs if p.id in places]
     if not data:
         return {}
@@ -438,9 +457,9 @@ def save_meester_ranking(
     allowed = {a.student_id for a in queue.applicants} if queue else set()
     if set(ranks) - allowed:
         raise DomainError(
-            "Je kunt alleen studenten rangschikken die een plek van deze meester kozen."
+            _("Je kunt alleen studenten rangschikken die een plek van deze meester kozen.")
         )
-    order = _ranks_to_order(ranks, limit=max(1, len(allowed)), what="student")
+    order = _ranks_to_order(ranks, limit=max(1, len(allowed)), what=_("student"))
     db.session.execute(
         delete(MeesterRanking).where(
             MeesterRanking.round_id == round_.id, MeesterRanking.mentor_id == mentor.id
@@ -485,7 +504,7 @@ class ComputeSummary:
 
 def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummary:
     if round_.status == RoundStatus.PUBLISHED:
-        raise DomainError("Deze ronde is al gepubliceerd.")
+        raise DomainError(_("Deze ronde is al gepubliceerd."))
     members = list(
         db.session.scalars(select(RoundStudent).where(RoundStudent.round_id == round_.id))
     )
@@ -643,7 +662,7 @@ def reopen(round_: AllocationRound, *, by: User | None = None) -> None:
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise DomainError("Alleen een berekende, nog niet gepubliceerde ronde kan weer open.")
+        raise DomainError(_("Alleen een berekende, nog niet gepubliceerde ronde kan weer open."))
     if round_.closes_on < today():
         db.session.execute(
             update(AllocationRound).where(AllocationRound.id == round_.id).values(closes_on=today())
@@ -656,7 +675,7 @@ def reopen(round_: AllocationRound, *, by: User | None = None) -> None:
 def delete_round(round_: AllocationRound, *, by: User | None = None) -> None:
     if round_.status == RoundStatus.PUBLISHED:
         raise DomainError(
-            "Een gepubliceerde ronde blijft bewaard: de aanbiedingen zijn al verstuurd."
+            _("Een gepubliceerde ronde blijft bewaard: de aanbiedingen zijn al verstuurd.")
         )
     record("round.delete", round_, name=round_.name, actor=by)
     db.session.delete(round_)
@@ -677,7 +696,7 @@ def publish(round_id: int, *, by: User | None = None) -> list[Application]:
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise DomainError("Deze ronde is al gepubliceerd, of nog niet berekend.")
+        raise DomainError(_("Deze ronde is al gepubliceerd, of nog niet berekend."))
     round_ = db.session.get(AllocationRound, round_id, populate_existing=True)
     members = list(
         db.session.scalars(
@@ -724,13 +743,19 @@ def publish(round_id: int, *, by: User | None = None) -> list[Application]:
 
 
 def notify_offers(offers: list[Application]) -> None:
+    """One mail to each student with an offer and one to the company of the place, each in the
+    recipient's language."""
+    from flask import url_for
+    from flask_babel import lazy_gettext as _l
+
     from stagematch import mailer
 
     for application in offers:
         placement = application.placement
         mailer.send(
-            application.student.user.email, "je hebt een stageplek aangeboden gekregen",
+            application.student.user.email, _l("je hebt een stageplek aangeboden gekregen"),
             "offer_student", application=application, placement=placement,
+            link=url_for("students.applications", _external=True),
         )  # fmt: skip
         company_emails = list(
             db.session.scalars(
@@ -740,6 +765,7 @@ def notify_offers(offers: list[Application]) -> None:
             )
         )
         mailer.send(
-            company_emails, f"aanbod verstuurd voor {placement.title}", "offer_company",
-            application=application, placement=placement,
+            company_emails, _l("aanbod verstuurd voor %(title)s", title=placement.title),
+            "offer_company", application=application, placement=placement,
+            link=url_for("companies.application", application_id=application.id, _external=True),
         )  # fmt: skip

@@ -55,12 +55,13 @@ def home():
         .order_by(Application.created_at.desc())
         .limit(5)
     ).all()
+    from stagematch.services.allocation_rounds import rounds_for_student
     from stagematch.services.evaluations import due_for_student
 
     recommended = recommendations(profile, limit=5)
     return render_template(
         "students/home.html", profile=profile, checklist=checklist, applications=applications,
-        recommended=recommended, due=due_for_student(profile),
+        recommended=recommended, due=due_for_student(profile), rounds=rounds_for_student(profile),
     )  # fmt: skip
 
 

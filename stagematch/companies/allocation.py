@@ -1,0 +1,61 @@
+"""A leerbedrijf's side of an allocation round: for each meester, rank the students who chose his
+places. Students stay anonymous here; the model's order is the starting order."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from stagematch.access import ensure, role_required
+from stagematch.companies import bp
+from stagematch.companies.routes import _own_mentor
+from stagematch.extensions import db
+from stagematch.models import AllocationRound, RoundStatus
+from stagematch.models.enums import Role
+from stagematch.services import DomainError
+from stagematch.services import allocation_rounds as service
+from stagematch.timeutil import today
+
+
+def _company_round(round_id: int) -> AllocationRound:
+    round_ = db.get_or_404(AllocationRound, round_id)
+    ensure(round_ in service.rounds_for_company(current_user.company_id))
+    return round_
+
+
+@bp.route("/verdeelrondes/<int:round_id>", methods=["GET", "POST"])
+@role_required(Role.COMPANY)
+def allocation_round(round_id: int):
+    round_ = _company_round(round_id)
+    errors: dict[int, str] = {}
+    submitted: dict[int, dict[int, str]] = {}
+    status = 200
+    if request.method == "POST":
+        mentor_id = request.form.get("meester", "")
+        mentor = _own_mentor(int(mentor_id)) if mentor_id.isdigit() else None
+        if mentor is None:
+            return redirect(url_for("companies.allocation_round", round_id=round_.id))
+        raw = {
+            int(key.removeprefix("rang-")): value.strip()
+            for key, value in request.form.items()
+            if key.startswith("rang-") and key.removeprefix("rang-").isdigit()
+        }
+        try:
+            if any(v and not v.isdigit() for v in raw.values()):
+                raise DomainError(_("Kies een nummer uit de lijst."))
+            ranks = {sid: int(v) for sid, v in raw.items() if v}
+            service.save_meester_ranking(round_, mentor, ranks, by=current_user)
+        except DomainError as error:
+            errors[mentor.id] = error.message
+            submitted[mentor.id] = raw
+            status = 422
+        else:
+            flash(_("De volgorde voor %(name)s is opgeslagen.", name=mentor.name), "success")
+            return redirect(url_for("companies.allocation_round", round_id=round_.id))
+    queues = service.meester_queues(round_, current_user.company_id)
+    editable = round_.status == RoundStatus.OPEN and round_.closes_on >= today()
+    return render_template(
+        "companies/allocation_round.html", round=round_, queues=queues, errors=errors,
+        submitted=submitted, editable=editable,
+    ), status  # fmt: skip

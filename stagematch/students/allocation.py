@@ -1,0 +1,114 @@
+"""A student's side of an allocation round: rank the places on offer, then take or decline the
+offer the round gives."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from stagematch.access import ensure, role_required
+from stagematch.extensions import db
+from stagematch.geo import distance_km
+from stagematch.matching.model import match_label
+from stagematch.models import AllocationRound, Placement, RoundStatus, RoundStudent
+from stagematch.models.enums import ApplicationStatus, Role
+from stagematch.services import DomainError
+from stagematch.services import allocation_rounds as service
+from stagematch.services import applications as application_service
+from stagematch.students import bp
+from stagematch.students.routes import _own_application, _profile
+from stagematch.timeutil import today
+
+
+def _member_round(round_id: int) -> tuple[AllocationRound, RoundStudent]:
+    round_ = db.get_or_404(AllocationRound, round_id)
+    member = db.session.scalar(
+        select(RoundStudent).where(
+            RoundStudent.round_id == round_.id, RoundStudent.student_id == _profile().id
+        )
+    )
+    ensure(member is not None)
+    return round_, member
+
+
+def _parse_ranks(form, allowed: set[int]) -> tuple[dict[int, int], dict[int, str]]:
+    """Form fields rang-<place id> → {place id: rank}; also the raw values to show back."""
+    ranks, raw = {}, {}
+    for key, value in form.items():
+        if not key.startswith("rang-"):
+            continue
+        ident = key.removeprefix("rang-")
+        if not ident.isdigit() or int(ident) not in allowed:
+            continue
+        raw[int(ident)] = value
+        if value.strip():
+            if not value.strip().isdigit():
+                raise DomainError(_("Kies een nummer uit de lijst."))
+            ranks[int(ident)] = int(value)
+    return ranks, raw
+
+
+@bp.route("/verdeelronde/<int:round_id>", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def allocation_round(round_id: int):
+    round_, member = _member_round(round_id)
+    profile = _profile()
+    options = service.student_options(round_, profile)
+    placements = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Placement).where(Placement.id.in_([pid for pid, _s in options]))
+        )
+    }
+    current = service.student_choices(round_, profile.id)
+    ranks = {pid: i for i, pid in enumerate(current, start=1)}
+    raw: dict[int, str] = {}
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            ranks, raw = _parse_ranks(request.form, set(placements))
+            service.save_student_choices(round_, profile, ranks)
+        except DomainError as problem:
+            error = problem.message
+            status = 422
+        else:
+            flash(_("Je keuzes zijn opgeslagen. Je kunt ze aanpassen tot en met %(date)s.",
+                    date=round_.closes_on.strftime("%d-%m-%Y")), "success")  # fmt: skip
+            return redirect(url_for("students.allocation_round", round_id=round_.id))
+    rows = []
+    for pid, score in options:
+        placement = placements[pid]
+        rows.append(
+            dict(
+                placement=placement,
+                label=match_label(score),
+                km=distance_km(profile.lat, profile.lon, placement.lat, placement.lon),
+                rank=raw.get(pid, str(ranks.get(pid, ""))) if raw else str(ranks.get(pid, "")),
+            )  # fmt: skip
+        )
+    editable = round_.status == RoundStatus.OPEN and round_.closes_on >= today()
+    return render_template(
+        "students/allocation_round.html", round=round_, member=member, rows=rows, error=error,
+        editable=editable,
+    ), status  # fmt: skip
+
+
+@bp.post("/sollicitaties/<int:application_id>/aanbod-aannemen")
+@role_required(Role.STUDENT)
+def accept_offer(application_id: int):
+    application = _own_application(application_id)
+    if application.status != ApplicationStatus.OFFERED:
+        abort(404)
+    try:
+        application_service.accept(application.id, offer=True)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            _("Gefeliciteerd! Je stage bij %(company)s staat vast. Je school ziet het ook.",
+              company=application.placement.company.name),
+            "success",
+        )  # fmt: skip
+    return redirect(url_for("students.applications"))
