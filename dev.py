@@ -4,6 +4,7 @@
 ./dev.py run    create .venv, install, migrate, load demo data if empty, serve on 127.0.0.1:5000
 ./dev.py test   install, run the whole test suite on SQLite, and again on PostgreSQL when
                 TEST_DATABASE_URL is set
+./dev.py translations   extract new messages into the English catalogue and compile it
 """
 
 from __future__ import annotations
@@ -67,12 +68,32 @@ def test(extra: list[str]) -> None:
     sys.exit(code)
 
 
+def translations() -> None:
+    """Extract every marked message, merge it into the English catalogue (new ones untranslated,
+    so tests/test_i18n.py fails until someone translates them) and compile the .mo."""
+    ensure_venv()
+    pot = ROOT / "build" / "messages.pot"
+    pot.parent.mkdir(exist_ok=True)
+    babel = (PY, "-m", "babel.messages.frontend", "-q")
+    sh(*babel, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location",
+       "--sort-output", "-o", pot, ".")  # fmt: skip
+    catalogue = ROOT / "stagematch" / "translations"
+    if (catalogue / "en" / "LC_MESSAGES" / "messages.po").exists():
+        sh(*babel, "update", "-i", pot, "-d", catalogue, "-l", "en", "--no-fuzzy-matching",
+           "--ignore-obsolete")  # fmt: skip
+    else:
+        sh(*babel, "init", "-i", pot, "-d", catalogue, "-l", "en")
+    sh(*babel, "compile", "-d", catalogue, "-l", "en")
+
+
 def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else "help"
     if command == "run":
         run()
     elif command == "test":
         test(sys.argv[2:])
+    elif command == "translations":
+        translations()
     else:
         print(__doc__)
         sys.exit(0 if command == "help" else 2)

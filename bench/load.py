@@ -11,6 +11,7 @@ Prints requests, errors, throughput and p50/p95/p99 latency for both. Nothing is
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import random
 import re
@@ -72,12 +73,14 @@ def stop(process: subprocess.Popen) -> None:
 
 def report(name: str, latencies: list[float], errors: int, seconds: float) -> dict:
     latencies = sorted(latencies)
+
     def q(p):
         return (
             1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))]
             if latencies
             else float("nan")
         )  # noqa: E731
+
     row = {"name": name, "requests": len(latencies), "errors": errors, "rps": len(latencies) / seconds,
            "p50": q(0.5), "p95": q(0.95), "p99": q(0.99)}  # fmt: skip
     print(
@@ -180,7 +183,8 @@ def main() -> None:
 
     # A stable instance folder per database, so a --skip-demo run finds the trained model again.
     instance = str(
-        Path(tempfile.gettempdir()) / f"stagematch-load-{abs(hash(args.database_url)) % 10**8}"
+        Path(tempfile.gettempdir())
+        / f"stagematch-load-{hashlib.sha256(args.database_url.encode()).hexdigest()[:10]}"
     )
     Path(instance).mkdir(exist_ok=True)
     env = {"DATABASE_URL": args.database_url, "STAGEMATCH_INSTANCE": instance, "SECRET_KEY": "load-test-secret",

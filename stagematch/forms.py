@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 
 import wtforms
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from wtforms import Field, Form
 from wtforms.fields.choices import SelectChoice
@@ -26,12 +28,14 @@ def _common_passwords() -> frozenset[str]:
 
 
 class NotCommonPassword:
-    message = "Dit wachtwoord wordt heel vaak gebruikt en is makkelijk te raden. Kies een ander wachtwoord."
+    message = _l(
+        "Dit wachtwoord wordt heel vaak gebruikt en is makkelijk te raden. Kies een ander wachtwoord."
+    )
 
     def __call__(self, form: Form, field: Field) -> None:
         value = (field.data or "").lower()
         if value in _common_passwords() or len(set(value)) <= 2:
-            raise ValidationError(self.message)
+            raise ValidationError(str(self.message))  # str: the reader's language, now
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -49,8 +53,13 @@ class TownName:
         town = geo.find_town(field.data)
         if town is None:
             suggestions = geo.suggest_towns(field.data)
-            hint = f" Bedoel je {' of '.join(suggestions)}?" if suggestions else ""
-            raise ValidationError(f"We kennen de plaats ‘{field.data}’ niet.{hint}")
+            message = _("We kennen de plaats ‘%(town)s’ niet.", town=field.data)
+            if suggestions:
+                towns = suggestions[0]
+                for town_name in suggestions[1:]:
+                    towns = _("%(first)s of %(second)s", first=towns, second=town_name)
+                message += " " + _("Bedoel je %(towns)s?", towns=towns)
+            raise ValidationError(message)
         field.town = town
         field.data = town.name
 
@@ -93,11 +102,13 @@ class QualificationRef:
         qualification = find_qualification(field.data)
         if qualification is None:
             found = suggest_qualifications(field.data)
-            hint = (" Bedoel je: " + "; ".join(q.label for q in found) + "?") if found else ""
-            raise ValidationError(
+            message = _(
                 "Deze opleiding kennen we niet. Typ het crebo-nummer (5 cijfers) of kies uit de lijst."
-                + hint
             )
+            if found:
+                labels = "; ".join(q.label for q in found)
+                message += " " + _("Bedoel je: %(qualifications)s?", qualifications=labels)
+            raise ValidationError(message)
         field.qualification = qualification
         field.data = qualification.label
 
@@ -115,7 +126,7 @@ class IntegerField(wtforms.IntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError("Vul een heel getal in, zonder letters.") from error
+            raise ValueError(_("Vul een heel getal in, zonder letters.")) from error
 
 
 class DecimalField(wtforms.DecimalField):
@@ -125,7 +136,7 @@ class DecimalField(wtforms.DecimalField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError("Vul een getal in, bijvoorbeeld 4 of 4,5.") from error
+            raise ValueError(_("Vul een getal in, bijvoorbeeld 4 of 4,5.")) from error
 
 
 class DateField(wtforms.DateField):
@@ -136,21 +147,26 @@ class DateField(wtforms.DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError("Vul een geldige datum in, bijvoorbeeld 01-02-2027.") from error
+            raise ValueError(_("Vul een geldige datum in, bijvoorbeeld 01-02-2027.")) from error
 
 
 class SelectField(wtforms.SelectField):
-    not_a_choice = "Kies een van de mogelijkheden uit de lijst."
+    not_a_choice = _l("Kies een van de mogelijkheden uit de lijst.")
+
+    def process_formdata(self, valuelist):
+        # Whitespace is no choice; stripped, so the Optional validator (which stops the check of
+        # the choice) lets through only what code can use, never " ".
+        super().process_formdata([v.strip() for v in valuelist] if valuelist else valuelist)
 
     def pre_validate(self, form):
         try:
             super().pre_validate(form)
         except wtforms.validators.ValidationError as error:
-            raise wtforms.validators.ValidationError(self.not_a_choice) from error
+            raise wtforms.validators.ValidationError(str(self.not_a_choice)) from error
 
 
 class SelectMultipleField(wtforms.SelectMultipleField):
-    not_a_choice = "Kies alleen uit de lijst."
+    not_a_choice = _l("Kies alleen uit de lijst.")
 
     def __init__(self, *args, not_a_choice: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,7 +177,7 @@ class SelectMultipleField(wtforms.SelectMultipleField):
         try:
             super().pre_validate(form)
         except wtforms.validators.ValidationError as error:
-            raise wtforms.validators.ValidationError(self.not_a_choice) from error
+            raise wtforms.validators.ValidationError(str(self.not_a_choice)) from error
 
 
 class RadioField(wtforms.RadioField):
@@ -169,4 +185,4 @@ class RadioField(wtforms.RadioField):
         try:
             super().pre_validate(form)
         except wtforms.validators.ValidationError as error:
-            raise wtforms.validators.ValidationError("Kies een van de mogelijkheden.") from error
+            raise wtforms.validators.ValidationError(_("Kies een van de mogelijkheden.")) from error

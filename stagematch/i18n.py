@@ -2,13 +2,17 @@
 `stagematch/translations/en/LC_MESSAGES/messages.po`.
 
 The choice is remembered: in a cookie for everyone, and on the account (`User.locale`) for people who
-are logged in, so it follows them to another device. Order of precedence: the account, the cookie,
-then the browser's Accept-Language, then Dutch.
+are logged in, so it follows them to another device. Order of precedence: the cookie (set only by
+the language switch, so the latest explicit choice in this browser), the account (every account has
+one, Dutch unless chosen otherwise), then the browser's Accept-Language, then Dutch.
 
 Strings are marked with `_()` (`gettext`) in views and services, `_l()` (`lazy_gettext`) where they
 are defined at import time (form labels, module constants), and `{{ _('...') }}` in templates.
-Catalogue workflow (see README): `pybabel extract -F babel.cfg -o messages.pot .`, then
-`pybabel update -i messages.pot -d stagematch/translations`, translate, `pybabel compile`.
+Text made outside Flask (stagematch/matching, flag messages stored in the database) is marked with
+`N_()` and carried as a `Phrase` (stagematch/matching/text.py); pages show it with `| phrase`.
+Catalogue workflow: `./dev.py translations` extracts (keywords `_`, `_l`, `N_`), merges new
+messages into the .po untranslated (tests/test_i18n.py fails until they are translated) and
+compiles the .mo; both files are committed.
 """
 
 from __future__ import annotations
@@ -29,12 +33,12 @@ babel = Babel()
 def select_locale() -> str:
     if not has_request_context():  # CLI commands, mail jobs and tests outside a request: Dutch
         return DEFAULT_LOCALE
-    user_locale = getattr(current_user, "locale", None) if _has_user() else None
-    if user_locale in LOCALES:
-        return user_locale
     cookie = request.cookies.get(COOKIE)
     if cookie in LOCALES:
         return cookie
+    user_locale = getattr(current_user, "locale", None) if _has_user() else None
+    if user_locale in LOCALES:
+        return user_locale
     return request.accept_languages.best_match(list(LOCALES), default=DEFAULT_LOCALE)
 
 

@@ -74,19 +74,43 @@ def consistency_problems() -> list[str]:
 
 @pytest.fixture
 def world(make):
-    student = make.student(skills="koken")
+    """A student with an open application, a running internship (with evaluations due) at the
+    same company, an allocation round with the student and the place in it, and API tokens."""
+    from stagematch.services import allocation_rounds
+    from stagematch.services import applications as application_service
+    from stagematch.services.tokens import create_token
+
+    school = make.school()
+    student = make.student(school=school, skills="koken")
     company = make.company()
-    meester = make.meester(company, capacity=3)
+    meester = make.meester(company, capacity=4)
     place = make.placement(company, meester, seats=2)
     application = Application(student=student.profile, placement=place)
     db.session.add(application)
+    running = Application(student=make.student(school=school).profile, placement=place)
+    db.session.add(running)
     users = {
         "student": student,
         "company": make.company_user(company),
-        "coordinator": make.coordinator(),
+        "coordinator": make.coordinator(school),
     }
     db.session.commit()
-    return {"users": users, "place": place.id, "mentor": meester.id, "application": application.id}
+    internship = application_service.accept(running.id)
+    round_ = allocation_rounds.open_round(
+        school=school, name="Ronde", closes_on=today() + timedelta(days=7), max_choices=3,
+        cohort=allocation_rounds.Cohort(), created_by=users["coordinator"],
+    )  # fmt: skip
+    evaluations = {  # the first one due of each side
+        e.author_role: e.id
+        for e in sorted(internship.evaluations, key=lambda e: e.due_date, reverse=True)
+    }
+    tokens = {role: create_token(user, "fuzz")[1] for role, user in users.items()}
+    db.session.commit()
+    return {
+        "users": users, "place": place.id, "mentor": meester.id, "application": application.id,
+        "internship": internship.id, "round": round_.id, "evaluations": evaluations,
+        "profile": student.profile.id, "tokens": tokens,
+    }  # fmt: skip
 
 
 def _forms(world):
@@ -95,16 +119,19 @@ def _forms(world):
         ForgotPasswordForm,
         LoginForm,
         StudentRegisterForm,
+        TokenForm,
     )
     from stagematch.companies.forms import (
         AccreditationForm,
         ColleagueForm,
         CompanyProfileForm,
+        MeesterEvaluationForm,
         MentorForm,
         PlacementForm,
         RejectForm,
     )
-    from stagematch.coordinators.forms import FlagResolveForm, StudentListForm
+    from stagematch.coordinators.allocation import RoundForm
+    from stagematch.coordinators.forms import FlagResolveForm, StudentListForm, VisitForm
     from stagematch.students.forms import (
         ApplyForm,
         ProfileForm,
@@ -114,7 +141,36 @@ def _forms(world):
     )
 
     place, mentor, application = world["place"], world["mentor"], world["application"]
+    round_, evaluations = world["round"], world["evaluations"]
+    # Ranking forms have one field per place or student: fuzz the real ids and some made-up ones.
+    rank_fields = [f"rang-{i}" for i in (place, world["profile"], 0, 999999)] + ["meester"]
     return [
+        ("student", "POST", f"/student/verdeelronde/{round_}", rank_fields, ""),
+        ("company", "POST", f"/leerbedrijf/verdeelrondes/{round_}", rank_fields, ""),
+        ("coordinator", "POST", "/coordinator/verdeelrondes/nieuw", _fields(RoundForm), ""),
+        (
+            "coordinator",
+            "POST",
+            f"/coordinator/stages/{world['internship']}",
+            _fields(VisitForm),
+            "",
+        ),
+        ("student", "POST", "/account/sleutels", _fields(TokenForm), ""),
+        (
+            "company",
+            "POST",
+            f"/leerbedrijf/evaluaties/{evaluations.get('meester', 0)}",
+            _fields(MeesterEvaluationForm),
+            "",
+        ),
+        (
+            "coordinator",
+            "GET",
+            f"/coordinator/verdeelrondes/{round_}",
+            ["toon", "formaat", "page"],
+            "",
+        ),
+        *_api_endpoints(world),
         (None, "POST", "/account/inloggen", _fields(LoginForm), ""),
         (None, "POST", "/account/registreren/student", _fields(StudentRegisterForm), ""),
         (None, "POST", "/account/registreren/leerbedrijf", _fields(CompanyRegisterForm), ""),
@@ -155,7 +211,31 @@ def _forms(world):
     ]
 
 
-def test_random_and_hostile_input_never_breaks_a_form(app, world):
+def _api_endpoints(world) -> list[tuple]:
+    """Every API operation with every query parameter it documents, called with a token of each
+    role (and none), so scoping and parsing both meet hostile values."""
+    place, profile = world["place"], world["profile"]
+    pages = ["page", "per_page"]
+    search = ["q", "leerweg", "crebo", "level", "town", "radius", "sector", "min_pay",
+              "start_from", "start_to", "bbl_days", "sort", *pages]  # fmt: skip
+    endpoints = [
+        ("/api/v1/places", search), (f"/api/v1/places/{place}", []),
+        (f"/api/v1/students/{profile}/matches", pages), ("/api/v1/company/places", pages),
+        ("/api/v1/company/applicants", pages), ("/api/v1/school/internships", ["status", *pages]),
+        ("/api/v1/school/flags", ["open", *pages]), ("/api/v1/statistics", []),
+        ("/api/v1/export/places.json", []),
+    ]  # fmt: skip
+    return [
+        (f"api-{role}", "GET", url, params, "")
+        for url, params in endpoints
+        for role in ("student", "company", "coordinator", None)
+    ]
+
+
+EXAMPLES = 2000  # the issue asks for at least 2,000 per run
+
+
+def test_random_and_hostile_input_never_breaks_a_form_or_the_api(app, world):
     forms = _forms(world)
     clients = {}
     for role in ("student", "company", "coordinator", None):
@@ -166,9 +246,18 @@ def test_random_and_hostile_input_never_breaks_a_form(app, world):
                 data={"email": world["users"][role].email, "password": PASSWORD},
             )
         clients[role] = client
+        api = app.test_client()
+        if role:
+            api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world['tokens'][role]}"
+        clients[f"api-{role}"] = api
+    seen = {"examples": 0, "api": 0}
 
     @settings(
-        max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
     )
     @given(st.data())
     def check(data):
@@ -178,10 +267,15 @@ def test_random_and_hostile_input_never_breaks_a_form(app, world):
             response = clients[role].get(url, query_string=payload)
         else:
             response = clients[role].post(url, data=payload)
-        assert response.status_code < 500, (url, payload)
+        assert response.status_code < 500, (role, url, payload)
+        if url.startswith("/api/") and response.status_code >= 400:  # the documented error body
+            assert response.get_json()["error"]["status"] == response.status_code, (url, payload)
+        seen["examples"] += 1
+        seen["api"] += url.startswith("/api/")
         response.close()
 
     check()
+    assert seen["examples"] >= EXAMPLES and seen["api"] > EXAMPLES // 10, seen
     db.session.rollback()
     assert consistency_problems() == []
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -67,7 +69,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(email=form.email.data, password=form.password.data)
         if user is None:
-            form.password.errors = ["Dit e-mailadres en wachtwoord passen niet bij elkaar."]
+            form.password.errors = [_("Dit e-mailadres en wachtwoord passen niet bij elkaar.")]
         else:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
@@ -78,7 +80,7 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("Je bent uitgelogd.", "info")
+    flash(_("Je bent uitgelogd."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -91,7 +93,7 @@ def register():
 def register_student():
     form = StudentRegisterForm()
     form.school.choices = choices(
-        [(0, "Kies je school")]
+        [(0, _("Kies je school"))]
         + [(s.id, s.name) for s in db.session.scalars(select(School).order_by(School.name))]
     )
     if form.validate_on_submit():
@@ -110,7 +112,8 @@ def register_student():
         else:
             login_user(user)
             flash(
-                "Welkom! Je account is klaar. Vul nu je profiel aan voor betere matches.", "success"
+                _("Welkom! Je account is klaar. Vul nu je profiel aan voor betere matches."),
+                "success",
             )
             return redirect(url_for("main.home"))
     return render_template(
@@ -124,7 +127,7 @@ def register_student():
 @bp.route("/registreren/leerbedrijf", methods=["GET", "POST"])
 def register_company():
     form = CompanyRegisterForm()
-    form.sector.choices = choices([("", "Kies een branche")] + [(s, s) for s in sectors()])
+    form.sector.choices = choices([("", _("Kies een branche"))] + [(s, s) for s in sectors()])
     if form.validate_on_submit():
         try:
             user = accounts.register_company(
@@ -142,7 +145,9 @@ def register_company():
         else:
             login_user(user)
             flash(
-                "Je leerbedrijf staat erin. Voeg nu je meester toe en zet je eerste plek online.",
+                _(
+                    "Je leerbedrijf staat erin. Voeg nu je meester toe en zet je eerste plek online."
+                ),
                 "success",
             )
             return redirect(url_for("main.home"))
@@ -153,13 +158,13 @@ def register_company():
 def set_password(token: str):
     user = accounts.user_from_password_token(token)
     if user is None:
-        flash("Deze link werkt niet meer. Vraag een nieuwe aan.", "error")
+        flash(_("Deze link werkt niet meer. Vraag een nieuwe aan."), "error")
         return redirect(url_for("auth.login"))
     form = SetPasswordForm()
     if form.validate_on_submit():
         accounts.set_password(user, form.password.data)
         login_user(user)
-        flash("Je wachtwoord is ingesteld. Welkom!", "success")
+        flash(_("Je wachtwoord is ingesteld. Welkom!"), "success")
         return redirect(url_for("main.home"))
     return render_template("auth/set_password.html", form=form, user=user)
 
@@ -176,11 +181,13 @@ def forgot_password():
         if user is not None and user.is_active:
             link = url_for("auth.set_password", token=accounts.password_token(user), _external=True)
             mailer.send(
-                user.email, "nieuw wachtwoord kiezen", "password_reset", user=user, link=link
+                user.email, _l("nieuw wachtwoord kiezen"), "password_reset", user=user, link=link
             )
         # The same answer whether or not the address has an account: no one can probe for accounts.
         flash(
-            "Als er een account is met dit adres, krijg je binnen een paar minuten een e-mail met een link.",
+            _(
+                "Als er een account is met dit adres, krijg je binnen een paar minuten een e-mail met een link."
+            ),
             "info",
         )
         return redirect(url_for("auth.login"))
@@ -198,7 +205,7 @@ def tokens():
     secret = None
     if form.validate_on_submit():
         try:
-            _, secret = token_service.create_token(current_user, form.name.data)
+            _token, secret = token_service.create_token(current_user, form.name.data)
         except DomainError as error:
             form.name.errors = [error.message]
     items = db.session.scalars(
@@ -219,5 +226,5 @@ def revoke_token(token_id: int):
     token = db.get_or_404(ApiToken, token_id)
     ensure(token.user_id == current_user.id)
     token_service.revoke(token)
-    flash("De sleutel is ingetrokken en werkt niet meer.", "success")
+    flash(_("De sleutel is ingetrokken en werkt niet meer."), "success")
     return redirect(url_for("auth.tokens"))

@@ -288,7 +288,10 @@ class PlacementForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = SelectField(
         _l("Reden"),
-        choices=choices([("", _l("Kies een reden"))] + list(REJECTION_REASONS.items())),
+        choices=choices(
+            [("", _l("Kies een reden"))]
+            + [(key, _l(text)) for key, text in REJECTION_REASONS.items()]
+        ),
         validators=[DataRequired(_l("Kies een reden."))],
     )
     note = TextAreaField(

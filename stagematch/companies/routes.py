@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -124,7 +126,7 @@ def home():
 def profile():
     company = _company()
     form = CompanyProfileForm(obj=company if request.method == "GET" else None)
-    form.sector.choices = choices([("", "Kies een branche")] + [(s, s) for s in sectors()])
+    form.sector.choices = choices([("", _("Kies een branche"))] + [(s, s) for s in sectors()])
     if request.method == "GET":
         form.town.data = company.city
     if form.validate_on_submit():
@@ -137,7 +139,7 @@ def profile():
         except DomainError as error:
             _field_errors(form, error)
         else:
-            flash("Je bedrijfsgegevens zijn opgeslagen.", "success")
+            flash(_("Je bedrijfsgegevens zijn opgeslagen."), "success")
             return redirect(url_for("companies.profile"))
     accreditation_form = AccreditationForm(prefix="acc")
     colleagues = db.session.scalars(
@@ -159,8 +161,14 @@ def add_accreditation():
         qualification = find_qualification(form.qualification.data)
         if qualification is None:
             found = suggest_qualifications(form.qualification.data)
-            hint = (" Bedoel je: " + "; ".join(q.label for q in found) + "?") if found else ""
-            form.qualification.errors = ["Deze opleiding kennen we niet." + hint]
+            if found:
+                message = _(
+                    "Deze opleiding kennen we niet. Bedoel je: %(options)s?",
+                    options="; ".join(q.label for q in found),
+                )
+            else:
+                message = _("Deze opleiding kennen we niet.")
+            form.qualification.errors = [message]
         else:
             try:
                 company_service.add_accreditation(
@@ -172,7 +180,7 @@ def add_accreditation():
             except DomainError as error:
                 _field_errors(form, error)
             else:
-                flash(f"Erkenning voor {qualification.name} toegevoegd.", "success")
+                flash(_("Erkenning voor %(name)s toegevoegd.", name=qualification.name), "success")
                 return redirect(url_for("companies.profile") + "#erkenningen")
     profile_form = CompanyProfileForm(obj=company)
     profile_form.sector.choices = choices([(s, s) for s in sectors()])
@@ -195,7 +203,7 @@ def remove_accreditation(accreditation_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash("Erkenning verwijderd.", "success")
+        flash(_("Erkenning verwijderd."), "success")
     return redirect(url_for("companies.profile") + "#erkenningen")
 
 
@@ -211,10 +219,13 @@ def add_colleague():
         except DomainError as error:
             flash(error.message, "error")
         else:
-            mailer.send(user.email, "je bent uitgenodigd", "colleague_invite", user=user, company=_company(),
+            mailer.send(user.email, _l("je bent uitgenodigd"), "colleague_invite", user=user, company=_company(),
                       inviter=current_user, link=link)  # fmt: skip
             flash(
-                f"{user.name} is uitgenodigd en krijgt een e-mail om een wachtwoord te kiezen.",
+                _(
+                    "%(name)s is uitgenodigd en krijgt een e-mail om een wachtwoord te kiezen.",
+                    name=user.name,
+                ),
                 "success",
             )
     else:
@@ -235,7 +246,7 @@ def _mentor_form(company, mentor: Mentor | None = None) -> MentorForm:
         if not mentor or m.id != mentor.id
     ]
     form.meester_id.choices = choices(
-        [(0, "– kies een meester –")] + [(m.id, m.name) for m in meesters]
+        [(0, _("– kies een meester –"))] + [(m.id, m.name) for m in meesters]
     )
     if request.method == "GET" and mentor is not None:
         form.meester_id.data = mentor.meester_id or 0
@@ -266,7 +277,11 @@ def new_mentor():
         except DomainError as error:
             _field_errors(form, error)
         else:
-            flash(f"{mentor.name} staat erin als {mentor.role}.", "success")
+            if mentor.role == MentorRole.GEZEL:
+                message = _("%(name)s staat erin als gezel.", name=mentor.name)
+            else:
+                message = _("%(name)s staat erin als meester.", name=mentor.name)
+            flash(message, "success")
             return redirect(
                 request.args.get("terug") == "plek"
                 and url_for("companies.new_placement")
@@ -287,7 +302,7 @@ def edit_mentor(mentor_id: int):
         except DomainError as error:
             _field_errors(form, error)
         else:
-            flash(f"Gegevens van {mentor.name} opgeslagen.", "success")
+            flash(_("Gegevens van %(name)s opgeslagen.", name=mentor.name), "success")
             return redirect(url_for("companies.mentors"))
     load = mentor_loads([mentor.id])[mentor.id]
     return render_template("companies/mentor_form.html", form=form, mentor=mentor, load=load)
@@ -302,9 +317,11 @@ def toggle_mentor(mentor_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(
-            f"{mentor.name} is {'weer actief' if mentor.active else 'niet meer actief'}.", "success"
-        )
+        if mentor.active:
+            message = _("%(name)s is weer actief.", name=mentor.name)
+        else:
+            message = _("%(name)s is niet meer actief.", name=mentor.name)
+        flash(message, "success")
     return redirect(url_for("companies.mentors"))
 
 
@@ -330,16 +347,34 @@ def _placement_form(company, placement: Placement | None = None) -> PlacementFor
         [m.id for m in meesters], exclude_placement_id=placement.id if placement else None
     )
     form.meester.choices = choices(
-        [(0, "– kies een meester –")]
+        [(0, _("– kies een meester –"))]
         + [
-            (m.id, f"{m.name} – nog ruimte voor {loads[m.id].free} van {m.capacity}")
+            (
+                m.id,
+                _(
+                    "%(name)s – nog ruimte voor %(free)s van %(capacity)s",
+                    name=m.name,
+                    free=loads[m.id].free,
+                    capacity=m.capacity,
+                ),
+            )
             for m in meesters
         ]
     )
     gezellen = placement_service.company_mentors(company, MentorRole.GEZEL)
     form.gezel.choices = choices(
-        [(0, "Geen gezel")]
-        + [(g.id, f"{g.name} (onder {g.meester.name if g.meester else '–'})") for g in gezellen]
+        [(0, _("Geen gezel"))]
+        + [
+            (
+                g.id,
+                _(
+                    "%(name)s (onder %(meester)s)",
+                    name=g.name,
+                    meester=g.meester.name if g.meester else "–",
+                ),
+            )
+            for g in gezellen
+        ]
     )
     if request.method == "GET":
         if placement is not None:
@@ -384,7 +419,8 @@ def new_placement():
             _field_errors(form, error)
             return _render_placement_form(form, company, None, 422)
         flash(
-            "De plek staat online." if publish else "De plek is opgeslagen als concept.", "success"
+            _("De plek staat online.") if publish else _("De plek is opgeslagen als concept."),
+            "success",
         )
         return redirect(url_for("companies.placement", placement_id=placement.id))
     return _render_placement_form(form, company, None, 422 if form.errors else 200)
@@ -421,7 +457,7 @@ def edit_placement(placement_id: int):
     company = _company()
     placement = _own_placement(placement_id)
     if placement.status == PlacementStatus.FILLED:
-        flash("Deze plek is vol. Maak een kopie om een nieuwe plek te maken.", "info")
+        flash(_("Deze plek is vol. Maak een kopie om een nieuwe plek te maken."), "info")
         return redirect(url_for("companies.placement", placement_id=placement.id))
     form = _placement_form(company, placement)
     if form.validate_on_submit():
@@ -433,7 +469,7 @@ def edit_placement(placement_id: int):
         except DomainError as error:
             _field_errors(form, error)
             return _render_placement_form(form, company, placement, 422)
-        flash("De plek is opgeslagen.", "success")
+        flash(_("De plek is opgeslagen."), "success")
         return redirect(url_for("companies.placement", placement_id=placement.id))
     return _render_placement_form(form, company, placement, 422 if form.errors else 200)
 
@@ -445,16 +481,16 @@ def placement_action(placement_id: int, action: str):
     try:
         if action == "publiceren":
             placement_service.publish(placement)
-            flash("De plek staat online.", "success")
+            flash(_("De plek staat online."), "success")
         elif action == "sluiten":
             placement_service.close(placement)
-            flash("De plek is gesloten en staat niet meer online.", "success")
+            flash(_("De plek is gesloten en staat niet meer online."), "success")
         elif action == "bevestigen":
             placement_service.confirm(placement)
-            flash("Bedankt! De plek staat weer 60 dagen in de zoekresultaten.", "success")
+            flash(_("Bedankt! De plek staat weer 60 dagen in de zoekresultaten."), "success")
         elif action == "kopieren":
             copy = placement_service.duplicate(placement)
-            flash("Kopie gemaakt. Pas aan wat anders is en zet hem online.", "success")
+            flash(_("Kopie gemaakt. Pas aan wat anders is en zet hem online."), "success")
             return redirect(url_for("companies.edit_placement", placement_id=copy.id))
         else:
             abort(404)
@@ -521,24 +557,24 @@ def application_action(application_id: int, action: str):
         if action == "uitnodigen":
             application_service.shortlist(application)
             flash(
-                "De student staat op je shortlist. Je ziet nu de naam en contactgegevens.",
+                _("De student staat op je shortlist. Je ziet nu de naam en contactgegevens."),
                 "success",
             )
-            subject, template = "je bent uitgenodigd", "application_shortlisted"
+            subject, template = _l("je bent uitgenodigd"), "application_shortlisted"
         elif action == "afwijzen":
             form = RejectForm()
             if not form.validate_on_submit():
-                flash("Kies een reden om af te wijzen.", "error")
+                flash(_("Kies een reden om af te wijzen."), "error")
                 return redirect(url_for("companies.application", application_id=application.id))
             application_service.reject(
                 application, reason=form.reason.data, note=form.note.data or ""
             )
-            flash("De sollicitatie is afgewezen. De student krijgt bericht.", "success")
-            subject, template = "je sollicitatie is afgewezen", "application_rejected"
+            flash(_("De sollicitatie is afgewezen. De student krijgt bericht."), "success")
+            subject, template = _l("je sollicitatie is afgewezen"), "application_rejected"
         elif action == "aannemen":
             application_service.accept(application.id)
-            flash("Aangenomen! De stage staat klaar en de school krijgt het te zien.", "success")
-            subject, template = "je bent aangenomen", "application_accepted"
+            flash(_("Aangenomen! De stage staat klaar en de school krijgt het te zien."), "success")
+            subject, template = _l("je bent aangenomen"), "application_accepted"
         else:
             abort(404)
     except DomainError as error:
@@ -568,7 +604,9 @@ def import_placements():
     if form.validate_on_submit():
         raw = form.file.data.read(1_000_001)
         if len(raw) > 1_000_000:
-            form.file.errors = ["Het bestand is groter dan 1 MB. Splits het in kleinere bestanden."]
+            form.file.errors = [
+                _("Het bestand is groter dan 1 MB. Splits het in kleinere bestanden.")
+            ]
         else:
             report = company_service.import_placements(company, raw)
     return render_template(
@@ -611,7 +649,7 @@ def evaluation(evaluation_id: int):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Bedankt! De school en de leerling zien je beoordeling.", "success")
+            flash(_("Bedankt! De school en de leerling zien je beoordeling."), "success")
             return redirect(url_for("companies.home"))
     return render_template(
         "companies/evaluation.html", form=form, evaluation=item
@@ -636,15 +674,17 @@ def invite_student(placement_id: int, profile_id: int):
         )  # fmt: skip
     )
     if already:
-        flash("Deze student heeft al een uitnodiging voor deze plek.", "info")
+        flash(_("Deze student heeft al een uitnodiging voor deze plek."), "info")
     else:
         profile = db.session.get(StudentProfile, profile_id)
         record("placement.invite", placement, student=profile_id)
         db.session.commit()
-        mailer.send(profile.user.email, "een leerbedrijf nodigt je uit", "student_invited", placement=placement,
+        mailer.send(profile.user.email, _l("een leerbedrijf nodigt je uit"), "student_invited", placement=placement,
                     link=url_for("places.detail", placement_id=placement.id, _external=True))  # fmt: skip
         flash(
-            "De student krijgt een uitnodiging om te solliciteren. Je ziet de naam als hij of zij solliciteert en je uitnodigt.",
+            _(
+                "De student krijgt een uitnodiging om te solliciteren. Je ziet de naam als hij of zij solliciteert en je uitnodigt."
+            ),
             "success",
         )
     return redirect(url_for("companies.placement", placement_id=placement.id))

@@ -4,6 +4,8 @@ with evaluations and visit notes, import and export."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -82,9 +84,9 @@ def _student_list_form(school) -> StudentListForm:
         .order_by(Qualification.name)
     ).all()
     form.qualification.choices = choices(
-        [(0, "Alle opleidingen")] + [(q.id, f"{q.crebo} {q.name}") for q in quals]
+        [(0, _("Alle opleidingen"))] + [(q.id, f"{q.crebo} {q.name}") for q in quals]
     )
-    form.status.choices = choices([("", "Alle statussen")] + list(service.STATUS_LABELS.items()))
+    form.status.choices = choices([("", _("Alle statussen"))] + list(service.STATUS_LABELS.items()))
     return form
 
 
@@ -252,12 +254,12 @@ def resolve_flag(flag_id: int):
     form = FlagResolveForm()
     try:
         if not form.validate_on_submit():
-            raise DomainError("Schrijf kort wat je gedaan hebt.")
+            raise DomainError(_("Schrijf kort wat je gedaan hebt."))
         flag_service.resolve(flag, user=current_user, note=form.note.data)
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash("Afgehandeld. Het signaal blijft in de geschiedenis.", "success")
+        flash(_("Afgehandeld. Het signaal blijft in de geschiedenis."), "success")
     return redirect(
         request.referrer
         if request.referrer and "/coordinator/" in request.referrer
@@ -284,7 +286,7 @@ def internship(internship_id: int):
         except DomainError as error:
             form.visited_on.errors = [*form.visited_on.errors, error.message]
         else:
-            flash("Bezoekverslag opgeslagen.", "success")
+            flash(_("Bezoekverslag opgeslagen."), "success")
             return redirect(url_for("coordinators.internship", internship_id=internship.id))
     evaluations = db.session.scalars(
         select(Evaluation)
@@ -333,12 +335,14 @@ def import_students():
     if form.validate_on_submit():
         raw = form.file.data.read(5_000_001)
         if len(raw) > 5_000_000:
-            form.file.errors = ["Het bestand is groter dan 5 MB. Splits het in kleinere bestanden."]
+            form.file.errors = [
+                _("Het bestand is groter dan 5 MB. Splits het in kleinere bestanden.")
+            ]
         else:
             report = run_import(_school(), raw)
             for row in report.rows:
                 if row.ok and row.user is not None:
-                    mailer.send(row.user.email, "je account staat klaar", "student_invite", user=row.user,
+                    mailer.send(row.user.email, _l("je account staat klaar"), "student_invite", user=row.user,
                                 school=_school(), link=row.link)  # fmt: skip
     return render_template(
         "coordinators/import.html", form=form, report=report, columns=IMPORT_COLUMNS

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -36,11 +37,11 @@ def home():
 @role_required(Role.ADMIN)
 def admin_home():
     counts = {
-        "Gebruikers": db.session.scalar(select(func.count(User.id))),
-        "Scholen": db.session.scalar(select(func.count(School.id))),
-        "Studenten met profiel": db.session.scalar(select(func.count(StudentProfile.id))),
-        "Leerbedrijven": db.session.scalar(select(func.count(Company.id))),
-        "Plekken": db.session.scalar(select(func.count(Placement.id))),
+        _("Gebruikers"): db.session.scalar(select(func.count(User.id))),
+        _("Scholen"): db.session.scalar(select(func.count(School.id))),
+        _("Studenten met profiel"): db.session.scalar(select(func.count(StudentProfile.id))),
+        _("Leerbedrijven"): db.session.scalar(select(func.count(Company.id))),
+        _("Plekken"): db.session.scalar(select(func.count(Placement.id))),
     }
     recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(20)).all()
     return render_template("main/admin_home.html", counts=counts, recent=recent)
@@ -96,19 +97,22 @@ def model_card():
 
     from flask import flash, redirect, request, url_for
 
+    from stagematch.matching.text import Phrase
     from stagematch.models import ModelVersion
     from stagematch.ranking import activate
 
     if request.method == "POST":
         version = db.get_or_404(ModelVersion, request.form.get("version", type=int) or 0)
         activate(version)
-        flash(f"Versie {version.id} is nu actief.", "success")
+        flash(_("Versie %(id)s is nu actief.", id=version.id), "success")
         return redirect(url_for("main.model_card"))
     versions = db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
     active = next((v for v in versions if v.active), None)
     card = None
     if active is not None:
-        card = {"metrics": json.loads(active.metrics),
+        # Metric names are Dutch msgids (the model card shows them in the reader's language).
+        metrics = [{**m, "name": Phrase(m["name"])} for m in json.loads(active.metrics)]
+        card = {"metrics": metrics,
                 "importances": sorted(json.loads(active.importances).items(), key=lambda kv: -kv[1])}  # fmt: skip
     return render_template("main/model_card.html", versions=versions, active=active, card=card)
 

@@ -45,3 +45,21 @@ class Phrase(str):
 
 def _phrase(msgid: str, params: dict) -> Phrase:
     return Phrase(msgid, **params)
+
+
+def to_data(text: str) -> dict:
+    """A phrase as plain JSON data (to store it and translate it when it is shown later)."""
+    if not isinstance(text, Phrase):
+        return {"text": str(text)}
+    if text.parts is not None:
+        return {"join": text.separator, "parts": [to_data(p) for p in text.parts]}
+    return {"msgid": text.msgid, "params": {k: to_data(v) for k, v in text.params.items()}}
+
+
+def from_data(data: dict) -> str:
+    """The phrase `to_data` stored; plain values come back as plain strings."""
+    if "parts" in data:
+        return Phrase.join(data["join"], [from_data(p) for p in data["parts"]])
+    if "msgid" in data:
+        return Phrase(data["msgid"], **{k: from_data(v) for k, v in data["params"].items()})
+    return data["text"]

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stagematch.extensions import db
+from stagematch.matching.text import N_
 from stagematch.models.enums import (
     ApplicationStatus,
     InternshipOutcome,
@@ -17,12 +18,13 @@ from stagematch.models.enums import (
 from stagematch.timeutil import utcnow
 
 # Reasons a company can pick when it rejects; recorded for the audit (free text comes on top).
+# Dutch msgids: pages and mails translate them where they show them.
 REJECTION_REASONS = {
-    "qualification": "Opleiding of niveau past niet bij de plek",
-    "skills": "Vaardigheden passen (nog) niet",
-    "availability": "Beschikbaarheid of startdatum past niet",
-    "filled": "De plek is al vergeven",
-    "other": "Andere reden",
+    "qualification": N_("Opleiding of niveau past niet bij de plek"),
+    "skills": N_("Vaardigheden passen (nog) niet"),
+    "availability": N_("Beschikbaarheid of startdatum past niet"),
+    "filled": N_("De plek is al vergeven"),
+    "other": N_("Andere reden"),
 }
 
 

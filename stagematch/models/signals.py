@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stagematch.extensions import db
+from stagematch.matching.text import from_data
 from stagematch.timeutil import utcnow
 
 
@@ -57,11 +58,18 @@ class Flag(db.Model):
         ForeignKey("company.id", ondelete="SET NULL"), index=True
     )
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("mentor.id", ondelete="SET NULL"))
-    message: Mapped[str] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(String(300))  # in Dutch: for exports and the API
+    # The same message as a phrase (msgid and values), so a page can show it in its language.
+    message_data: Mapped[dict | None] = mapped_column(JSON)
     raised_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     resolution_note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def text(self) -> str:
+        """The message as a phrase to translate where it is shown (`| phrase`)."""
+        return from_data(self.message_data) if self.message_data else self.message
 
 
 class SavedSearch(db.Model):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -46,7 +48,7 @@ def search_page():
         if profile.city:
             args.update({"town": profile.city, "radius": str(profile.max_travel_km)})
     form = SearchForm(args)
-    form.sector.choices = choices([("", "Alle branches")] + [(s, s) for s in sectors()])
+    form.sector.choices = choices([("", _("Alle branches"))] + [(s, s) for s in sectors()])
     valid = form.validate()
     filters = filters_from_form(form) if valid else None
     page = None
@@ -66,12 +68,12 @@ def filters_from_form(form: SearchForm) -> SearchFilters | None:
     if form.crebo.data and qualification is None:
         form.crebo.errors = [
             *form.crebo.errors,
-            "Deze opleiding kennen we niet. Kies uit de lijst.",
+            _("Deze opleiding kennen we niet. Kies uit de lijst."),
         ]
         return None
     town = getattr(form.town, "town", None)
     if form.radius.data and town is None:
-        form.town.errors = [*form.town.errors, "Vul een plaats in om op afstand te zoeken."]
+        form.town.errors = [*form.town.errors, _("Vul een plaats in om op afstand te zoeken.")]
         return None
     return SearchFilters(
         q=form.q.data or "", leerweg=form.leerweg.data or None, qualification=qualification,
@@ -133,10 +135,11 @@ def apply(placement_id: int):
             flash(error.message, "error")
             return redirect(url_for("places.detail", placement_id=placement.id))
         link = url_for("companies.application", application_id=application.id, _external=True)
-        mailer.send(_company_emails(placement), "nieuwe sollicitatie", "application_new",
+        mailer.send(_company_emails(placement), _l("nieuwe sollicitatie"), "application_new",
                     application=application, link=link)  # fmt: skip
         flash(
-            "Je sollicitatie is verstuurd! Je ziet de status bij 'Mijn sollicitaties'.", "success"
+            _("Je sollicitatie is verstuurd! Je ziet de status bij 'Mijn sollicitaties'."),
+            "success",
         )
         return redirect(url_for("students.applications"))
     return render_template(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -28,7 +29,7 @@ def email_taken(email: str) -> bool:
 def _new_user(*, email: str, password: str, name: str, role: Role) -> User:
     if email_taken(email):
         raise DomainError(
-            "Er is al een account met dit e-mailadres. Log in of kies een ander adres.", "email"
+            _("Er is al een account met dit e-mailadres. Log in of kies een ander adres."), "email"
         )
     user = User(email=normalise_email(email), name=name.strip(), role=role)
     user.set_password(password)
@@ -47,7 +48,12 @@ def register_student(
 ) -> User:
     if not qualification.offers(leerweg):
         raise DomainError(
-            f"{qualification.name} kun je niet in de {leerweg} volgen. Kies {qualification.leerwegen}.",
+            _(
+                "%(qualification)s kun je niet in de %(leerweg)s volgen. Kies %(leerwegen)s.",
+                qualification=qualification.name,
+                leerweg=leerweg,
+                leerwegen=qualification.leerwegen,
+            ),
             "leerweg",
         )
     user = _new_user(email=email, password=password, name=name, role=Role.STUDENT)
@@ -82,7 +88,9 @@ def register_company(
     kvk_number = kvk_number.strip()
     if db.session.scalar(select(Company.id).where(Company.kvk_number == kvk_number)):
         raise DomainError(
-            "Dit KvK-nummer staat al bij ons ingeschreven. Vraag een collega om je toe te voegen.",
+            _(
+                "Dit KvK-nummer staat al bij ons ingeschreven. Vraag een collega om je toe te voegen."
+            ),
             "kvk_number",
         )
     SizeBand(size_band)
@@ -108,9 +116,9 @@ def create_staff_user(
 ) -> User:
     """Coordinators and admins are created by an admin (CLI), never by self-registration."""
     if role not in (Role.COORDINATOR, Role.ADMIN):
-        raise DomainError("Alleen coördinatoren en beheerders maak je zo aan.", "role")
+        raise DomainError(_("Alleen coördinatoren en beheerders maak je zo aan."), "role")
     if role == Role.COORDINATOR and school is None:
-        raise DomainError("Een coördinator hoort bij een school.", "school")
+        raise DomainError(_("Een coördinator hoort bij een school."), "school")
     user = _new_user(email=email, password=password, name=name, role=role)
     user.school = school
     db.session.add(user)

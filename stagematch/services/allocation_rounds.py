@@ -638,7 +638,7 @@ def capacity_use(round_: AllocationRound) -> list[MeesterUse]:
             .where(RoundPlace.round_id == round_.id)
         )
     )
-    _, capacity = _free_capacity([p for p in placements if p.status == PlacementStatus.OPEN])
+    _seats, capacity = _free_capacity([p for p in placements if p.status == PlacementStatus.OPEN])
     by_place = {p.id: p.meester_id for p in placements}
     assigned: dict[int, int] = defaultdict(int)
     for (pid,) in db.session.execute(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 
 from stagematch.extensions import db
@@ -55,10 +57,10 @@ def apply(
     *, student: StudentProfile, placement: Placement, motivation: str, anonymous: bool = True
 ) -> Application:
     if placement.status != PlacementStatus.OPEN:
-        raise DomainError("Deze plek staat niet meer open.")
+        raise DomainError(_("Deze plek staat niet meer open."))
     if has_running_internship(student.id):
         raise DomainError(
-            "Je hebt al een stageplek. Je kunt pas weer solliciteren als die is afgelopen."
+            _("Je hebt al een stageplek. Je kunt pas weer solliciteren als die is afgelopen.")
         )
     existing = db.session.scalar(
         select(Application).where(
@@ -66,7 +68,7 @@ def apply(
         )
     )
     if existing is not None:
-        raise DomainError("Je hebt al op deze plek gesolliciteerd.")
+        raise DomainError(_("Je hebt al op deze plek gesolliciteerd."))
     application = Application(
         student=student, placement=placement, motivation=motivation.strip(), anonymous=anonymous
     )
@@ -79,7 +81,7 @@ def apply(
 
 def _require_open(application: Application) -> None:
     if application.status not in OPEN_STATUSES:
-        raise DomainError("Deze sollicitatie is al afgehandeld.")
+        raise DomainError(_("Deze sollicitatie is al afgehandeld."))
 
 
 def _decide(application: Application, status: str, **values) -> None:
@@ -93,14 +95,14 @@ def _decide(application: Application, status: str, **values) -> None:
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise DomainError("Deze sollicitatie is al afgehandeld.")
+        raise DomainError(_("Deze sollicitatie is al afgehandeld."))
     db.session.refresh(application)
 
 
 def _not_an_offer(application: Application) -> None:
     if application.status == ApplicationStatus.OFFERED:
         raise DomainError(
-            "Deze plek is in een verdeelronde aan de student aangeboden; de student beslist nu."
+            _("Deze plek is in een verdeelronde aan de student aangeboden; de student beslist nu.")
         )
 
 
@@ -118,7 +120,7 @@ def reject(application: Application, *, reason: str, note: str = "") -> None:
     _require_open(application)
     _not_an_offer(application)
     if reason not in REJECTION_REASONS:
-        raise DomainError("Kies een reden.", "reason")
+        raise DomainError(_("Kies een reden."), "reason")
     _decide(application, ApplicationStatus.REJECTED, rejection_reason=reason, rejection_note=note.strip(),
             decided_at=utcnow())  # fmt: skip
     record("application.reject", application, reason=reason, note=note.strip())
@@ -167,12 +169,12 @@ def accept(application_id: int, *, offer: bool = False) -> Internship:
     try:
         _require_open(application)
         if offer and application.status != ApplicationStatus.OFFERED:
-            raise DomainError("Dit is geen aanbod uit een verdeelronde.")
+            raise DomainError(_("Dit is geen aanbod uit een verdeelronde."))
         if not offer:
             _not_an_offer(application)
         if has_running_internship(application.student_id):
             raise DomainError(
-                "Deze student heeft al een stageplek gekregen bij een ander leerbedrijf."
+                _("Deze student heeft al een stageplek gekregen bij een ander leerbedrijf.")
             )
         filled = db.session.scalar(
             select(func.count(Internship.id)).where(
@@ -191,12 +193,20 @@ def accept(application_id: int, *, offer: bool = False) -> Internship:
         if filled + reserved >= placement.seats:
             if reserved and filled < placement.seats:
                 raise DomainError(
-                    f"De vrije plaatsen van deze plek zijn in een verdeelronde aangeboden aan "
-                    f"{reserved} student{'' if reserved == 1 else 'en'}; zij beslissen eerst."
+                    ngettext(
+                        "De vrije plaatsen van deze plek zijn in een verdeelronde aangeboden aan "
+                        "%(num)s student; zij beslissen eerst.",
+                        "De vrije plaatsen van deze plek zijn in een verdeelronde aangeboden aan "
+                        "%(num)s studenten; zij beslissen eerst.",
+                        reserved,
+                    )
                 )
             raise DomainError(
-                f"Alle {placement.seats} plaatsen van deze plek zijn al vergeven. Zet meer plaatsen open "
-                "(als je meester ruimte heeft) of wijs de sollicitatie af."
+                _(
+                    "Alle %(seats)s plaatsen van deze plek zijn al vergeven. Zet meer plaatsen open "
+                    "(als je meester ruimte heeft) of wijs de sollicitatie af.",
+                    seats=placement.seats,
+                )
             )
         for mentor in filter(None, (placement.meester, placement.gezel)):
             active = db.session.scalar(
@@ -207,9 +217,17 @@ def accept(application_id: int, *, offer: bool = False) -> Internship:
             )
             if active >= mentor.capacity:
                 raise DomainError(
-                    f"{mentor.name} begeleidt al {active} leerling{'' if active == 1 else 'en'} en dat is "
-                    f"het maximum ({mentor.capacity}). Verhoog de capaciteit als hij echt tijd heeft, of "
-                    "kies een andere meester voor deze plek."
+                    ngettext(
+                        "%(name)s begeleidt al %(num)s leerling en dat is het maximum (%(capacity)s). "
+                        "Verhoog de capaciteit als hij echt tijd heeft, of kies een andere meester voor "
+                        "deze plek.",
+                        "%(name)s begeleidt al %(num)s leerlingen en dat is het maximum (%(capacity)s). "
+                        "Verhoog de capaciteit als hij echt tijd heeft, of kies een andere meester voor "
+                        "deze plek.",
+                        active,
+                        name=mentor.name,
+                        capacity=mentor.capacity,
+                    )
                 )
     except DomainError:
         db.session.rollback()
@@ -267,7 +285,7 @@ def schedule_evaluations(internship: Internship) -> None:
 def end_internship(internship: Internship, *, outcome: str, terminated: bool) -> None:
     """Completion or termination frees the seat and the meester's capacity again."""
     if internship.status != InternshipStatus.ACTIVE:
-        raise DomainError("Deze stage is al afgesloten.")
+        raise DomainError(_("Deze stage is al afgesloten."))
     internship.status = InternshipStatus.TERMINATED if terminated else InternshipStatus.COMPLETED
     internship.outcome = outcome
     internship.ended_at = today()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select
 
 from stagematch.extensions import db
@@ -47,9 +48,9 @@ def placement_rate(school: School, limit: int = 12) -> Chart:
         .limit(limit)
     ).all()
     return Chart(
-        "Geplaatst per opleiding", "bars", [f"{name} ({n})" for name, n, _ in rows],
-        [round(100 * (p or 0) / n) for _, n, p in rows if n], unit="%", max_value=100,
-        note="Aandeel studenten met een lopende of afgeronde stage; de grootste opleidingen van je school.",
+        _("Geplaatst per opleiding"), "bars", [f"{name} ({n})" for name, n, _p in rows],
+        [round(100 * (p or 0) / n) for _name, n, p in rows if n], unit="%", max_value=100,
+        note=_("Aandeel studenten met een lopende of afgeronde stage; de grootste opleidingen van je school."),
     )  # fmt: skip
 
 
@@ -61,8 +62,8 @@ def sqi_distribution(school: School) -> Chart:
     for score in scores:
         bins[min(9, int(score // 10))] += 1
     return Chart(
-        "Begeleidingskwaliteit (SQI) van leerbedrijven", "columns", [f"{10 * i}-{10 * i + 9}" for i in range(10)],
-        bins, unit="", note=f"Aantal meesters met studenten van je school per SQI-klasse (0-100), {len(scores)} in totaal.",
+        _("Begeleidingskwaliteit (SQI) van leerbedrijven"), "columns", [f"{10 * i}-{10 * i + 9}" for i in range(10)],
+        bins, unit="", note=_("Aantal meesters met studenten van je school per SQI-klasse (0-100), %(n)s in totaal.", n=len(scores)),
     )  # fmt: skip
 
 
@@ -86,9 +87,10 @@ def evaluation_trend(school: School) -> Chart:
         -12:
     ]  # quarters with at least 3 evaluations, last three years
     return Chart(
-        "Oordeel van studenten over hun stage", "line", [f"{int(q) // 10} K{int(q) % 10}" for q, _, _ in rows],
-        [round(float(avg), 2) for _, avg, _ in rows], unit="", max_value=5,
-        note="Gemiddeld eindoordeel (1-5) per kwartaal, alleen kwartalen met minstens 3 evaluaties.",
+        _("Oordeel van studenten over hun stage"), "line",
+        [_("%(year)s K%(quarter)s", year=int(q) // 10, quarter=int(q) % 10) for q, _avg, _n in rows],
+        [round(float(avg), 2) for _q, avg, _n in rows], unit="", max_value=5,
+        note=_("Gemiddeld eindoordeel (1-5) per kwartaal, alleen kwartalen met minstens 3 evaluaties."),
     )  # fmt: skip
 
 

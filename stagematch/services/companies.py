@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -17,6 +20,7 @@ from stagematch import geo
 from stagematch.csvutil import to_csv
 from stagematch.extensions import db
 from stagematch.importing import ImportReport, ImportRow
+from stagematch.matching.text import N_, Phrase
 from stagematch.models import (
     Accreditation,
     Application,
@@ -43,12 +47,12 @@ def update_profile(
         select(Company.id).where(Company.kvk_number == kvk_number, Company.id != company.id)
     )
     if clash:
-        raise DomainError("Dit KvK-nummer hoort al bij een ander leerbedrijf.", "kvk_number")
+        raise DomainError(_("Dit KvK-nummer hoort al bij een ander leerbedrijf."), "kvk_number")
     sbb_id = (sbb_id or "").strip() or None
     if sbb_id and db.session.scalar(
         select(Company.id).where(Company.sbb_id == sbb_id, Company.id != company.id)
     ):
-        raise DomainError("Dit erkenningsnummer hoort al bij een ander leerbedrijf.", "sbb_id")
+        raise DomainError(_("Dit erkenningsnummer hoort al bij een ander leerbedrijf."), "sbb_id")
     SizeBand(size_band)
     company.name, company.kvk_number, company.sbb_id = name.strip(), kvk_number, sbb_id
     company.city, company.lat, company.lon = town.name, town.lat, town.lon
@@ -61,7 +65,7 @@ def add_accreditation(
     company: Company, *, qualification: Qualification, valid_from: date, valid_to: date | None
 ) -> Accreditation:
     if valid_to is not None and valid_to < valid_from:
-        raise DomainError("De einddatum ligt vóór de begindatum.", "valid_to")
+        raise DomainError(_("De einddatum ligt vóór de begindatum."), "valid_to")
     duplicate = db.session.scalar(
         select(Accreditation.id).where(
             Accreditation.company_id == company.id,
@@ -70,7 +74,7 @@ def add_accreditation(
         )
     )
     if duplicate:
-        raise DomainError("Deze erkenning staat er al.", "qualification")
+        raise DomainError(_("Deze erkenning staat er al."), "qualification")
     accreditation = Accreditation(
         company=company, qualification=qualification, valid_from=valid_from, valid_to=valid_to
     )
@@ -93,8 +97,11 @@ def remove_accreditation(accreditation: Accreditation) -> None:
     )
     if in_use:
         raise DomainError(
-            f"Er {'staat' if in_use == 1 else 'staan'} nog {in_use} open plek(ken) voor deze opleiding. "
-            "Sluit die eerst."
+            ngettext(
+                "Er staat nog %(num)s open plek(ken) voor deze opleiding. Sluit die eerst.",
+                "Er staan nog %(num)s open plek(ken) voor deze opleiding. Sluit die eerst.",
+                in_use,
+            )
         )
     record("accreditation.remove", accreditation, crebo=accreditation.qualification.crebo)
     db.session.delete(accreditation)
@@ -110,7 +117,7 @@ def current_accreditations(company: Company, on: date | None = None) -> list[Qua
 def invite_colleague(company: Company, *, name: str, email: str) -> tuple[User, str]:
     """A second user for the same company; they choose their own password through the link."""
     if email_taken(email):
-        raise DomainError("Er is al een account met dit e-mailadres.", "email")
+        raise DomainError(_("Er is al een account met dit e-mailadres."), "email")
     user = User(email=normalise_email(email), name=name.strip(), role=Role.COMPANY, company=company)
     user.set_password(secrets.token_urlsafe(24))  # unusable until they set their own
     db.session.add(user)
@@ -128,14 +135,14 @@ def save_mentor(company: Company, data: dict, mentor: Mentor | None = None) -> M
     meester = None
     if role == MentorRole.GEZEL:
         if not data.get("meester_id"):
-            raise DomainError("Kies de meester onder wie deze gezel werkt.", "meester_id")
+            raise DomainError(_("Kies de meester onder wie deze gezel werkt."), "meester_id")
         meester = db.session.get(Mentor, data["meester_id"])
         if (
             meester is None
             or meester.company_id != company.id
             or meester.role != MentorRole.MEESTER
         ):
-            raise DomainError("Kies een meester van je eigen bedrijf.", "meester_id")
+            raise DomainError(_("Kies een meester van je eigen bedrijf."), "meester_id")
     if (
         mentor is not None
         and mentor.role == MentorRole.MEESTER
@@ -143,7 +150,9 @@ def save_mentor(company: Company, data: dict, mentor: Mentor | None = None) -> M
         and mentor.gezellen
     ):
         raise DomainError(
-            "Deze meester heeft nog gezellen onder zich. Koppel die eerst aan een andere meester.",
+            _(
+                "Deze meester heeft nog gezellen onder zich. Koppel die eerst aan een andere meester."
+            ),
             "role",
         )
     if mentor is not None:
@@ -155,7 +164,11 @@ def save_mentor(company: Company, data: dict, mentor: Mentor | None = None) -> M
         )
         if data["capacity"] < active:
             raise DomainError(
-                f"{mentor.name} begeleidt nu {active} leerlingen; de capaciteit kan niet lager dan {active}.",
+                _(
+                    "%(name)s begeleidt nu %(count)s leerlingen; de capaciteit kan niet lager dan %(count)s.",
+                    name=mentor.name,
+                    count=active,
+                ),
                 "capacity",
             )
     creating = mentor is None
@@ -189,7 +202,11 @@ def set_mentor_active(mentor: Mentor, active: bool) -> None:
         )
         if busy:
             raise DomainError(
-                f"{mentor.name} staat nog bij {busy} open plek(ken). Kies daar eerst iemand anders."
+                _(
+                    "%(name)s staat nog bij %(count)s open plek(ken). Kies daar eerst iemand anders.",
+                    name=mentor.name,
+                    count=busy,
+                )
             )
     mentor.active = active
     record("mentor.activate" if active else "mentor.deactivate", mentor)
@@ -204,14 +221,14 @@ def onboarding_steps(
 ) -> list[tuple[str, bool, str]]:
     """(step, done, endpoint) for the 'get started' list on the company's home page."""
     return [
-        ("Bedrijfsgegevens en erkenning", bool(company.accreditations), "companies.profile"),
+        (_("Bedrijfsgegevens en erkenning"), bool(company.accreditations), "companies.profile"),
         (
-            "Een meester toevoegen",
+            _("Een meester toevoegen"),
             any(m.role == MentorRole.MEESTER for m in mentors),
             "companies.new_mentor",
         ),
         (
-            "Een plek online zetten",
+            _("Een plek online zetten"),
             any(p.status == PlacementStatus.OPEN for p in places),
             "companies.new_placement",
         ),
@@ -249,7 +266,7 @@ def applicant_view(application: Application) -> ApplicantView:
     profile = application.student
     if profile is None:  # the student deleted their account
         return ApplicantView(
-            label="Verwijderd account",
+            label=Phrase(N_("Verwijderd account")),
             identity_visible=False,
             qualification="–",
             level=None,
@@ -260,7 +277,7 @@ def applicant_view(application: Application) -> ApplicantView:
     if profile.lat is not None:
         distance = geo.distance_km(profile.lat, profile.lon, place.lat, place.lon)
     view = ApplicantView(
-        label=f"Student {application.id}", identity_visible=application.identity_visible,
+        label=Phrase(N_("Student %(id)s"), id=application.id), identity_visible=application.identity_visible,
         qualification=profile.qualification.label, level=profile.level, leerweg=profile.leerweg,
         skills=profile.skill_list, interests=[t.strip() for t in profile.interests.split(",") if t.strip()],
         languages=profile.languages, motivation=application.motivation, profile_motivation=profile.motivation,
@@ -277,23 +294,23 @@ def applicant_view(application: Application) -> ApplicantView:
 # --- CSV import and export -------------------------------------------------------------------
 
 IMPORT_COLUMNS = [
-    ("titel", "Titel van de plek", True),
-    ("leerweg", "BOL of BBL", True),
-    ("crebo", "Crebo-nummer(s), meer dan één gescheiden door ;", True),
-    ("plaats", "Plaats", True),
-    ("startdatum", "Startdatum, 2027-02-01 of 01-02-2027", True),
-    ("weken", "Duur in weken", True),
-    ("uren_per_week", "Uren per week", True),
-    ("dagen_per_week", "Dagen per week bij jou (BBL)", False),
-    ("vergoeding", "Vergoeding of loon per maand in euro", True),
-    ("loon_leeftijd", "Leeftijd waarvoor het loon geldt (BBL, 15-21)", False),
-    ("plaatsen", "Aantal plaatsen", True),
-    ("meester", "Naam of e-mailadres van de meester", True),
-    ("gezel", "Naam of e-mailadres van de gezel", False),
-    ("taken", "Wat gaat de leerling doen en leren", True),
-    ("vaardigheden", "Wat moet de leerling al kunnen (komma's)", False),
-    ("talen", "Talen", False),
-    ("publiceren", "ja = meteen online, anders concept", False),
+    ("titel", _l("Titel van de plek"), True),
+    ("leerweg", _l("BOL of BBL"), True),
+    ("crebo", _l("Crebo-nummer(s), meer dan één gescheiden door ;"), True),
+    ("plaats", _l("Plaats"), True),
+    ("startdatum", _l("Startdatum, 2027-02-01 of 01-02-2027"), True),
+    ("weken", _l("Duur in weken"), True),
+    ("uren_per_week", _l("Uren per week"), True),
+    ("dagen_per_week", _l("Dagen per week bij jou (BBL)"), False),
+    ("vergoeding", _l("Vergoeding of loon per maand in euro"), True),
+    ("loon_leeftijd", _l("Leeftijd waarvoor het loon geldt (BBL, 15-21)"), False),
+    ("plaatsen", _l("Aantal plaatsen"), True),
+    ("meester", _l("Naam of e-mailadres van de meester"), True),
+    ("gezel", _l("Naam of e-mailadres van de gezel"), False),
+    ("taken", _l("Wat gaat de leerling doen en leren"), True),
+    ("vaardigheden", _l("Wat moet de leerling al kunnen (komma's)"), False),
+    ("talen", _l("Talen"), False),
+    ("publiceren", _l("ja = meteen online, anders concept"), False),
 ]
 FIELD_OF_COLUMN = {
     "titel": "title", "leerweg": "leerweg", "crebo": "qualifications", "plaats": "town",
@@ -342,19 +359,24 @@ def import_placements(company: Company, raw: bytes) -> ImportReport:
         try:
             text = raw.decode("cp1252")
         except UnicodeDecodeError:
-            return ImportReport([], "Dit bestand kunnen we niet lezen. Sla het op als CSV (UTF-8).")
+            return ImportReport(
+                [], _("Dit bestand kunnen we niet lezen. Sla het op als CSV (UTF-8).")
+            )
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
-    required = [c for c, _, needed in IMPORT_COLUMNS if needed]
+    required = [c for c, _what, needed in IMPORT_COLUMNS if needed]
     missing = [c for c in required if c not in headers]
     if missing:
         return ImportReport(
             [],
-            f"De kolom(men) {', '.join(missing)} ontbreken. Gebruik de kolommen uit het voorbeeld.",
+            _(
+                "De kolom(men) %(columns)s ontbreken. Gebruik de kolommen uit het voorbeeld.",
+                columns=", ".join(missing),
+            ),
         )
     crebo_ids = dict(db.session.execute(select(Qualification.crebo, Qualification.id)).all())
     accredited = {q.id for q in current_accreditations(company)}
@@ -362,7 +384,7 @@ def import_placements(company: Company, raw: bytes) -> ImportReport:
     for number, raw_row in enumerate(reader, start=2):
         if number > 2001:
             report.rows.append(
-                ImportRow(number, False, "Meer dan 2.000 regels; de rest is niet gelezen.")
+                ImportRow(number, False, _("Meer dan 2.000 regels; de rest is niet gelezen."))
             )
             break
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items() if k}
@@ -374,17 +396,26 @@ def import_placements(company: Company, raw: bytes) -> ImportReport:
             None, (c.strip() for c in row.get("crebo", "").replace(",", ";").split(";"))
         ):
             if crebo not in crebo_ids:
-                problems.append(f"crebo {crebo} bestaat niet")
+                problems.append(_("crebo %(crebo)s bestaat niet", crebo=crebo))
             elif crebo_ids[crebo] not in accredited:
-                problems.append(f"je bedrijf heeft geen geldige erkenning voor crebo {crebo}")
+                problems.append(
+                    _("je bedrijf heeft geen geldige erkenning voor crebo %(crebo)s", crebo=crebo)
+                )
             else:
                 quals.append(crebo_ids[crebo])
         meester = _find_mentor(company, row.get("meester", ""), MentorRole.MEESTER)
         if meester is None:
-            problems.append(f"meester '{row.get('meester', '')}' niet gevonden bij je begeleiders")
+            problems.append(
+                _(
+                    "meester '%(name)s' niet gevonden bij je begeleiders",
+                    name=row.get("meester", ""),
+                )
+            )
         gezel = _find_mentor(company, row.get("gezel", ""), MentorRole.GEZEL)
         if row.get("gezel") and gezel is None:
-            problems.append(f"gezel '{row['gezel']}' niet gevonden bij je begeleiders")
+            problems.append(
+                _("gezel '%(name)s' niet gevonden bij je begeleiders", name=row["gezel"])
+            )
         formdata = MultiDict(
             [
                 (FIELD_OF_COLUMN[c], row.get(c, ""))
@@ -425,12 +456,12 @@ def import_placements(company: Company, raw: bytes) -> ImportReport:
             ImportRow(
                 number,
                 True,
-                "online" if placement.status == PlacementStatus.OPEN else "concept",
+                _("online") if placement.status == PlacementStatus.OPEN else _("concept"),
                 placement.id,
             )
         )
     if not report.rows:
-        report.error = "Het bestand heeft geen regels met plekken."
+        report.error = _("Het bestand heeft geen regels met plekken.")
     return report
 
 
@@ -438,7 +469,7 @@ def export_placements(company: Company) -> str:
     places = db.session.scalars(
         select(Placement).where(Placement.company_id == company.id).order_by(Placement.id)
     ).all()
-    header = ["id", "status"] + [c for c, _, _ in IMPORT_COLUMNS if c != "publiceren"]
+    header = ["id", "status"] + [c for c, _what, _needed in IMPORT_COLUMNS if c != "publiceren"]
     rows = [
         [
             p.id,

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 
 from stagematch.extensions import db
@@ -32,13 +34,13 @@ from stagematch.services.supervision import rating_averages
 from stagematch.timeutil import today, utcnow
 
 STATUS_LABELS = {
-    "no_profile": "geen profiel",
-    "searching": "zoekt",
-    "applied": "gesolliciteerd",
-    "placed": "geplaatst",
-    "active": "loopt",
-    "completed": "afgerond",
-    "terminated": "gestopt",
+    "no_profile": _l("geen profiel"),
+    "searching": _l("zoekt"),
+    "applied": _l("gesolliciteerd"),
+    "placed": _l("geplaatst"),
+    "active": _l("loopt"),
+    "completed": _l("afgerond"),
+    "terminated": _l("gestopt"),
 }
 
 
@@ -271,9 +273,9 @@ def companies_overview(
                 if a.company_id == cid and a.qualification_id == qualification_id
             ]
             if not any(a.is_current(on) for a in own):
-                notes.append("erkenning verlopen")
+                notes.append(_("erkenning verlopen"))
             elif not any(a.is_current(on + timedelta(days=60)) for a in own):
-                notes.append("erkenning verloopt binnen 60 dagen")
+                notes.append(_("erkenning verloopt binnen 60 dagen"))
         rows = [
             MeesterRow(m, active.get(m.id, 0), school_active.get(m.id, 0), ratings[m.id])
             for m in meesters
@@ -286,7 +288,7 @@ def companies_overview(
                 rows,
                 reports.get(cid, 0),
                 not notes,
-                ", ".join(sorted(set(notes))) or "in orde",
+                ", ".join(sorted(set(notes))) or _("in orde"),
             )  # fmt: skip
         )
     return sorted(
@@ -315,7 +317,7 @@ def add_visit_note(
     internship: Internship, *, author: User, visited_on: date, note: str
 ) -> VisitNote:
     if visited_on > today():
-        raise DomainError("De datum van het bezoek ligt in de toekomst.", "visited_on")
+        raise DomainError(_("De datum van het bezoek ligt in de toekomst."), "visited_on")
     visit = VisitNote(
         internship=internship, author=author, visited_on=visited_on, note=note.strip()
     )

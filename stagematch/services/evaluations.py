@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from stagematch import mailer
@@ -62,11 +64,10 @@ def due_for_company(company_id: int) -> list[Evaluation]:
 
 def _check_open(evaluation: Evaluation) -> None:
     if evaluation.submitted_at is not None:
-        raise DomainError("Deze evaluatie is al ingevuld.")
+        raise DomainError(_("Deze evaluatie is al ingevuld."))
     if evaluation.due_date > today() + timedelta(days=OPENS_DAYS_BEFORE):
-        raise DomainError(
-            f"Deze evaluatie kan vanaf {evaluation.due_date - timedelta(days=OPENS_DAYS_BEFORE):%d-%m-%Y}."
-        )
+        opens = evaluation.due_date - timedelta(days=OPENS_DAYS_BEFORE)
+        raise DomainError(_("Deze evaluatie kan vanaf %(date)s.", date=opens.strftime("%d-%m-%Y")))
 
 
 def submit_student(evaluation: Evaluation, *, supervision_time: int, feedback: int, learning_tasks: int,
@@ -74,7 +75,7 @@ def submit_student(evaluation: Evaluation, *, supervision_time: int, feedback: i
     _check_open(evaluation)
     for value in (supervision_time, feedback, learning_tasks, safety, overall):
         if value not in range(1, 6):
-            raise DomainError("Kies bij elke vraag een cijfer van 1 tot 5.")
+            raise DomainError(_("Kies bij elke vraag een cijfer van 1 tot 5."))
     evaluation.supervision_time, evaluation.feedback, evaluation.learning_tasks = (
         supervision_time,
         feedback,
@@ -94,7 +95,7 @@ def submit_student(evaluation: Evaluation, *, supervision_time: int, feedback: i
 def submit_meester(evaluation: Evaluation, *, progress: int, attitude: int, comment: str) -> None:
     _check_open(evaluation)
     if progress not in range(1, 6) or attitude not in range(1, 6):
-        raise DomainError("Kies bij elke vraag een cijfer van 1 tot 5.")
+        raise DomainError(_("Kies bij elke vraag een cijfer van 1 tot 5."))
     evaluation.progress, evaluation.attitude, evaluation.comment = (
         progress,
         attitude,
@@ -140,7 +141,7 @@ def send_reminders() -> int:
             link = url_for("companies.evaluation", evaluation_id=evaluation.id, _external=True)
         if mailer.send(
             recipients,
-            "evaluatie invullen",
+            _l("evaluatie invullen"),
             "evaluation_reminder",
             evaluation=evaluation,
             link=link,

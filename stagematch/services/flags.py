@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from stagematch.extensions import db
+from stagematch.matching.text import N_, Phrase, to_data
 from stagematch.models import (
     Accreditation,
     DiscriminationReport,
@@ -33,13 +36,22 @@ ACCREDITATION_WARNING_DAYS = 60
 LOW_RATING = 3  # below 3 of 5
 
 KIND_LABELS = {
-    "over_capacity": "Meester heeft te veel leerlingen",
-    "low_supervision": "Begeleiding lager dan 3 van 5",
-    "mostly_routine": "Vooral routinewerk",
-    "evaluation_overdue": "Evaluatie te laat",
-    "no_contact": "Geen contact in 6 weken",
-    "accreditation": "Erkenning verlopen of bijna verlopen",
-    "discrimination": "Melding van discriminatie",
+    "over_capacity": _l("Meester heeft te veel leerlingen"),
+    "low_supervision": _l("Begeleiding lager dan 3 van 5"),
+    "mostly_routine": _l("Vooral routinewerk"),
+    "evaluation_overdue": _l("Evaluatie te laat"),
+    "no_contact": _l("Geen contact in 6 weken"),
+    "accreditation": _l("Erkenning verlopen of bijna verlopen"),
+    "discrimination": _l("Melding van discriminatie"),
+}
+
+
+# An evaluation past its due date: (midterm?, by the student?) -> message.
+OVERDUE = {
+    (True, True): N_("De tussenevaluatie door de student van %(name)s is te laat (was %(due)s)."),
+    (True, False): N_("De tussenevaluatie door de meester van %(name)s is te laat (was %(due)s)."),
+    (False, True): N_("De eindevaluatie door de student van %(name)s is te laat (was %(due)s)."),
+    (False, False): N_("De eindevaluatie door de meester van %(name)s is te laat (was %(due)s)."),
 }
 
 
@@ -47,7 +59,7 @@ KIND_LABELS = {
 class Candidate:
     kind: str
     subject_key: str
-    message: str
+    message: str  # a Phrase: Dutch text that the page translates
     internship_id: int | None = None
     company_id: int | None = None
     mentor_id: int | None = None
@@ -83,7 +95,8 @@ def find_problems(school: School) -> list[Candidate]:
         .having(func.count(Internship.id) > Mentor.capacity)
     ):
         found.append(Candidate("over_capacity", f"mentor:{mentor_id}:{capacity}",
-                               f"{name} begeleidt {active} leerlingen bij een capaciteit van {capacity}.",
+                               Phrase(N_("%(name)s begeleidt %(active)s leerlingen bij een capaciteit van %(capacity)s."),
+                                      name=name, active=active, capacity=capacity),
                                company_id=company_id, mentor_id=mentor_id))  # fmt: skip
 
     # Student evaluations of running internships: low supervision, mostly routine.
@@ -111,10 +124,12 @@ def find_problems(school: School) -> list[Candidate]:
     ):
         if low:
             found.append(Candidate("low_supervision", f"evaluation:{ev_id}",
-                                   f"{name} geeft de begeleiding een onvoldoende.", internship_id, company_id))  # fmt: skip
+                                   Phrase(N_("%(name)s geeft de begeleiding een onvoldoende."), name=name),
+                                   internship_id, company_id))  # fmt: skip
         if routine:
             found.append(Candidate("mostly_routine", f"evaluation:{ev_id}",
-                                   f"{name} doet vooral routinewerk.", internship_id, company_id))  # fmt: skip
+                                   Phrase(N_("%(name)s doet vooral routinewerk."), name=name), internship_id,
+                                   company_id))  # fmt: skip
 
     # Evaluations past their due date, not submitted.
     for ev_id, internship_id, author, moment, due, company_id, name in db.session.execute(
@@ -131,10 +146,9 @@ def find_problems(school: School) -> list[Candidate]:
         .join(Placement, Placement.id == Internship.placement_id)
         .where(running, e.submitted_at.is_(None), e.due_date < on)
     ):
-        who = "de student" if author == EvaluationAuthor.STUDENT else "de meester"
-        what = "tussenevaluatie" if moment == "midterm" else "eindevaluatie"
+        message = OVERDUE[moment == "midterm", author == EvaluationAuthor.STUDENT]
         found.append(Candidate("evaluation_overdue", f"evaluation:{ev_id}",
-                               f"De {what} door {who} van {name} is te laat (was {due:%d-%m-%Y}).",
+                               Phrase(message, name=name, due=f"{due:%d-%m-%Y}"),
                                internship_id, company_id))  # fmt: skip
 
     # No coordinator contact for 6 weeks in a running internship (that started at least 6 weeks ago).
@@ -147,7 +161,8 @@ def find_problems(school: School) -> list[Candidate]:
     ):
         week = (on - timedelta(days=on.weekday())).isoformat()
         found.append(Candidate("no_contact", f"internship:{internship_id}:{week}",
-                               f"Geen contact met {name} (of het leerbedrijf) in {NO_CONTACT_WEEKS} weken.",
+                               Phrase(N_("Geen contact met %(name)s (of het leerbedrijf) in %(weeks)s weken."),
+                                      name=name, weeks=NO_CONTACT_WEEKS),
                                internship_id, company_id))  # fmt: skip
 
     # Accreditation of a running place's crebo expired or expiring soon.
@@ -160,7 +175,7 @@ def find_problems(school: School) -> list[Candidate]:
         .distinct()
     ).all()
     if pairs:
-        company_ids = {c for c, _ in pairs}
+        company_ids = {c for c, _qualification in pairs}
         accreditations = db.session.scalars(
             select(Accreditation).where(Accreditation.company_id.in_(company_ids))
         ).all()
@@ -175,18 +190,23 @@ def find_problems(school: School) -> list[Candidate]:
             expired = not any(a.is_current(on) for a in own)
             company = own[0].company if own else None
             crebo = own[0].qualification.crebo if own else "?"
-            name = company.name if company else f"bedrijf {company_id}"
+            name = company.name if company else str(company_id)
+            message = (
+                N_("De erkenning van %(name)s voor crebo %(crebo)s is verlopen.")
+                if expired
+                else N_(
+                    "De erkenning van %(name)s voor crebo %(crebo)s is binnen 60 dagen verlopen."
+                )
+            )
             found.append(Candidate("accreditation", f"accreditation:{company_id}:{qualification_id}:{'x' if expired else 's'}",
-                                   f"De erkenning van {name} voor crebo {crebo} is "
-                                   f"{'verlopen' if expired else 'binnen 60 dagen verlopen'}.",
-                                   company_id=company_id))  # fmt: skip
+                                   Phrase(message, name=name, crebo=crebo), company_id=company_id))  # fmt: skip
 
     # Discrimination reports not yet handled.
     for report_id, company_id, name in db.session.execute(
         select(
             DiscriminationReport.id,
             DiscriminationReport.company_id,
-            func.coalesce(User.name, "een student"),
+            User.name,
         )
         .outerjoin(StudentProfile, StudentProfile.id == DiscriminationReport.student_id)
         .outerjoin(User, User.id == StudentProfile.user_id)
@@ -195,7 +215,9 @@ def find_problems(school: School) -> list[Candidate]:
         )
     ):
         found.append(Candidate("discrimination", f"report:{report_id}",
-                               f"{name} meldt mogelijke discriminatie.", company_id=company_id))  # fmt: skip
+                               Phrase(N_("%(name)s meldt mogelijke discriminatie."), name=name) if name
+                               else Phrase(N_("Een student meldt mogelijke discriminatie.")),
+                               company_id=company_id))  # fmt: skip
     return found
 
 
@@ -214,6 +236,7 @@ def refresh_flags(school: School) -> int:
             continue
         known.add((c.kind, c.subject_key))
         db.session.add(Flag(school_id=school.id, kind=c.kind, subject_key=c.subject_key, message=c.message[:300],
+                            message_data=to_data(c.message),
                             internship_id=c.internship_id, company_id=c.company_id, mentor_id=c.mentor_id))  # fmt: skip
         added += 1
     db.session.commit()
@@ -222,9 +245,9 @@ def refresh_flags(school: School) -> int:
 
 def resolve(flag: Flag, *, user: User, note: str) -> None:
     if flag.resolved_at is not None:
-        raise DomainError("Deze melding is al afgehandeld.")
+        raise DomainError(_("Deze melding is al afgehandeld."))
     if len(note.strip()) < 3:
-        raise DomainError("Schrijf kort wat je gedaan hebt.", "note")
+        raise DomainError(_("Schrijf kort wat je gedaan hebt."), "note")
     flag.resolved_at = utcnow()
     flag.resolved_by_id = user.id
     flag.resolution_note = note.strip()

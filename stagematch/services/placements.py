@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from stagematch import geo
@@ -58,37 +60,48 @@ class PublishRefused(DomainError):
 def _check_fields(company: Company, data: PlacementData) -> list[DomainError]:
     problems: list[DomainError] = []
     if data.meester.company_id != company.id or data.meester.role != MentorRole.MEESTER:
-        problems.append(DomainError("Kies een meester van je eigen bedrijf.", "meester"))
+        problems.append(DomainError(_("Kies een meester van je eigen bedrijf."), "meester"))
     elif not data.meester.active:
         problems.append(
-            DomainError(f"{data.meester.name} is niet meer actief als meester.", "meester")
+            DomainError(
+                _("%(name)s is niet meer actief als meester.", name=data.meester.name), "meester"
+            )
         )
     if data.gezel is not None and (
         data.gezel.company_id != company.id or data.gezel.role != MentorRole.GEZEL
     ):
-        problems.append(DomainError("Kies een gezel van je eigen bedrijf.", "gezel"))
+        problems.append(DomainError(_("Kies een gezel van je eigen bedrijf."), "gezel"))
     levels = {q.level for q in data.qualifications}
     if len(levels) > 1:
         problems.append(
             DomainError(
-                "Kies opleidingen van hetzelfde niveau; maak anders een tweede plek.",
+                _("Kies opleidingen van hetzelfde niveau; maak anders een tweede plek."),
                 "qualifications",
             )
         )
     for q in data.qualifications:
         if not q.offers(data.leerweg):
             problems.append(
-                DomainError(f"{q.name} bestaat niet in de {data.leerweg}.", "qualifications")
+                DomainError(
+                    _(
+                        "%(name)s bestaat niet in de %(leerweg)s.",
+                        name=q.name,
+                        leerweg=data.leerweg,
+                    ),
+                    "qualifications",
+                )
             )
     if data.leerweg == Leerweg.BBL:
         if data.days_per_week is None:
             problems.append(
                 DomainError(
-                    "Vul in hoeveel dagen per week de leerling bij je werkt.", "days_per_week"
+                    _("Vul in hoeveel dagen per week de leerling bij je werkt."), "days_per_week"
                 )
             )
         if data.wage_age is None:
-            problems.append(DomainError("Vul in voor welke leeftijd het loon geldt.", "wage_age"))
+            problems.append(
+                DomainError(_("Vul in voor welke leeftijd het loon geldt."), "wage_age")
+            )
         else:
             problems += check_wage(
                 pay=data.pay_per_month,
@@ -102,15 +115,21 @@ def _check_fields(company: Company, data: PlacementData) -> list[DomainError]:
 def check_wage(*, pay: int, age: int, hours: float, on: date) -> list[DomainError]:
     minimum = minimum_wage(age, max(on, today()))
     if minimum is None:
-        return [DomainError("Een BBL-leerling is minstens 15 jaar.", "wage_age")]
+        return [DomainError(_("Een BBL-leerling is minstens 15 jaar."), "wage_age")]
     floor = minimum.monthly(hours)
     if pay < floor - 0.5:
         return [
             DomainError(
-                f"Het loon is lager dan het wettelijk minimumloon voor {minimum.age}"
-                f"{'+' if minimum.age == 21 else ''}-jarigen: minstens € {floor:,.0f} per maand bij "
-                f"{hours:g} uur per week (€ {minimum.hourly:.2f} per uur, geldig vanaf "
-                f"{minimum.valid_from:%d-%m-%Y}).".replace(",", "."),
+                _(
+                    "Het loon is lager dan het wettelijk minimumloon voor %(age)s-jarigen: minstens "
+                    "€ %(floor)s per maand bij %(hours)s uur per week (€ %(hourly)s per uur, geldig "
+                    "vanaf %(date)s).",
+                    age=f"{minimum.age}{'+' if minimum.age == 21 else ''}",
+                    floor=f"{floor:,.0f}".replace(",", "."),
+                    hours=f"{hours:g}",
+                    hourly=f"{minimum.hourly:.2f}",
+                    date=f"{minimum.valid_from:%d-%m-%Y}",
+                ),
                 "pay_per_month",
             )
         ]
@@ -123,32 +142,45 @@ def publish_problems(placement: Placement, *, on: date | None = None) -> list[Do
     company = placement.company
     problems: list[DomainError] = []
     if not placement.qualifications:
-        problems.append(DomainError("Kies minstens één opleiding (crebo).", "qualifications"))
+        problems.append(DomainError(_("Kies minstens één opleiding (crebo)."), "qualifications"))
     for q in placement.qualifications:
         if not company.accredited_for(q.id, on):
             problems.append(
                 DomainError(
-                    f"Je bedrijf heeft geen geldige erkenning voor {q.name} (crebo {q.crebo}). Voeg de "
-                    "erkenning van SBB toe bij je bedrijfsgegevens, of kies een andere opleiding.",
+                    _(
+                        "Je bedrijf heeft geen geldige erkenning voor %(name)s (crebo %(crebo)s). Voeg "
+                        "de erkenning van SBB toe bij je bedrijfsgegevens, of kies een andere opleiding.",
+                        name=q.name,
+                        crebo=q.crebo,
+                    ),
                     "qualifications",
                 )
             )
     if placement.start_date < on:
         problems.append(
-            DomainError("De startdatum is al voorbij. Kies een nieuwe startdatum.", "start_date")
+            DomainError(_("De startdatum is al voorbij. Kies een nieuwe startdatum."), "start_date")
         )
     meester = placement.meester
     if meester is None or meester.company_id != company.id or not meester.active:
-        problems.append(DomainError("Kies een actieve meester van je bedrijf.", "meester"))
+        problems.append(DomainError(_("Kies een actieve meester van je bedrijf."), "meester"))
     else:
         load = mentor_load(meester.id, exclude_placement_id=placement.id)
         if placement.seats > load.free:
             problems.append(
                 DomainError(
-                    f"{meester.name} kan nog {load.free} leerling{'' if load.free == 1 else 'en'} "
-                    f"begeleiden (capaciteit {load.capacity}: {load.active} bezig, {load.reserved} "
-                    f"gereserveerd op andere open plekken). Zet minder plaatsen open, kies een andere "
-                    "meester, of voeg een meester toe.",
+                    ngettext(
+                        "%(name)s kan nog %(num)s leerling begeleiden (capaciteit %(capacity)s: "
+                        "%(active)s bezig, %(reserved)s gereserveerd op andere open plekken). Zet "
+                        "minder plaatsen open, kies een andere meester, of voeg een meester toe.",
+                        "%(name)s kan nog %(num)s leerlingen begeleiden (capaciteit %(capacity)s: "
+                        "%(active)s bezig, %(reserved)s gereserveerd op andere open plekken). Zet "
+                        "minder plaatsen open, kies een andere meester, of voeg een meester toe.",
+                        load.free,
+                        name=meester.name,
+                        capacity=load.capacity,
+                        active=load.active,
+                        reserved=load.reserved,
+                    ),
                     "seats",
                 )
             )
@@ -157,8 +189,14 @@ def publish_problems(placement: Placement, *, on: date | None = None) -> list[Do
         if placement.seats > load.free:
             problems.append(
                 DomainError(
-                    f"Gezel {placement.gezel.name} heeft nog ruimte voor {load.free} "
-                    f"leerling{'' if load.free == 1 else 'en'}. Kies een andere gezel of geen gezel.",
+                    ngettext(
+                        "Gezel %(name)s heeft nog ruimte voor %(num)s leerling. Kies een andere "
+                        "gezel of geen gezel.",
+                        "Gezel %(name)s heeft nog ruimte voor %(num)s leerlingen. Kies een andere "
+                        "gezel of geen gezel.",
+                        load.free,
+                        name=placement.gezel.name,
+                    ),
                     "gezel",
                 )
             )
@@ -248,10 +286,10 @@ def close(placement: Placement) -> None:
 def confirm(placement: Placement) -> None:
     """The company says the place is still available: it shows in search again (if not expired)."""
     if placement.status != PlacementStatus.OPEN:
-        raise DomainError("Alleen een open plek kun je bevestigen.")
+        raise DomainError(_("Alleen een open plek kun je bevestigen."))
     if placement.start_date < today():
         raise DomainError(
-            "De startdatum is voorbij. Pas de startdatum aan; dan staat de plek weer online."
+            _("De startdatum is voorbij. Pas de startdatum aan; dan staat de plek weer online.")
         )
     placement.confirmed_at = utcnow()
     record("placement.confirm", placement)
@@ -260,7 +298,7 @@ def confirm(placement: Placement) -> None:
 
 def duplicate(placement: Placement) -> Placement:
     copy = Placement(
-        company_id=placement.company_id, title=f"{placement.title} (kopie)", description=placement.description,
+        company_id=placement.company_id, title=_("%(title)s (kopie)", title=placement.title), description=placement.description,
         tasks=placement.tasks, leerweg=placement.leerweg, level=placement.level, city=placement.city,
         lat=placement.lat, lon=placement.lon, start_date=max(placement.start_date, today()),
         duration_weeks=placement.duration_weeks, hours_per_week=placement.hours_per_week,
@@ -283,10 +321,10 @@ def stale_reason(placement: Placement, on: date | None = None) -> str | None:
     if placement.status != PlacementStatus.OPEN:
         return None
     if placement.start_date < on:
-        return "De startdatum is voorbij."
+        return _("De startdatum is voorbij.")
     confirmed = placement.confirmed_at or placement.published_at
     if confirmed is None or confirmed.date() < on - timedelta(days=STALE_AFTER_DAYS):
-        return f"Al meer dan {STALE_AFTER_DAYS} dagen niet bevestigd."
+        return _("Al meer dan %(days)s dagen niet bevestigd.", days=STALE_AFTER_DAYS)
     return None
 
 

@@ -11,6 +11,8 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from stagematch import geo
@@ -22,14 +24,14 @@ from stagematch.services.accounts import email_taken, normalise_email, password_
 from stagematch.services.audit import record
 
 IMPORT_COLUMNS = [
-    ("studentnummer", "Studentnummer bij jullie school", True),
-    ("naam", "Volledige naam", True),
-    ("email", "E-mailadres van de student", True),
-    ("crebo", "Crebo-nummer van de opleiding", True),
-    ("niveau", "Niveau 1-4 (moet bij de crebo passen)", False),
-    ("leerweg", "BOL of BBL", True),
-    ("woonplaats", "Woonplaats", False),
-    ("geplande_start", "Geplande start van de stage, 2027-02-01 of 01-02-2027", False),
+    ("studentnummer", _l("Studentnummer bij jullie school"), True),
+    ("naam", _l("Volledige naam"), True),
+    ("email", _l("E-mailadres van de student"), True),
+    ("crebo", _l("Crebo-nummer van de opleiding"), True),
+    ("niveau", _l("Niveau 1-4 (moet bij de crebo passen)"), False),
+    ("leerweg", _l("BOL of BBL"), True),
+    ("woonplaats", _l("Woonplaats"), False),
+    ("geplande_start", _l("Geplande start van de stage, 2027-02-01 of 01-02-2027"), False),
 ]
 MAX_ROWS = 20_000
 
@@ -54,10 +56,14 @@ def import_students(school: School, raw: bytes) -> ImportReport:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     headers = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c, _, needed in IMPORT_COLUMNS if needed and c not in headers]
+    missing = [c for c, _what, needed in IMPORT_COLUMNS if needed and c not in headers]
     if missing:
         return ImportReport(
-            [], f"De kolom(men) {', '.join(missing)} ontbreken. Gebruik de kolommen uit de uitleg."
+            [],
+            _(
+                "De kolom(men) %(columns)s ontbreken. Gebruik de kolommen uit de uitleg.",
+                columns=", ".join(missing),
+            ),
         )
     quals = {q.crebo: q for q in db.session.scalars(select(Qualification))}
     numbers = set(
@@ -70,7 +76,11 @@ def import_students(school: School, raw: bytes) -> ImportReport:
     for line, raw_row in enumerate(reader, start=2):
         if line > MAX_ROWS + 1:
             report.rows.append(
-                ImportRow(line, False, f"Meer dan {MAX_ROWS} regels; de rest is niet gelezen.")
+                ImportRow(
+                    line,
+                    False,
+                    _("Meer dan %(count)s regels; de rest is niet gelezen.", count=MAX_ROWS),
+                )
             )
             break
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items() if k}
@@ -83,43 +93,65 @@ def import_students(school: School, raw: bytes) -> ImportReport:
             row.get("email", ""),
         )
         if not re.fullmatch(r"[A-Za-z0-9-]{1,20}", number):
-            problems.append("studentnummer ontbreekt of heeft vreemde tekens")
+            problems.append(_("studentnummer ontbreekt of heeft vreemde tekens"))
         elif number in numbers:
-            problems.append(f"studentnummer {number} staat al in StageMatch")
+            problems.append(_("studentnummer %(number)s staat al in StageMatch", number=number))
         if not name or len(name) > 120:
-            problems.append("naam ontbreekt of is te lang")
+            problems.append(_("naam ontbreekt of is te lang"))
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
-            problems.append(f"e-mailadres '{email}' is niet geldig")
+            problems.append(_("e-mailadres '%(email)s' is niet geldig", email=email))
         else:
             if email_taken(email) or normalise_email(email) in seen_emails:
-                problems.append(f"er is al een account met {email}")
+                problems.append(_("er is al een account met %(email)s", email=email))
         q = quals.get(row.get("crebo", ""))
         if q is None:
-            problems.append(f"crebo '{row.get('crebo', '')}' bestaat niet")
+            problems.append(_("crebo '%(crebo)s' bestaat niet", crebo=row.get("crebo", "")))
         leerweg = row.get("leerweg", "").upper()
         if leerweg not in ("BOL", "BBL"):
-            problems.append("leerweg moet BOL of BBL zijn")
+            problems.append(_("leerweg moet BOL of BBL zijn"))
         elif q is not None and not q.offers(leerweg):
-            problems.append(f"{q.name} bestaat niet in de {leerweg}")
+            problems.append(
+                _("%(name)s bestaat niet in de %(leerweg)s", name=q.name, leerweg=leerweg)
+            )
         level = row.get("niveau", "")
         if level and q is not None and level != str(q.level):
-            problems.append(f"niveau {level} past niet bij crebo {q.crebo} (niveau {q.level})")
+            problems.append(
+                _(
+                    "niveau %(level)s past niet bij crebo %(crebo)s (niveau %(expected)s)",
+                    level=level,
+                    crebo=q.crebo,
+                    expected=q.level,
+                )
+            )
         town = None
         if row.get("woonplaats"):
             town = geo.find_town(row["woonplaats"])
             if town is None:
                 hint = geo.suggest_towns(row["woonplaats"])
-                problems.append(
-                    f"woonplaats '{row['woonplaats']}' kennen we niet"
-                    + (f" (bedoel je {' of '.join(hint)}?)" if hint else "")
-                )
+                if hint:
+                    options = hint[0]
+                    for other in hint[1:]:
+                        options = _("%(first)s of %(second)s", first=options, second=other)
+                    problems.append(
+                        _(
+                            "woonplaats '%(town)s' kennen we niet (bedoel je %(options)s?)",
+                            town=row["woonplaats"],
+                            options=options,
+                        )
+                    )
+                else:
+                    problems.append(
+                        _("woonplaats '%(town)s' kennen we niet", town=row["woonplaats"])
+                    )
         planned = None
         if row.get("geplande_start"):
             planned = _date(row["geplande_start"])
             if planned is None:
-                problems.append(f"geplande start '{row['geplande_start']}' is geen datum")
+                problems.append(
+                    _("geplande start '%(value)s' is geen datum", value=row["geplande_start"])
+                )
         if problems:
             report.rows.append(ImportRow(line, False, "; ".join(problems)))
             continue
@@ -137,7 +169,9 @@ def import_students(school: School, raw: bytes) -> ImportReport:
         numbers.add(number)
         seen_emails.add(user.email)
         link = url_for("auth.set_password", token=password_token(user), _external=True)
-        report.rows.append(ImportRow(line, True, f"{name} toegevoegd", user=user, link=link))
+        report.rows.append(
+            ImportRow(line, True, _("%(name)s toegevoegd", name=name), user=user, link=link)
+        )
     if not report.rows:
-        report.error = "Het bestand heeft geen regels met studenten."
+        report.error = _("Het bestand heeft geen regels met studenten.")
     return report

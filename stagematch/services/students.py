@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from stagematch import geo
@@ -61,7 +62,12 @@ def _tags(text: str) -> str:
 def update_profile(profile: StudentProfile, data: ProfileData) -> None:
     if not data.qualification.offers(data.leerweg):
         raise DomainError(
-            f"{data.qualification.name} kun je niet in de {data.leerweg} volgen.", "leerweg"
+            _(
+                "%(qualification)s kun je niet in de %(leerweg)s volgen.",
+                qualification=data.qualification.name,
+                leerweg=data.leerweg,
+            ),
+            "leerweg",
         )
     profile.school = data.school
     profile.user.school = data.school
@@ -99,13 +105,14 @@ def store_cv(profile: StudentProfile, stream) -> None:
     data = stream.read(CV_MAX_BYTES + 1)
     if len(data) > CV_MAX_BYTES:
         raise DomainError(
-            "Je cv is groter dan 2 MB. Maak het bestand kleiner (bijvoorbeeld zonder foto's).", "cv"
+            _("Je cv is groter dan 2 MB. Maak het bestand kleiner (bijvoorbeeld zonder foto's)."),
+            "cv",
         )
     if not data:
-        raise DomainError("Het bestand is leeg.", "cv")
+        raise DomainError(_("Het bestand is leeg."), "cv")
     if not looks_like_pdf(data[:1024]):
         raise DomainError(
-            "Dit is geen pdf-bestand. Sla je cv op als pdf en probeer het opnieuw.", "cv"
+            _("Dit is geen pdf-bestand. Sla je cv op als pdf en probeer het opnieuw."), "cv"
         )
     name = f"{secrets.token_hex(16)}.pdf"
     (cv_folder() / name).write_bytes(data)
@@ -170,7 +177,7 @@ def save_search(user: User, *, name: str, query_string: str) -> SavedSearch:
         list(db.session.scalars(select(SavedSearch.id).where(SavedSearch.user_id == user.id)))
     )
     if count >= 20:
-        raise DomainError("Je hebt al 20 zoekopdrachten bewaard. Verwijder er eerst een.")
+        raise DomainError(_("Je hebt al 20 zoekopdrachten bewaard. Verwijder er eerst een."))
     saved = SavedSearch(
         user=user, name=name.strip(), query_string=query_string[:2000], last_alerted_at=utcnow()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from stagematch.extensions import db
@@ -28,7 +29,9 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
         )
     )
     if active >= MAX_TOKENS:
-        raise DomainError(f"Je hebt al {MAX_TOKENS} sleutels. Trek er eerst een in.", "name")
+        raise DomainError(
+            _("Je hebt al %(n)s sleutels. Trek er eerst een in.", n=MAX_TOKENS), "name"
+        )
     secret = "sm_" + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user, name=name.strip() or "API", prefix=secret[:10], token_hash=_hash(secret)

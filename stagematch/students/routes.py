@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -26,12 +28,12 @@ from stagematch.students.forms import ProfileForm, ReportForm, SavedSearchForm
 def profile_checklist(profile) -> list[tuple[str, bool]]:
     """What a good match needs, in the student's words; drives the progress bar."""
     return [
-        ("Opleiding en leerweg", profile.qualification_id is not None),
-        ("Woonplaats en reisafstand", profile.city is not None),
-        ("Vanaf wanneer je kunt beginnen", profile.available_from is not None),
-        ("Wat je kunt (vaardigheden)", bool(profile.skills.strip())),
-        ("Wat je leuk vindt (interesses)", bool(profile.interests.strip())),
-        ("Iets over jezelf (motivatie)", len(profile.motivation.strip()) >= 40),
+        (_("Opleiding en leerweg"), profile.qualification_id is not None),
+        (_("Woonplaats en reisafstand"), profile.city is not None),
+        (_("Vanaf wanneer je kunt beginnen"), profile.available_from is not None),
+        (_("Wat je kunt (vaardigheden)"), bool(profile.skills.strip())),
+        (_("Wat je leuk vindt (interesses)"), bool(profile.interests.strip())),
+        (_("Iets over jezelf (motivatie)"), len(profile.motivation.strip()) >= 40),
     ]
 
 
@@ -71,7 +73,7 @@ def profile():
     profile = _profile()
     form = ProfileForm(obj=profile if request.method == "GET" else None)
     form.school.choices = choices(
-        [(0, "Kies je school")]
+        [(0, _("Kies je school"))]
         + [(s.id, s.name) for s in db.session.scalars(select(School).order_by(School.name))]
     )
     if request.method == "GET":
@@ -101,7 +103,7 @@ def profile():
             else:
                 flash(error.message, "error")
         else:
-            flash("Je profiel is opgeslagen.", "success")
+            flash(_("Je profiel is opgeslagen."), "success")
             return redirect(url_for("students.home"))
     return render_template(
         "students/profile.html", form=form, profile=profile, checklist=profile_checklist(profile),
@@ -125,7 +127,7 @@ def _tag_suggestions(profile) -> list[str]:
         .limit(300)
     )
     counts = Counter(t.strip() for text in texts for t in text.split(",") if t.strip())
-    return [t for t, _ in counts.most_common(25)]
+    return [t for t, _count in counts.most_common(25)]
 
 
 @bp.route("/cv")
@@ -141,7 +143,7 @@ def own_cv():
 @role_required(Role.STUDENT)
 def delete_cv():
     student_service.delete_cv(_profile())
-    flash("Je cv is verwijderd.", "success")
+    flash(_("Je cv is verwijderd."), "success")
     return redirect(url_for("students.profile"))
 
 
@@ -200,7 +202,7 @@ def withdraw(application_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash("Je sollicitatie is ingetrokken.", "success")
+        flash(_("Je sollicitatie is ingetrokken."), "success")
     return redirect(url_for("students.applications"))
 
 
@@ -212,10 +214,12 @@ def report(application_id: int):
     if form.validate_on_submit():
         report = student_service.report_discrimination(application, form.description.data)
         for coordinator in student_service.coordinators_of(report.school_id):
-            mailer.send(coordinator.email, "melding van mogelijke discriminatie", "discrimination_report",
+            mailer.send(coordinator.email, _l("melding van mogelijke discriminatie"), "discrimination_report",
                         report=report, coordinator=coordinator)  # fmt: skip
         flash(
-            "Bedankt voor je melding. Je stagecoördinator neemt contact met je op. Het bedrijf krijgt dit niet te zien.",
+            _(
+                "Bedankt voor je melding. Je stagecoördinator neemt contact met je op. Het bedrijf krijgt dit niet te zien."
+            ),
             "success",
         )
         return redirect(url_for("students.applications"))
@@ -239,7 +243,7 @@ def saved_searches():
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Bewaard. Je krijgt een e-mail als er nieuwe plekken bij komen.", "success")
+            flash(_("Bewaard. Je krijgt een e-mail als er nieuwe plekken bij komen."), "success")
         return redirect(url_for("students.saved_searches"))
     items = db.session.scalars(
         select(SavedSearch)
@@ -256,7 +260,7 @@ def delete_saved_search(search_id: int):
     ensure(saved.user_id == current_user.id)
     db.session.delete(saved)
     db.session.commit()
-    flash("Zoekopdracht verwijderd.", "success")
+    flash(_("Zoekopdracht verwijderd."), "success")
     return redirect(url_for("students.saved_searches"))
 
 
@@ -287,7 +291,7 @@ def evaluation(evaluation_id: int):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Bedankt! Je school ziet je antwoorden.", "success")
+            flash(_("Bedankt! Je school ziet je antwoorden."), "success")
             return redirect(url_for("students.home"))
     return render_template(
         "students/evaluation.html", form=form, evaluation=item
@@ -308,12 +312,12 @@ def privacy():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.password.data):
-            form.password.errors = ["Dit wachtwoord klopt niet."]
+            form.password.errors = [_("Dit wachtwoord klopt niet.")]
         else:
             user = current_user._get_current_object()
             logout_user()
             anonymise_student(user, reason="op verzoek van de student", actor=user)
-            flash("Je account is verwijderd. Je gegevens zijn gewist.", "success")
+            flash(_("Je account is verwijderd. Je gegevens zijn gewist."), "success")
             return redirect(url_for("main.index"))
     return render_template("students/privacy.html", form=form), 422 if form.errors else 200
 

@@ -111,7 +111,9 @@ def test_allocation_round_from_opening_to_accepted_offer(make, new_page):
 
     db.session.expire_all()
     application = db.session.scalar(
-        select(Application).where(Application.student_id == sanne.id, Application.round_id == round_id)
+        select(Application).where(
+            Application.student_id == sanne.id, Application.round_id == round_id
+        )
     )
     assert application.status == ApplicationStatus.ACCEPTED
     assert db.session.scalar(select(Internship).where(Internship.student_id == sanne.id))
