@@ -281,7 +281,11 @@ def save_model(model: TrainedModel) -> ModelVersion:
 
 
 def activate(version: ModelVersion) -> None:
-    db.session.execute(ModelVersion.__table__.update().values(active=False))
+    # The others off in SQL; this one on (also when it was on already: the ORM would not write an
+    # unchanged True after the bulk update switched it off).
+    db.session.execute(
+        ModelVersion.__table__.update().where(ModelVersion.id != version.id).values(active=False)
+    )
     version.active = True
     db.session.commit()
 

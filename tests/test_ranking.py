@@ -97,3 +97,9 @@ def test_admin_model_card_and_activation(client, auth, make, runner, demo):
     client.post("/beheer/model", data={"version": first.id})
     db.session.refresh(first)
     assert first.active
+    # Activating the version that is active already keeps it active (and the only one).
+    client.post("/beheer/model", data={"version": first.id})
+    db.session.expire_all()
+    assert [v.id for v in db.session.scalars(select(ModelVersion).where(ModelVersion.active))] == [
+        first.id
+    ]
