@@ -80,9 +80,9 @@ def translations() -> None:
     catalogue = ROOT / "stagematch" / "translations"
     if (catalogue / "en" / "LC_MESSAGES" / "messages.po").exists():
         sh(*babel, "update", "-i", pot, "-d", catalogue, "-l", "en", "--no-fuzzy-matching",
-           "--ignore-obsolete")  # fmt: skip
+           "--ignore-obsolete", "--width", "100")  # fmt: skip
     else:
-        sh(*babel, "init", "-i", pot, "-d", catalogue, "-l", "en")
+        sh(*babel, "init", "-i", pot, "-d", catalogue, "-l", "en", "--width", "100")
     sh(*babel, "compile", "-d", catalogue, "-l", "en")
 
 

@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from stagematch import i18n
 from stagematch.config import CONFIGS, Config
 from stagematch.extensions import csrf, db, limiter, login_manager, mail, migrate
+from stagematch.inputs import CleanRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,7 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
         static_folder=str(ROOT / "static"),
         instance_path=os.environ.get("STAGEMATCH_INSTANCE", str(ROOT / "instance")),
     )
+    app.request_class = CleanRequest
     if config is None:
         config = os.environ.get("STAGEMATCH_CONFIG", "development")
     if isinstance(config, str):

@@ -339,3 +339,16 @@ def test_start_date_in_the_past_cannot_be_published(client, auth, make):
 )
 def test_huge_ids_are_not_found_not_errors(client, url):
     assert client.get(url).status_code == 404
+
+
+def test_a_nul_character_is_dropped_not_stored_or_a_server_error(client, auth, make):
+    """PostgreSQL refuses NUL in text; the site takes the input without it (on both databases)."""
+    from stagematch.models import SavedSearch
+
+    student = make.student()
+    auth.login(student)
+    response = client.post("/student/zoekopdrachten", data={"name": "Bak\x00ker", "query_string": ""})
+    assert response.status_code in (200, 302)
+    names = db.session.scalars(select(SavedSearch.name)).all()
+    assert names == ["Bakker"]
+    assert client.get("/plekken/", query_string={"q": "\x00bakker"}).status_code == 200

@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stagematch.extensions import db
+from stagematch.matching.text import N_, Phrase
 
 
 class Qualification(db.Model):
@@ -30,7 +31,11 @@ class Qualification(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.crebo} – {self.name} (niveau {self.level})"
+        """Dutch text (a Phrase: pages show it in the reader's language with `| phrase`)."""
+        return Phrase(
+            N_("%(crebo)s – %(name)s (niveau %(level)s)"),
+            crebo=self.crebo, name=self.name, level=self.level,
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         return f"<Qualification {self.crebo} {self.name}>"
