@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(send_alerts_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(compute_rounds_command)
     app.cli.add_command(retention_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(train_command)
@@ -137,6 +138,23 @@ def send_reminders_command() -> None:
     ):
         sent = send_reminders()
     click.echo(f"{sent} herinneringen verstuurd.")
+
+
+@click.command("compute-rounds")
+def compute_rounds_command() -> None:
+    """Compute the allocation rounds whose choosing period has ended (run daily); the coordinator
+    gets a mail to review and publish."""
+    from stagematch.services.allocation_rounds import compute_closed_rounds
+
+    with current_app.test_request_context(
+        base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
+    ):
+        done = compute_closed_rounds()
+    for round_, summary in done:
+        click.echo(
+            f"{round_.name}: {summary.assigned} van {summary.students} studenten hebben een plek."
+        )
+    click.echo(f"{len(done)} verdeelrondes berekend.")
 
 
 @click.command("retention")

@@ -351,3 +351,24 @@ def test_a_round_through_the_pages_from_opening_to_an_accepted_offer(client, aut
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(Internship).where(Internship.student_id == student.id))
+
+
+def test_the_daily_job_computes_rounds_whose_choosing_has_ended(app, cohort):
+    from stagematch.mailer import read_outbox
+
+    closed = _open(cohort)
+    closed.closes_on = today() - timedelta(days=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["compute-rounds"])
+    assert result.exit_code == 0, result.output
+    assert "1 verdeelrondes berekend" in result.output
+    db.session.expire_all()
+    assert db.session.get(AllocationRound, closed.id).status == RoundStatus.COMPUTED
+    [mail] = [m for m in read_outbox() if cohort["coordinator"].email in m["To"]]
+    assert "berekend" in mail["Subject"] and f"/verdeelrondes/{closed.id}" in mail.get_content()
+    # Nothing left to do the next day; a round still open for choosing is left alone.
+    rounds.delete_round(db.session.get(AllocationRound, closed.id))
+    still_open = _open(cohort)
+    result = app.test_cli_runner().invoke(args=["compute-rounds"])
+    assert "0 verdeelrondes berekend" in result.output
+    assert db.session.get(AllocationRound, still_open.id).status == RoundStatus.OPEN

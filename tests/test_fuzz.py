@@ -347,7 +347,9 @@ def test_a_nul_character_is_dropped_not_stored_or_a_server_error(client, auth, m
 
     student = make.student()
     auth.login(student)
-    response = client.post("/student/zoekopdrachten", data={"name": "Bak\x00ker", "query_string": ""})
+    response = client.post(
+        "/student/zoekopdrachten", data={"name": "Bak\x00ker", "query_string": ""}
+    )
     assert response.status_code in (200, 302)
     names = db.session.scalars(select(SavedSearch.name)).all()
     assert names == ["Bakker"]

@@ -742,6 +742,31 @@ def publish(round_id: int, *, by: User | None = None) -> list[Application]:
     return offers
 
 
+def compute_closed_rounds() -> list[tuple[AllocationRound, ComputeSummary]]:
+    """The scheduled job: compute every open round whose choosing period has ended and mail the
+    coordinator who opened it to review and publish. Publishing stays a person's decision."""
+    from flask import url_for
+    from flask_babel import lazy_gettext as _l
+
+    from stagematch import mailer
+
+    done = []
+    closed = select(AllocationRound).where(
+        AllocationRound.status == RoundStatus.OPEN, AllocationRound.closes_on < today()
+    )
+    for round_ in db.session.scalars(closed.order_by(AllocationRound.id)).all():
+        summary = compute(round_)
+        done.append((round_, summary))
+        coordinator = db.session.get(User, round_.created_by_id) if round_.created_by_id else None
+        if coordinator is not None and coordinator.is_active_account:
+            mailer.send(
+                coordinator.email, _l("verdeelronde %(name)s is berekend", name=round_.name),
+                "round_computed", round=round_, summary=summary,
+                link=url_for("coordinators.round_detail", round_id=round_.id, _external=True),
+            )  # fmt: skip
+    return done
+
+
 def notify_offers(offers: list[Application]) -> None:
     """One mail to each student with an offer and one to the company of the place, each in the
     recipient's language."""
