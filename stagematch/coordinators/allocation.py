@@ -251,62 +251,62 @@ def round_detail(round_id: int):
     )  # fmt: skip
 
 
-@bp.post("/verdeelrondes/<int:round_id>/berekenen")
-@role_required(Role.COORDINATOR)
-def round_compute(round_id: int):
+def _round_step(round_id: int, step, message):
+    """Run one step of the round (`step(round_) -> result`); flash `message(result)` or the reason
+    it could not be done; back to the round's page either way."""
     round_ = _round(round_id)
     try:
-        summary = service.compute(round_, by=current_user)
+        result = step(round_)
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(
-            _(
-                "Berekend: %(assigned)s van de %(students)s studenten hebben een plek, "
-                "%(unassigned)s nog niet. Bekijk de verdeling en publiceer als ze klopt.",
-                assigned=summary.assigned,
-                students=summary.students,
-                unassigned=summary.unassigned,
-            ),
-            "success",
-        )
-    return redirect(url_for("coordinators.round_detail", round_id=round_.id))
+        flash(message(result), "success")
+    return redirect(url_for("coordinators.round_detail", round_id=round_id))
+
+
+@bp.post("/verdeelrondes/<int:round_id>/berekenen")
+@role_required(Role.COORDINATOR)
+def round_compute(round_id: int):
+    return _round_step(
+        round_id,
+        lambda round_: service.compute(round_, by=current_user),
+        lambda summary: _(
+            "Berekend: %(assigned)s van de %(students)s studenten hebben een plek, "
+            "%(unassigned)s nog niet. Bekijk de verdeling en publiceer als ze klopt.",
+            assigned=summary.assigned, students=summary.students, unassigned=summary.unassigned,
+        ),
+    )  # fmt: skip
 
 
 @bp.post("/verdeelrondes/<int:round_id>/heropenen")
 @role_required(Role.COORDINATOR)
 def round_reopen(round_id: int):
-    round_ = _round(round_id)
-    try:
-        service.reopen(round_, by=current_user)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(
-            _("De ronde is weer open: studenten en meesters kunnen hun keuzes aanpassen."),
-            "success",
-        )
-    return redirect(url_for("coordinators.round_detail", round_id=round_.id))
+    return _round_step(
+        round_id,
+        lambda round_: service.reopen(round_, by=current_user),
+        lambda _result: _(
+            "De ronde is weer open: studenten en meesters kunnen hun keuzes aanpassen."
+        ),
+    )
+
+
+def _publish(round_: AllocationRound):
+    offers = service.publish(round_.id, by=current_user)
+    service.notify_offers(offers)
+    return offers
 
 
 @bp.post("/verdeelrondes/<int:round_id>/publiceren")
 @role_required(Role.COORDINATOR)
 def round_publish(round_id: int):
-    round_ = _round(round_id)
-    try:
-        offers = service.publish(round_.id, by=current_user)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        service.notify_offers(offers)
-        flash(
-            _(
-                "Gepubliceerd: %(n)s studenten hebben een aanbod gekregen en een e-mail.",
-                n=len(offers),
-            ),
-            "success",
-        )
-    return redirect(url_for("coordinators.round_detail", round_id=round_id))
+    return _round_step(
+        round_id,
+        _publish,
+        lambda offers: _(
+            "Gepubliceerd: %(n)s studenten hebben een aanbod gekregen en een e-mail.",
+            n=len(offers),
+        ),
+    )
 
 
 @bp.post("/verdeelrondes/<int:round_id>/verwijderen")
