@@ -18,6 +18,7 @@ from stagematch.services import allocation_rounds as service
 from stagematch.services import applications as application_service
 from stagematch.students import bp
 from stagematch.students.routes import _own_application, _profile
+from stagematch.templating import format_date
 from stagematch.timeutil import today
 
 
@@ -75,7 +76,7 @@ def allocation_round(round_id: int):
             status = 422
         else:
             flash(_("Je keuzes zijn opgeslagen. Je kunt ze aanpassen tot en met %(date)s.",
-                    date=round_.closes_on.strftime("%d-%m-%Y")), "success")  # fmt: skip
+                    date=format_date(round_.closes_on)), "success")  # fmt: skip
             return redirect(url_for("students.allocation_round", round_id=round_.id))
     rows = []
     for pid, score in options:
