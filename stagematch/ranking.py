@@ -8,6 +8,7 @@ database; a loaded artifact is cached per version id only."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 from pathlib import Path
@@ -126,61 +127,159 @@ def company_completion(company_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {c: (n, int(ok or 0)) for c, n, ok in rows}
 
 
+@functools.cache
+def _place_statement(kind: str):
+    """`kind` "ids": the places of bind parameter `ids`; "open": every open place. `on` (a date)
+    is a bind parameter too, so the statement is built once per process (building it costs more
+    than running it for a page of places).
+
+    One SELECT for every number a PlaceData needs except its crebos: the place, its company's
+    sector and completion, its meester and the meester's load, ratings and completions, as
+    correlated subqueries (each an index lookup) instead of one query per kind."""
+    from sqlalchemy import and_, bindparam, case, exists, or_
+    from sqlalchemy.orm import aliased
+
+    from stagematch.models import Accreditation
+    from stagematch.models.enums import PlacementStatus
+
+    if kind == "ids":
+        condition = Placement.id.in_(bindparam("ids", expanding=True))
+    else:
+        condition = Placement.status == PlacementStatus.OPEN
+    on = bindparam("on")
+    I, E, P2, M2 = Internship, Evaluation, aliased(Placement), aliased(Mentor)  # noqa: N806
+    success = func.cast(I.outcome == InternshipOutcome.SUCCESS, db.Integer)
+    active = case((I.status == InternshipStatus.ACTIVE, 1))
+    mean_expr = (E.supervision_time + E.feedback + E.learning_tasks + E.safety) / 4.0
+    rated = and_(
+        I.meester_id == Mentor.id, E.author_role == EvaluationAuthor.STUDENT,
+        E.submitted_at.is_not(None), E.supervision_time.is_not(None),
+    )  # fmt: skip
+    finished = and_(I.meester_id == Mentor.id, I.status != InternshipStatus.ACTIVE)
+    company_finished = and_(P2.company_id == Placement.company_id, I.status != InternshipStatus.ACTIVE)
+
+    def scalar(*columns_and_from):
+        *columns, where = columns_and_from
+        return select(*columns).where(where).scalar_subquery()
+
+    accredited = ~exists(
+        select(placement_qualification.c.placement_id).where(
+            placement_qualification.c.placement_id == Placement.id,
+            ~exists(
+                select(Accreditation.id).where(
+                    Accreditation.company_id == Placement.company_id,
+                    Accreditation.qualification_id == placement_qualification.c.qualification_id,
+                    Accreditation.valid_from <= on,
+                    or_(Accreditation.valid_to.is_(None), Accreditation.valid_to >= on),
+                    or_(Accreditation.withdrawn_at.is_(None), Accreditation.withdrawn_at > on),
+                ).correlate_except(Accreditation)
+            ),
+        )
+    )
+    places = (
+        select(
+            Placement.id, Placement.company_id, Placement.leerweg, Placement.level, Placement.lat,
+            Placement.lon, Placement.start_date, Placement.duration_weeks, Placement.days_per_week,
+            Placement.pay_per_month, Company.sector, Placement.published_at, Placement.title,
+            Placement.tasks, Placement.description, Placement.required_skills, Placement.seats,
+            Placement.gezel_id,
+            # count(CASE ...): a condition on status would make SQLite walk the status index
+            scalar(func.count(active), I.placement_id == Placement.id).label("filled"),
+            Mentor.trained, Mentor.years_experience, Mentor.hours_per_week, Mentor.capacity, Mentor.meestertitel,
+            scalar(func.count(active), I.meester_id == Mentor.id).label("m_active"),
+            exists(select(M2.id).where(M2.meester_id == Mentor.id, M2.active)).label("m_gezel"),
+            select(func.count(E.id)).join(I, I.id == E.internship_id).where(rated).scalar_subquery().label("m_rated"),
+            select(func.sum(mean_expr)).join(I, I.id == E.internship_id).where(rated).scalar_subquery().label("m_rating_sum"),
+            scalar(func.count(), finished).label("m_finished"),
+            scalar(func.sum(success), finished).label("m_ok"),
+            select(func.count(I.id)).join(P2, P2.id == I.placement_id).where(company_finished).scalar_subquery().label("c_finished"),
+            select(func.sum(success)).join(P2, P2.id == I.placement_id).where(company_finished).scalar_subquery().label("c_ok"),
+            accredited.label("accredited"),
+        )  # fmt: skip
+        .join(Company, Company.id == Placement.company_id)
+        .join(Mentor, Mentor.id == Placement.meester_id)
+        .where(condition)
+    )
+    quals = (
+        select(placement_qualification.c.placement_id, Qualification.crebo, Qualification.dossier_crebo)
+        .join(Qualification, Qualification.id == placement_qualification.c.qualification_id)
+        .where(placement_qualification.c.placement_id.in_(select(Placement.id).where(condition)))
+    )  # fmt: skip
+    meesters = select(Placement.id, Placement.meester_id).where(condition)
+    return places, quals, meesters
+
+
+def load_places(
+    ids: list[int] | None = None, *, facts: dict | None = None, on=None
+) -> list[PlaceData]:
+    """PlaceData of the places `ids` (at most CHUNK), or of every open place when ids is None, in
+    two queries whatever their number. `facts` (meester id -> MeesterFacts) replaces the meester
+    facts read here. Places without a meester row are left out."""
+    from stagematch.timeutil import today
+
+    statement, quals_statement, meesters = _place_statement("open" if ids is None else "ids")
+    params = {"on": on or today()} if ids is None else {"on": on or today(), "ids": list(ids)}
+    rows = db.session.execute(statement, params).all()
+    if not rows:
+        return []
+    quals = db.session.execute(quals_statement, params).all()
+    crebos: dict[int, set] = {}
+    dossiers: dict[int, set] = {}
+    for pid, crebo, dossier in quals:
+        crebos.setdefault(pid, set()).add(crebo)
+        dossiers.setdefault(pid, set()).add(dossier)
+    meester_of = (
+        dict(db.session.execute(meesters, params).all())
+        if facts is not None
+        else {}
+    )
+    result = []
+    for r in rows:
+        if facts is not None:
+            meester = facts.get(meester_of.get(r.id))
+            if meester is None:
+                continue
+        else:
+            n = r.m_rated or 0
+            meester = sqi_module.MeesterFacts(
+                trained=r.trained, years_experience=r.years_experience, hours_per_week=r.hours_per_week,
+                capacity=r.capacity, active_learners=r.m_active or 0, has_gezel=bool(r.m_gezel),
+                meestertitel=r.meestertitel, ratings_n=n,
+                rating_mean=(float(r.m_rating_sum or 0) / n) if n else None,
+                finished=r.m_finished or 0, completed_ok=int(r.m_ok or 0),
+            )  # fmt: skip
+        result.append(PlaceData(
+            id=r.id, company_id=r.company_id, leerweg=r.leerweg, level=r.level,
+            crebos=frozenset(crebos.get(r.id, ())), dossiers=frozenset(dossiers.get(r.id, ())),
+            lat=r.lat, lon=r.lon, start_date=r.start_date, duration_weeks=r.duration_weeks,
+            days_per_week=r.days_per_week, pay_per_month=r.pay_per_month, sector=r.sector or "",
+            published_at=r.published_at, text=f"{r.title} {r.tasks} {r.description}",
+            skills=tuple(t.strip() for t in r.required_skills.split(",") if t.strip()),
+            seats_free=max(0, r.seats - (r.filled or 0)), meester=meester, gezel=r.gezel_id is not None,
+            company_finished=r.c_finished or 0, company_ok=int(r.c_ok or 0),
+            accreditation_current=bool(r.accredited),
+        ))  # fmt: skip
+    return result
+
+
+CHUNK = 5000  # ids per IN list (SQLite limits bound parameters)
+
+
+def places_by_id(ids, *, facts: dict | None = None) -> dict[int, PlaceData]:
+    ids = list(dict.fromkeys(ids))
+    result: dict[int, PlaceData] = {}
+    for start in range(0, len(ids), CHUNK):
+        for p in load_places(ids[start : start + CHUNK], facts=facts):
+            result[p.id] = p
+    return result
+
+
 def place_data(placements: list[Placement], *, facts: dict | None = None) -> list[PlaceData]:
+    """PlaceData of these placements, in their order (see load_places)."""
     if not placements:
         return []
-    ids = [p.id for p in placements]
-    quals = db.session.execute(
-        select(
-            placement_qualification.c.placement_id, Qualification.crebo, Qualification.dossier_crebo
-        )
-        .join(Qualification, Qualification.id == placement_qualification.c.qualification_id)
-        .where(placement_qualification.c.placement_id.in_(ids))
-    ).all()
-    crebos: dict[int, set] = {i: set() for i in ids}
-    dossiers: dict[int, set] = {i: set() for i in ids}
-    for pid, crebo, dossier in quals:
-        crebos[pid].add(crebo)
-        dossiers[pid].add(dossier)
-    facts = facts if facts is not None else meester_facts([p.meester_id for p in placements])
-    filled = dict(db.session.execute(
-        select(Internship.placement_id, func.count()).where(Internship.placement_id.in_(ids), Internship.status == InternshipStatus.ACTIVE)
-        .group_by(Internship.placement_id)).all())  # fmt: skip
-    completion = company_completion([p.company_id for p in placements])
-    sectors = dict(
-        db.session.execute(
-            select(Company.id, Company.sector).where(
-                Company.id.in_({p.company_id for p in placements})
-            )
-        ).all()
-    )
-    return [
-        PlaceData(
-            id=p.id,
-            company_id=p.company_id,
-            leerweg=p.leerweg,
-            level=p.level,
-            crebos=frozenset(crebos[p.id]),
-            dossiers=frozenset(dossiers[p.id]),
-            lat=p.lat,
-            lon=p.lon,
-            start_date=p.start_date,
-            duration_weeks=p.duration_weeks,
-            days_per_week=p.days_per_week,
-            pay_per_month=p.pay_per_month,
-            sector=sectors.get(p.company_id, ""),
-            published_at=p.published_at,
-            text=f"{p.title} {p.tasks} {p.description}",
-            skills=tuple(t.strip() for t in p.required_skills.split(",") if t.strip()),
-            seats_free=max(0, p.seats - filled.get(p.id, 0)),
-            meester=facts[p.meester_id],
-            gezel=p.gezel_id is not None,
-            company_finished=completion.get(p.company_id, (0, 0))[0],
-            company_ok=completion.get(p.company_id, (0, 0))[1],
-        )  # fmt: skip
-        for p in placements
-        if p.meester_id in facts
-    ]
+    found = places_by_id([p.id for p in placements], facts=facts)
+    return [found[p.id] for p in placements if p.id in found]
 
 
 def meester_sqis(meester_ids: list[int]) -> dict[int, sqi_module.SQI]:

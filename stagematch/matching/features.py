@@ -80,40 +80,227 @@ def place_sqi(place: PlaceData) -> sqi_module.SQI:
     return sqi_module.compute(facts)
 
 
-def build_features(
-    pairs: Sequence[tuple[StudentData, PlaceData]], context: FeatureContext
-) -> np.ndarray:
-    from stagematch.geo import distance_km
+def sqi_numbers(place: PlaceData) -> tuple[float, float, float, float]:
+    """(score, structure, outcome, load) of `place_sqi(place)`, without building the parts and
+    phrases that a page shows (those cost more than the numbers). Same formulas and caps as
+    `sqi.compute`; a test keeps the two equal."""
+    facts = place.meester
+    if place.gezel and not facts.has_gezel:
+        facts = sqi_module.MeesterFacts(**{**facts.__dict__, "has_gezel": True})
+    s, o, l_ = sqi_module.structure(facts), sqi_module.outcome(facts), sqi_module.load(facts)
+    score = 0.5 * s + 0.5 * o
+    if facts.active_learners > facts.capacity:
+        score = min(score, sqi_module.OVERLOADED_CAP)
+    elif facts.active_learners >= facts.capacity:
+        score = min(score, sqi_module.FULL_CAP)
+    return score, s, o, l_
 
-    n = len(pairs)
+
+def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """`geo.distance_km` over numpy arrays (broadcasting)."""
+    from stagematch.geo import EARTH_RADIUS_KM
+
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.subtract(lon2, lon1))
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(h))
+
+
+def _student_text(s: StudentData) -> str:
+    return " ".join((*s.skills, *s.interests)) or "-"
+
+
+def _place_text(p: PlaceData) -> str:
+    return f"{p.text} {' '.join(p.skills)}"
+
+
+def _transform(context: FeatureContext, texts: list[str]):
+    """TF-IDF rows of `texts`; each distinct text is transformed once (rows are independent)."""
+    unique = list(dict.fromkeys(texts))
+    rows = {t: i for i, t in enumerate(unique)}
+    matrix = context.vectorizer.transform(unique).tocsr()
+    return matrix, np.fromiter((rows[t] for t in texts), dtype=np.intp, count=len(texts))
+
+
+@dataclass
+class PlaceBlock:
+    """The parts of the features that depend on the place alone, one row per place, computed once
+    for every student that is scored against it."""
+
+    ids: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    crebo_index: dict[str, int]  # crebo -> column of `crebos`
+    crebos: np.ndarray  # bool (places x crebos)
+    text: object  # sparse TF-IDF rows (places x vocabulary)
+    skill_index: dict[str, int]  # normalised required skill -> column of `skills`
+    skills: object  # sparse 0/1 (places x skills)
+    n_required: np.ndarray
+    pay_ratio: np.ndarray
+    bbl: np.ndarray  # bool: leerweg BBL
+    days: np.ndarray  # days per week (0 when unknown)
+    sqi: np.ndarray  # (places x 4): score, structure, outcome, load
+    load_ratio: np.ndarray
+    completion: np.ndarray
+    gezel: np.ndarray
+
+
+@dataclass
+class StudentBlock:
+    lat: np.ndarray  # nan without a location
+    lon: np.ndarray
+    max_travel: np.ndarray
+    crebo: np.ndarray  # column in the place block's crebo matrix, -1 when no place has it
+    bbl_days: np.ndarray  # 0 when not given
+    text: object  # sparse TF-IDF rows
+    skills: object  # sparse 0/1 over the place block's skills
+
+
+def place_block(places: Sequence[PlaceData], context: FeatureContext) -> PlaceBlock:
+    """Per-place parts. The SQI is computed once per place id (the first PlaceData of an id wins,
+    as build_features always did)."""
+    from scipy import sparse
+
+    n = len(places)
+    crebo_index: dict[str, int] = {}
+    for p in places:
+        for c in p.crebos:
+            crebo_index.setdefault(c, len(crebo_index))
+    crebos = np.zeros((n, max(1, len(crebo_index))), dtype=bool)
+    skill_index: dict[str, int] = {}
+    rows, cols = [], []
+    n_required = np.zeros(n)
+    sqi_by_id: dict[int, tuple[float, float, float, float]] = {}
+    sqi_by_facts: dict[tuple, tuple[float, float, float, float]] = {}
+    sqi = np.zeros((n, 4))
+    numbers = np.zeros((n, 8))  # lat, lon, pay ratio, bbl, days, load ratio, completion, gezel
+    for i, p in enumerate(places):
+        for c in p.crebos:
+            crebos[i, crebo_index[c]] = True
+        required = _norm(p.skills)
+        n_required[i] = len(required)
+        for tag in required:
+            rows.append(i)
+            cols.append(skill_index.setdefault(tag, len(skill_index)))
+        q = sqi_by_id.get(p.id)
+        if q is None:
+            key = (p.meester, p.gezel)
+            q = sqi_by_facts.get(key)
+            if q is None:
+                q = sqi_by_facts[key] = sqi_numbers(p)
+            sqi_by_id[p.id] = q
+        sqi[i] = q
+        numbers[i] = (
+            p.lat, p.lon, p.pay_per_month / context.median(p.sector, p.leerweg), p.leerweg == "BBL",
+            p.days_per_week or 0, p.meester.active_learners / max(1, p.meester.capacity),
+            sqi_module.shrunk_completion(p.company_finished, p.company_ok), float(p.gezel),
+        )  # fmt: skip
+    skills = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(n, max(1, len(skill_index)))
+    )
+    text, index = _transform(context, [_place_text(p) for p in places])
+    return PlaceBlock(
+        ids=np.array([p.id for p in places], dtype=np.int64), lat=numbers[:, 0], lon=numbers[:, 1],
+        crebo_index=crebo_index, crebos=crebos, text=text[index], skill_index=skill_index,
+        skills=skills, n_required=n_required, pay_ratio=numbers[:, 2], bbl=numbers[:, 3].astype(bool),
+        days=numbers[:, 4], sqi=sqi, load_ratio=numbers[:, 5], completion=numbers[:, 6],
+        gezel=numbers[:, 7],
+    )  # fmt: skip
+
+
+def student_block(
+    students: Sequence[StudentData], places: PlaceBlock, context: FeatureContext
+) -> StudentBlock:
+    from scipy import sparse
+
+    n = len(students)
+    rows, cols = [], []
+    for i, s in enumerate(students):
+        for tag in _norm((*s.skills, *s.interests)):
+            j = places.skill_index.get(tag)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    skills = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(n, places.skills.shape[1])
+    )
+    text, index = _transform(context, [_student_text(s) for s in students])
+    nan = float("nan")
+    return StudentBlock(
+        lat=np.array([nan if s.lat is None else s.lat for s in students], dtype=float),
+        lon=np.array([nan if s.lon is None else s.lon for s in students], dtype=float),
+        max_travel=np.array([s.max_travel_km for s in students], dtype=float),
+        crebo=np.array([places.crebo_index.get(s.crebo, -1) for s in students], dtype=np.intp),
+        bbl_days=np.array([s.bbl_days or 0 for s in students], dtype=float),
+        text=text[index], skills=skills,
+    )  # fmt: skip
+
+
+def _rowwise_dot(A, B) -> np.ndarray:
+    return np.asarray(A.multiply(B).sum(axis=1)).ravel()
+
+
+def pair_features(
+    students: StudentBlock, places: PlaceBlock, si: np.ndarray, pj: np.ndarray
+) -> np.ndarray:
+    """The feature matrix of the pairs (students row si[k], places row pj[k])."""
+    n = len(si)
     X = np.zeros((n, len(FEATURES)))
     if n == 0:
         return X
-    student_texts = [" ".join((*s.skills, *s.interests)) or "-" for s, _ in pairs]
-    place_texts = [f"{p.text} {' '.join(p.skills)}" for _, p in pairs]
-    A = context.vectorizer.transform(student_texts)
-    B = context.vectorizer.transform(place_texts)
-    text_fit = np.asarray(A.multiply(B).sum(axis=1)).ravel()
-    sqi_cache: dict[int, sqi_module.SQI] = {}
-    for i, (s, p) in enumerate(pairs):
-        d = distance_km(s.lat, s.lon, p.lat, p.lon) if s.lat is not None else s.max_travel_km / 2
-        required = _norm(p.skills)
-        overlap = (
-            len(required & _norm((*s.skills, *s.interests))) / len(required) if required else 0.0
-        )
-        gap = (
-            abs((s.bbl_days or p.days_per_week or 0) - (p.days_per_week or 0))
-            if p.leerweg == "BBL"
-            else 0
-        )
-        q = sqi_cache.get(p.id)
-        if q is None:
-            q = sqi_cache[p.id] = place_sqi(p)
-        completion = sqi_module.shrunk_completion(p.company_finished, p.company_ok)
-        X[i] = (
-            d, d / max(1, s.max_travel_km), float(s.crebo in p.crebos), text_fit[i], overlap,
-            p.pay_per_month / context.median(p.sector, p.leerweg), gap, q.score, q.components["structure"],
-            q.components["outcome"], q.components["load"],
-            p.meester.active_learners / max(1, p.meester.capacity), completion, float(p.gezel),
-        )  # fmt: skip
+    lat, travel = students.lat[si], students.max_travel[si]
+    d = np.where(
+        np.isnan(lat),
+        travel / 2,
+        haversine_km(lat, students.lon[si], places.lat[pj], places.lon[pj]),
+    )
+    crebo = students.crebo[si]
+    same = np.zeros(n)
+    known = crebo >= 0
+    same[known] = places.crebos[pj[known], crebo[known]]
+    required = places.n_required[pj]
+    overlap = _rowwise_dot(students.skills[si], places.skills[pj])
+    overlap = np.divide(overlap, required, out=np.zeros(n), where=required > 0)
+    bbl_days = students.bbl_days[si]
+    gap = np.where(
+        places.bbl[pj] & (bbl_days != 0), np.abs(bbl_days - places.days[pj]), 0.0
+    )
+    X[:, 0] = d
+    X[:, 1] = d / np.maximum(1, travel)
+    X[:, 2] = same
+    X[:, 3] = _rowwise_dot(students.text[si], places.text[pj])
+    X[:, 4] = overlap
+    X[:, 5] = places.pay_ratio[pj]
+    X[:, 6] = gap
+    X[:, 7:11] = places.sqi[pj]
+    X[:, 11] = places.load_ratio[pj]
+    X[:, 12] = places.completion[pj]
+    X[:, 13] = places.gezel[pj]
     return X
+
+
+def build_features(
+    pairs: Sequence[tuple[StudentData, PlaceData]], context: FeatureContext
+) -> np.ndarray:
+    """Features of explicit (student, place) pairs; the same code as the batch path
+    (`place_block`, `student_block`, `pair_features`)."""
+    n = len(pairs)
+    if n == 0:
+        return np.zeros((0, len(FEATURES)))
+    students: dict[int, int] = {}  # id(object) -> row
+    places: dict[int, int] = {}
+    student_list, place_list = [], []
+    si = np.empty(n, dtype=np.intp)
+    pj = np.empty(n, dtype=np.intp)
+    for k, (s, p) in enumerate(pairs):
+        i = students.get(id(s))
+        if i is None:
+            i = students[id(s)] = len(student_list)
+            student_list.append(s)
+        j = places.get(id(p))
+        if j is None:
+            j = places[id(p)] = len(place_list)
+            place_list.append(p)
+        si[k], pj[k] = i, j
+    block = place_block(place_list, context)
+    return pair_features(student_block(student_list, block, context), block, si, pj)
