@@ -147,7 +147,7 @@ def _place_statement(kind: str):
     else:
         condition = Placement.status == PlacementStatus.OPEN
     on = bindparam("on")
-    I, E, P2, M2 = Internship, Evaluation, aliased(Placement), aliased(Mentor)  # noqa: N806
+    I, E, P2, M2 = Internship, Evaluation, aliased(Placement), aliased(Mentor)  # noqa: E741, N806
     success = func.cast(I.outcome == InternshipOutcome.SUCCESS, db.Integer)
     active = case((I.status == InternshipStatus.ACTIVE, 1))
     mean_expr = (E.supervision_time + E.feedback + E.learning_tasks + E.safety) / 4.0
@@ -156,7 +156,9 @@ def _place_statement(kind: str):
         E.submitted_at.is_not(None), E.supervision_time.is_not(None),
     )  # fmt: skip
     finished = and_(I.meester_id == Mentor.id, I.status != InternshipStatus.ACTIVE)
-    company_finished = and_(P2.company_id == Placement.company_id, I.status != InternshipStatus.ACTIVE)
+    company_finished = and_(
+        P2.company_id == Placement.company_id, I.status != InternshipStatus.ACTIVE
+    )
 
     def scalar(*columns_and_from):
         *columns, where = columns_and_from
@@ -166,34 +168,69 @@ def _place_statement(kind: str):
         select(placement_qualification.c.placement_id).where(
             placement_qualification.c.placement_id == Placement.id,
             ~exists(
-                select(Accreditation.id).where(
+                select(Accreditation.id)
+                .where(
                     Accreditation.company_id == Placement.company_id,
                     Accreditation.qualification_id == placement_qualification.c.qualification_id,
                     Accreditation.valid_from <= on,
                     or_(Accreditation.valid_to.is_(None), Accreditation.valid_to >= on),
                     or_(Accreditation.withdrawn_at.is_(None), Accreditation.withdrawn_at > on),
-                ).correlate_except(Accreditation)
+                )
+                .correlate_except(Accreditation)
             ),
         )
     )
     places = (
         select(
-            Placement.id, Placement.company_id, Placement.leerweg, Placement.level, Placement.lat,
-            Placement.lon, Placement.start_date, Placement.duration_weeks, Placement.days_per_week,
-            Placement.pay_per_month, Company.sector, Placement.published_at, Placement.title,
-            Placement.tasks, Placement.description, Placement.required_skills, Placement.seats,
+            Placement.id,
+            Placement.company_id,
+            Placement.leerweg,
+            Placement.level,
+            Placement.lat,
+            Placement.lon,
+            Placement.start_date,
+            Placement.duration_weeks,
+            Placement.days_per_week,
+            Placement.pay_per_month,
+            Company.sector,
+            Placement.published_at,
+            Placement.title,
+            Placement.tasks,
+            Placement.description,
+            Placement.required_skills,
+            Placement.seats,
             Placement.gezel_id,
             # count(CASE ...): a condition on status would make SQLite walk the status index
             scalar(func.count(active), I.placement_id == Placement.id).label("filled"),
-            Mentor.trained, Mentor.years_experience, Mentor.hours_per_week, Mentor.capacity, Mentor.meestertitel,
+            Mentor.trained,
+            Mentor.years_experience,
+            Mentor.hours_per_week,
+            Mentor.capacity,
+            Mentor.meestertitel,
             scalar(func.count(active), I.meester_id == Mentor.id).label("m_active"),
             exists(select(M2.id).where(M2.meester_id == Mentor.id, M2.active)).label("m_gezel"),
-            select(func.count(E.id)).join(I, I.id == E.internship_id).where(rated).scalar_subquery().label("m_rated"),
-            select(func.sum(mean_expr)).join(I, I.id == E.internship_id).where(rated).scalar_subquery().label("m_rating_sum"),
+            select(func.count(E.id))
+            .join(I, I.id == E.internship_id)
+            .where(rated)
+            .scalar_subquery()
+            .label("m_rated"),
+            select(func.sum(mean_expr))
+            .join(I, I.id == E.internship_id)
+            .where(rated)
+            .scalar_subquery()
+            .label("m_rating_sum"),
             scalar(func.count(), finished).label("m_finished"),
             scalar(func.sum(success), finished).label("m_ok"),
-            select(func.count(I.id)).join(P2, P2.id == I.placement_id).where(company_finished).scalar_subquery().label("c_finished"),
-            select(func.sum(success)).join(P2, P2.id == I.placement_id).where(company_finished).scalar_subquery().label("c_ok"),
+            select(func.count(I.id))
+            .join(P2, P2.id == I.placement_id)
+            .where(company_finished)
+            .scalar_subquery()
+            .label("c_finished"),
+            select(func.sum(success))
+            .join(P2, P2.id == I.placement_id)
+            .where(company_finished)
+            .scalar_subquery()
+            .label("c_ok"),
             accredited.label("accredited"),
         )  # fmt: skip
         .join(Company, Company.id == Placement.company_id)
@@ -228,11 +265,7 @@ def load_places(
     for pid, crebo, dossier in quals:
         crebos.setdefault(pid, set()).add(crebo)
         dossiers.setdefault(pid, set()).add(dossier)
-    meester_of = (
-        dict(db.session.execute(meesters, params).all())
-        if facts is not None
-        else {}
-    )
+    meester_of = dict(db.session.execute(meesters, params).all()) if facts is not None else {}
     result = []
     for r in rows:
         if facts is not None:
@@ -432,22 +465,17 @@ class Ranker:
         self._rows: dict[int, tuple[PlaceData, np.ndarray, float]] = {}
 
     def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
-        placements = list(
-            db.session.scalars(select(Placement).where(Placement.id.in_(placement_ids)))
-        )
-        places = place_data(placements)
+        places = list(places_by_id(placement_ids).values())
         if not places:
             return {}
         self.context = self.model.context if self.model else fit_context(places)
         X = build_features([(self.student, p) for p in places], self.context)
         scores = self.model.predict(X) if self.model else rule_score(X)
+        rule = self.model is None
         result = {}
-        for i, p in enumerate(places):
-            self._rows[p.id] = (p, X[i], float(scores[i]))
-            result[p.id] = (
-                float(scores[i]),
-                match_label(float(scores[i]), rule=self.model is None),
-            )
+        for p, x, score in zip(places, X, scores.tolist(), strict=True):
+            self._rows[p.id] = (p, x, score)
+            result[p.id] = (score, match_label(score, rule=rule))
         return result
 
     def explain_page(
@@ -468,6 +496,80 @@ class Ranker:
             )  # fmt: skip
             for i, (place, x, score) in enumerate(rows)
         }
+
+
+def students_by_id(profile_ids) -> list[StudentData]:
+    """StudentData of these profiles (as student_data), in the order given; unknown ids skipped."""
+    ids = list(dict.fromkeys(profile_ids))
+    found: dict[int, StudentData] = {}
+    S = StudentProfile  # noqa: N806
+    for start in range(0, len(ids), CHUNK):
+        rows = db.session.execute(
+            select(S.id, S.leerweg, S.level, Qualification.crebo, Qualification.dossier_crebo, S.lat, S.lon,
+                   S.max_travel_km, S.available_from, S.skills, S.interests, S.bbl_days)
+            .join(Qualification, Qualification.id == S.qualification_id)
+            .where(S.id.in_(ids[start : start + CHUNK]))
+        )  # fmt: skip
+        for r in rows:
+            found[r.id] = StudentData(
+                id=r.id, leerweg=r.leerweg, level=r.level, crebo=r.crebo, dossier=r.dossier_crebo,
+                lat=r.lat, lon=r.lon, max_travel_km=r.max_travel_km, available_from=r.available_from,
+                skills=tuple(t.strip() for t in r.skills.split(",") if t.strip()),
+                interests=tuple(t.strip() for t in r.interests.split(",") if t.strip()),
+                bbl_days=r.bbl_days,
+            )  # fmt: skip
+    return [found[i] for i in ids if i in found]
+
+
+def rank_students(
+    profile_ids,
+    *,
+    top: int | None = 10,
+    placement_ids=None,
+    on=None,
+    chunk: int = 200_000,
+) -> dict[int, list[tuple[int, float]]]:
+    """Batch ranking: per student, the places the hard rules allow (`failed_rules`, vectorised
+    in `candidate_pairs`) with the active model's score (or the rule's), best first (ties by
+    place id), at most `top` (None: all). Candidates are every open place, or `placement_ids`.
+    Place data is loaded once for all students; the per-place parts of the features are computed
+    once; scores come from large batches. Scores equal what `Ranker` gives for the same pair
+    (with a model; the rule fits its context on the places it sees, so its pay ratio and TF-IDF
+    depend on the candidate set)."""
+    from stagematch.matching.candidates import candidate_pairs
+    from stagematch.matching.features import pair_features, place_block, student_block
+    from stagematch.timeutil import today
+
+    students = students_by_id(profile_ids)
+    result: dict[int, list[tuple[int, float]]] = {s.id: [] for s in students}
+    if placement_ids is None:
+        places = load_places(on=on)
+    else:
+        places = list(places_by_id(placement_ids).values())
+    if not students or not places:
+        return result
+    si, pj = candidate_pairs(students, places, on=on or today())
+    if not len(si):
+        return result
+    model = active_model()
+    context = model.context if model else fit_context(places)
+    used = np.unique(pj)  # features only for places that are someone's candidate
+    block = place_block([places[j] for j in used], context)
+    pj = np.searchsorted(used, pj)
+    sblock = student_block(students, block, context)
+    scores = np.empty(len(si))
+    for start in range(0, len(si), chunk):  # bounded memory
+        X = pair_features(sblock, block, si[start : start + chunk], pj[start : start + chunk])
+        scores[start : start + chunk] = model.predict(X) if model else rule_score(X)
+    # Best first per student: sort by (student, -score, place id).
+    order = np.lexsort((block.ids[pj], -scores, si))
+    si, place_ids, scores = si[order], block.ids[pj][order], scores[order]
+    bounds = np.flatnonzero(np.diff(si)) + 1
+    for rows in np.split(np.arange(len(si)), bounds):
+        student = students[si[rows[0]]]
+        keep = rows if top is None else rows[:top]
+        result[student.id] = list(zip(place_ids[keep].tolist(), scores[keep].tolist(), strict=True))
+    return result
 
 
 def make_ranker(profile: StudentProfile | None):

@@ -156,7 +156,7 @@ class StudentBlock:
     skills: object  # sparse 0/1 over the place block's skills
 
 
-def place_block(places: Sequence[PlaceData], context: FeatureContext) -> PlaceBlock:
+def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=None) -> PlaceBlock:
     """Per-place parts. The SQI is computed once per place id (the first PlaceData of an id wins,
     as build_features always did)."""
     from scipy import sparse
@@ -198,10 +198,12 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext) -> PlaceBl
     skills = sparse.csr_matrix(
         (np.ones(len(rows)), (rows, cols)), shape=(n, max(1, len(skill_index)))
     )
-    text, index = _transform(context, [_place_text(p) for p in places])
+    if text is None:
+        text, index = _transform(context, [_place_text(p) for p in places])
+        text = text[index]
     return PlaceBlock(
         ids=np.array([p.id for p in places], dtype=np.int64), lat=numbers[:, 0], lon=numbers[:, 1],
-        crebo_index=crebo_index, crebos=crebos, text=text[index], skill_index=skill_index,
+        crebo_index=crebo_index, crebos=crebos, text=text, skill_index=skill_index,
         skills=skills, n_required=n_required, pay_ratio=numbers[:, 2], bbl=numbers[:, 3].astype(bool),
         days=numbers[:, 4], sqi=sqi, load_ratio=numbers[:, 5], completion=numbers[:, 6],
         gezel=numbers[:, 7],
@@ -209,7 +211,7 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext) -> PlaceBl
 
 
 def student_block(
-    students: Sequence[StudentData], places: PlaceBlock, context: FeatureContext
+    students: Sequence[StudentData], places: PlaceBlock, context: FeatureContext, *, text=None
 ) -> StudentBlock:
     from scipy import sparse
 
@@ -224,7 +226,9 @@ def student_block(
     skills = sparse.csr_matrix(
         (np.ones(len(rows)), (rows, cols)), shape=(n, places.skills.shape[1])
     )
-    text, index = _transform(context, [_student_text(s) for s in students])
+    if text is None:
+        text, index = _transform(context, [_student_text(s) for s in students])
+        text = text[index]
     nan = float("nan")
     return StudentBlock(
         lat=np.array([nan if s.lat is None else s.lat for s in students], dtype=float),
@@ -232,7 +236,7 @@ def student_block(
         max_travel=np.array([s.max_travel_km for s in students], dtype=float),
         crebo=np.array([places.crebo_index.get(s.crebo, -1) for s in students], dtype=np.intp),
         bbl_days=np.array([s.bbl_days or 0 for s in students], dtype=float),
-        text=text[index], skills=skills,
+        text=text, skills=skills,
     )  # fmt: skip
 
 
@@ -262,9 +266,7 @@ def pair_features(
     overlap = _rowwise_dot(students.skills[si], places.skills[pj])
     overlap = np.divide(overlap, required, out=np.zeros(n), where=required > 0)
     bbl_days = students.bbl_days[si]
-    gap = np.where(
-        places.bbl[pj] & (bbl_days != 0), np.abs(bbl_days - places.days[pj]), 0.0
-    )
+    gap = np.where(places.bbl[pj] & (bbl_days != 0), np.abs(bbl_days - places.days[pj]), 0.0)
     X[:, 0] = d
     X[:, 1] = d / np.maximum(1, travel)
     X[:, 2] = same
@@ -302,5 +304,10 @@ def build_features(
             j = places[id(p)] = len(place_list)
             place_list.append(p)
         si[k], pj[k] = i, j
-    block = place_block(place_list, context)
-    return pair_features(student_block(student_list, block, context), block, si, pj)
+    # One TF-IDF call for both sides (each call has a fixed cost; rows are independent).
+    texts = [_student_text(s) for s in student_list] + [_place_text(p) for p in place_list]
+    matrix, index = _transform(context, texts)
+    m = len(student_list)
+    block = place_block(place_list, context, text=matrix[index[m:]])
+    students = student_block(student_list, block, context, text=matrix[index[:m]])
+    return pair_features(students, block, si, pj)

@@ -23,14 +23,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from stagematch.extensions import db
 from stagematch.i18n import N_
 from stagematch.matching.allocation import allocate
-from stagematch.matching.candidates import failed_rules
 from stagematch.matching.model import match_label
 from stagematch.models import (
     AllocationRound,
@@ -105,36 +103,13 @@ def _scored_candidates(
     profiles: list[StudentProfile], placements: list[Placement]
 ) -> dict[int, list[tuple[int, float]]]:
     """Per student: the places the hard rules allow, with the match model's score, best first."""
-    from stagematch.matching.features import build_features, fit_context
-    from stagematch.matching.model import rule_score
-    from stagematch.ranking import active_model, place_data, student_data
+    from stagematch.ranking import rank_students
 
-    places = place_data(placements)
-    students = [student_data(p) for p in profiles]
-    by_dossier: dict[str, list] = defaultdict(list)
-    for place in places:
-        for dossier in place.dossiers:
-            by_dossier[dossier].append(place)
-    on = today()
-    pairs = []
-    for s in students:
-        for place in by_dossier.get(s.dossier, ()):
-            if not failed_rules(s, place, on=on):
-                pairs.append((s, place))
-    result: dict[int, list[tuple[int, float]]] = {s.id: [] for s in students}
-    if not pairs:
-        return result
-    model = active_model()
-    context = model.context if model else fit_context(places)
-    scores = np.empty(len(pairs))
-    for start in range(0, len(pairs), 20_000):  # bounded memory for big cohorts
-        X = build_features(pairs[start : start + 20_000], context)
-        scores[start : start + 20_000] = model.predict(X) if model else rule_score(X)
-    for (s, place), score in zip(pairs, scores, strict=True):
-        result[s.id].append((place.id, float(score)))
-    for ranked in result.values():
-        ranked.sort(key=lambda item: (-item[1], item[0]))
-    return result
+    if not placements:
+        return {p.id: [] for p in profiles}
+    return rank_students(
+        [p.id for p in profiles], top=None, placement_ids=[p.id for p in placements]
+    )
 
 
 def _open_places_for(profiles: list[StudentProfile]) -> list[Placement]:

@@ -1,0 +1,87 @@
+"""The fast paths give what the plain ones give: SQI numbers without the page parts, the model's
+predict without sklearn's input checks, and the candidate pairs of the vectorised hard rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import date
+
+import numpy as np
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
+
+from stagematch.matching import sqi as sqi_module
+from stagematch.matching.candidates import candidate_pairs, failed_rules
+from stagematch.matching.features import build_features, place_sqi, sqi_numbers
+from stagematch.matching.model import FAMILIES, TrainedModel, train
+from tests.matching.simulate import examples, place, student
+
+
+def test_sqi_numbers_equal_compute():
+    rng = random.Random(3)
+    for i in range(500):
+        p = place(rng, i)
+        facts = dataclasses.replace(
+            p.meester,
+            active_learners=rng.randint(0, 6), capacity=rng.randint(0, 4),
+            ratings_n=rng.randint(0, 8), rating_mean=rng.choice([None, 1.0, 2.75, 4.5]),
+            finished=rng.randint(0, 9), completed_ok=rng.randint(0, 3),
+            has_gezel=rng.random() < 0.5, meestertitel=rng.random() < 0.3,
+        )  # fmt: skip
+        p = dataclasses.replace(p, meester=facts, gezel=rng.random() < 0.5)
+        q = place_sqi(p)
+        assert sqi_numbers(p) == (
+            q.score, q.components["structure"], q.components["outcome"], q.components["load"]
+        )  # fmt: skip
+    assert sqi_module.OVERLOADED_CAP < sqi_module.FULL_CAP
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_fast_predict_equals_sklearn(family):
+    data = examples(800, seed=4)
+    model = train(data, random_state=0)
+    X = build_features([(e.student, e.place) for e in data], model.context)
+    # The same calibration over each family (train keeps only the better one).
+    y = np.array([int(e.success) for e in data])
+    base = FAMILIES[family](0).fit(X[:500], y[:500])
+    calibrated = CalibratedClassifierCV(FrozenEstimator(base), method="sigmoid").fit(
+        X[500:], y[500:]
+    )
+    other = dataclasses.replace(model, estimator=calibrated, family=family)
+    assert isinstance(other, TrainedModel)
+    assert np.allclose(other.predict(X), calibrated.predict_proba(X)[:, 1], rtol=0, atol=1e-12)
+    assert np.array_equal(model.predict(X), model.estimator.predict_proba(X)[:, 1])
+    assert other.predict(X[:0]).shape == (0,)
+
+
+def test_candidate_pairs_are_exactly_what_failed_rules_allows():
+    rng = random.Random(8)
+    on = date(2025, 1, 1)
+    students = [
+        student(
+            rng, i, leerweg=rng.choice(["BOL", "BOL", "BBL"]), level=rng.choice([2, 3]),
+            crebo=rng.choice(["25180", "25181"]), dossier=rng.choice(["23085", "23085", "23099"]),
+            available_from=rng.choice([None, date(2025, 3, 1), date(2025, 12, 1)]),
+        )
+        for i in range(80)
+    ]  # fmt: skip
+    students.append(dataclasses.replace(students[0], id=999, lat=None, lon=None))
+    places = [
+        place(
+            rng, 1000 + i, leerweg=rng.choice(["BOL", "BOL", "BBL"]), level=rng.choice([2, 3]),
+            crebos=frozenset(rng.sample(["25180", "25181"], rng.randint(1, 2))),
+            seats_free=rng.choice([0, 1, 2]), accreditation_current=rng.random() < 0.9,
+        )
+        for i in range(200)
+    ]  # fmt: skip
+    si, pj = candidate_pairs(students, places, on=on)
+    got = set(zip(si.tolist(), pj.tolist(), strict=True))
+    expected = {
+        (i, j)
+        for i, s in enumerate(students)
+        for j, p in enumerate(places)
+        if not failed_rules(s, p, on=on)
+    }
+    assert got == expected and expected
