@@ -17,7 +17,6 @@ import random
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -255,7 +254,6 @@ def main() -> None:
         f"StageMatch over the framework floor: p50 {ours['p50'] / floor['p50']:.1f}x, "
         f"throughput {floor['rps'] / ours['rps']:.1f}x lower"
     )
-    print(f"mean latency {statistics.mean([ours['p50'], ours['p95']]):.1f} ms between p50 and p95")
 
 
 if __name__ == "__main__":
