@@ -3,7 +3,7 @@ model registry (versions in the database, artifacts in instance/models), and bui
 for search, recommendations and the API.
 
 Instances share nothing in memory that could disagree: the active version is read from the
-database; a loaded artifact is cached per version id only."""
+database; a loaded artifact is cached per file (path, time, size), never across a changed file."""
 
 from __future__ import annotations
 
@@ -46,8 +46,9 @@ from stagematch.models.enums import EvaluationAuthor, InternshipOutcome, Interns
 from stagematch.services.search import SearchFilters, SearchPage, search
 
 log = logging.getLogger(__name__)
-_loaded: dict[int, TrainedModel] = {}
-_failed: dict[int, float] = {}  # version id -> when loading failed; retried after a minute
+_loaded: dict[tuple, TrainedModel] = {}  # (artifact path, mtime, size) -> model
+KEEP_LOADED = 4
+_failed: dict[tuple, float] = {}  # artifact key -> when loading failed; retried after a minute
 RETRY_FAILED_AFTER = 60.0
 
 
@@ -422,13 +423,30 @@ def activate(version: ModelVersion) -> None:
     db.session.commit()
 
 
-def _load(version: ModelVersion) -> TrainedModel:
-    if version.id not in _loaded:
-        model = joblib.load(models_folder() / version.artifact)
+def _artifact_key(version: ModelVersion) -> tuple:
+    """The artifact file itself (path, time, size; None, None when it is missing): a replaced file,
+    or another database's version with the same id and file name, is another key."""
+    path = models_folder() / version.artifact
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), None, None)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _load(key: tuple) -> TrainedModel:
+    """The model in the artifact `key`, read once per file."""
+    model = _loaded.get(key)
+    if model is None:
+        if key[1] is None:
+            raise FileNotFoundError(key[0])
+        model = joblib.load(key[0])
         if not isinstance(model, TrainedModel) or list(model.features) != FEATURES:
             raise ValueError("incompatible model artifact")
-        _loaded[version.id] = model
-    return _loaded[version.id]
+        while len(_loaded) >= KEEP_LOADED:
+            _loaded.pop(next(iter(_loaded)))  # the oldest
+        _loaded[key] = model
+    return model
 
 
 def active_model() -> TrainedModel | None:
@@ -440,12 +458,13 @@ def active_model() -> TrainedModel | None:
     import time
 
     for version in versions:
-        if time.monotonic() - _failed.get(version.id, -RETRY_FAILED_AFTER) < RETRY_FAILED_AFTER:
+        key = _artifact_key(version)
+        if time.monotonic() - _failed.get(key, -RETRY_FAILED_AFTER) < RETRY_FAILED_AFTER:
             continue
         try:
-            return _load(version)
+            return _load(key)
         except Exception as error:  # a broken file must not take the site down
-            _failed[version.id] = time.monotonic()
+            _failed[key] = time.monotonic()
             log.warning("Model version %s cannot be used (%s); falling back", version.id, error)
     return None
 

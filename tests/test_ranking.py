@@ -66,16 +66,11 @@ def test_broken_artifact_falls_back_to_the_previous_version(runner, demo, caplog
     first, second = db.session.scalars(select(ModelVersion).order_by(ModelVersion.id)).all()
     assert second.active
     (models_folder() / second.artifact).write_bytes(b"not a model")
-    from stagematch import ranking
-
-    ranking._loaded.clear()
-    ranking._failed.clear()
+    # No cache to clear: a changed or missing file is noticed by itself.
     with caplog.at_level(logging.WARNING):
         model = active_model()
     assert model is not None and "falling back" in caplog.text
     (models_folder() / first.artifact).unlink()
-    ranking._loaded.clear()
-    ranking._failed.clear()
     assert active_model() is None  # nothing loads: the rule takes over, no error
     assert recommendations(demo, limit=3).ranked_by == "rule"
 
@@ -108,15 +103,11 @@ def test_admin_model_card_and_activation(client, auth, make, runner, demo):
 def test_batch_ranking_equals_the_ranker_and_keeps_the_hard_rules(runner, demo):
     import numpy as np
 
-    from stagematch import ranking
     from stagematch.matching.candidates import failed_rules
     from stagematch.models import StudentProfile
     from stagematch.ranking import Ranker, load_places, rank_students, student_data
     from stagematch.timeutil import today
 
-    # Artifacts cached or marked broken by earlier tests (version ids restart in each database).
-    ranking._loaded.clear()
-    ranking._failed.clear()
     output = runner.invoke(args=["train"]).output
     assert active_model() is not None, output
     on = today()
