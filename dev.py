@@ -75,7 +75,7 @@ def translations() -> None:
     pot = ROOT / "build" / "messages.pot"
     pot.parent.mkdir(exist_ok=True)
     babel = (PY, "-m", "babel.messages.frontend", "-q")
-    sh(*babel, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location",
+    sh(*babel, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location", "--project", "StageMatch",
        "--sort-output", "-o", pot, ".")  # fmt: skip
     catalogue = ROOT / "stagematch" / "translations"
     if (catalogue / "en" / "LC_MESSAGES" / "messages.po").exists():
