@@ -129,7 +129,7 @@ def company_completion(company_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 
 @functools.cache
-def _place_statement(kind: str):
+def _place_statement(kind: str, dialect: str = ""):
     """`kind` "ids": the places of bind parameter `ids`; "open": every open place. `on` (a date)
     is a bind parameter too, so the statement is built once per process (building it costs more
     than running it for a page of places).
@@ -137,13 +137,17 @@ def _place_statement(kind: str):
     One SELECT for every number a PlaceData needs except its crebos: the place, its company's
     sector and completion, its meester and the meester's load, ratings and completions, as
     correlated subqueries (each an index lookup) instead of one query per kind."""
-    from sqlalchemy import and_, bindparam, case, exists, or_
+    from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, exists, or_
     from sqlalchemy.orm import aliased
 
     from stagematch.models import Accreditation
     from stagematch.models.enums import PlacementStatus
 
-    if kind == "ids":
+    if kind == "ids" and dialect == "postgresql":
+        # One array parameter: the same SQL text for any number of ids, so psycopg prepares it
+        # after a few runs and PostgreSQL stops planning this large query on every request.
+        condition = Placement.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+    elif kind == "ids":
         condition = Placement.id.in_(bindparam("ids", expanding=True))
     else:
         condition = Placement.status == PlacementStatus.OPEN
@@ -255,7 +259,9 @@ def load_places(
     facts read here. Places without a meester row are left out."""
     from stagematch.timeutil import today
 
-    statement, quals_statement, meesters = _place_statement("open" if ids is None else "ids")
+    statement, quals_statement, meesters = _place_statement(
+        "open" if ids is None else "ids", db.engine.dialect.name
+    )
     params = {"on": on or today()} if ids is None else {"on": on or today(), "ids": list(ids)}
     rows = db.session.execute(statement, params).all()
     if not rows:
