@@ -157,8 +157,10 @@ class StudentBlock:
 
 
 def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=None) -> PlaceBlock:
-    """Per-place parts. The SQI is computed once per place id (the first PlaceData of an id wins,
-    as build_features always did)."""
+    """Per-place parts. The SQI is computed once per distinct meester/gezel facts: training
+    examples of one place each carry their own leave-one-out facts, so each gets its own SQI (an
+    SQI per place id would give every example the first one's, which includes the others'
+    outcomes)."""
     from scipy import sparse
 
     n = len(places)
@@ -170,7 +172,6 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=No
     skill_index: dict[str, int] = {}
     rows, cols = [], []
     n_required = np.zeros(n)
-    sqi_by_id: dict[int, tuple[float, float, float, float]] = {}
     sqi_by_facts: dict[tuple, tuple[float, float, float, float]] = {}
     sqi = np.zeros((n, 4))
     numbers = np.zeros((n, 8))  # lat, lon, pay ratio, bbl, days, load ratio, completion, gezel
@@ -182,13 +183,10 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=No
         for tag in required:
             rows.append(i)
             cols.append(skill_index.setdefault(tag, len(skill_index)))
-        q = sqi_by_id.get(p.id)
+        key = (p.meester, p.gezel)
+        q = sqi_by_facts.get(key)
         if q is None:
-            key = (p.meester, p.gezel)
-            q = sqi_by_facts.get(key)
-            if q is None:
-                q = sqi_by_facts[key] = sqi_numbers(p)
-            sqi_by_id[p.id] = q
+            q = sqi_by_facts[key] = sqi_numbers(p)
         sqi[i] = q
         numbers[i] = (
             p.lat, p.lon, p.pay_per_month / context.median(p.sector, p.leerweg), p.leerweg == "BBL",

@@ -85,3 +85,24 @@ def test_candidate_pairs_are_exactly_what_failed_rules_allows():
         if not failed_rules(s, p, on=on)
     }
     assert got == expected and expected
+
+
+def test_each_training_example_keeps_its_own_leave_one_out_sqi():
+    """Two finished internships at one place carry different leave-one-out facts (each without its
+    own outcome); each pair's SQI features come from its own facts, never from the other's (that
+    would let an example read its own outcome through the other one's counts)."""
+    from stagematch.matching.features import FEATURES, fit_context
+
+    rng = random.Random(5)
+    base, s = place(rng, 1), student(rng, 1)
+    good = dataclasses.replace(
+        base, meester=dataclasses.replace(base.meester, finished=4, completed_ok=4)
+    )
+    bad = dataclasses.replace(
+        base, meester=dataclasses.replace(base.meester, finished=4, completed_ok=0)
+    )
+    assert good.id == bad.id
+    X = build_features([(s, good), (s, bad)], fit_context([good, bad]))
+    col = FEATURES.index("sqi")
+    assert X[0, col] == place_sqi(good).score and X[1, col] == place_sqi(bad).score
+    assert X[0, col] > X[1, col]
