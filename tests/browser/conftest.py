@@ -9,7 +9,7 @@ Fixtures and helpers:
   when STAGEMATCH_REQUIRE_BROWSER=1 (CI sets it, so browser tests cannot silently skip there).
 - `new_page(width, height, **context_options)`: a page in a fresh browser context (Dutch, own
   cookies, relative URLs resolve against the live server).
-- `login(page, user)`, `screenshot(page, name)`, `assert_no_horizontal_scroll(page)`.
+- `login(page, user)`, `screenshot(page, name)`, `assert_no_horizontal_scroll(page)`, `main(page)`.
 
 Data: every test starts from reference data only (`_clean_tables` in tests/conftest.py). Build what
 a journey needs with the `make` factory and `db.session.commit()` before the browser acts: the
@@ -184,6 +184,11 @@ def login(page, user_or_email, password: str = PASSWORD) -> None:
     page.locator("#password").fill(password)
     page.locator("main").get_by_role("button", name="Inloggen").click()
     page.wait_for_url(lambda url: "/account/inloggen" not in url)
+
+
+def main(page):
+    """The page's main content (leaves the menu and footer out of searches by role and text)."""
+    return page.locator("main")
 
 
 def flash_text(page) -> str:

@@ -15,12 +15,9 @@ from tests.browser.conftest import (
     assert_no_horizontal_scroll,
     flash_text,
     login,
+    main,
     screenshot,
 )
-
-
-def _main(page):
-    return page.locator("main")
 
 
 def test_allocation_round_from_opening_to_accepted_offer(make, new_page):
@@ -46,13 +43,13 @@ def test_allocation_round_from_opening_to_accepted_offer(make, new_page):
     # The coordinator opens a round for the cohort.
     page = new_page(*LAPTOP)
     login(page, coordinator)
-    _main(page).get_by_role("link", name="Verdeelrondes").click()
+    main(page).get_by_role("link", name="Verdeelrondes").click()
     page.wait_for_url("**/coordinator/verdeelrondes")
-    _main(page).get_by_role("button", name="Nieuwe ronde").click()
+    main(page).get_by_role("button", name="Nieuwe ronde").click()
     page.locator("#name").fill("Verzorgende IG, start februari")
     page.locator("#qualification").select_option(value=str(q.id))
     page.locator("#max_choices").fill("2")
-    _main(page).get_by_role("button", name="Ronde openen").click()
+    main(page).get_by_role("button", name="Ronde openen").click()
     page.wait_for_url("**/coordinator/verdeelrondes/*")
     assert "De ronde is open: 3 studenten kunnen kiezen uit 2 plekken" in flash_text(page)
     round_id = db.session.scalar(select(AllocationRound.id))
@@ -60,48 +57,48 @@ def test_allocation_round_from_opening_to_accepted_offer(make, new_page):
     # Sanne, on her phone, puts the bakery first.
     student_page = new_page(*PHONE)
     login(student_page, sanne_email)
-    _main(student_page).get_by_role("button", name="Plekken kiezen").click()
+    main(student_page).get_by_role("button", name="Plekken kiezen").click()
     student_page.wait_for_url(f"**/student/verdeelronde/{round_id}")
     assert_no_horizontal_scroll(student_page)
-    card = _main(student_page).locator("article").filter(has_text="Stage in de bakkerij")
+    card = main(student_page).locator("article").filter(has_text="Stage in de bakkerij")
     card.get_by_label("Jouw keuze").select_option(label="keuze 1")
-    other = _main(student_page).locator("article").filter(has_text="Stage in de zorg")
+    other = main(student_page).locator("article").filter(has_text="Stage in de zorg")
     other.get_by_label("Jouw keuze").select_option(label="keuze 2")
-    _main(student_page).get_by_role("button", name="Keuzes opslaan").click()
+    main(student_page).get_by_role("button", name="Keuzes opslaan").click()
     student_page.wait_for_url(f"**/student/verdeelronde/{round_id}")
     assert "Je keuzes zijn opgeslagen" in flash_text(student_page)
 
     # The bakery ranks, for Anja, the students who chose her place; they stay anonymous.
     company_page = new_page(*LAPTOP)
     login(company_page, owner)
-    _main(company_page).get_by_role("button", name="Studenten rangschikken").click()
+    main(company_page).get_by_role("button", name="Studenten rangschikken").click()
     company_page.wait_for_url(f"**/leerbedrijf/verdeelrondes/{round_id}")
-    text = _main(company_page).inner_text()
+    text = main(company_page).inner_text()
     assert "Anja Ten Brinke" in text and "Sanne Visser" not in text
-    _main(company_page).get_by_role("button", name="Volgorde opslaan voor Anja Ten Brinke").click()
+    main(company_page).get_by_role("button", name="Volgorde opslaan voor Anja Ten Brinke").click()
     company_page.wait_for_url(f"**/leerbedrijf/verdeelrondes/{round_id}")
     assert "De volgorde voor Anja Ten Brinke is opgeslagen" in flash_text(company_page)
 
     # The coordinator computes, reviews and publishes (after confirming).
     page.reload()
-    _main(page).get_by_role("button", name="Verdeling berekenen").click()
+    main(page).get_by_role("button", name="Verdeling berekenen").click()
     page.wait_for_url(f"**/coordinator/verdeelrondes/{round_id}")
     assert "Berekend: 3 van de 3 studenten hebben een plek" in flash_text(page)
     db.session.expire_all()
     assigned = db.session.scalar(
         select(RoundStudent).where(RoundStudent.student_id == sanne.id)
     ).assigned_placement
-    row = _main(page).get_by_role("row").filter(has_text="Sanne Visser")
+    row = main(page).get_by_role("row").filter(has_text="Sanne Visser")
     assert assigned.title in row.inner_text()
-    _main(page).get_by_text("Publiceren…").click()
-    _main(page).get_by_role("button", name="Ja, publiceren").click()
+    main(page).get_by_text("Publiceren…").click()
+    main(page).get_by_role("button", name="Ja, publiceren").click()
     page.wait_for_url(f"**/coordinator/verdeelrondes/{round_id}")
     assert "Gepubliceerd: 3 studenten hebben een aanbod gekregen" in flash_text(page)
     screenshot(page, "allocation_coordinator")
 
     # Sanne takes her offer.
     student_page.goto("/student/sollicitaties")
-    offer = _main(student_page).locator("article, li, tr").filter(has_text=assigned.title)
+    offer = main(student_page).locator("article, li, tr").filter(has_text=assigned.title)
     offer.first.get_by_text("Aanbod aannemen…").click()
     offer.first.get_by_role("button", name="Ja, aannemen").click()
     student_page.wait_for_url("**/student/sollicitaties")

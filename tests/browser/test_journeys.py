@@ -24,14 +24,10 @@ from tests.browser.conftest import (
     assert_no_horizontal_scroll,
     flash_text,
     login,
+    main,
     screenshot,
 )
 from tests.conftest import PASSWORD
-
-
-def _main(page):
-    return page.locator("main")
-
 
 # --- a. student, on a phone ---------------------------------------------------------------------
 
@@ -59,7 +55,7 @@ def test_student_registers_completes_profile_searches_and_applies(make, new_page
     page.locator("#qualification").fill(qualification.crebo)
     page.get_by_label("BOL", exact=False).first.check()
     page.locator("#town").fill("Hengelo")
-    _main(page).get_by_role("button", name="Account maken").click()
+    main(page).get_by_role("button", name="Account maken").click()
     page.wait_for_url("**/student/")
     assert "Welkom" in flash_text(page)
     assert_no_horizontal_scroll(page)
@@ -74,10 +70,10 @@ def test_student_registers_completes_profile_searches_and_applies(make, new_page
     page.locator("#motivation").fill(
         "Ik wil leren bakken in een echte bakkerij. Ik ben op tijd en werk graag met mijn handen."
     )
-    _main(page).get_by_role("button", name="Opslaan").click()
+    main(page).get_by_role("button", name="Opslaan").click()
     page.wait_for_url("**/student/")
     assert "Je profiel is opgeslagen" in flash_text(page)
-    assert _main(page).locator("progress").get_attribute("value") == "6"
+    assert main(page).locator("progress").get_attribute("value") == "6"
 
     # Search: the search page starts from the student's own situation (crebo, leerweg, town).
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Zoeken").click()
@@ -85,22 +81,22 @@ def test_student_registers_completes_profile_searches_and_applies(make, new_page
     assert page.locator("#crebo").input_value().startswith(qualification.crebo)
     assert page.locator("#town").input_value() == "Hengelo"
     assert_no_horizontal_scroll(page)
-    _main(page).get_by_role("link", name="Leerling-bakker in onze bakkerij").click()
+    main(page).get_by_role("link", name="Leerling-bakker in onze bakkerij").click()
 
     # The place page, then apply.
     page.wait_for_url("**/plekken/*")
-    assert _main(page).get_by_role("heading", level=1).inner_text() == (
+    assert main(page).get_by_role("heading", level=1).inner_text() == (
         "Leerling-bakker in onze bakkerij"
     )
     assert_no_horizontal_scroll(page)
-    _main(page).get_by_role("button", name="Solliciteren").click()
+    main(page).get_by_role("button", name="Solliciteren").click()
     page.wait_for_url("**/solliciteren")
     assert_no_horizontal_scroll(page)
     page.locator("#motivation").fill(
         "Ik bak thuis elke week brood en wil het vak echt leren bij een meester."
     )
     assert page.locator("#anonymous").is_checked()  # anonymous by default
-    _main(page).get_by_role("button", name="Sollicitatie versturen").click()
+    main(page).get_by_role("button", name="Sollicitatie versturen").click()
     page.wait_for_url("**/student/sollicitaties")
     assert "Je sollicitatie is verstuurd" in flash_text(page)
     assert_no_horizontal_scroll(page)
@@ -134,7 +130,7 @@ def test_company_adds_meester_publishes_bbl_place_and_hires(make, new_page):
     page.locator("#capacity").fill("2")
     page.locator("#trained").check()
     page.locator("#trained_on").fill("2019-09-01")
-    _main(page).get_by_role("button", name="Opslaan").click()
+    main(page).get_by_role("button", name="Opslaan").click()
     page.wait_for_url("**/leerbedrijf/begeleiders")
     assert "Henk van Dijk staat erin als meester" in flash_text(page)
 
@@ -152,7 +148,7 @@ def test_company_adds_meester_publishes_bbl_place_and_hires(make, new_page):
     page.locator("#seats").fill("3")
     # Below the BBL minimum youth wage: refused, with the reason at the field.
     page.locator("#pay_per_month").fill("500")
-    publish = _main(page).get_by_role("button", name="Opslaan en online zetten")
+    publish = main(page).get_by_role("button", name="Opslaan en online zetten")
     publish.click()
     page.wait_for_load_state()
     assert "minimumloon" in page.locator("#pay_per_month-error").inner_text()
@@ -187,15 +183,15 @@ def test_company_adds_meester_publishes_bbl_place_and_hires(make, new_page):
         "link", name="Sollicitaties"
     ).click()
     page.wait_for_url("**/leerbedrijf/sollicitaties")
-    _main(page).locator(f"a[href$='/sollicitaties/{application_id}']").click()
+    main(page).locator(f"a[href$='/sollicitaties/{application_id}']").click()
     page.wait_for_url(f"**/sollicitaties/{application_id}")
-    assert "Mo Yilmaz" not in _main(page).inner_text()  # anonymous until shortlisted
-    _main(page).get_by_role("button", name="Uitnodigen (shortlist)").click()
+    assert "Mo Yilmaz" not in main(page).inner_text()  # anonymous until shortlisted
+    main(page).get_by_role("button", name="Uitnodigen (shortlist)").click()
     page.wait_for_url(f"**/sollicitaties/{application_id}")
     assert "shortlist" in flash_text(page)
-    assert "Mo Yilmaz" in _main(page).inner_text()
-    _main(page).get_by_text("Aannemen…").click()
-    _main(page).get_by_role("button", name="Ja, aannemen").click()
+    assert "Mo Yilmaz" in main(page).inner_text()
+    main(page).get_by_text("Aannemen…").click()
+    main(page).get_by_role("button", name="Ja, aannemen").click()
     page.wait_for_url(f"**/sollicitaties/{application_id}")
     assert "Aangenomen" in flash_text(page)
     screenshot(page, "company_journey")
@@ -226,19 +222,19 @@ def test_coordinator_sees_internship_flag_and_exports_csv(make, new_page):
     page = new_page(*LAPTOP)
     login(page, coordinator)
     page.wait_for_url("**/coordinator/")
-    nav = _main(page).get_by_role("navigation", name="Coördinator")
+    nav = main(page).get_by_role("navigation", name="Coördinator")
     nav.get_by_role("link", name="Stages").click()
     page.wait_for_url("**/coordinator/stages")
-    row = _main(page).get_by_role("row").filter(has_text="Lotte Smit")
+    row = main(page).get_by_role("row").filter(has_text="Lotte Smit")
     assert "Stage verzorgende" in row.inner_text() and "Petra Jansen" in row.inner_text()
 
     page.goto("/coordinator/")
     nav.get_by_role("link", name="Signalen").click()
     page.wait_for_url("**/coordinator/signalen")
-    flag = _main(page).locator(".flag-list li").filter(has_text="Geen contact met Lotte Smit")
+    flag = main(page).locator(".flag-list li").filter(has_text="Geen contact met Lotte Smit")
     assert flag.count() == 1
     with page.expect_download() as download_info:
-        _main(page).get_by_role("link", name="Exporteren (CSV)").click()
+        main(page).get_by_role("link", name="Exporteren (CSV)").click()
     download = download_info.value
     assert download.suggested_filename == "signalen.csv"
     text = Path(download.path()).read_text(encoding="utf-8-sig")  # the file starts with a BOM
