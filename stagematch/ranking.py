@@ -165,9 +165,16 @@ def _place_statement(kind: str, dialect: str = ""):
         P2.company_id == Placement.company_id, I.status != InternshipStatus.ACTIVE
     )
 
-    def scalar(*columns_and_from):
-        *columns, where = columns_and_from
-        return select(*columns).where(where).scalar_subquery()
+    rating_join = (I, I.id == E.internship_id)  # evaluations to their internship
+    company_join = (P2, P2.id == I.placement_id)  # internships to the company's places
+
+    def scalar(column, where, join=None):
+        """A correlated one-value subquery: `column` of the rows matching `where`, optionally
+        over a join (target, on)."""
+        statement = select(column)
+        if join is not None:
+            statement = statement.join(*join)
+        return statement.where(where).scalar_subquery()
 
     accredited = ~exists(
         select(placement_qualification.c.placement_id).where(
@@ -214,28 +221,12 @@ def _place_statement(kind: str, dialect: str = ""):
             Mentor.meestertitel,
             scalar(func.count(active), I.meester_id == Mentor.id).label("m_active"),
             exists(select(M2.id).where(M2.meester_id == Mentor.id, M2.active)).label("m_gezel"),
-            select(func.count(E.id))
-            .join(I, I.id == E.internship_id)
-            .where(rated)
-            .scalar_subquery()
-            .label("m_rated"),
-            select(func.sum(mean_expr))
-            .join(I, I.id == E.internship_id)
-            .where(rated)
-            .scalar_subquery()
-            .label("m_rating_sum"),
+            scalar(func.count(E.id), rated, join=rating_join).label("m_rated"),
+            scalar(func.sum(mean_expr), rated, join=rating_join).label("m_rating_sum"),
             scalar(func.count(), finished).label("m_finished"),
             scalar(func.sum(success), finished).label("m_ok"),
-            select(func.count(I.id))
-            .join(P2, P2.id == I.placement_id)
-            .where(company_finished)
-            .scalar_subquery()
-            .label("c_finished"),
-            select(func.sum(success))
-            .join(P2, P2.id == I.placement_id)
-            .where(company_finished)
-            .scalar_subquery()
-            .label("c_ok"),
+            scalar(func.count(I.id), company_finished, join=company_join).label("c_finished"),
+            scalar(func.sum(success), company_finished, join=company_join).label("c_ok"),
             accredited.label("accredited"),
         )  # fmt: skip
         .join(Company, Company.id == Placement.company_id)
