@@ -62,6 +62,7 @@ def student_data(profile: StudentProfile) -> StudentData:
         lat=profile.lat, lon=profile.lon, max_travel_km=profile.max_travel_km, available_from=profile.available_from,
         skills=tuple(t.strip() for t in profile.skills.split(",") if t.strip()),
         interests=tuple(t.strip() for t in profile.interests.split(",") if t.strip()), bbl_days=profile.bbl_days,
+        birth_date=profile.birth_date,  # read by the legal rules only (wage, working time)
     )  # fmt: skip
 
 
@@ -73,9 +74,9 @@ def meester_facts(
         return {}
     ids = list(set(meester_ids))
     mentors = {m.id: m for m in db.session.scalars(select(Mentor).where(Mentor.id.in_(ids)))}
-    active = dict(db.session.execute(
-        select(Internship.meester_id, func.count()).where(Internship.meester_id.in_(ids), Internship.status == InternshipStatus.ACTIVE)
-        .group_by(Internship.meester_id)).all())  # fmt: skip
+    from stagematch.services.capacity import current_learners
+
+    active = current_learners(ids)
     mean_expr = (
         Evaluation.supervision_time
         + Evaluation.feedback
@@ -137,10 +138,9 @@ def _place_statement(kind: str, dialect: str = ""):
     One SELECT for every number a PlaceData needs except its crebos: the place, its company's
     sector and completion, its meester and the meester's load, ratings and completions, as
     correlated subqueries (each an index lookup) instead of one query per kind."""
-    from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, exists, or_
+    from sqlalchemy import ARRAY, Integer, and_, any_, bindparam
     from sqlalchemy.orm import aliased
 
-    from stagematch.models import Accreditation
     from stagematch.models.enums import PlacementStatus
 
     if kind == "ids" and dialect == "postgresql":
@@ -151,10 +151,8 @@ def _place_statement(kind: str, dialect: str = ""):
         condition = Placement.id.in_(bindparam("ids", expanding=True))
     else:
         condition = Placement.status == PlacementStatus.OPEN
-    on = bindparam("on")
-    I, E, P2, M2 = Internship, Evaluation, aliased(Placement), aliased(Mentor)  # noqa: E741, N806
+    I, E, P2 = Internship, Evaluation, aliased(Placement)  # noqa: E741, N806
     success = func.cast(I.outcome == InternshipOutcome.SUCCESS, db.Integer)
-    active = case((I.status == InternshipStatus.ACTIVE, 1))
     mean_expr = (E.supervision_time + E.feedback + E.learning_tasks + E.safety) / 4.0
     rated = and_(
         I.meester_id == Mentor.id, E.author_role == EvaluationAuthor.STUDENT,
@@ -176,22 +174,6 @@ def _place_statement(kind: str, dialect: str = ""):
             statement = statement.join(*join)
         return statement.where(where).scalar_subquery()
 
-    accredited = ~exists(
-        select(placement_qualification.c.placement_id).where(
-            placement_qualification.c.placement_id == Placement.id,
-            ~exists(
-                select(Accreditation.id)
-                .where(
-                    Accreditation.company_id == Placement.company_id,
-                    Accreditation.qualification_id == placement_qualification.c.qualification_id,
-                    Accreditation.valid_from <= on,
-                    or_(Accreditation.valid_to.is_(None), Accreditation.valid_to >= on),
-                    or_(Accreditation.withdrawn_at.is_(None), Accreditation.withdrawn_at > on),
-                )
-                .correlate_except(Accreditation)
-            ),
-        )
-    )
     places = (
         select(
             Placement.id,
@@ -204,6 +186,8 @@ def _place_statement(kind: str, dialect: str = ""):
             Placement.duration_weeks,
             Placement.days_per_week,
             Placement.pay_per_month,
+            Placement.hours_per_week.label("place_hours"),
+            Placement.wage_age,
             Company.sector,
             Placement.published_at,
             Placement.title,
@@ -212,42 +196,45 @@ def _place_statement(kind: str, dialect: str = ""):
             Placement.required_skills,
             Placement.seats,
             Placement.gezel_id,
-            # count(CASE ...): a condition on status would make SQLite walk the status index
-            scalar(func.count(active), I.placement_id == Placement.id).label("filled"),
             Mentor.trained,
             Mentor.years_experience,
             Mentor.hours_per_week,
             Mentor.capacity,
             Mentor.meestertitel,
-            scalar(func.count(active), I.meester_id == Mentor.id).label("m_active"),
-            exists(select(M2.id).where(M2.meester_id == Mentor.id, M2.active)).label("m_gezel"),
             scalar(func.count(E.id), rated, join=rating_join).label("m_rated"),
             scalar(func.sum(mean_expr), rated, join=rating_join).label("m_rating_sum"),
             scalar(func.count(), finished).label("m_finished"),
             scalar(func.sum(success), finished).label("m_ok"),
             scalar(func.count(I.id), company_finished, join=company_join).label("c_finished"),
             scalar(func.sum(success), company_finished, join=company_join).label("c_ok"),
-            accredited.label("accredited"),
         )  # fmt: skip
         .join(Company, Company.id == Placement.company_id)
         .join(Mentor, Mentor.id == Placement.meester_id)
         .where(condition)
     )
+    from stagematch.services.eligibility import accreditation_current_clause
+
+    pq = placement_qualification.c
+    accredited = accreditation_current_clause(Placement.company_id, pq.qualification_id, Placement.start_date)
     quals = (
-        select(placement_qualification.c.placement_id, Qualification.crebo, Qualification.dossier_crebo)
-        .join(Qualification, Qualification.id == placement_qualification.c.qualification_id)
-        .where(placement_qualification.c.placement_id.in_(select(Placement.id).where(condition)))
+        select(pq.placement_id, Qualification.crebo, Qualification.dossier_crebo, accredited.label("accredited"))
+        .join(Qualification, Qualification.id == pq.qualification_id)
+        .join(Placement, Placement.id == pq.placement_id)
+        .where(condition)
     )  # fmt: skip
     meesters = select(Placement.id, Placement.meester_id).where(condition)
     return places, quals, meesters
 
 
 def load_places(
-    ids: list[int] | None = None, *, facts: dict | None = None, on=None
-) -> list[PlaceData]:
-    """PlaceData of the places `ids` (at most CHUNK), or of every open place when ids is None, in
-    two queries whatever their number. `facts` (meester id -> MeesterFacts) replaces the meester
-    facts read here. Places without a meester row are left out."""
+    ids: list[int] | None = None, *, facts: dict | None = None, on=None, holding_offer=None,
+    as_open: bool = False,
+) -> list[PlaceData]:  # fmt: skip
+    """PlaceData of the places `ids` (at most CHUNK), or of every open place when ids is None.
+    Seats and capacity over each place's period come from `services.capacity.place_rooms`
+    (`holding_offer`, `as_open`: see there). `facts` (meester id -> MeesterFacts) replaces the
+    meester facts read here. Places without a meester row are left out."""
+    from stagematch.services.capacity import place_rooms
     from stagematch.timeutil import today
 
     statement, quals_statement, meesters = _place_statement(
@@ -260,12 +247,19 @@ def load_places(
     quals = db.session.execute(quals_statement, params).all()
     crebos: dict[int, set] = {}
     dossiers: dict[int, set] = {}
-    for pid, crebo, dossier in quals:
+    accredited_crebos: dict[int, set] = {}
+    accredited_dossiers: dict[int, set] = {}
+    for pid, crebo, dossier, accredited in quals:
         crebos.setdefault(pid, set()).add(crebo)
         dossiers.setdefault(pid, set()).add(dossier)
+        if accredited:
+            accredited_crebos.setdefault(pid, set()).add(crebo)
+            accredited_dossiers.setdefault(pid, set()).add(dossier)
+    rooms = place_rooms([r.id for r in rows], on=params["on"], holding_offer=holding_offer, as_open=as_open)
     meester_of = dict(db.session.execute(meesters, params).all()) if facts is not None else {}
     result = []
     for r in rows:
+        room = rooms[r.id]
         if facts is not None:
             meester = facts.get(meester_of.get(r.id))
             if meester is None:
@@ -274,7 +268,7 @@ def load_places(
             n = r.m_rated or 0
             meester = sqi_module.MeesterFacts(
                 trained=r.trained, years_experience=r.years_experience, hours_per_week=r.hours_per_week,
-                capacity=r.capacity, active_learners=r.m_active or 0, has_gezel=bool(r.m_gezel),
+                capacity=r.capacity, active_learners=room.meester_active, has_gezel=r.gezel_id is not None,
                 meestertitel=r.meestertitel, ratings_n=n,
                 rating_mean=(float(r.m_rating_sum or 0) / n) if n else None,
                 finished=r.m_finished or 0, completed_ok=int(r.m_ok or 0),
@@ -286,9 +280,12 @@ def load_places(
             days_per_week=r.days_per_week, pay_per_month=r.pay_per_month, sector=r.sector or "",
             published_at=r.published_at, text=f"{r.title} {r.tasks} {r.description}",
             skills=tuple(t.strip() for t in r.required_skills.split(",") if t.strip()),
-            seats_free=max(0, r.seats - (r.filled or 0)), meester=meester, gezel=r.gezel_id is not None,
+            seats_free=room.seats_free, meester=meester, gezel=r.gezel_id is not None,
             company_finished=r.c_finished or 0, company_ok=int(r.c_ok or 0),
-            accreditation_current=bool(r.accredited),
+            hours_per_week=r.place_hours, wage_age=r.wage_age,
+            accredited_crebos=frozenset(accredited_crebos.get(r.id, ())),
+            accredited_dossiers=frozenset(accredited_dossiers.get(r.id, ())),
+            meester_room=room.meester_room, gezel_room=room.gezel_room,
         ))  # fmt: skip
     return result
 
@@ -522,7 +519,7 @@ def students_by_id(profile_ids) -> list[StudentData]:
     for start in range(0, len(ids), CHUNK):
         rows = db.session.execute(
             select(S.id, S.leerweg, S.level, Qualification.crebo, Qualification.dossier_crebo, S.lat, S.lon,
-                   S.max_travel_km, S.available_from, S.skills, S.interests, S.bbl_days)
+                   S.max_travel_km, S.available_from, S.skills, S.interests, S.bbl_days, S.birth_date)
             .join(Qualification, Qualification.id == S.qualification_id)
             .where(S.id.in_(ids[start : start + CHUNK]))
         )  # fmt: skip
@@ -532,7 +529,7 @@ def students_by_id(profile_ids) -> list[StudentData]:
                 lat=r.lat, lon=r.lon, max_travel_km=r.max_travel_km, available_from=r.available_from,
                 skills=tuple(t.strip() for t in r.skills.split(",") if t.strip()),
                 interests=tuple(t.strip() for t in r.interests.split(",") if t.strip()),
-                bbl_days=r.bbl_days,
+                bbl_days=r.bbl_days, birth_date=r.birth_date,
             )  # fmt: skip
     return [found[i] for i in ids if i in found]
 
@@ -552,7 +549,7 @@ def rank_students(
     once; scores come from large batches. Scores equal what `Ranker` gives for the same pair
     (with a model; the rule fits its context on the places it sees, so its pay ratio and TF-IDF
     depend on the candidate set)."""
-    from stagematch.matching.candidates import candidate_pairs
+    from stagematch.matching.eligibility import candidate_pairs
     from stagematch.matching.features import pair_features, place_block, student_block
     from stagematch.timeutil import today
 
@@ -632,7 +629,7 @@ def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
     """Students who opted in to be found, that the hard rules allow for this place, ranked the
     same way as a student's own list. Returned without identity: the company sees who they are
     only after the student applies and the company shortlists."""
-    from stagematch.matching.candidates import failed_rules
+    from stagematch.matching.eligibility import failed_rules
     from stagematch.models import Application
 
     qualification_ids = select(Qualification.id).where(

@@ -3,6 +3,7 @@ rule when there is no model, and reasons that come from the ranking itself."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -103,7 +104,7 @@ def test_admin_model_card_and_activation(client, auth, make, runner, demo):
 def test_batch_ranking_equals_the_ranker_and_keeps_the_hard_rules(runner, demo):
     import numpy as np
 
-    from stagematch.matching.candidates import failed_rules
+    from stagematch.matching.eligibility import failed_rules
     from stagematch.models import StudentProfile
     from stagematch.ranking import Ranker, load_places, rank_students, student_data
     from stagematch.timeutil import today
@@ -153,15 +154,26 @@ def test_place_loader_equals_the_per_kind_queries(demo):
     assert [p.id for p in places] == [p.id for p in placements]
     facts = meester_facts([p.meester_id for p in placements])
     completion = company_completion([p.company_id for p in placements])
+    from stagematch.services.capacity import place_rooms
+
+    rooms = place_rooms([p.id for p in placements])
     for placement, place in zip(placements, places, strict=True):
-        assert place.meester == facts[placement.meester_id]
+        # The load and the gezel are the place's own: learners over its period, its own gezel.
+        assert place.meester == dataclasses.replace(
+            facts[placement.meester_id], active_learners=rooms[placement.id].meester_active,
+            has_gezel=placement.gezel_id is not None,
+        )  # fmt: skip
+        assert (place.seats_free, place.meester_room, place.gezel_room) == (
+            rooms[placement.id].seats_free, rooms[placement.id].meester_room, rooms[placement.id].gezel_room,
+        )  # fmt: skip
         assert (place.company_finished, place.company_ok) == completion.get(
             placement.company_id, (0, 0)
         )
         assert place.crebos == {q.crebo for q in placement.qualifications}
-        assert place.accreditation_current == all(
-            placement.company.accredited_for(q.id, today_()) for q in placement.qualifications
-        )
+        assert place.accredited_crebos == {
+            q.crebo for q in placement.qualifications
+            if placement.company.accredited_for(q.id, placement.start_date)
+        }  # fmt: skip
         assert place.gezel == (placement.gezel_id is not None)
 
 

@@ -22,7 +22,9 @@ class StudentData:
     skills: tuple[str, ...] = ()
     interests: tuple[str, ...] = ()
     bbl_days: int | None = None
-    # Protected: carried so tests can vary them; no feature, rule or score may read them.
+    # Protected: carried so tests can vary them; no feature or score may read them. The one
+    # exception is the age, which the legal rules of `eligibility` (minimum youth wage, working
+    # time of minors) must read.
     name: str = ""
     gender: str | None = None
     birth_date: date | None = None
@@ -54,4 +56,18 @@ class PlaceData:
     gezel: bool
     company_finished: int = 0
     company_ok: int = 0
-    accreditation_current: bool = True
+    hours_per_week: float = 32.0
+    wage_age: int | None = None  # BBL: the age the wage is quoted for
+    # Crebos (and their dossiers) of the place for which the company's accreditation is current
+    # on the start date; None: all of them (plain data made without a database).
+    accredited_crebos: frozenset[str] | None = None
+    accredited_dossiers: frozenset[str] | None = None
+    # Capacity over the place's period, from services.capacity: capacity minus commitments, the
+    # place's own unfilled seats included; negative means over capacity (None: no gezel).
+    meester_room: int = 0
+    gezel_room: int | None = None
+
+    @property
+    def accreditation_current(self) -> bool:
+        """Accredited for every crebo of the place on its start date."""
+        return self.accredited_crebos is None or self.accredited_crebos >= self.crebos

@@ -54,6 +54,10 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     shortlisted_at: Mapped[datetime | None]
+    # Offers: when the company (or an allocation round) made it, and until when the student can
+    # answer; an unanswered offer expires after that day and frees the seat.
+    offered_at: Mapped[datetime | None]
+    respond_by: Mapped[date | None]
     decided_at: Mapped[datetime | None]  # accepted, rejected or withdrawn
 
     student: Mapped[StudentProfile] = relationship()  # noqa: F821

@@ -8,7 +8,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from stagematch.extensions import db
-from stagematch.models.enums import MentorRole, SizeBand, check_in
+from stagematch.models.enums import (
+    AccreditationCheckSource,
+    AccreditationVerification,
+    MentorRole,
+    SizeBand,
+    check_in,
+)
 from stagematch.timeutil import utcnow
 
 
@@ -55,6 +61,11 @@ class Accreditation(db.Model):
             "company_id", "qualification_id", "valid_from", name="uq_accreditation_period"
         ),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_period"),
+        CheckConstraint(check_in("verification", AccreditationVerification), name="verification_values"),
+        CheckConstraint(
+            "check_source IS NULL OR " + check_in("check_source", AccreditationCheckSource),
+            name="check_source_values",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,11 +76,29 @@ class Accreditation(db.Model):
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]  # None: open-ended until SBB withdraws it
     withdrawn_at: Mapped[date | None]
+    # Declared by the company until checked against SBB's register or by a coordinator; a
+    # rejected accreditation counts as none.
+    verification: Mapped[str] = mapped_column(
+        String(10), default=AccreditationVerification.DECLARED, server_default="declared"
+    )
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    checked_at: Mapped[datetime | None]
+    check_source: Mapped[str | None] = mapped_column(String(20))
+    check_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     company: Mapped[Company] = relationship(back_populates="accreditations")
     qualification: Mapped[Qualification] = relationship()  # noqa: F821
+    checked_by: Mapped[User | None] = relationship()  # noqa: F821
+
+    @property
+    def verified(self) -> bool:
+        return self.verification == AccreditationVerification.VERIFIED
 
     def is_current(self, on: date) -> bool:
+        """Valid on `on`: within its period, not withdrawn, not rejected on checking. The SQL
+        form of this rule is `services.eligibility.accreditation_current_clause`."""
+        if self.verification == AccreditationVerification.REJECTED:
+            return False
         if self.withdrawn_at is not None and self.withdrawn_at <= on:
             return False
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)

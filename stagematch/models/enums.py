@@ -34,6 +34,21 @@ class ApplicationStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    DECLINED = "declined"  # the student said no to an offer
+    EXPIRED = "expired"  # an offer nobody answered before its respond-by date
+
+
+class AccreditationVerification(StrEnum):
+    """Whether an accreditation was checked against SBB's register of leerbedrijven."""
+
+    DECLARED = "declared"  # entered by the company, not (yet) checked
+    VERIFIED = "verified"  # found in SBB's register, or checked by a coordinator
+    REJECTED = "rejected"  # not in the register, or the coordinator found it invalid
+
+
+class AccreditationCheckSource(StrEnum):
+    SBB_REGISTER = "sbb_register"
+    COORDINATOR = "coordinator"
 
 
 class InternshipStatus(StrEnum):

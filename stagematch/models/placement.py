@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, event
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from stagematch.extensions import db
@@ -19,6 +19,20 @@ placement_qualification = Table(
 )
 
 
+def placement_end(start: date, weeks: int) -> date:
+    """The first day after a place of `weeks` weeks that starts on `start`."""
+    try:
+        return start + timedelta(weeks=weeks)
+    except OverflowError:  # refused by the rules; never an unhandled error here
+        return date.max
+
+
+def _end_default(context) -> date:
+    """Column default for inserts that name no end date (bulk inserts of the demo data)."""
+    row = context.get_current_parameters()
+    return placement_end(row["start_date"], row["duration_weeks"])
+
+
 class Placement(db.Model):
     __table_args__ = (
         CheckConstraint(check_in("leerweg", Leerweg), name="leerweg_values"),
@@ -27,6 +41,8 @@ class Placement(db.Model):
         CheckConstraint("seats >= 0", name="seats_non_negative"),
         CheckConstraint("pay_per_month >= 0", name="pay_non_negative"),
         CheckConstraint("duration_weeks > 0", name="duration_positive"),
+        CheckConstraint("duration_weeks BETWEEN 1 AND 104", name="duration_range"),
+        CheckConstraint("end_date >= start_date", name="end_after_start"),
         CheckConstraint("hours_per_week > 0 AND hours_per_week <= 60", name="hours_range"),
         CheckConstraint(
             "days_per_week IS NULL OR (days_per_week >= 1 AND days_per_week <= 5)",
@@ -48,6 +64,9 @@ class Placement(db.Model):
     lon: Mapped[float]
     start_date: Mapped[date] = mapped_column(index=True)
     duration_weeks: Mapped[int]
+    # start_date + duration_weeks, kept by the listeners below (and by bulk inserts): capacity is
+    # counted over [start_date, end_date) in SQL.
+    end_date: Mapped[date] = mapped_column(index=True, default=_end_default)
     hours_per_week: Mapped[float]
     days_per_week: Mapped[int | None]  # days at work; BBL only
     # € per month: the stage allowance (BOL, 0 = none) or the wage (BBL).
@@ -80,3 +99,10 @@ class Placement(db.Model):
 
     def __repr__(self) -> str:
         return f"<Placement {self.id} {self.title}>"
+
+
+@event.listens_for(Placement, "before_insert")
+@event.listens_for(Placement, "before_update")
+def _keep_end_date(_mapper, _connection, target: Placement) -> None:
+    if target.start_date is not None and target.duration_weeks is not None:
+        target.end_date = placement_end(target.start_date, target.duration_weeks)

@@ -1,92 +1,464 @@
-"""How much a meester can still take on. Capacity is a hard limit: active learners plus the free
-seats of his open places may never exceed it."""
+"""Capacity: the only place where a meester's or gezel's learners, reserved seats and free seats
+are counted. No code outside this module counts learners (tests/test_capacity.py greps for it).
+
+One definition, over a period [start, end) (a place's or an internship's dates; end exclusive):
+
+- **learners** of a mentor: running internships (status active) naming the mentor as meester or
+  as gezel whose period overlaps;
+- **offers**: open offers (status offered, respond-by date not passed) on places naming the
+  mentor whose period overlaps — an offer holds a seat until the student answers;
+- **reserved**: for every open place naming the mentor whose period overlaps, its seats minus
+  its running internships minus its open offers (never below 0);
+- **committed** = learners + offers + reserved; **room** = capacity − committed. A place is
+  allowed only while its meester's and gezel's room over the place's period is ≥ 0 (the place's
+  own unfilled seats are part of what is committed), and it has a free seat:
+  **free seats** = seats − running internships − open offers.
+
+A meester with a learner until March is therefore free in April. Overlap is counted, not the
+peak of concurrent learners: conservative, the same in Python and SQL, and simple to explain.
+
+The same definition exists as SQL expressions (`seats_free_sql`, `room_sql`) for queries; the
+property test checks that both agree.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from stagematch.extensions import db
-from stagematch.models import Internship, Mentor, Placement
-from stagematch.models.enums import InternshipStatus, PlacementStatus
+from stagematch.models import Application, Internship, Mentor, Placement
+from stagematch.models.enums import ApplicationStatus, InternshipStatus, PlacementStatus
+from stagematch.timeutil import today
+
+FOREVER = date.max
+
+
+def _overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def open_offer_clause(on: date | None = None):
+    """SQL: an application that holds a seat as an unanswered offer."""
+    on = on or today()
+    return and_(
+        Application.status == ApplicationStatus.OFFERED,
+        or_(Application.respond_by.is_(None), Application.respond_by >= on),
+    )
+
+
+# --- plain rows: every commitment of some mentors ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Commitment:
+    mentor_id: int
+    start: date
+    end: date
+    count: int
+    place_id: int | None  # the open place a reservation or offer belongs to
+    kind: str  # "learner", "offer", "reserved"
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    id: int
+    seats: int
+    meester_id: int
+    gezel_id: int | None
+    start: date
+    end: date
+    status: str
+
+
+def _place_rows(placement_ids) -> dict[int, PlaceRow]:
+    ids = list(set(placement_ids))
+    rows: dict[int, PlaceRow] = {}
+    for start in range(0, len(ids), 5000):
+        for r in db.session.execute(
+            select(Placement.id, Placement.seats, Placement.meester_id, Placement.gezel_id,
+                   Placement.start_date, Placement.end_date, Placement.status)
+            .where(Placement.id.in_(ids[start : start + 5000]))
+        ):  # fmt: skip
+            rows[r.id] = PlaceRow(*r)
+    return rows
+
+
+def _filled_and_offered(placement_ids, on: date) -> tuple[dict[int, int], dict[int, int]]:
+    ids = list(set(placement_ids))
+    filled: dict[int, int] = {}
+    offered: dict[int, int] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        filled.update(
+            db.session.execute(
+                select(Internship.placement_id, func.count(Internship.id))
+                .where(
+                    Internship.placement_id.in_(chunk),
+                    Internship.status == InternshipStatus.ACTIVE,
+                )
+                .group_by(Internship.placement_id)
+            ).all()
+        )
+        offered.update(
+            db.session.execute(
+                select(Application.placement_id, func.count(Application.id))
+                .where(Application.placement_id.in_(chunk), open_offer_clause(on))
+                .group_by(Application.placement_id)
+            ).all()
+        )
+    return filled, offered
+
+
+def commitments(mentor_ids, *, on: date | None = None) -> dict[int, list[Commitment]]:
+    """Every commitment of these mentors that has not ended by `on`, as plain rows."""
+    on = on or today()
+    ids = list(set(mentor_ids))
+    result: dict[int, list[Commitment]] = {m: [] for m in ids}
+    if not ids:
+        return result
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        for column in (Internship.meester_id, Internship.gezel_id):
+            for mentor_id, s, e in db.session.execute(
+                select(column, Internship.start_date, Internship.end_date).where(
+                    column.in_(chunk),
+                    Internship.status == InternshipStatus.ACTIVE,
+                    Internship.end_date > on,
+                )
+            ):
+                result[mentor_id].append(Commitment(mentor_id, s, e, 1, None, "learner"))
+        places = db.session.execute(
+            select(Placement.id, Placement.seats, Placement.meester_id, Placement.gezel_id,
+                   Placement.start_date, Placement.end_date, Placement.status)
+            .where(
+                or_(Placement.meester_id.in_(chunk), Placement.gezel_id.in_(chunk)),
+                Placement.end_date > on,
+                or_(
+                    Placement.status == PlacementStatus.OPEN,
+                    Placement.id.in_(select(Application.placement_id).where(open_offer_clause(on))),
+                ),
+            )
+        ).all()  # fmt: skip
+        filled, offered = _filled_and_offered([p.id for p in places], on)
+        for p in places:
+            unfilled = 0
+            if p.status == PlacementStatus.OPEN:
+                unfilled = max(0, p.seats - filled.get(p.id, 0) - offered.get(p.id, 0))
+            for mentor_id in (p.meester_id, p.gezel_id):
+                if mentor_id in result:
+                    if offered.get(p.id):
+                        result[mentor_id].append(Commitment(
+                            mentor_id, p.start_date, p.end_date, offered[p.id], p.id, "offer"))  # fmt: skip
+                    if unfilled:
+                        result[mentor_id].append(Commitment(
+                            mentor_id, p.start_date, p.end_date, unfilled, p.id, "reserved"))  # fmt: skip
+    return result
+
+
+def committed(items: list[Commitment], start: date, end: date, *, kind: str | None = None) -> int:
+    return sum(
+        c.count for c in items if _overlaps(c.start, c.end, start, end) and kind in (None, c.kind)
+    )
+
+
+# --- what the site shows and checks --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class MentorLoad:
+    """A mentor's load over a period (from today on, unless a place's period is asked for)."""
+
     mentor_id: int
     capacity: int
-    active: int  # learners with a running internship under this mentor
-    reserved: int  # free seats on open places that name this mentor
+    active: int  # learners (running or agreed internships) in the period
+    offered: int  # open offers in the period
+    reserved: int  # unfilled seats of open places in the period
+
+    @property
+    def committed(self) -> int:
+        return self.active + self.offered + self.reserved
+
+    @property
+    def room(self) -> int:
+        """Capacity left; negative when over capacity."""
+        return self.capacity - self.committed
 
     @property
     def free(self) -> int:
-        return max(0, self.capacity - self.active - self.reserved)
+        return max(0, self.room)
 
     @property
     def over_capacity(self) -> bool:
-        return self.active > self.capacity
-
-
-def filled_seats(placement_ids: list[int]) -> dict[int, int]:
-    """Running internships per place (they take a seat each)."""
-    if not placement_ids:
-        return {}
-    rows = db.session.execute(
-        select(Internship.placement_id, func.count(Internship.id))
-        .where(
-            Internship.placement_id.in_(placement_ids), Internship.status == InternshipStatus.ACTIVE
-        )
-        .group_by(Internship.placement_id)
-    )
-    return dict(rows.all())
-
-
-def free_seats(placement: Placement) -> int:
-    return max(0, placement.seats - filled_seats([placement.id]).get(placement.id, 0))
+        return self.room < 0 or self.active > self.capacity
 
 
 def mentor_loads(
-    mentor_ids: list[int], *, exclude_placement_id: int | None = None
-) -> dict[int, MentorLoad]:
-    """Load per mentor (as meester or as gezel). `exclude_placement_id` leaves one place's seats
-    out of the reservation, for checking that place's own seats against the rest."""
-    if not mentor_ids:
+    mentor_ids, *, start: date | None = None, end: date = FOREVER, exclude_placement_id=None,
+    on: date | None = None,
+) -> dict[int, MentorLoad]:  # fmt: skip
+    """Load per mentor over [start, end) (default: from today on). `exclude_placement_id` leaves
+    one place's reservation and offers out, to check that place's own seats against the rest."""
+    on = on or today()
+    start = start or on
+    ids = list(set(mentor_ids))
+    if not ids:
         return {}
-    mentors = db.session.execute(
-        select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(mentor_ids))
-    )
-    capacity = dict(mentors.all())
-    active: dict[int, int] = dict.fromkeys(mentor_ids, 0)
-    for column in (Internship.meester_id, Internship.gezel_id):
-        for mentor_id, count in db.session.execute(
-            select(column, func.count(Internship.id))
-            .where(column.in_(mentor_ids), Internship.status == InternshipStatus.ACTIVE)
-            .group_by(column)
-        ):
-            active[mentor_id] += count
-    reserved: dict[int, int] = dict.fromkeys(mentor_ids, 0)
-    open_places = select(
-        Placement.id, Placement.seats, Placement.meester_id, Placement.gezel_id
-    ).where(
-        Placement.status == PlacementStatus.OPEN,
-        (Placement.meester_id.in_(mentor_ids)) | (Placement.gezel_id.in_(mentor_ids)),
-    )
-    if exclude_placement_id is not None:
-        open_places = open_places.where(Placement.id != exclude_placement_id)
-    places = db.session.execute(open_places).all()
-    filled = filled_seats([p.id for p in places])
-    for p in places:
-        unfilled = max(0, p.seats - filled.get(p.id, 0))
-        for mentor_id in (p.meester_id, p.gezel_id):
-            if mentor_id in reserved:
-                reserved[mentor_id] += unfilled
-    return {
-        m: MentorLoad(m, capacity.get(m, 0), active[m], reserved[m])
-        for m in mentor_ids
-        if m in capacity
-    }
+    capacity = dict(db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(ids))).all())
+    items = commitments(ids, on=on)
+    result = {}
+    for m in ids:
+        if m not in capacity:
+            continue
+        mine = [c for c in items[m] if exclude_placement_id is None or c.place_id != exclude_placement_id]
+        result[m] = MentorLoad(
+            m, capacity[m], committed(mine, start, end, kind="learner"),
+            committed(mine, start, end, kind="offer"), committed(mine, start, end, kind="reserved"),
+        )  # fmt: skip
+    return result
 
 
-def mentor_load(mentor_id: int, *, exclude_placement_id: int | None = None) -> MentorLoad:
-    return mentor_loads([mentor_id], exclude_placement_id=exclude_placement_id)[mentor_id]
+def mentor_load(mentor_id: int, **kwargs) -> MentorLoad:
+    return mentor_loads([mentor_id], **kwargs)[mentor_id]
+
+
+@dataclass(frozen=True)
+class PlaceRoom:
+    seats_free: int  # seats − running internships − open offers
+    meester_room: int  # meester's capacity − commitments over the place's period
+    gezel_room: int | None  # the same for the place's gezel; None: no gezel
+    meester_active: int  # the meester's learners over the place's period
+
+
+def place_rooms(
+    placement_ids, *, on: date | None = None, as_open: bool = False, holding_offer=None
+) -> dict[int, PlaceRoom]:
+    """Seats and capacity per place over its own period. `as_open`: count each place as if it
+    were open (publishing a draft). `holding_offer`: an application id whose offer is being
+    taken: its seat is the student's already."""
+    on = on or today()
+    places = _place_rows(placement_ids)
+    if not places:
+        return {}
+    filled, offered = _filled_and_offered(list(places), on)
+    if holding_offer is not None:
+        pid = db.session.scalar(
+            select(Application.placement_id).where(Application.id == holding_offer, open_offer_clause(on))
+        )  # fmt: skip
+        if pid in offered:
+            offered[pid] -= 1
+    mentors = {m for p in places.values() for m in (p.meester_id, p.gezel_id) if m is not None}
+    items = commitments(mentors, on=on)
+    capacity = dict(db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(mentors))).all())
+    result = {}
+    for p in places.values():
+        unfilled = max(0, p.seats - filled.get(p.id, 0) - offered.get(p.id, 0))
+
+        def room(mentor_id: int, p: PlaceRow = p, unfilled: int = unfilled) -> int:
+            mine = items.get(mentor_id, [])
+            if as_open or p.status != PlacementStatus.OPEN:
+                # Not open (yet): its own seats are not among the commitments; count them.
+                mine = [c for c in mine if not (c.place_id == p.id and c.kind == "reserved")]
+                own = unfilled if as_open else 0
+            else:
+                own = 0
+            # A held offer that is taken moves from "offer" to "learner": net zero.
+            used = committed(mine, p.start, p.end)
+            return capacity.get(mentor_id, 0) - used - own
+
+        result[p.id] = PlaceRoom(
+            seats_free=unfilled,
+            meester_room=room(p.meester_id),
+            gezel_room=room(p.gezel_id) if p.gezel_id is not None else None,
+            meester_active=committed(items.get(p.meester_id, []), p.start, p.end, kind="learner"),
+        )
+    return result
+
+
+def seats_taken(placement_ids, *, on: date | None = None) -> dict[int, int]:
+    """Running internships plus open offers per place."""
+    filled, offered = _filled_and_offered(placement_ids, on or today())
+    return {pid: filled.get(pid, 0) + offered.get(pid, 0) for pid in set(placement_ids)}
+
+
+def filled_seats(placement_ids) -> dict[int, int]:
+    """Running internships per place."""
+    return _filled_and_offered(placement_ids, today())[0]
+
+
+def free_seats(placement: Placement) -> int:
+    return max(0, placement.seats - seats_taken([placement.id]).get(placement.id, 0))
+
+
+def current_learners(mentor_ids, *, on: date | None = None) -> dict[int, int]:
+    """Learners of each mentor on the day `on` (internships running that day)."""
+    on = on or today()
+    items = commitments(mentor_ids, on=on)
+    return {m: committed(c, on, date.fromordinal(on.toordinal() + 1), kind="learner") for m, c in items.items()}
+
+
+def students_with_running_internship(student_ids=None):
+    """SQL: ids of students with a running internship (status active), optionally among some."""
+    stmt = select(Internship.student_id).where(Internship.status == InternshipStatus.ACTIVE)
+    if student_ids is not None:
+        stmt = stmt.where(Internship.student_id.in_(student_ids))
+    return stmt
+
+
+def minimum_capacity(mentor_id: int, *, on: date | None = None) -> int:
+    """The lowest capacity that keeps every running internship and open place of this mentor
+    within the rules: the largest commitment over any of their periods."""
+    on = on or today()
+    items = commitments([mentor_id], on=on)[mentor_id]
+    return max((committed(items, c.start, c.end) for c in items), default=0)
+
+
+# --- the same definition in SQL ------------------------------------------------------------------
+
+
+def seats_free_sql(place=Placement, on: date | None = None):
+    """SQL: free seats of `place` (correlated)."""
+    on = on or today()
+    running = (
+        select(func.count(Internship.id))
+        .where(Internship.placement_id == place.id, Internship.status == InternshipStatus.ACTIVE)
+        .scalar_subquery()
+    )
+    offers = (
+        select(func.count(Application.id))
+        .where(Application.placement_id == place.id, open_offer_clause(on))
+        .scalar_subquery()
+    )
+    return place.seats - running - offers
+
+
+def room_sql(mentor_column, place=Placement, on: date | None = None):
+    """SQL: capacity minus commitments of the mentor `mentor_column` over `place`'s period, the
+    place's own unfilled seats included when it is open (correlated; see the module docstring)."""
+    on = on or today()
+    M, I, Q = aliased(Mentor), aliased(Internship), aliased(Placement)  # noqa: E741, N806
+    A = aliased(Application)  # noqa: N806
+
+    def overlaps(other):
+        return and_(other.start_date < place.end_date, place.start_date < other.end_date)
+
+    learners = (
+        select(func.count(I.id))
+        .where(
+            or_(I.meester_id == mentor_column, I.gezel_id == mentor_column),
+            I.status == InternshipStatus.ACTIVE, I.end_date > on, overlaps(I),
+        )  # fmt: skip
+        .scalar_subquery()
+    )
+    names_mentor = or_(Q.meester_id == mentor_column, Q.gezel_id == mentor_column)
+    offer = and_(
+        A.status == ApplicationStatus.OFFERED, or_(A.respond_by.is_(None), A.respond_by >= on)
+    )
+    offers = (
+        select(func.count(A.id))
+        .join(Q, Q.id == A.placement_id)
+        .where(names_mentor, Q.end_date > on, overlaps(Q), offer)
+        .scalar_subquery()
+    )
+    q_free = seats_free_sql(Q, on)
+    reserved = (
+        select(func.coalesce(func.sum(case((q_free > 0, q_free), else_=0)), 0))
+        .where(names_mentor, Q.status == PlacementStatus.OPEN, Q.end_date > on, overlaps(Q))
+        .scalar_subquery()
+    )
+    capacity = select(M.capacity).where(M.id == mentor_column).scalar_subquery()
+    return capacity - learners - offers - reserved
+
+
+def learners_sql(mentor_column, place=Placement, on: date | None = None):
+    """SQL: the mentor's learners over `place`'s period (correlated)."""
+    on = on or today()
+    I = aliased(Internship)  # noqa: E741, N806
+    return (
+        select(func.count(I.id))
+        .where(
+            or_(I.meester_id == mentor_column, I.gezel_id == mentor_column),
+            I.status == InternshipStatus.ACTIVE, I.end_date > on,
+            I.start_date < place.end_date, place.start_date < I.end_date,
+        )  # fmt: skip
+        .scalar_subquery()
+    )
+
+
+def place_has_room_clause(place=Placement, on: date | None = None):
+    """SQL: a free seat, and room for the meester and the gezel over the place's period."""
+    return and_(
+        seats_free_sql(place, on) > 0,
+        room_sql(place.meester_id, place, on) >= 0,
+        or_(place.gezel_id.is_(None), room_sql(place.gezel_id, place, on) >= 0),
+    )
+
+
+# --- serialising writers -------------------------------------------------------------------------
+
+
+def lock_place_and_mentors(placement_id: int, extra_mentor_ids=()) -> tuple[int, int | None]:
+    """Row locks for a change of seats or capacity: the place, then its mentors by id — the same
+    order everywhere, so concurrent hires, offers and publishes of the same place or mentor wait
+    for each other (PostgreSQL row locks; SQLite's write lock). Ends any read transaction first,
+    so what is counted after the locks is the latest state."""
+    db.session.commit()
+    meester_id, gezel_id = db.session.execute(
+        select(Placement.meester_id, Placement.gezel_id).where(Placement.id == placement_id)
+    ).one()
+    db.session.execute(
+        update(Placement).where(Placement.id == placement_id).values(seats=Placement.seats)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    for mentor_id in sorted({m for m in (meester_id, gezel_id, *extra_mentor_ids) if m is not None}):
+        db.session.execute(
+            update(Mentor).where(Mentor.id == mentor_id).values(capacity=Mentor.capacity)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+    return meester_id, gezel_id
+
+
+def lock_mentors(mentor_ids) -> None:
+    for mentor_id in sorted({m for m in mentor_ids if m is not None}):
+        db.session.execute(
+            update(Mentor).where(Mentor.id == mentor_id).values(capacity=Mentor.capacity)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+
+
+# --- allocation rounds --------------------------------------------------------------------------
+
+
+def round_capacity(placements: list[Placement], *, on: date | None = None):
+    """What an allocation round may hand out: free seats per place, and per meester the room left
+    for the round's places (commitments outside the round over the span of the meester's round
+    places). A gezel's room caps the seats of the places they are on (shared in id order)."""
+    on = on or today()
+    ids = [p.id for p in placements]
+    taken = seats_taken(ids, on=on)
+    seats = {p.id: max(0, p.seats - taken.get(p.id, 0)) for p in placements}
+    by_mentor: dict[int, list[Placement]] = defaultdict(list)
+    for p in placements:
+        by_mentor[p.meester_id].append(p)
+        if p.gezel_id is not None:
+            by_mentor[p.gezel_id].append(p)
+    items = commitments(list(by_mentor), on=on)
+    capacities = dict(db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(list(by_mentor)))).all())
+    round_ids = set(ids)
+    room: dict[int, int] = {}
+    for mentor_id, own in by_mentor.items():
+        outside = [c for c in items.get(mentor_id, []) if c.place_id not in round_ids]
+        start = min(p.start_date for p in own)
+        end = max(p.end_date for p in own)
+        room[mentor_id] = max(0, capacities.get(mentor_id, 0) - committed(outside, start, end))
+    gezel_left = {p.gezel_id: room[p.gezel_id] for p in placements if p.gezel_id is not None}
+    for p in sorted(placements, key=lambda p: p.id):
+        if p.gezel_id is not None:
+            seats[p.id] = min(seats[p.id], gezel_left[p.gezel_id])
+            gezel_left[p.gezel_id] -= seats[p.id]
+    meester_room = {p.meester_id: room[p.meester_id] for p in placements}
+    return seats, meester_room

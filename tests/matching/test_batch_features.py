@@ -13,7 +13,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 
 from stagematch.matching import sqi as sqi_module
-from stagematch.matching.candidates import candidate_pairs, failed_rules
+from stagematch.matching.eligibility import candidate_pairs, failed_rules
 from stagematch.matching.features import build_features, place_sqi, sqi_numbers
 from stagematch.matching.model import FAMILIES, TrainedModel, train
 from tests.matching.simulate import examples, place, student
@@ -56,14 +56,15 @@ def test_fast_predict_equals_sklearn(family):
     assert other.predict(X[:0]).shape == (0,)
 
 
-def test_candidate_pairs_are_exactly_what_failed_rules_allows():
+def test_candidate_pairs_are_exactly_what_the_eligibility_rules_allow():
     rng = random.Random(8)
-    on = date(2025, 1, 1)
+    on = date(2025, 12, 1)
     students = [
         student(
             rng, i, leerweg=rng.choice(["BOL", "BOL", "BBL"]), level=rng.choice([2, 3]),
             crebo=rng.choice(["25180", "25181"]), dossier=rng.choice(["23085", "23085", "23099"]),
             available_from=rng.choice([None, date(2025, 3, 1), date(2025, 12, 1)]),
+            birth_date=rng.choice([None, date(2008, 2, 29), date(2009, 6, 15), date(2007, 1, 1), date(1990, 5, 5)]),
         )
         for i in range(80)
     ]  # fmt: skip
@@ -72,7 +73,14 @@ def test_candidate_pairs_are_exactly_what_failed_rules_allows():
         place(
             rng, 1000 + i, leerweg=rng.choice(["BOL", "BOL", "BBL"]), level=rng.choice([2, 3]),
             crebos=frozenset(rng.sample(["25180", "25181"], rng.randint(1, 2))),
-            seats_free=rng.choice([0, 1, 2]), accreditation_current=rng.random() < 0.9,
+            seats_free=rng.choice([0, 1, 2]),
+            accredited_crebos=rng.choice([None, frozenset(), frozenset({"25180"}), frozenset({"25181"})]),
+            accredited_dossiers=rng.choice([None, frozenset(), frozenset({"23085"})]),
+            meester_room=rng.choice([-1, 0, 0, 2]), gezel_room=rng.choice([None, None, -1, 0]),
+            hours_per_week=rng.choice([24.0, 32.0, 38.0, 40.0, 46.0, 60.0]),
+            days_per_week=rng.choice([None, 3, 4, 5]), wage_age=rng.choice([None, 16, 18, 21]),
+            pay_per_month=rng.choice([0, 900, 1400, 1900, 2600]),
+            start_date=rng.choice([date(2026, 1, 5), date(2026, 8, 3), date(2027, 3, 1)]),
         )
         for i in range(200)
     ]  # fmt: skip
@@ -85,6 +93,9 @@ def test_candidate_pairs_are_exactly_what_failed_rules_allows():
         if not failed_rules(s, p, on=on)
     }
     assert got == expected and expected
+    # The random places break every rule somewhere, so each one is exercised.
+    seen = {r.code for s in students for p in places for r in failed_rules(s, p, on=on)}
+    assert {"wage", "working_time", "school_day", "accreditation", "meester_capacity", "gezel_capacity", "seat"} <= seen
 
 
 def test_each_training_example_keeps_its_own_leave_one_out_sqi():

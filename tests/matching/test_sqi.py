@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
 
 import pytest
 
 from stagematch.matching import sqi
-from stagematch.matching.candidates import failed_rules
-from tests.matching.simulate import place, student
 
 BASE = sqi.MeesterFacts(
     trained=False,
@@ -79,26 +76,3 @@ def test_bounds_and_parts():
         "Oordeel van studenten",
     }
     assert dict(sqi.compute(BASE).parts)["Oordeel van studenten"] == "nog te weinig beoordelingen"
-
-
-@pytest.mark.parametrize(
-    ("change", "problem"),
-    [({"leerweg": "BBL"}, "andere leerweg"), ({"crebos": frozenset({"25491"}), "dossiers": frozenset({"23187"})}, "andere opleiding"),
-     ({"lat": 53.2}, "te ver weg"), ({"seats_free": 0}, "geen plaats vrij"), ({"accreditation_current": False}, "niet (meer) erkend"),
-     ({"start_date": date(2020, 1, 1)}, "al voorbij")],
-)  # fmt: skip
-def test_each_hard_rule_excludes_a_pair_on_its_own(change, problem):
-    import random
-
-    rng = random.Random(1)
-    s = student(rng, 1, max_travel_km=40)
-    p = place(rng, 1, lat=52.25, lon=6.9, start_date=date(2027, 3, 1))
-    assert failed_rules(s, p, on=date(2026, 11, 22)) == []
-    assert any(
-        problem in f
-        for f in failed_rules(s, dataclasses.replace(p, **change), on=date(2026, 11, 22))
-    )
-    full = dataclasses.replace(
-        p, meester=dataclasses.replace(p.meester, capacity=1, active_learners=1)
-    )
-    assert "meester heeft geen ruimte" in failed_rules(s, full, on=date(2026, 11, 22))

@@ -1,0 +1,252 @@
+"""The database side of `stagematch.matching.eligibility`: the same rules as SQL conditions for
+queries (search, suggestions, the API, alerts), and the checks that the writing paths (apply,
+shortlist, offer, accept, publish, imports, allocation rounds) call before they change anything.
+
+The rules themselves, their reasons and their sources are in `matching/eligibility.py`; capacity
+is counted by `services/capacity.py`. `tests/test_eligibility_property.py` checks that the SQL
+here lets through exactly what the plain function allows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
+
+from stagematch.matching import eligibility as rules
+from stagematch.matching.data import PlaceData, StudentData
+from stagematch.models import (
+    Accreditation,
+    Placement,
+    Qualification,
+    StudentProfile,
+    placement_qualification,
+)
+from stagematch.models.enums import AccreditationVerification, Leerweg
+from stagematch.services import DomainError
+from stagematch.services.capacity import place_has_room_clause
+from stagematch.timeutil import today
+from stagematch.wages import ADULT, YOUNGEST, _table
+
+BLOCKED_HOURLY = 1e9  # no lawful wage exists (under 15, or before the wage table starts)
+
+
+# --- SQL building blocks -------------------------------------------------------------------------
+
+
+def accreditation_current_clause(company_id, qualification_id, day):
+    """SQL: the company has an accreditation for the qualification that is current on `day`
+    (the rule of `Accreditation.is_current`)."""
+    return exists(
+        select(Accreditation.id)
+        .where(
+            Accreditation.company_id == company_id,
+            Accreditation.qualification_id == qualification_id,
+            Accreditation.valid_from <= day,
+            or_(Accreditation.valid_to.is_(None), Accreditation.valid_to >= day),
+            or_(Accreditation.withdrawn_at.is_(None), Accreditation.withdrawn_at > day),
+            Accreditation.verification != AccreditationVerification.REJECTED,
+        )
+        .correlate_except(Accreditation)
+    )
+
+
+def _accredited_qualification(qualification_filter):
+    pq = placement_qualification.c
+    return exists(
+        select(pq.placement_id).where(
+            pq.placement_id == Placement.id,
+            qualification_filter(pq.qualification_id),
+            accreditation_current_clause(Placement.company_id, pq.qualification_id, Placement.start_date),
+        )
+    )  # fmt: skip
+
+
+def _work_days():
+    return case((Placement.days_per_week.is_(None), rules.WORK_DAYS_PER_WEEK), else_=Placement.days_per_week)
+
+
+def _school_day_clause():
+    """BBL: days at work + school days <= 5."""
+    return or_(
+        Placement.leerweg != Leerweg.BBL,
+        func.coalesce(Placement.days_per_week, 0) + rules.BBL_SCHOOL_DAYS <= rules.WORK_DAYS_PER_WEEK,
+    )  # fmt: skip
+
+
+def adult_time_clause():
+    return and_(
+        Placement.hours_per_week <= rules.ADULT_MAX_HOURS_DAY * _work_days(),
+        Placement.hours_per_week <= rules.ADULT_MAX_HOURS_WEEK,
+    )
+
+
+def minor_time_clause():
+    school = case((Placement.leerweg == Leerweg.BBL, rules.SCHOOL_DAY_HOURS * rules.BBL_SCHOOL_DAYS), else_=0)
+    return and_(
+        Placement.hours_per_week <= rules.MINOR_MAX_HOURS_DAY * _work_days(),
+        Placement.hours_per_week + school <= rules.MINOR_MAX_HOURS_WEEK,
+    )  # fmt: skip
+
+
+def _dates_clause(on: date):
+    return and_(
+        Placement.start_date <= on + rules.MAX_START_AHEAD,
+        Placement.duration_weeks.between(rules.MIN_WEEKS, rules.MAX_WEEKS),
+        Placement.end_date > on,
+    )
+
+
+def place_clause(on: date | None = None):
+    """SQL for `rules.place_reasons`: the rules that hold whoever the student."""
+    on = on or today()
+    return and_(
+        _dates_clause(on),
+        place_has_room_clause(Placement, on),
+        _accredited_qualification(lambda q: literal(True)),
+        adult_time_clause(),
+        _school_day_clause(),
+    )
+
+
+# --- the wage for one student's age at each possible start ------------------------------------
+
+
+def _birthday(birth: date, age: int) -> date:
+    try:
+        return birth.replace(year=birth.year + age)
+    except ValueError:  # 29 February in a common year: the age changes on 1 March
+        return date(birth.year + age, 3, 1)
+
+
+def _hourly_case(segments: list[tuple[date, float]], last: float):
+    """CASE on the start date: `segments` are (until, hourly) in date order."""
+    if not segments:
+        return literal(last)
+    return case(*[(Placement.start_date < until, literal(h)) for until, h in segments], else_=literal(last))
+
+
+def _hourly(age: int, day: date) -> float:
+    wage = rules.minimum_wage(age, day)
+    return BLOCKED_HOURLY if wage is None else wage.hourly
+
+
+def _table_dates() -> list[date]:
+    return sorted({w.valid_from for w in _table()})
+
+
+def _segments(breaks: list[date], hourly_on) -> tuple[list[tuple[date, float]], float]:
+    """Piecewise-constant hourly minimum: one (until, hourly) per break, evaluated on the last
+    day before it, and the amount from the last break on."""
+    segments = [(until, hourly_on(until - timedelta(days=1))) for until in breaks]
+    return segments, hourly_on(breaks[-1])
+
+
+def _hourly_for_birth(birth: date):
+    """SQL: the statutory hourly minimum for this birth date's age on the place's start date."""
+    breaks = sorted({*_table_dates(), *(_birthday(birth, a) for a in range(YOUNGEST, ADULT + 2))})
+    return _hourly_case(*_segments(breaks, lambda day: _hourly(rules.age_on(birth, day), day)))
+
+
+def _hourly_for_age(age_expr):
+    """SQL: the hourly minimum for the age `age_expr` (a column) on the place's start date."""
+    breaks = _table_dates()
+    whens = [(age_expr < YOUNGEST, literal(BLOCKED_HOURLY))]
+    whens += [
+        (age_expr == a, _hourly_case(*_segments(breaks, lambda day, a=a: _hourly(a, day))))
+        for a in range(YOUNGEST, ADULT)
+    ]
+    return case(*whens, else_=_hourly_case(*_segments(breaks, lambda day: _hourly(ADULT, day))))
+
+
+def _wage_clause(hourly):
+    return or_(
+        Placement.leerweg != Leerweg.BBL,
+        Placement.pay_per_month + 0.5 >= hourly * Placement.hours_per_week * 52 / 12,
+    )
+
+
+# --- one student ------------------------------------------------------------------------------
+
+
+def student_clause(student: StudentData, qualification_id: int, on: date | None = None):
+    """SQL for `rules.reasons(student, place)` except distance (the search applies the radius
+    with the same distance function). `qualification_id` is the student's qualification."""
+    on = on or today()
+    pq = placement_qualification.c
+    own = exists(select(pq.placement_id).where(pq.placement_id == Placement.id, pq.qualification_id == qualification_id))
+    dossier_ids = select(Qualification.id).where(Qualification.dossier_crebo == student.dossier)
+    in_dossier = exists(
+        select(pq.placement_id).where(pq.placement_id == Placement.id, pq.qualification_id.in_(dossier_ids))
+    )  # fmt: skip
+    qualification = or_(
+        and_(own, _accredited_qualification(lambda q: q == qualification_id)),
+        and_(
+            not_(own), in_dossier, Placement.level == student.level,
+            _accredited_qualification(lambda q: q.in_(dossier_ids)),
+        ),  # fmt: skip
+    )
+    conditions = [
+        Placement.leerweg == student.leerweg,
+        qualification,
+        _dates_clause(on),
+        place_has_room_clause(Placement, on),
+        adult_time_clause(),
+        _school_day_clause(),
+    ]
+    if student.available_from is not None:
+        conditions.append(Placement.end_date >= student.available_from)
+    if student.birth_date is not None:
+        conditions.append(_wage_clause(_hourly_for_birth(student.birth_date)))
+        adult_from = _birthday(student.birth_date, rules.ADULT_AGE)
+        conditions.append(or_(Placement.start_date >= adult_from, minor_time_clause()))
+    else:
+        age = func.coalesce(Placement.wage_age, rules.YOUNGEST_STUDENT_AGE)
+        conditions.append(_wage_clause(_hourly_for_age(age)))
+        conditions.append(or_(age >= rules.ADULT_AGE, minor_time_clause()))
+    return and_(*conditions)
+
+
+def profile_clause(profile: StudentProfile, on: date | None = None):
+    from stagematch.ranking import student_data
+
+    return student_clause(student_data(profile), profile.qualification_id, on)
+
+
+# --- checks for the writing paths -------------------------------------------------------------
+
+
+def place_data_for(placement: Placement, *, on: date | None = None, holding_offer=None,
+                   as_open: bool = False) -> PlaceData:  # fmt: skip
+    from stagematch.ranking import load_places
+
+    [place] = load_places([placement.id], on=on, holding_offer=holding_offer, as_open=as_open)
+    return place
+
+
+def pair_reasons(profile: StudentProfile, placement: Placement, *, on: date | None = None,
+                 holding_offer=None) -> list[rules.Reason]:  # fmt: skip
+    """Every rule the student and the place break now (empty: allowed). `holding_offer`: the
+    application whose offer the student is taking (its seat is theirs already)."""
+    from stagematch.ranking import student_data
+
+    on = on or today()
+    place = place_data_for(placement, on=on, holding_offer=holding_offer)
+    student = student_data(profile)
+    return rules.reasons(student, place, on=on)
+
+
+def describe(reasons: list[rules.Reason]) -> str:
+    """The reasons as one sentence in the reader's language."""
+    return "; ".join(_(r.msgid) for r in reasons)
+
+
+def require_pair(profile: StudentProfile, placement: Placement, **kwargs) -> None:
+    """Raise a DomainError that names every broken rule, or return."""
+    found = pair_reasons(profile, placement, **kwargs)
+    if found:
+        raise DomainError(_("Dit mag niet volgens de regels: %(reasons)s.", reasons=describe(found)))
+
+
+def latest_start(on: date | None = None) -> date:
+    return (on or today()) + rules.MAX_START_AHEAD
