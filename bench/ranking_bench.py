@@ -4,7 +4,9 @@ list without ranking, on demo data of 60,000 students and 20,000 places.
     .venv/bin/python bench/ranking_bench.py [--students 60000 --companies 12500 --places 20000]
                                             [--sample 300] [--database-url postgresql+psycopg://...]
 
-Prints p50/p95 per list, the ratio ranked/plain (goal ≤ 1.5×, p95 ≤ 150 ms), scoring throughput in
+Prints p50/p95 per list, the ranked list with and without the eligibility check (the SQL
+conditions of `services.eligibility` and the rules in the ranker; goal: the check costs ≤ 10 % at
+p50), the ratio ranked/plain (goal ≤ 1.5×, p95 ≤ 150 ms), scoring throughput in
 pairs per second, and the time to rank every student (goal ≤ 2 minutes on 2 cores): extrapolated
 from the per-student list and measured with the batch path `ranking.rank_students`. A temporary
 database is built (SQLite by default) and thrown away; nothing is asserted, figures are printed."""
@@ -73,7 +75,26 @@ def main() -> None:
         )
         rng = random.Random(1)
         sample = rng.sample(ids, min(args.sample, len(ids)))
-        plain, ranked, pairs = [], [], 0
+        from contextlib import contextmanager
+
+        from sqlalchemy import true
+
+        import stagematch.matching.eligibility as rules_module
+        import stagematch.services.search as search_module
+
+        @contextmanager
+        def without_eligibility():
+            """The same list with the eligibility check switched off (for this figure only)."""
+            saved = (search_module.profile_clause, search_module.place_clause, rules_module.reasons)
+            search_module.profile_clause = lambda *a, **k: true()
+            search_module.place_clause = lambda *a, **k: true()
+            rules_module.reasons = lambda *a, **k: []
+            try:
+                yield
+            finally:
+                search_module.profile_clause, search_module.place_clause, rules_module.reasons = saved
+
+        plain, ranked, unchecked, pairs = [], [], [], 0
         for sid in sample:
             profile = db.session.get(StudentProfile, sid)
             filters = profile_filters(profile)
@@ -89,6 +110,12 @@ def main() -> None:
             ranked.append(elapsed)
             pairs += result.total
             db.session.expire_all()
+            with without_eligibility():
+                t0 = time.perf_counter()
+                ranker = Ranker(profile)
+                with_reasons(search(filters, per_page=20, ranker=ranker), ranker)
+                unchecked.append(time.perf_counter() - t0)
+            db.session.expire_all()
         ms = lambda v: 1000 * v  # noqa: E731
         print(
             f"sample: {len(sample)} students, {pairs / len(sample):.0f} candidate places each on average"
@@ -99,6 +126,13 @@ def main() -> None:
         )
         print(
             f"{'ranked (model)':<24}{ms(percentile(ranked, 0.5)):>10.1f}{ms(percentile(ranked, 0.95)):>10.1f}"
+        )
+        print(
+            f"{'ranked, no eligibility':<24}{ms(percentile(unchecked, 0.5)):>10.1f}{ms(percentile(unchecked, 0.95)):>10.1f}"
+        )
+        print(
+            f"eligibility check costs: p50 {100 * (percentile(ranked, 0.5) / percentile(unchecked, 0.5) - 1):+.1f} %, "
+            f"p95 {100 * (percentile(ranked, 0.95) / percentile(unchecked, 0.95) - 1):+.1f} % (goal: at most +10 % at p50)"
         )
         print(
             f"ratio ranked/plain: p50 {percentile(ranked, 0.5) / percentile(plain, 0.5):.2f}x, "

@@ -478,7 +478,12 @@ class Ranker:
         self._rows: dict[int, tuple[PlaceData, np.ndarray, float]] = {}
 
     def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
-        places = list(places_by_id(placement_ids).values())
+        """Scores of the places the eligibility rules allow for this student (others left out)."""
+        from stagematch.matching.eligibility import reasons
+        from stagematch.timeutil import today
+
+        on = today()
+        places = [p for p in places_by_id(placement_ids).values() if not reasons(self.student, p, on=on)]
         if not places:
             return {}
         self.context = self.model.context if self.model else fit_context(places)
@@ -595,7 +600,7 @@ def profile_filters(profile: StudentProfile) -> SearchFilters:
     town = geo.find_town(profile.city) if profile.city else None
     return SearchFilters(
         leerweg=profile.leerweg, qualification=profile.qualification, town=town,
-        radius_km=profile.max_travel_km if town else None, sort="relevance",
+        radius_km=profile.max_travel_km if town else None, sort="relevance", student=profile,
     )  # fmt: skip
 
 
@@ -629,7 +634,7 @@ def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
     """Students who opted in to be found, that the hard rules allow for this place, ranked the
     same way as a student's own list. Returned without identity: the company sees who they are
     only after the student applies and the company shortlists."""
-    from stagematch.matching.eligibility import failed_rules
+    from stagematch.matching.eligibility import reasons
     from stagematch.models import Application
 
     qualification_ids = select(Qualification.id).where(
@@ -648,7 +653,7 @@ def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
     from stagematch.timeutil import today
 
     pairs = [(student_data(p), place) for p in profiles]
-    pairs = [(s, pl) for s, pl in pairs if not failed_rules(s, pl, on=today())]
+    pairs = [(s, pl) for s, pl in pairs if not reasons(s, pl, on=today())]
     if not pairs:
         return []
     model = active_model()

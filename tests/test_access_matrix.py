@@ -57,7 +57,7 @@ def build_world(make) -> World:
     student2 = make.student(school=deltion)
     company = make.company()
     company2 = make.company()
-    meester = make.meester(company, capacity=5)
+    meester = make.meester(company, capacity=8)
     meester2 = make.meester(company2)
     place = make.placement(company, meester, seats=3)
     place_running = make.placement(company, meester, seats=3)

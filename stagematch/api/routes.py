@@ -24,7 +24,8 @@ from stagematch.models import (
     User,
 )
 from stagematch.models.enums import InternshipStatus, PlacementStatus, Role
-from stagematch.services.capacity import filled_seats, mentor_loads
+from stagematch.services.capacity import filled_by_qualification, place_rooms
+from stagematch.services.eligibility import place_clause
 from stagematch.services.placements import visible_in_search_clause
 from stagematch.services.tokens import user_for_secret
 
@@ -86,10 +87,9 @@ def _paged(items: list, total: int, page: int, per_page: int) -> dict:
             "pages": max(1, -(-total // per_page))}  # fmt: skip
 
 
-def place_json(
-    place: Placement, *, filled: int | None = None, load=None, distance_km: float | None = None
-) -> dict:
-    filled = filled if filled is not None else filled_seats([place.id]).get(place.id, 0)
+def place_json(place: Placement, *, room=None, distance_km: float | None = None) -> dict:
+    """A place as JSON; `room` (capacity.PlaceRoom) carries its seats and its meester's load."""
+    room = room if room is not None else place_rooms([place.id])[place.id]
     meester = place.meester
     data = {
         "id": place.id, "title": place.title, "status": place.status, "leerweg": place.leerweg, "level": place.level,
@@ -99,12 +99,12 @@ def place_json(
         "duration_weeks": place.duration_weeks, "hours_per_week": place.hours_per_week,
         "days_per_week": place.days_per_week, "pay_per_month": place.pay_per_month,
         "pay_kind": "wage" if place.leerweg == "BBL" else "stipend", "seats": place.seats,
-        "seats_free": max(0, place.seats - filled), "tasks": place.tasks,
+        "seats_free": room.seats_free, "tasks": place.tasks,
         "supervision": {
             "meester_function": meester.function, "years_experience": meester.years_experience,
             "trained": meester.trained, "meestertitel": meester.meestertitel,
             "hours_per_week": meester.hours_per_week, "capacity": meester.capacity,
-            "active_learners": load.active if load is not None else None, "gezel": place.gezel_id is not None,
+            "active_learners": room.meester_active, "gezel": place.gezel_id is not None,
         },
         "published_at": place.published_at.isoformat() if place.published_at else None,
         "url": url_for("places.detail", placement_id=place.id, _external=True),
@@ -142,16 +142,14 @@ def places():
         return error
     filters.page = page
     profile = g.api_user.profile if g.api_user.role == Role.STUDENT else None
+    filters.student = profile
     result = search(
         filters,
         per_page=per_page,
         ranker=make_ranker(profile) if filters.sort == "relevance" else None,
     )
-    ids = [h.placement.id for h in result.hits]
-    filled = filled_seats(ids)
-    loads = mentor_loads(list({h.placement.meester_id for h in result.hits}))
-    items = [place_json(h.placement, filled=filled.get(h.placement.id, 0), load=loads.get(h.placement.meester_id),
-                        distance_km=h.distance_km) for h in result.hits]  # fmt: skip
+    rooms = place_rooms([h.placement.id for h in result.hits])
+    items = [place_json(h.placement, room=rooms[h.placement.id], distance_km=h.distance_km) for h in result.hits]
     body = _paged(items, result.total, result.page, per_page)
     body["ranked_by"] = result.ranked_by
     return jsonify(body)
@@ -166,9 +164,7 @@ def place(placement_id: int):
     own = placement is not None and g.api_user.company_id == placement.company_id
     if placement is None or (placement.status != PlacementStatus.OPEN and not own):
         return api_error(404, "Not Found", "No open place with this id.")
-    data = place_json(
-        placement, load=mentor_loads([placement.meester_id]).get(placement.meester_id)
-    )
+    data = place_json(placement)
     sqi = meester_sqis([placement.meester_id]).get(placement.meester_id)
     data["sqi"] = sqi.as_dict() if sqi is not None else None
     return jsonify(data)
@@ -217,10 +213,8 @@ def company_places():
     )
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    filled = filled_seats([p.id for p in rows])
-    return jsonify(
-        _paged([place_json(p, filled=filled.get(p.id, 0)) for p in rows], total, page, per_page)
-    )
+    rooms = place_rooms([p.id for p in rows])
+    return jsonify(_paged([place_json(p, room=rooms[p.id]) for p in rows], total, page, per_page))
 
 
 @bp.route("/company/applicants")
@@ -314,9 +308,9 @@ EXPORT_FIELDS = ["id", "title", "company_id", "company", "sector", "leerweg", "l
 
 def _export_rows() -> list[dict]:
     places = db.session.scalars(
-        select(Placement).where(visible_in_search_clause()).order_by(Placement.id)
+        select(Placement).where(visible_in_search_clause(), place_clause()).order_by(Placement.id)
     ).all()
-    filled = filled_seats([p.id for p in places])
+    rooms = place_rooms([p.id for p in places])
     return [
         {
             "id": p.id,
@@ -334,7 +328,7 @@ def _export_rows() -> list[dict]:
             "days_per_week": p.days_per_week,
             "pay_per_month": p.pay_per_month,
             "seats": p.seats,
-            "seats_free": max(0, p.seats - filled.get(p.id, 0)),
+            "seats_free": rooms[p.id].seats_free,
             "published_at": p.published_at.isoformat() if p.published_at else None,
         }  # fmt: skip
         for p in places
@@ -385,14 +379,7 @@ def qualification_stats() -> list[dict]:
             .group_by(placement_qualification.c.qualification_id)
         ).all()
     )
-    filled = dict(
-        db.session.execute(
-            select(placement_qualification.c.qualification_id, func.count(Internship.id))
-            .join(Internship, Internship.placement_id == placement_qualification.c.placement_id)
-            .where(Internship.status == InternshipStatus.ACTIVE)
-            .group_by(placement_qualification.c.qualification_id)
-        ).all()
-    )
+    filled = filled_by_qualification()
     ids = set(offered) | set(filled)
     quals = {
         q.id: q for q in db.session.scalars(select(Qualification).where(Qualification.id.in_(ids)))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,6 +15,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -28,6 +31,7 @@ from stagematch.forms import (
 )
 from stagematch.models import REJECTION_REASONS
 from stagematch.models.enums import SizeBand
+from stagematch.timeutil import today
 
 REQUIRED = _l("Vul dit in.")
 
@@ -204,7 +208,7 @@ class PlacementForm(FlaskForm):
         default=20,
         validators=[
             InputRequired(_l("Vul een aantal weken in.")),
-            NumberRange(1, 208, _l("Tussen 1 en 208 weken.")),
+            NumberRange(1, 104, _l("Tussen 1 en 104 weken.")),
         ],
     )
     hours_per_week = DecimalField(
@@ -266,6 +270,14 @@ class PlacementForm(FlaskForm):
         _l("Talen"), default="Nederlands", validators=[Optional(), Length(max=200)]
     )
 
+    def validate_start_date(self, field):
+        from stagematch.matching.eligibility import MAX_START_AHEAD
+
+        if field.data is not None and not (
+            today() - timedelta(days=366) <= field.data <= today() + MAX_START_AHEAD
+        ):
+            raise ValidationError(_l("Kies een startdatum binnen twee jaar vanaf vandaag."))
+
     def to_data(self):
         """The validated form as the placement service's input."""
         from stagematch.extensions import db
@@ -297,6 +309,23 @@ class RejectForm(FlaskForm):
     note = TextAreaField(
         _l("Toelichting voor de student"), validators=[Optional(), Length(max=1000)]
     )
+
+
+class OfferForm(FlaskForm):
+    """An offer instead of an instant hire: the student answers before `respond_by`."""
+
+    respond_by = DateField(
+        _l("Reageren vóór"),
+        description=_l("De student kan tot en met deze dag ja of nee zeggen: 1 tot 30 dagen vanaf vandaag."),
+        validators=[InputRequired(_l("Kies een datum."))],
+    )
+
+    def validate_respond_by(self, field):
+        from stagematch.services.applications import OFFER_DAYS_MAX, OFFER_DAYS_MIN
+
+        first, last = today() + timedelta(days=OFFER_DAYS_MIN), today() + timedelta(days=OFFER_DAYS_MAX)
+        if field.data is not None and not first <= field.data <= last:
+            raise ValidationError(_l("Kies een datum van 1 tot 30 dagen vanaf vandaag."))
 
 
 class ColleagueForm(FlaskForm):

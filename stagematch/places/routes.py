@@ -20,7 +20,8 @@ from stagematch.ranking import make_ranker, placement_sqi, with_reasons
 from stagematch.reference import sectors
 from stagematch.services import DomainError
 from stagematch.services import applications as application_service
-from stagematch.services.capacity import filled_seats, mentor_load
+from stagematch.services.capacity import mentor_load, place_rooms
+from stagematch.services.eligibility import pair_reasons
 from stagematch.services.placements import stale_reason
 from stagematch.services.search import SearchFilters, search
 from stagematch.services.supervision import MIN_STUDENTS_FOR_AVERAGES, rating_averages
@@ -53,6 +54,7 @@ def search_page():
     filters = filters_from_form(form) if valid else None
     page = None
     if filters is not None:
+        filters.student = profile
         ranker = make_ranker(profile) if filters.sort == "relevance" else None
         page = with_reasons(search(filters, ranker=ranker), ranker)
     return render_template(
@@ -107,12 +109,14 @@ def detail(placement_id: int):
                 Application.student_id == profile.id, Application.placement_id == placement.id
             )
         )
-    load = mentor_load(placement.meester_id)
+    # The meester's learners over this place's period; seats net of running internships and offers.
+    load = mentor_load(placement.meester_id, start=placement.start_date, end=placement.end_date)
     ratings = rating_averages([placement.meester_id])[placement.meester_id]
-    seats_left = placement.seats - filled_seats([placement.id]).get(placement.id, 0)
+    seats_left = place_rooms([placement.id])[placement.id].seats_free
+    blocked = pair_reasons(profile, placement) if profile is not None and application is None else []
     return render_template(
         "places/detail.html", placement=placement, distance=distance, profile=profile, application=application,
-        load=load, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,
+        load=load, blocked=blocked, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,
         stale=stale_reason(placement), show_names=current_user.is_authenticated, sqi=placement_sqi(placement),
     )  # fmt: skip
 

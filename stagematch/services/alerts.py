@@ -33,6 +33,7 @@ def send_search_alerts() -> tuple[int, int]:
         if filters is None:
             continue
         filters.page, filters.sort = 1, "start"
+        filters.student = saved.user.profile  # a student is alerted only to places allowed for them
         since = saved.last_alerted_at or saved.created_at
         hits = [
             h

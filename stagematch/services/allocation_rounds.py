@@ -570,32 +570,11 @@ def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummar
 
 
 def _free_capacity(placements: list[Placement]) -> tuple[dict[int, int], dict[int, int]]:
-    """Free seats per place, and per meester the capacity left for the round's places: capacity
-    minus running internships minus the free seats of his open places outside the round."""
-    from stagematch.services.capacity import filled_seats, mentor_loads
+    """Free seats per place and each meester's room for the round's places: counted by
+    `services.capacity.round_capacity` (gezel capacity caps the seats of the places they are on)."""
+    from stagematch.services.capacity import round_capacity
 
-    ids = [p.id for p in placements]
-    filled = filled_seats(ids)
-    offered = dict(
-        db.session.execute(
-            select(Application.placement_id, func.count())
-            .where(
-                Application.placement_id.in_(ids), Application.status == ApplicationStatus.OFFERED
-            )
-            .group_by(Application.placement_id)
-        ).all()
-    )
-    seats = {p.id: max(0, p.seats - filled.get(p.id, 0) - offered.get(p.id, 0)) for p in placements}
-    meester_ids = sorted({p.meester_id for p in placements})
-    loads = mentor_loads(meester_ids)
-    in_round: dict[int, int] = defaultdict(int)
-    for p in placements:
-        in_round[p.meester_id] += max(0, p.seats - filled.get(p.id, 0))
-    capacity = {}
-    for m, load in loads.items():
-        outside = load.reserved - in_round[m]
-        capacity[m] = max(0, load.capacity - load.active - max(0, outside))
-    return seats, capacity
+    return round_capacity(placements)
 
 
 @dataclass

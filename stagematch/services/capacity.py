@@ -290,6 +290,21 @@ def filled_seats(placement_ids) -> dict[int, int]:
     return _filled_and_offered(placement_ids, today())[0]
 
 
+def filled_by_qualification() -> dict[int, int]:
+    """Running internships per qualification of their place (public statistics)."""
+    from stagematch.models import placement_qualification
+
+    pq = placement_qualification.c
+    return dict(
+        db.session.execute(
+            select(pq.qualification_id, func.count(Internship.id))
+            .join(Internship, Internship.placement_id == pq.placement_id)
+            .where(Internship.status == InternshipStatus.ACTIVE)
+            .group_by(pq.qualification_id)
+        ).all()
+    )
+
+
 def free_seats(placement: Placement) -> int:
     return max(0, placement.seats - seats_taken([placement.id]).get(placement.id, 0))
 
@@ -299,6 +314,27 @@ def current_learners(mentor_ids, *, on: date | None = None) -> dict[int, int]:
     on = on or today()
     items = commitments(mentor_ids, on=on)
     return {m: committed(c, on, date.fromordinal(on.toordinal() + 1), kind="learner") for m, c in items.items()}
+
+
+def learners_by_school(mentor_ids, *, on: date | None = None) -> dict[int, dict[int, int]]:
+    """Learners of each mentor on the day `on`, per school of the learners."""
+    on = on or today()
+    ids = list(set(mentor_ids))
+    result: dict[int, dict[int, int]] = {m: {} for m in ids}
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        for column in (Internship.meester_id, Internship.gezel_id):
+            for mentor_id, school_id, n in db.session.execute(
+                select(column, Internship.school_id, func.count(Internship.id))
+                .where(
+                    column.in_(chunk), Internship.status == InternshipStatus.ACTIVE,
+                    Internship.start_date <= on, Internship.end_date > on,
+                )  # fmt: skip
+                .group_by(column, Internship.school_id)
+            ):
+                per = result[mentor_id]
+                per[school_id] = per.get(school_id, 0) + n
+    return result
 
 
 def students_with_running_internship(student_ids=None):

@@ -25,16 +25,16 @@ from stagematch.models import (
     Accreditation,
     Application,
     Company,
-    Internship,
     Mentor,
     Placement,
     Qualification,
     User,
 )
-from stagematch.models.enums import InternshipStatus, MentorRole, PlacementStatus, Role, SizeBand
+from stagematch.models.enums import MentorRole, PlacementStatus, Role, SizeBand
 from stagematch.services import DomainError
 from stagematch.services.accounts import email_taken, normalise_email, password_token
 from stagematch.services.audit import record
+from stagematch.services.capacity import lock_mentors, minimum_capacity
 from stagematch.timeutil import age_on, today
 
 
@@ -155,19 +155,20 @@ def save_mentor(company: Company, data: dict, mentor: Mentor | None = None) -> M
             ),
             "role",
         )
-    if mentor is not None:
-        active = db.session.scalar(
-            select(func.count(Internship.id)).where(
-                (Internship.meester_id == mentor.id) | (Internship.gezel_id == mentor.id),
-                Internship.status == InternshipStatus.ACTIVE,
-            )
-        )
-        if data["capacity"] < active:
+    if mentor is not None and data["capacity"] < mentor.capacity:
+        # Lowering: serialise with hires, offers and publishes for this mentor, then count.
+        mentor_id = mentor.id
+        lock_mentors([mentor_id])
+        needed = minimum_capacity(mentor_id)
+        if data["capacity"] < needed:
+            db.session.rollback()
             raise DomainError(
                 _(
-                    "%(name)s begeleidt nu %(count)s leerlingen; de capaciteit kan niet lager dan %(count)s.",
+                    "%(name)s heeft al %(count)s leerlingen, aanbiedingen en open plaatsen in "
+                    "dezelfde periode; de capaciteit kan niet lager dan %(count)s. Sluit eerst een "
+                    "plek of zet minder plaatsen open.",
                     name=mentor.name,
-                    count=active,
+                    count=needed,
                 ),
                 "capacity",
             )

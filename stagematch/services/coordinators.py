@@ -30,6 +30,7 @@ from stagematch.models import (
 from stagematch.models.enums import ApplicationStatus, InternshipStatus, MentorRole
 from stagematch.services import DomainError
 from stagematch.services.audit import record
+from stagematch.services.capacity import learners_by_school
 from stagematch.services.supervision import rating_averages
 from stagematch.timeutil import today, utcnow
 
@@ -225,20 +226,9 @@ def companies_overview(
             Mentor.company_id.in_(company_ids), Mentor.role == MentorRole.MEESTER, Mentor.active
         )
     ).all()
-    active_rows = db.session.execute(
-        select(Internship.meester_id, Internship.school_id, func.count())
-        .where(
-            Internship.meester_id.in_([m.id for m in meesters]),
-            Internship.status == InternshipStatus.ACTIVE,
-        )
-        .group_by(Internship.meester_id, Internship.school_id)
-    ).all()
-    active: dict[int, int] = {}
-    school_active: dict[int, int] = {}
-    for meester_id, school_id, count in active_rows:
-        active[meester_id] = active.get(meester_id, 0) + count
-        if school_id == school.id:
-            school_active[meester_id] = school_active.get(meester_id, 0) + count
+    by_school = learners_by_school([m.id for m in meesters], on=on)
+    active = {m: sum(per.values()) for m, per in by_school.items()}
+    school_active = {m: per.get(school.id, 0) for m, per in by_school.items()}
     ratings = rating_averages([m.id for m in meesters])
     reports = dict(
         db.session.execute(

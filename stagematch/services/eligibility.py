@@ -224,16 +224,22 @@ def place_data_for(placement: Placement, *, on: date | None = None, holding_offe
     return place
 
 
+# The student's own limit, not a rule of the law or of the platform: a student may apply to, be
+# offered and take a place farther away than they said they would travel (search applies it).
+PREFERENCES = (rules.DISTANCE,)
+
+
 def pair_reasons(profile: StudentProfile, placement: Placement, *, on: date | None = None,
                  holding_offer=None) -> list[rules.Reason]:  # fmt: skip
-    """Every rule the student and the place break now (empty: allowed). `holding_offer`: the
-    application whose offer the student is taking (its seat is theirs already)."""
+    """Every rule the student and the place break now (empty: allowed), for applying, offers
+    and hiring. `holding_offer`: the application whose offer the student is taking (its seat is
+    theirs already)."""
     from stagematch.ranking import student_data
 
     on = on or today()
     place = place_data_for(placement, on=on, holding_offer=holding_offer)
     student = student_data(profile)
-    return rules.reasons(student, place, on=on)
+    return [r for r in rules.reasons(student, place, on=on) if r not in PREFERENCES]
 
 
 def describe(reasons: list[rules.Reason]) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from stagematch.extensions import db
@@ -29,6 +29,7 @@ from stagematch.models import (
 from stagematch.models.enums import EvaluationAuthor, InternshipStatus
 from stagematch.services import DomainError
 from stagematch.services.audit import record
+from stagematch.services.capacity import learners_by_school
 from stagematch.timeutil import today, utcnow
 
 NO_CONTACT_WEEKS = 6
@@ -85,15 +86,14 @@ def find_problems(school: School) -> list[Candidate]:
 
     # Meesters of this school's students who have more learners than their capacity.
     school_meesters = select(Internship.meester_id).where(running).distinct()
-    for mentor_id, name, company_id, capacity, active in db.session.execute(
-        select(
-            Mentor.id, Mentor.name, Mentor.company_id, Mentor.capacity, func.count(Internship.id)
-        )
-        .join(Internship, Internship.meester_id == Mentor.id)
-        .where(Mentor.id.in_(school_meesters), Internship.status == InternshipStatus.ACTIVE)
-        .group_by(Mentor.id, Mentor.name, Mentor.company_id, Mentor.capacity)
-        .having(func.count(Internship.id) > Mentor.capacity)
-    ):
+    school_meester_ids = list(db.session.scalars(school_meesters))
+    loads = learners_by_school(school_meester_ids, on=on)
+    for mentor_id, name, company_id, capacity in db.session.execute(
+        select(Mentor.id, Mentor.name, Mentor.company_id, Mentor.capacity).where(Mentor.id.in_(school_meester_ids))
+    ).all():
+        active = sum(loads.get(mentor_id, {}).values())
+        if active <= capacity:
+            continue
         found.append(Candidate("over_capacity", f"mentor:{mentor_id}:{capacity}",
                                Phrase(N_("%(name)s begeleidt %(active)s leerlingen bij een capaciteit van %(capacity)s."),
                                       name=name, active=active, capacity=capacity),

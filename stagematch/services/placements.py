@@ -16,7 +16,7 @@ from stagematch.models import Company, Mentor, Placement, Qualification
 from stagematch.models.enums import Leerweg, MentorRole, PlacementStatus
 from stagematch.services import DomainError
 from stagematch.services.audit import record
-from stagematch.services.capacity import free_seats, mentor_load
+from stagematch.services.capacity import free_seats, lock_mentors, lock_place_and_mentors
 from stagematch.timeutil import today, utcnow
 from stagematch.wages import minimum_wage
 
@@ -137,14 +137,19 @@ def check_wage(*, pay: int, age: int, hours: float, on: date) -> list[DomainErro
 
 
 def publish_problems(placement: Placement, *, on: date | None = None) -> list[DomainError]:
-    """Every rule that stops this place from going online, each with the form field it concerns."""
+    """Every rule that stops this place from going online, each with the form field it concerns.
+    The rules are `matching.eligibility.place_reasons` (seats and capacity counted by
+    `services.capacity` as if the place were open), worded for the company."""
+    from stagematch.matching import eligibility as rules
+    from stagematch.services.capacity import mentor_load, place_rooms
+
     on = on or today()
     company = placement.company
     problems: list[DomainError] = []
     if not placement.qualifications:
         problems.append(DomainError(_("Kies minstens één opleiding (crebo)."), "qualifications"))
     for q in placement.qualifications:
-        if not company.accredited_for(q.id, on):
+        if not company.accredited_for(q.id, placement.start_date):
             problems.append(
                 DomainError(
                     _(
@@ -160,12 +165,28 @@ def publish_problems(placement: Placement, *, on: date | None = None) -> list[Do
         problems.append(
             DomainError(_("De startdatum is al voorbij. Kies een nieuwe startdatum."), "start_date")
         )
+    elif placement.start_date > on + rules.MAX_START_AHEAD:
+        problems.append(
+            DomainError(
+                _("Een plek kan hoogstens twee jaar vooruit beginnen (uiterlijk %(date)s).",
+                  date=f"{on + rules.MAX_START_AHEAD:%d-%m-%Y}"),
+                "start_date",
+            )
+        )  # fmt: skip
+    if not rules.MIN_WEEKS <= placement.duration_weeks <= rules.MAX_WEEKS:
+        problems.append(
+            DomainError(_("Een plek duurt 1 tot 104 weken."), "duration_weeks")
+        )
     meester = placement.meester
     if meester is None or meester.company_id != company.id or not meester.active:
         problems.append(DomainError(_("Kies een actieve meester van je bedrijf."), "meester"))
-    else:
-        load = mentor_load(meester.id, exclude_placement_id=placement.id)
-        if placement.seats > load.free:
+    elif placement.seats < 1:
+        problems.append(DomainError(_("Zet minstens één plaats open."), "seats"))
+    elif placement.id is not None:
+        room = place_rooms([placement.id], on=on, as_open=True)[placement.id]
+        if room.meester_room < 0:
+            load = mentor_load(meester.id, start=placement.start_date, end=placement.end_date,
+                               exclude_placement_id=placement.id, on=on)  # fmt: skip
             problems.append(
                 DomainError(
                     ngettext(
@@ -179,14 +200,14 @@ def publish_problems(placement: Placement, *, on: date | None = None) -> list[Do
                         name=meester.name,
                         capacity=load.capacity,
                         active=load.active,
-                        reserved=load.reserved,
+                        reserved=load.reserved + load.offered,
                     ),
                     "seats",
                 )
             )
-    if placement.gezel is not None:
-        load = mentor_load(placement.gezel.id, exclude_placement_id=placement.id)
-        if placement.seats > load.free:
+        if room.gezel_room is not None and room.gezel_room < 0:
+            load = mentor_load(placement.gezel.id, start=placement.start_date, end=placement.end_date,
+                               exclude_placement_id=placement.id, on=on)  # fmt: skip
             problems.append(
                 DomainError(
                     ngettext(
@@ -200,11 +221,44 @@ def publish_problems(placement: Placement, *, on: date | None = None) -> list[Do
                     "gezel",
                 )
             )
+    problems += working_time_problems(placement)
     if placement.leerweg == Leerweg.BBL and placement.wage_age is not None:
         problems += check_wage(
             pay=placement.pay_per_month, age=placement.wage_age, hours=placement.hours_per_week,
             on=placement.start_date,
         )  # fmt: skip
+    return problems
+
+
+def working_time_problems(placement) -> list[DomainError]:
+    """Arbeidstijdenwet (rules in `matching.eligibility`): a school day for BBL; the limits for
+    adults always, and those for minors when the wage is quoted for an age under 18."""
+    from stagematch.matching import eligibility as rules
+
+    minor = placement.wage_age is not None and placement.wage_age < rules.ADULT_AGE
+    found = rules.working_time_reasons(
+        placement.leerweg, placement.hours_per_week, placement.days_per_week, minor=minor
+    )
+    problems = []
+    if rules.SCHOOL_DAY in found:
+        problems.append(
+            DomainError(
+                _("Een BBL-leerling gaat minstens één dag per week naar school: kies hoogstens 4 "
+                  "werkdagen."),
+                "days_per_week",
+            )
+        )  # fmt: skip
+    if rules.WORKING_TIME in found:
+        if minor:
+            message = _(
+                "Te veel uren voor een leerling onder de 18 (Arbeidstijdenwet): hoogstens 9 uur per "
+                "dag en 45 uur per week, schooltijd meegeteld."
+            )
+        else:
+            message = _(
+                "Te veel uren (Arbeidstijdenwet): hoogstens 12 uur per dag en 60 uur per week."
+            )
+        problems.append(DomainError(message, "hours_per_week"))
     return problems
 
 
@@ -250,6 +304,8 @@ def save_placement(
     going_online = publish or placement.status == PlacementStatus.OPEN
     if going_online:
         db.session.flush()
+        # Serialise with other publishes, offers and hires for the same mentors (row locks).
+        lock_mentors([placement.meester_id, placement.gezel_id])
         problems = publish_problems(placement)
         if problems:
             db.session.rollback()
@@ -267,7 +323,14 @@ def save_placement(
 
 
 def publish(placement: Placement) -> None:
+    """Put a draft online; concurrent publishes for the same meester wait for each other, so
+    together they never reserve more than the meester's capacity."""
+    placement_id = placement.id
+    lock_place_and_mentors(placement_id)
+    placement = db.session.get(Placement, placement_id, populate_existing=True)
     problems = publish_problems(placement)
+    if problems:
+        db.session.rollback()
     if problems:
         raise PublishRefused(problems)
     placement.status = PlacementStatus.OPEN

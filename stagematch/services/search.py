@@ -15,8 +15,15 @@ from sqlalchemy.orm import joinedload
 
 from stagematch import geo
 from stagematch.extensions import db
-from stagematch.models import Company, Placement, Qualification, placement_qualification
+from stagematch.models import (
+    Company,
+    Placement,
+    Qualification,
+    StudentProfile,
+    placement_qualification,
+)
 from stagematch.pagination import RowPage
+from stagematch.services.eligibility import place_clause, profile_clause
 from stagematch.services.placements import visible_in_search_clause
 
 MAX_RADIUS_KM = 300
@@ -38,6 +45,9 @@ class SearchFilters:
     bbl_days: int | None = None
     sort: str = "relevance"
     page: int = 1
+    # The student who searches: only places the eligibility rules allow for them (distance is
+    # the search's own radius). Without one, the rules that hold for every student.
+    student: StudentProfile | None = None
 
 
 @dataclass
@@ -95,6 +105,10 @@ def filtered_statement(filters: SearchFilters):
         .join(Company, Company.id == Placement.company_id)
         .where(visible_in_search_clause())
     )
+    if filters.student is not None:
+        stmt = stmt.where(profile_clause(filters.student))
+    else:
+        stmt = stmt.where(place_clause())
     if filters.leerweg:
         stmt = stmt.where(Placement.leerweg == filters.leerweg)
     if filters.qualification is not None:
@@ -154,6 +168,8 @@ def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> Search
         kept.sort(key=lambda r: (distances[r.id] or 0.0, r.start_date))
         head, tail = kept[:RANK_LIMIT], kept[RANK_LIMIT:]
         scores = ranker([r.id for r in head])
+        # The ranker scores only pairs the rules allow (the same rules as the SQL above).
+        head = [r for r in head if r.id in scores]
         head.sort(key=lambda r: (-scores.get(r.id, (0.0, ""))[0], distances[r.id] or 0.0))
         kept = head + tail
         ranked_by = "model" if getattr(ranker, "is_model", False) else "rule"
