@@ -17,6 +17,7 @@ from stagematch.companies.forms import (
     CompanyProfileForm,
     ImportForm,
     MentorForm,
+    OfferForm,
     PlacementForm,
     RejectForm,
 )
@@ -45,6 +46,7 @@ from stagematch.services import companies as company_service
 from stagematch.services import placements as placement_service
 from stagematch.services.audit import record
 from stagematch.services.capacity import filled_seats, mentor_loads
+from stagematch.templating import format_date
 from stagematch.timeutil import today
 from stagematch.wages import table_date
 
@@ -305,7 +307,9 @@ def edit_mentor(mentor_id: int):
             flash(_("Gegevens van %(name)s opgeslagen.", name=mentor.name), "success")
             return redirect(url_for("companies.mentors"))
     load = mentor_loads([mentor.id])[mentor.id]
-    return render_template("companies/mentor_form.html", form=form, mentor=mentor, load=load)
+    return render_template(
+        "companies/mentor_form.html", form=form, mentor=mentor, load=load
+    ), 422 if form.errors else 200
 
 
 @bp.route("/begeleiders/<int:mentor_id>/actief", methods=["POST"])
@@ -539,13 +543,41 @@ def application(application_id: int):
         "student.view", application.student, application=application.id
     ) if application.student else None
     db.session.commit()
+    deciding = application.status in application_service.COMPANY_DECIDES
     return render_template(
         "companies/application.html",
         application=application,
         view=view,
         reject_form=RejectForm(),
+        offer_form=OfferForm(respond_by=application_service.default_respond_by()),
+        problems=application_service.pair_problems(application) if deciding else [],
         reasons=REJECTION_REASONS,
     )
+
+
+@bp.route("/sollicitaties/<int:application_id>/aanbod", methods=["POST"])
+@role_required(Role.COMPANY)
+def make_offer(application_id: int):
+    """Offer the place; the student answers before the date (no instant hire)."""
+    application = _own_application(application_id)
+    form = OfferForm()
+    if not form.validate_on_submit():
+        for error in form.respond_by.errors or [_("Probeer het opnieuw.")]:
+            flash(str(error), "error")
+        return redirect(url_for("companies.application", application_id=application.id))
+    try:
+        application_service.make_offer(
+            application.id, respond_by=form.respond_by.data, by=current_user._get_current_object()
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            _("Je aanbod is verstuurd. De student kan reageren tot en met %(date)s; tot dan "
+              "houden we de plaats voor hem of haar vrij.", date=format_date(form.respond_by.data)),
+            "success",
+        )  # fmt: skip
+    return redirect(url_for("companies.application", application_id=application.id))
 
 
 @bp.route("/sollicitaties/<int:application_id>/<action>", methods=["POST"])
@@ -555,7 +587,7 @@ def application_action(application_id: int, action: str):
     student_user = application.student.user if application.student else None
     try:
         if action == "uitnodigen":
-            application_service.shortlist(application)
+            application_service.shortlist(application, by=current_user._get_current_object())
             flash(
                 _("De student staat op je shortlist. Je ziet nu de naam en contactgegevens."),
                 "success",
@@ -567,14 +599,13 @@ def application_action(application_id: int, action: str):
                 flash(_("Kies een reden om af te wijzen."), "error")
                 return redirect(url_for("companies.application", application_id=application.id))
             application_service.reject(
-                application, reason=form.reason.data, note=form.note.data or ""
+                application,
+                reason=form.reason.data,
+                note=form.note.data or "",
+                by=current_user._get_current_object(),
             )
             flash(_("De sollicitatie is afgewezen. De student krijgt bericht."), "success")
             subject, template = _l("je sollicitatie is afgewezen"), "application_rejected"
-        elif action == "aannemen":
-            application_service.accept(application.id)
-            flash(_("Aangenomen! De stage staat klaar en de school krijgt het te zien."), "success")
-            subject, template = _l("je bent aangenomen"), "application_accepted"
         else:
             abort(404)
     except DomainError as error:
