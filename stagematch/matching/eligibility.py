@@ -39,7 +39,8 @@ from stagematch.matching.data import PlaceData, StudentData
 from stagematch.matching.text import N_, Phrase
 from stagematch.wages import ADULT, YOUNGEST, minimum_wage
 
-# Arbeidstijdenwet (art. 5:2 and 5:7; Arbeidstijdenbesluit art. 3.2.1 for minors and school time).
+# Arbeidstijdenwet art. 5:7 (per shift and per week; under 18 and 18+). School time counting toward a
+# minor's limits, and 8 hours for a BBL school day, are assumptions documented in docs/rules.md.
 MINOR_MAX_HOURS_DAY = 9
 MINOR_MAX_HOURS_WEEK = 45
 ADULT_MAX_HOURS_DAY = 12
