@@ -85,14 +85,14 @@ def main() -> None:
         @contextmanager
         def without_eligibility():
             """The same list with the eligibility check switched off (for this figure only)."""
-            saved = (search_module.profile_clause, search_module.place_clause, rules_module.reasons)
-            search_module.profile_clause = lambda *a, **k: true()
-            search_module.place_clause = lambda *a, **k: true()
+            saved = (search_module.search_condition, search_module.with_room, rules_module.reasons)
+            search_module.search_condition = lambda *a, **k: (true(), {})
+            search_module.with_room = lambda ids, **k: set(ids)
             rules_module.reasons = lambda *a, **k: []
             try:
                 yield
             finally:
-                search_module.profile_clause, search_module.place_clause, rules_module.reasons = saved
+                search_module.search_condition, search_module.with_room, rules_module.reasons = saved
 
         plain, ranked, unchecked, pairs = [], [], [], 0
         for sid in sample:

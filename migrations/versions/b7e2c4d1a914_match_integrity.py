@@ -69,7 +69,21 @@ def upgrade():
             "check_source IS NULL OR check_source IN ('sbb_register', 'coordinator')")
 
 
+    # Capacity counts per mentor or place and status (services.capacity).
+    op.create_index('ix_application_placement_status', 'application', ['placement_id', 'status'])
+    op.create_index('ix_internship_meester_status', 'internship', ['meester_id', 'status'])
+    op.create_index('ix_internship_gezel_status', 'internship', ['gezel_id', 'status'])
+    op.create_index('ix_internship_placement_status', 'internship', ['placement_id', 'status'])
+    op.create_index('ix_placement_meester_status', 'placement', ['meester_id', 'status'])
+    op.create_index('ix_placement_gezel_status', 'placement', ['gezel_id', 'status'])
+
+
 def downgrade():
+    for name, table in (('ix_placement_gezel_status', 'placement'), ('ix_placement_meester_status', 'placement'),
+                        ('ix_internship_placement_status', 'internship'), ('ix_internship_gezel_status', 'internship'),
+                        ('ix_internship_meester_status', 'internship'),
+                        ('ix_application_placement_status', 'application')):
+        op.drop_index(name, table_name=table)
     with op.batch_alter_table('accreditation', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_accreditation_check_source_values'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_accreditation_verification_values'), type_='check')

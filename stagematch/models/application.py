@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stagematch.extensions import db
@@ -32,6 +32,8 @@ class Application(db.Model):
     __table_args__ = (
         UniqueConstraint("student_id", "placement_id", name="uq_application_student_placement"),
         CheckConstraint(check_in("status", ApplicationStatus), name="status_values"),
+        # Capacity counts per place and status (see services.capacity).
+        Index("ix_application_placement_status", "placement_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +95,10 @@ class Internship(db.Model):
             "outcome IS NULL OR " + check_in("outcome", InternshipOutcome), name="outcome_values"
         ),
         CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        # Capacity counts a mentor's or a place's running internships (see services.capacity).
+        Index("ix_internship_meester_status", "meester_id", "status"),
+        Index("ix_internship_gezel_status", "gezel_id", "status"),
+        Index("ix_internship_placement_status", "placement_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

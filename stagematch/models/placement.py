@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, event
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, event
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from stagematch.extensions import db
@@ -43,6 +43,8 @@ class Placement(db.Model):
         CheckConstraint("duration_weeks > 0", name="duration_positive"),
         CheckConstraint("duration_weeks BETWEEN 1 AND 104", name="duration_range"),
         CheckConstraint("end_date >= start_date", name="end_after_start"),
+        Index("ix_placement_meester_status", "meester_id", "status"),
+        Index("ix_placement_gezel_status", "gezel_id", "status"),
         CheckConstraint("hours_per_week > 0 AND hours_per_week <= 60", name="hours_range"),
         CheckConstraint(
             "days_per_week IS NULL OR (days_per_week >= 1 AND days_per_week <= 5)",

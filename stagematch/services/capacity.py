@@ -23,11 +23,12 @@ property test checks that both agree.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Date, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from stagematch.extensions import db
@@ -44,7 +45,7 @@ def _overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
 
 def open_offer_clause(on: date | None = None):
     """SQL: an application that holds a seat as an unanswered offer."""
-    on = on or today()
+    on = today() if on is None else on
     return and_(
         Application.status == ApplicationStatus.OFFERED,
         or_(Application.respond_by.is_(None), Application.respond_by >= on),
@@ -116,7 +117,7 @@ def _filled_and_offered(placement_ids, on: date) -> tuple[dict[int, int], dict[i
 
 def commitments(mentor_ids, *, on: date | None = None) -> dict[int, list[Commitment]]:
     """Every commitment of these mentors that has not ended by `on`, as plain rows."""
-    on = on or today()
+    on = today() if on is None else on
     ids = list(set(mentor_ids))
     result: dict[int, list[Commitment]] = {m: [] for m in ids}
     if not ids:
@@ -203,7 +204,7 @@ def mentor_loads(
 ) -> dict[int, MentorLoad]:  # fmt: skip
     """Load per mentor over [start, end) (default: from today on). `exclude_placement_id` leaves
     one place's reservation and offers out, to check that place's own seats against the rest."""
-    on = on or today()
+    on = today() if on is None else on
     start = start or on
     ids = list(set(mentor_ids))
     if not ids:
@@ -240,7 +241,7 @@ def place_rooms(
     """Seats and capacity per place over its own period. `as_open`: count each place as if it
     were open (publishing a draft). `holding_offer`: an application id whose offer is being
     taken: its seat is the student's already."""
-    on = on or today()
+    on = today() if on is None else on
     places = _place_rows(placement_ids)
     if not places:
         return {}
@@ -311,14 +312,14 @@ def free_seats(placement: Placement) -> int:
 
 def current_learners(mentor_ids, *, on: date | None = None) -> dict[int, int]:
     """Learners of each mentor on the day `on` (internships running that day)."""
-    on = on or today()
+    on = today() if on is None else on
     items = commitments(mentor_ids, on=on)
     return {m: committed(c, on, date.fromordinal(on.toordinal() + 1), kind="learner") for m, c in items.items()}
 
 
 def learners_by_school(mentor_ids, *, on: date | None = None) -> dict[int, dict[int, int]]:
     """Learners of each mentor on the day `on`, per school of the learners."""
-    on = on or today()
+    on = today() if on is None else on
     ids = list(set(mentor_ids))
     result: dict[int, dict[int, int]] = {m: {} for m in ids}
     for start in range(0, len(ids), 2000):
@@ -348,7 +349,7 @@ def students_with_running_internship(student_ids=None):
 def minimum_capacity(mentor_id: int, *, on: date | None = None) -> int:
     """The lowest capacity that keeps every running internship and open place of this mentor
     within the rules: the largest commitment over any of their periods."""
-    on = on or today()
+    on = today() if on is None else on
     items = commitments([mentor_id], on=on)[mentor_id]
     return max((committed(items, c.start, c.end) for c in items), default=0)
 
@@ -356,63 +357,79 @@ def minimum_capacity(mentor_id: int, *, on: date | None = None) -> int:
 # --- the same definition in SQL ------------------------------------------------------------------
 
 
+def running_sql(place=Placement):
+    """SQL: running internships on `place` (correlated)."""
+    I = aliased(Internship)  # noqa: E741, N806
+    return (
+        select(func.count(I.id))
+        .where(I.placement_id == place.id, I.status == InternshipStatus.ACTIVE)
+        .scalar_subquery()
+    )
+
+
+def open_offers_sql(place=Placement, on: date | None = None):
+    """SQL: open offers on `place` (correlated)."""
+    on = today() if on is None else on
+    A = aliased(Application)  # noqa: N806
+    return (
+        select(func.count(A.id))
+        .where(
+            A.placement_id == place.id, A.status == ApplicationStatus.OFFERED,
+            or_(A.respond_by.is_(None), A.respond_by >= on),
+        )  # fmt: skip
+        .scalar_subquery()
+    )
+
+
 def seats_free_sql(place=Placement, on: date | None = None):
     """SQL: free seats of `place` (correlated)."""
-    on = on or today()
-    running = (
-        select(func.count(Internship.id))
-        .where(Internship.placement_id == place.id, Internship.status == InternshipStatus.ACTIVE)
-        .scalar_subquery()
-    )
-    offers = (
-        select(func.count(Application.id))
-        .where(Application.placement_id == place.id, open_offer_clause(on))
-        .scalar_subquery()
-    )
-    return place.seats - running - offers
+    return place.seats - running_sql(place) - open_offers_sql(place, on)
 
 
 def room_sql(mentor_column, place=Placement, on: date | None = None):
     """SQL: capacity minus commitments of the mentor `mentor_column` over `place`'s period, the
-    place's own unfilled seats included when it is open (correlated; see the module docstring)."""
-    on = on or today()
-    M, I, Q = aliased(Mentor), aliased(Internship), aliased(Placement)  # noqa: E741, N806
-    A = aliased(Application)  # noqa: N806
+    place's own unfilled seats included when it is open (correlated; see the module docstring).
+    Each commitment is looked up once through the meester column and once through the gezel
+    column (an index each; a mentor is never both on one row), not with an OR."""
+    on = today() if on is None else on
+    M = aliased(Mentor)  # noqa: N806
 
-    def overlaps(other):
-        return and_(other.start_date < place.end_date, place.start_date < other.end_date)
+    def learners(column_name: str):
+        I = aliased(Internship)  # noqa: E741, N806
+        return (
+            select(func.count(I.id))
+            .where(
+                getattr(I, column_name) == mentor_column, I.status == InternshipStatus.ACTIVE,
+                I.end_date > on, I.start_date < place.end_date, place.start_date < I.end_date,
+            )  # fmt: skip
+            .scalar_subquery()
+        )
 
-    learners = (
-        select(func.count(I.id))
-        .where(
-            or_(I.meester_id == mentor_column, I.gezel_id == mentor_column),
-            I.status == InternshipStatus.ACTIVE, I.end_date > on, overlaps(I),
-        )  # fmt: skip
-        .scalar_subquery()
-    )
-    names_mentor = or_(Q.meester_id == mentor_column, Q.gezel_id == mentor_column)
-    offer = and_(
-        A.status == ApplicationStatus.OFFERED, or_(A.respond_by.is_(None), A.respond_by >= on)
-    )
-    offers = (
-        select(func.count(A.id))
-        .join(Q, Q.id == A.placement_id)
-        .where(names_mentor, Q.end_date > on, overlaps(Q), offer)
-        .scalar_subquery()
-    )
-    q_free = seats_free_sql(Q, on)
-    reserved = (
-        select(func.coalesce(func.sum(case((q_free > 0, q_free), else_=0)), 0))
-        .where(names_mentor, Q.status == PlacementStatus.OPEN, Q.end_date > on, overlaps(Q))
-        .scalar_subquery()
-    )
+    def places(column_name: str):
+        """Open offers on the mentor's places, plus the unfilled seats of the open ones."""
+        Q = aliased(Placement)  # noqa: N806
+        offers = open_offers_sql(Q, on)
+        q_free = Q.seats - running_sql(Q) - offers
+        held = offers + case((and_(Q.status == PlacementStatus.OPEN, q_free > 0), q_free), else_=0)
+        return (
+            select(func.coalesce(func.sum(held), 0))
+            .where(
+                getattr(Q, column_name) == mentor_column, Q.end_date > on,
+                Q.start_date < place.end_date, place.start_date < Q.end_date,
+            )  # fmt: skip
+            .scalar_subquery()
+        )
+
     capacity = select(M.capacity).where(M.id == mentor_column).scalar_subquery()
-    return capacity - learners - offers - reserved
+    return (
+        capacity - learners("meester_id") - learners("gezel_id")
+        - places("meester_id") - places("gezel_id")
+    )  # fmt: skip
 
 
 def learners_sql(mentor_column, place=Placement, on: date | None = None):
     """SQL: the mentor's learners over `place`'s period (correlated)."""
-    on = on or today()
+    on = today() if on is None else on
     I = aliased(Internship)  # noqa: E741, N806
     return (
         select(func.count(I.id))
@@ -423,6 +440,30 @@ def learners_sql(mentor_column, place=Placement, on: date | None = None):
         )  # fmt: skip
         .scalar_subquery()
     )
+
+
+@functools.cache
+def _with_room_statement():
+    """Built once per process (building these correlated expressions costs more than running
+    them for a page of places); the ids and the day are bind parameters."""
+    ids = bindparam("ids", expanding=True)
+    return select(Placement.id).where(
+        Placement.id.in_(ids), place_has_room_clause(Placement, bindparam("on", type_=Date))
+    )
+
+
+def with_room(placement_ids, *, on: date | None = None) -> set[int]:
+    """The places among `placement_ids` that have a free seat and room for their meester and
+    gezel: `place_has_room_clause` run on these ids only (queries filter cheaply first, then ask
+    this, so the correlated counts run for the rows that are left)."""
+    on = today() if on is None else on
+    ids = list(set(placement_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        found.update(
+            db.session.scalars(_with_room_statement(), {"ids": ids[start : start + 5000], "on": on})
+        )
+    return found
 
 
 def place_has_room_clause(place=Placement, on: date | None = None):
@@ -473,7 +514,7 @@ def round_capacity(placements: list[Placement], *, on: date | None = None):
     """What an allocation round may hand out: free seats per place, and per meester the room left
     for the round's places (commitments outside the round over the span of the meester's round
     places). A gezel's room caps the seats of the places they are on (shared in id order)."""
-    on = on or today()
+    on = today() if on is None else on
     ids = [p.id for p in placements]
     taken = seats_taken(ids, on=on)
     seats = {p.id: max(0, p.seats - taken.get(p.id, 0)) for p in placements}

@@ -8,10 +8,11 @@ here lets through exactly what the plain function allows."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy import Date, and_, bindparam, case, exists, func, literal, not_, or_, select
 
 from stagematch.matching import eligibility as rules
 from stagematch.matching.data import PlaceData, StudentData
@@ -89,24 +90,40 @@ def minor_time_clause():
     )  # fmt: skip
 
 
-def _dates_clause(on: date):
+def _dates_clause(on, latest_start):
     return and_(
-        Placement.start_date <= on + rules.MAX_START_AHEAD,
+        Placement.start_date <= latest_start,
         Placement.duration_weeks.between(rules.MIN_WEEKS, rules.MAX_WEEKS),
         Placement.end_date > on,
     )
 
 
-def place_clause(on: date | None = None):
-    """SQL for `rules.place_reasons`: the rules that hold whoever the student."""
+def _day_params(on: date | None) -> dict:
     on = on or today()
+    return {"el_on": on, "el_latest": on + rules.MAX_START_AHEAD}
+
+
+def _day_bindparams():
+    return bindparam("el_on", type_=Date), bindparam("el_latest", type_=Date)
+
+
+@functools.cache
+def _place_template(capacity: bool):
+    """Built once per process with bind parameters (building it costs more than running it)."""
+    on, latest = _day_bindparams()
     return and_(
-        _dates_clause(on),
-        place_has_room_clause(Placement, on),
+        _dates_clause(on, latest),
+        place_has_room_clause(Placement, on) if capacity else literal(True),
         _accredited_qualification(lambda q: literal(True)),
         adult_time_clause(),
         _school_day_clause(),
     )
+
+
+def place_clause(on: date | None = None, *, capacity: bool = True):
+    """SQL for `rules.place_reasons`: the rules that hold whoever the student. `capacity=False`
+    leaves seats and capacity out, for queries that ask `capacity.with_room` afterwards."""
+    return _place_template(capacity).params(_day_params(on))
 
 
 # --- the wage for one student's age at each possible start ------------------------------------
@@ -142,12 +159,6 @@ def _segments(breaks: list[date], hourly_on) -> tuple[list[tuple[date, float]], 
     return segments, hourly_on(breaks[-1])
 
 
-def _hourly_for_birth(birth: date):
-    """SQL: the statutory hourly minimum for this birth date's age on the place's start date."""
-    breaks = sorted({*_table_dates(), *(_birthday(birth, a) for a in range(YOUNGEST, ADULT + 2))})
-    return _hourly_case(*_segments(breaks, lambda day: _hourly(rules.age_on(birth, day), day)))
-
-
 def _hourly_for_age(age_expr):
     """SQL: the hourly minimum for the age `age_expr` (a column) on the place's start date."""
     breaks = _table_dates()
@@ -168,38 +179,46 @@ def _wage_clause(hourly):
 
 # --- one student ------------------------------------------------------------------------------
 
+def _wage_segment_count() -> int:
+    return len(_table_dates()) + (ADULT + 2 - YOUNGEST)
 
-def student_clause(student: StudentData, qualification_id: int, on: date | None = None):
-    """SQL for `rules.reasons(student, place)` except distance (the search applies the radius
-    with the same distance function). `qualification_id` is the student's qualification."""
-    on = on or today()
+
+@functools.cache
+def _student_template(known_birth: bool, capacity: bool):
+    """`rules.reasons` as SQL with the student's values as bind parameters (see student_params),
+    built once per process."""
+    on, latest = _day_bindparams()
     pq = placement_qualification.c
+    qualification_id = bindparam("el_qid")
     own = exists(select(pq.placement_id).where(pq.placement_id == Placement.id, pq.qualification_id == qualification_id))
-    dossier_ids = select(Qualification.id).where(Qualification.dossier_crebo == student.dossier)
+    dossier_ids = select(Qualification.id).where(Qualification.dossier_crebo == bindparam("el_dossier"))
     in_dossier = exists(
         select(pq.placement_id).where(pq.placement_id == Placement.id, pq.qualification_id.in_(dossier_ids))
     )  # fmt: skip
     qualification = or_(
         and_(own, _accredited_qualification(lambda q: q == qualification_id)),
         and_(
-            not_(own), in_dossier, Placement.level == student.level,
+            not_(own), in_dossier, Placement.level == bindparam("el_level"),
             _accredited_qualification(lambda q: q.in_(dossier_ids)),
         ),  # fmt: skip
     )
     conditions = [
-        Placement.leerweg == student.leerweg,
+        Placement.leerweg == bindparam("el_leerweg"),
         qualification,
-        _dates_clause(on),
-        place_has_room_clause(Placement, on),
+        _dates_clause(on, latest),
+        place_has_room_clause(Placement, on) if capacity else literal(True),
         adult_time_clause(),
         _school_day_clause(),
+        Placement.end_date >= bindparam("el_available", type_=Date),
     ]
-    if student.available_from is not None:
-        conditions.append(Placement.end_date >= student.available_from)
-    if student.birth_date is not None:
-        conditions.append(_wage_clause(_hourly_for_birth(student.birth_date)))
-        adult_from = _birthday(student.birth_date, rules.ADULT_AGE)
-        conditions.append(or_(Placement.start_date >= adult_from, minor_time_clause()))
+    if known_birth:
+        n = _wage_segment_count()
+        hourly = case(
+            *[(Placement.start_date < bindparam(f"el_wb{i}", type_=Date), bindparam(f"el_wh{i}")) for i in range(n)],
+            else_=bindparam("el_whlast"),
+        )  # fmt: skip
+        conditions.append(_wage_clause(hourly))
+        conditions.append(or_(Placement.start_date >= bindparam("el_adult_from", type_=Date), minor_time_clause()))
     else:
         age = func.coalesce(Placement.wage_age, rules.YOUNGEST_STUDENT_AGE)
         conditions.append(_wage_clause(_hourly_for_age(age)))
@@ -207,10 +226,56 @@ def student_clause(student: StudentData, qualification_id: int, on: date | None 
     return and_(*conditions)
 
 
-def profile_clause(profile: StudentProfile, on: date | None = None):
+def student_params(student: StudentData, qualification_id: int, on: date | None = None) -> dict:
+    """The bind values of `_student_template` for this student."""
+    values = {
+        **_day_params(on), "el_qid": qualification_id, "el_dossier": student.dossier, "el_level": student.level,
+        "el_leerweg": student.leerweg, "el_available": student.available_from or date.min,
+    }  # fmt: skip
+    if student.birth_date is not None:
+        birth = student.birth_date
+        breaks = sorted({*_table_dates(), *(_birthday(birth, a) for a in range(YOUNGEST, ADULT + 2))})
+        segments, last = _segments(breaks, lambda day: _hourly(rules.age_on(birth, day), day))
+        segments += [(date.max, last)] * (_wage_segment_count() - len(segments))  # fixed shape
+        for i, (until, hourly) in enumerate(segments):
+            values[f"el_wb{i}"], values[f"el_wh{i}"] = until, hourly
+        values["el_whlast"] = last
+        values["el_adult_from"] = _birthday(birth, rules.ADULT_AGE)
+    return values
+
+
+def student_condition(student: StudentData, qualification_id: int, on: date | None = None, *,
+                      capacity: bool = True):  # fmt: skip
+    """The student's clause and its bind values, for a query that passes them at execution (no
+    copy of the clause is made)."""
+    template = _student_template(student.birth_date is not None, capacity)
+    return template, student_params(student, qualification_id, on)
+
+
+def student_clause(
+    student: StudentData, qualification_id: int, on: date | None = None, *, capacity: bool = True
+):
+    """SQL for `rules.reasons(student, place)` except distance (the search applies the radius
+    with the same distance function). `qualification_id` is the student's qualification;
+    `capacity=False` as in `place_clause`."""
+    template, values = student_condition(student, qualification_id, on, capacity=capacity)
+    return template.params(values)
+
+
+def profile_clause(profile: StudentProfile, on: date | None = None, *, capacity: bool = True):
     from stagematch.ranking import student_data
 
-    return student_clause(student_data(profile), profile.qualification_id, on)
+    return student_clause(student_data(profile), profile.qualification_id, on, capacity=capacity)
+
+
+def search_condition(profile: StudentProfile | None, on: date | None = None):
+    """What search filters by, without seats and capacity (it asks `capacity.with_room` for the
+    rows left): the student's rules, or those for everyone; a clause and its bind values."""
+    from stagematch.ranking import student_data
+
+    if profile is None:
+        return _place_template(False), _day_params(on)
+    return student_condition(student_data(profile), profile.qualification_id, on, capacity=False)
 
 
 # --- checks for the writing paths -------------------------------------------------------------

@@ -23,7 +23,8 @@ from stagematch.models import (
     placement_qualification,
 )
 from stagematch.pagination import RowPage
-from stagematch.services.eligibility import place_clause, profile_clause
+from stagematch.services.capacity import with_room
+from stagematch.services.eligibility import search_condition
 from stagematch.services.placements import visible_in_search_clause
 
 MAX_RADIUS_KM = 300
@@ -105,10 +106,6 @@ def filtered_statement(filters: SearchFilters):
         .join(Company, Company.id == Placement.company_id)
         .where(visible_in_search_clause())
     )
-    if filters.student is not None:
-        stmt = stmt.where(profile_clause(filters.student))
-    else:
-        stmt = stmt.where(place_clause())
     if filters.leerweg:
         stmt = stmt.where(Placement.leerweg == filters.leerweg)
     if filters.qualification is not None:
@@ -146,12 +143,22 @@ def filtered_statement(filters: SearchFilters):
     return stmt
 
 
+def eligible_statement(filters: SearchFilters):
+    """`filtered_statement` with the eligibility rules but seats and capacity (`search` asks
+    `capacity.with_room` for the rows left, so its correlated counts run only for those), and
+    the rules' bind values."""
+    condition, values = search_condition(filters.student)
+    return filtered_statement(filters).where(condition), values
+
+
 def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> SearchPage:
     """Filter, order and paginate. `ranker(rows) -> {placement_id: (score, label)}` orders by
     relevance when given (the match model); without one, relevance falls back to distance."""
-    rows = db.session.execute(filtered_statement(filters)).all()
+    statement, values = eligible_statement(filters)
+    rows = db.session.execute(statement, values).all()
     distances: dict[int, float | None] = {}
     kept = []
+    inside = []
     for row in rows:
         distance = None
         if filters.town is not None:
@@ -159,7 +166,9 @@ def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> Search
             if filters.radius_km and distance > filters.radius_km:
                 continue
         distances[row.id] = distance
-        kept.append(row)
+        inside.append(row)
+    room = with_room([row.id for row in inside])
+    kept = [row for row in inside if row.id in room]
 
     sort = filters.sort
     scores: dict[int, tuple[float, str]] = {}
