@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_alerts_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(compute_rounds_command)
+    app.cli.add_command(expire_offers_command)
     app.cli.add_command(retention_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(train_command)
@@ -155,6 +156,19 @@ def compute_rounds_command() -> None:
             f"{round_.name}: {summary.assigned} van {summary.students} studenten hebben een plek."
         )
     click.echo(f"{len(done)} verdeelrondes berekend.")
+
+
+@click.command("expire-offers")
+def expire_offers_command() -> None:
+    """Expire offers nobody answered before their respond-by date (run daily); the student and
+    the company get a mail."""
+    from stagematch.services.applications import expire_offers
+
+    with current_app.test_request_context(
+        base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
+    ):
+        expired = expire_offers()
+    click.echo(f"{len(expired)} aanbiedingen verlopen.")
 
 
 @click.command("retention")

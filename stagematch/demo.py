@@ -21,7 +21,17 @@ A finished internship succeeds (completed with a positive final evaluation) with
 
 so supervision quality, distance and fit drive success, in directions a test can check. Students'
 ratings of supervision (1–5) are drawn around 3 + 2.5·(structure − 0.5) + 4·hidden with noise, so the
-ratings carry the hidden part that the declared structure cannot show.
+ratings carry the hidden part that the declared structure cannot show. ("Over capacity" there is a
+fact of the simulated past, drawn for 8 % of finished internships; it is not stored.)
+
+Every row obeys the platform's rules (`matching.eligibility`, `services.capacity`;
+tests/test_demo_rules.py): nothing is dated after today — finished internships ended and their
+evaluations were submitted by today, an evaluation due later is pending; open places and drafts
+start between today and two years ahead; capacity over each period, one definition; an
+accreditation current on every start date, for every crebo of the place; BBL wages at least the
+minimum for the learner's age; the working-time limits (minors included); internships of the
+student's leerweg and crebo. One deliberate exception, so coordinators see the "over capacity"
+flag: a few meesters lowered their capacity after the fact (see `_History.lower_capacities`).
 """
 
 from __future__ import annotations
@@ -29,10 +39,12 @@ from __future__ import annotations
 import math
 import random
 import time
+from bisect import bisect
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 
 from faker import Faker
 from flask import current_app
@@ -64,9 +76,10 @@ from stagematch.models.enums import (
     PlacementStatus,
     Role,
 )
+from stagematch.models.placement import placement_end
 from stagematch.reference import SCHOOLS, load_reference_data
-from stagematch.timeutil import today, utcnow
-from stagematch.wages import minimum_wage
+from stagematch.timeutil import age_on, today, utcnow
+from stagematch.wages import ADULT, minimum_wage
 
 DEMO_DOMAIN = "demo.stagematch.nl"
 LEVEL_SHARES = {1: 0.032, 2: 0.17, 3: 0.25, 4: 0.548}
@@ -221,6 +234,13 @@ class _Builder:
     def weighted(self, items: list, weights: list[float]):
         return self.rng.choices(items, weights=weights, k=1)[0]
 
+    def picker(self, items: list, weights: list[float]) -> Callable[[], object]:
+        """`weighted(items, weights)` with the cumulative weights computed once (the same draws
+        as `random.choices`, which otherwise sums the weights on every call)."""
+        cum = list(accumulate(weights))
+        total, hi, rng = cum[-1] + 0.0, len(cum) - 1, self.rng
+        return lambda: items[bisect(cum, rng.random() * total, 0, hi)]
+
 
 def _region_towns(schools: list[School]) -> tuple[list[geo.Town], list[float], dict[int, list]]:
     """Towns within 35 km of a school, weighted by population^0.8; per school its own catchment."""
@@ -313,18 +333,23 @@ def generate(
     progress(f"{companies} leerbedrijven …")
     company_info: list[dict] = []
     meesters_of: dict[int, list[dict]] = defaultdict(list)
-    gezellen_of: dict[int, list[int]] = defaultdict(list)  # meester id -> gezel ids
+    gezellen_of: dict[int, list[dict]] = defaultdict(list)  # meester id -> gezel rows
+    # (company id, qualification id) -> accreditation periods, for `accredited` below.
+    periods: dict[tuple[int, int], list[tuple[date, date | None]]] = defaultdict(list)
     size_bands, size_w = list(SIZE_SHARES), list(SIZE_SHARES.values())
     kvk_numbers = b.rng.sample(range(10**7, 10**8), companies)  # unique, like real KvK numbers
+    pick_domain, pick_town = b.picker(domains, domain_weights), b.picker(towns, town_weights)
+    pick_size = b.picker(size_bands, size_w)
+    pick_qual = {d: b.picker(qs, [popularity[q.id] for q in qs]) for d, qs in by_domain.items()}
     for n in range(companies):
         cid = b.new_id("company")
-        domain = b.weighted(domains, domain_weights)
-        town = b.weighted(towns, town_weights)
-        size = b.weighted(size_bands, size_w)
+        domain = pick_domain()
+        town = pick_town()
+        size = pick_size()
         options = by_domain[domain]
         company_quals = []
         for _ in range(min(len(options), b.rng.randint(1, 3))):
-            q = b.weighted(options, [popularity[o.id] for o in options])
+            q = pick_qual[domain]()
             if q not in company_quals:
                 company_quals.append(q)
         if entree and b.rng.random() < 0.2:
@@ -338,14 +363,17 @@ def generate(
                         f"{town.name}. We leiden al jaren studenten op.",
         ))  # fmt: skip
         for q in company_quals:
+            # A few accreditations have lapsed: such a company gets no new place for that crebo
+            # (places and internships need an accreditation current on their start date).
             expired = b.rng.random() < 0.03
             valid_from = b.today - timedelta(days=b.rng.randint(200, 3000))
+            valid_to = (b.today - timedelta(days=b.rng.randint(1, 90))) if expired \
+                else (None if b.rng.random() < 0.7 else b.today + timedelta(days=b.rng.randint(30, 900)))  # fmt: skip
             b.rows[Accreditation].append(dict(
                 id=b.new_id("accreditation"), company_id=cid, qualification_id=q.id,
-                valid_from=valid_from,
-                valid_to=(b.today - timedelta(days=b.rng.randint(1, 90))) if expired
-                else (None if b.rng.random() < 0.7 else b.today + timedelta(days=b.rng.randint(30, 900))),
+                valid_from=valid_from, valid_to=valid_to,
             ))  # fmt: skip
+            periods[(cid, q.id)].append((valid_from, valid_to))
         lo, hi = MEESTERS_BY_SIZE[size]
         for _ in range(b.rng.randint(lo, hi)):
             mid = b.new_id("mentor")
@@ -361,116 +389,113 @@ def generate(
                 meester_id=None, active=True, created_at=b.now,
             )  # fmt: skip
             b.rows[Mentor].append(meester)
-            meester["hidden"] = b.rng.gauss(0, 0.15)
-            meester["load"] = 0
+            meester.update(hidden=b.rng.gauss(0, 0.15), load=0, spans=[], frozen=False)
             meesters_of[cid].append(meester)
             gezel_count = 0 if size == "1" else b.rng.choice([0, 0, 1, 1, 2])
             for _ in range(gezel_count):
-                gid = b.new_id("mentor")
-                b.rows[Mentor].append(dict(
-                    id=gid, company_id=cid, role="gezel", name=b.fake.name(),
+                gezel = dict(
+                    id=b.new_id("mentor"), company_id=cid, role="gezel", name=b.fake.name(),
                     function=b.rng.choice(["vakman", "monteur", "medewerker", "gezel"]), email=None,
                     years_experience=b.rng.randint(1, 15), trained=b.rng.random() < 0.3, trained_on=None,
                     meestertitel=False, hours_per_week=float(b.rng.choice([2, 4, 8])),
                     capacity=1, meester_id=mid, active=True, created_at=b.now,
-                ))  # fmt: skip
-                gezellen_of[mid].append(gid)
+                )  # fmt: skip
+                b.rows[Mentor].append(gezel)
+                gezel["spans"] = []
+                gezellen_of[mid].append(gezel)
         company_info.append(dict(id=cid, town=town, domain=domain, quals=company_quals, size=size))
         add_user(f"bedrijf{n + 1}@{DEMO_DOMAIN}", b.fake.name(), Role.COMPANY, company_id=cid)
     summary.logins.append(("leerbedrijf", f"bedrijf1@{DEMO_DOMAIN}", company_info[0]["domain"]))
 
-    # --- places ---------------------------------------------------------------------------
-    progress(f"{places} plekken …")
-    sector_median: dict[str, list[int]] = defaultdict(list)
-    place_info: list[dict] = []
+    def accredited(company_id: int, qualification_id: int, on: date) -> bool:
+        """`Accreditation.is_current` for the rows made above (none is withdrawn or rejected)."""
+        return any(
+            start <= on and (end is None or on <= end)
+            for start, end in periods.get((company_id, qualification_id), ())
+        )
 
-    def make_place(company: dict, *, start: date, status: str, past: bool = False) -> dict | None:
-        free = [m for m in meesters_of[company["id"]] if past or m["load"] < m["capacity"]]
-        if not free:
-            return None
-        meester = b.rng.choice(free)
-        q = b.rng.choice(company["quals"])
-        leerweg = (
-            q.leerwegen if q.leerwegen != "BOL/BBL" else ("BOL" if b.rng.random() < 0.7 else "BBL")
-        )
-        seats = (
-            1
-            if past
-            else min(
-                b.weighted([1, 2, 3], [0.8, 0.15, 0.05]), meester["capacity"] - meester["load"]
-            )
-        )
-        if not past:
-            meester["load"] += seats
-        gezel_id = (
-            b.rng.choice(gezellen_of[meester["id"]])
-            if gezellen_of[meester["id"]] and b.rng.random() < 0.7
-            else None
-        )
+    # --- places (made for the history, and the places on offer now) ------------------------
+    sector_median: dict[str, list[int]] = defaultdict(list)
+
+    def make_place(
+        company: dict, *, q: Qualification, leerweg: str, start: date, duration: int, status: str,
+        meester: dict, gezel: dict | None, seats: int, age: int | None = None, now: bool = False,
+    ) -> dict:  # fmt: skip
+        """A place row. `age`: the learner's age at the start, for a place made for one student
+        (a BBL wage is then quoted for at least that age). `now`: a place on offer now, whose
+        allowance counts toward the sector medians of the history simulation."""
         vocab = _vocab(company["domain"])
         skills = b.rng.sample(vocab, k=4)
         if leerweg == "BOL":
-            hours = float(b.rng.choice([24, 32, 32, 36, 38, 40]))
+            hours = float(b.rng.choice([24, 32, 32, 36, 38, 40]))  # ≤ 8 hours a day over 5 days
             pay = 0 if b.rng.random() < 0.15 else b.rng.choice(range(100, 601, 25))
-            duration = b.rng.choice([10, 12, 16, 20, 20, 20, 30, 40])
             days, wage_age = None, None
         else:
-            days = b.rng.choice([3, 4, 4])
-            hours = float(days * 8)
+            days = b.rng.choice([3, 4, 4])  # at least one school day
+            hours = float(days * 8)  # 8-hour days: within the limits for minors with school time
             wage_age = b.rng.choice([18, 19, 20, 21])
-            # At least the statutory BBL minimum for that age; most employers pay (a bit) more.
+            if age is not None:
+                wage_age = max(wage_age, min(age, ADULT))
+            # At least the statutory BBL minimum for that age (the table in force on the start,
+            # or today's for an earlier start: the minimum only rises); most pay (a bit) more.
             floor = minimum_wage(wage_age, max(start, b.today)).monthly(hours)
             pay = int(math.ceil(floor * b.rng.uniform(1.0, 1.35) / 10) * 10)
-            duration = b.rng.choice([52, 78, 104])
-        who = "je meester" if gezel_id is None else "je gezel en je meester"
+        who = "je meester" if gezel is None else "je gezel en je meester"
         tasks = "\n".join(
             line.format(who=who, skill_a=skills[0], skill_b=skills[1]) for line in TASK_LINES[:3]
         )
         pid = b.new_id("placement")
-        published = datetime.combine(
-            start - timedelta(days=b.rng.randint(20, 150)), datetime.min.time()
+        published = min(
+            datetime.combine(start - timedelta(days=b.rng.randint(20, 150)), datetime.min.time()),
+            b.now,
+        )
+        confirmed = (
+            published if not now else max(published, b.now - timedelta(days=b.rng.randint(0, 50)))
         )
         row = dict(
             id=pid, company_id=company["id"], title=f"{q.name} ({'stage' if leerweg == 'BOL' else 'BBL'})",
             description=f"Kom bij {company['town'].name} werken als {q.name.lower()}.", tasks=tasks,
             leerweg=leerweg, level=q.level, city=company["town"].name, lat=company["town"].lat,
-            lon=company["town"].lon, start_date=start, duration_weeks=duration, hours_per_week=hours,
+            lon=company["town"].lon, start_date=start, duration_weeks=duration,
+            end_date=placement_end(start, duration), hours_per_week=hours,
             days_per_week=days, pay_per_month=pay, wage_age=wage_age, seats=seats,
-            meester_id=meester["id"], gezel_id=gezel_id, required_skills=", ".join(skills[:3]),
-            languages=b.rng.choice(LANGUAGE_SETS[:3]), status=status,
-            published_at=None if status == PlacementStatus.DRAFT else min(published, b.now),
-            confirmed_at=None if status == PlacementStatus.DRAFT else b.now - timedelta(days=b.rng.randint(0, 50)),
-            created_at=min(published, b.now), updated_at=b.now,
+            meester_id=meester["id"], gezel_id=gezel["id"] if gezel else None,
+            required_skills=", ".join(skills[:3]), languages=b.rng.choice(LANGUAGE_SETS[:3]),
+            status=status,
+            published_at=None if status == PlacementStatus.DRAFT else published,
+            confirmed_at=None if status == PlacementStatus.DRAFT else confirmed,
+            created_at=published, updated_at=b.now,
         )  # fmt: skip
         b.rows[Placement].append(row)
         b.rows[placement_qualification].append(dict(placement_id=pid, qualification_id=q.id))
+        crebos = [q]
         siblings = [
-            s for s in company["quals"] if s.dossier_crebo == q.dossier_crebo and s.id != q.id
-        ]
+            s
+            for s in company["quals"]
+            if s.dossier_crebo == q.dossier_crebo and s.id != q.id and s.offers(leerweg)
+            and accredited(company["id"], s.id, start)
+        ]  # fmt: skip
         if siblings and b.rng.random() < 0.5:
             b.rows[placement_qualification].append(
                 dict(placement_id=pid, qualification_id=siblings[0].id)
             )
-        sector_median[f"{company['domain']}|{leerweg}"].append(pay)
-        info = dict(row=row, q=q, meester=meester, skills=skills, company=company)
-        place_info.append(info)
-        return info
+            crebos.append(siblings[0])
+        if now:
+            sector_median[f"{company['domain']}|{leerweg}"].append(pay)
+        return dict(row=row, q=q, crebos=crebos, meester=meester, skills=skills, company=company,
+                    filled=0)  # fmt: skip
 
-    company_w = [
-        {"1": 1, "2-9": 2, "10-49": 3, "50-249": 5, "250+": 8}[c["size"]] for c in company_info
-    ]
-    open_places: list[dict] = []
-    attempts = 0
-    while len(open_places) < places and attempts < places * 20:
-        attempts += 1
-        company = b.weighted(company_info, company_w)
-        start = b.today + timedelta(days=b.rng.randint(-30, 270))
-        status = b.weighted(["open", "draft", "closed"], [0.9, 0.05, 0.05])
-        info = make_place(company, start=start, status=status)
-        if info:
-            open_places.append(info)
-    if len(open_places) < places:
-        progress(f"Let op: maar {len(open_places)} plekken; de meesters zitten vol.")
+    def duration_for(leerweg: str) -> int:
+        if leerweg == "BOL":
+            return b.rng.choice([10, 12, 16, 20, 20, 20, 30, 40])
+        return b.rng.choice([52, 78, 104])
+
+    def leerweg_for(q: Qualification, bol_share: float) -> str:
+        return (
+            q.leerwegen
+            if q.leerwegen != "BOL/BBL"
+            else ("BOL" if b.rng.random() < bol_share else "BBL")
+        )
 
     # --- students -------------------------------------------------------------------------
     progress(f"{students} studenten …")
@@ -485,19 +510,15 @@ def generate(
     school_list = schools
     school_w = [school_weights.get(s.name, 1000) for s in school_list]
     levels, lw = list(LEVEL_SHARES), list(LEVEL_SHARES.values())
+    pick_school, pick_level = b.picker(school_list, school_w), b.picker(levels, lw)
+    pick_home = {s.id: b.picker(*catchments[s.id]) for s in school_list}
+    pick_level_qual = {lvl: b.picker(qs, level_w[lvl]) for lvl, qs in quals_by_level.items()}
     for n in range(students):
-        school = b.weighted(school_list, school_w)
-        near, near_w = catchments[school.id]
-        town = b.weighted(near, near_w)
-        level = b.weighted(levels, lw)
-        q = (
-            b.weighted(quals_by_level[level], level_w[level])
-            if quals_by_level[level]
-            else b.rng.choice(quals)
-        )
-        leerweg = (
-            q.leerwegen if q.leerwegen != "BOL/BBL" else ("BOL" if b.rng.random() < 0.75 else "BBL")
-        )
+        school = pick_school()
+        town = pick_home[school.id]()
+        level = pick_level()
+        q = pick_level_qual[level]() if quals_by_level[level] else b.rng.choice(quals)
+        leerweg = leerweg_for(q, 0.75)
         vocab = _vocab(q.domain_name)
         skills = b.rng.sample(vocab, k=b.rng.randint(2, 5))
         age = b.rng.choices([16, 17, 18, 19, 20, 21, 23, 27, 35], [10, 18, 20, 16, 12, 8, 7, 5, 4])[
@@ -526,14 +547,80 @@ def generate(
         b.rows[StudentProfile].append(row)
         student_info.append(dict(row=row, q=q, skills=skills, school=school))
 
+    # --- the past: finished internships, and internships running now ----------------------
+    sim = _History(b, company_info, meesters_of, gezellen_of, accredited, make_place, duration_for)
+    if history and student_info:
+        progress("Geschiedenis van afgeronde en lopende stages …")
+        sim.past(student_info[1:])
+        sim.lower_capacities()
+
+    # --- places on offer now ----------------------------------------------------------------
+    progress(f"{places} plekken …")
+
+    def open_place(company: dict, *, start: date, status: str) -> dict | None:
+        """A place on offer (or a draft, or closed) from `start`, if the company is accredited
+        for one of its crebos on that day and a meester (and gezel) has room over its period."""
+        usable = [q for q in company["quals"] if accredited(company["id"], q.id, start)]
+        free = [
+            m for m in meesters_of[company["id"]] if not m["frozen"] and m["load"] < m["capacity"]
+        ]
+        if not usable or not free:
+            return None
+        meester = b.rng.choice(free)
+        q = b.rng.choice(usable)
+        leerweg = leerweg_for(q, 0.7)
+        duration = duration_for(leerweg)
+        end = placement_end(start, duration)
+        seats = min(b.weighted([1, 2, 3], [0.8, 0.15, 0.05]), meester["capacity"] - meester["load"])
+        # A closed place holds no seats; the others (drafts too, so they can be published) hold
+        # theirs over their whole period (services.capacity).
+        holds = status != PlacementStatus.CLOSED
+        while holds and seats and not _fits(meester, start, end, seats):
+            seats -= 1
+        if not seats:
+            return None
+        gezel = None
+        if gezellen_of[meester["id"]] and b.rng.random() < 0.7:
+            gezel = b.rng.choice(gezellen_of[meester["id"]])
+            if holds and not _fits(gezel, start, end, seats):
+                gezel = None
+        meester["load"] += seats
+        if holds:
+            for mentor in (meester, gezel):
+                if mentor is not None:
+                    mentor["spans"].append((start, end, seats))
+        return make_place(company, q=q, leerweg=leerweg, start=start, duration=duration,
+                          status=status, meester=meester, gezel=gezel, seats=seats, now=True)  # fmt: skip
+
+    company_w = [
+        {"1": 1, "2-9": 2, "10-49": 3, "50-249": 5, "250+": 8}[c["size"]] for c in company_info
+    ]
+    pick_company = b.picker(company_info, company_w)
+    open_places: list[dict] = []
+    attempts = 0
+    while len(open_places) < places and attempts < places * 20:
+        attempts += 1
+        company = pick_company()
+        status = b.weighted(["open", "draft", "closed"], [0.9, 0.05, 0.05])
+        # Open places and drafts start from today on; a closed one may have started.
+        earliest = -30 if status == PlacementStatus.CLOSED else 0
+        start = b.today + timedelta(days=b.rng.randint(earliest, 270))
+        info = open_place(company, start=start, status=status)
+        if info:
+            open_places.append(info)
+    if len(open_places) < places:
+        progress(f"Let op: maar {len(open_places)} plekken; de meesters zitten vol.")
+
     # Make sure the first demo student has good matches nearby: give them the qualification,
-    # leerweg and town of an open place near the first school's town.
+    # leerweg and town of an open place near the first school's town that they may take.
     if student_info and open_places:
         first = student_info[0]
         candidates = [
             p
             for p in open_places
-            if p["row"]["status"] == "open" and p["row"]["start_date"] > b.today
+            if p["row"]["status"] == "open"
+            and p["row"]["start_date"] > b.today
+            and _pays_enough(p["row"], first["row"]["birth_date"], b.today)
         ]
         home = geo.find_town(first["school"].city)
         candidates.sort(
@@ -550,44 +637,25 @@ def generate(
                                            "kom op tijd en vraag het als ik iets niet weet.")  # fmt: skip
         summary.logins.append(("student", f"student1@{DEMO_DOMAIN}", first["school"].name))
 
-    # --- history: finished internships with evaluations; active ones now ------------------
-    medians = {k: sorted(v)[len(v) // 2] or 1 for k, v in sector_median.items()}
+    # --- now: accepted places that start soon, open applications; outcomes of the past -----
     if history and student_info:
-        progress("Geschiedenis van afgeronde en lopende stages …")
-        _simulate_history(
-            b,
-            student_info,
-            company_info,
-            meesters_of,
-            gezellen_of,
-            make_place,
-            open_places,
-            medians,
-        )
-        # A few meesters have lowered their capacity since (or took on too much elsewhere): the
-        # coordinator's "over capacity" flag must have something to find.
-        active: dict[int, int] = defaultdict(int)
-        for row in b.rows[Internship]:
-            if row["status"] == InternshipStatus.ACTIVE:
-                active[row["meester_id"]] += 1
-        mentor_rows = {row["id"]: row for row in b.rows[Mentor]}
-        for meester_id, count in sorted(active.items()):
-            if count >= 2 and b.rng.random() < 0.15:
-                mentor_rows[meester_id]["capacity"] = count - 1
+        sim.now(open_places)
+        medians = {k: sorted(v)[len(v) // 2] or 1 for k, v in sector_median.items()}
+        sim.outcomes(medians)
 
     # --- write ----------------------------------------------------------------------------
     progress("Wegschrijven …")
     # Users reference companies: insert companies first, then users.
     order = [Company, User, Accreditation, Mentor, Placement, placement_qualification,
              StudentProfile, Application, Internship, Evaluation]  # fmt: skip
-    clean = {"hidden", "load"}
+    clean = {"hidden", "load", "spans", "frozen"}
     for model in order:
         rows = b.rows.get(model, [])
         table = model if not hasattr(model, "__table__") else model.__table__
         for start in range(0, len(rows), 5000):
-            chunk = [
-                {k: v for k, v in r.items() if k not in clean} for r in rows[start : start + 5000]
-            ]
+            chunk = rows[start : start + 5000]
+            if model is Mentor:  # the only rows with working keys of the simulation
+                chunk = [{k: v for k, v in r.items() if k not in clean} for r in chunk]
             db.session.execute(insert(table), chunk)
     _reset_sequences()
     db.session.commit()
@@ -610,114 +678,272 @@ def generate(
     return summary
 
 
-def _simulate_history(
-    b, student_info, company_info, meesters_of, gezellen_of, make_place, open_places, medians
-) -> None:
-    """Earlier internships (finished, with outcomes and evaluations) for about a third of the
-    students, a running internship for about a fifth, and open applications for others."""
-    places_by_qual: dict[int, list[dict]] = defaultdict(list)
-    for p in open_places:
-        if p["row"]["status"] == "open":
-            places_by_qual[p["q"].id].append(p)
-    companies_by_qual: dict[int, list[dict]] = defaultdict(list)
-    for c in company_info:
-        for q in c["quals"]:
-            companies_by_qual[q.id].append(c)
+def _fits(mentor: dict, start: date, end: date, count: int) -> bool:
+    """Whether `count` more learners over [start, end) keep the mentor within capacity under the
+    one definition of `services.capacity`: commitments are counted by overlap with a period, so
+    both the new period and every period it overlaps must stay within capacity."""
+    capacity, spans = mentor["capacity"], mentor["spans"]
+    total = count
+    for s, e, n in spans:
+        if s < end and start < e:
+            total += n
+            if count + sum(n2 for s2, e2, n2 in spans if s2 < e and s < e2) > capacity:
+                return False
+    return total <= capacity
 
-    def nearest(candidates: list, student: dict, key) -> tuple[dict, float] | None:
-        if not candidates:
-            return None
-        row = student["row"]
-        sample = b.rng.sample(candidates, k=min(12, len(candidates)))
-        scored = [(c, geo.distance_km(row["lat"], row["lon"], *key(c))) for c in sample]
-        return min(scored, key=lambda pair: pair[1])
 
-    for student in student_info[1:]:
-        roll = b.rng.random()
-        if roll < 0.35:  # a finished internship, one or two years ago
-            found = nearest(
-                companies_by_qual[student["q"].id],
-                student,
-                lambda c: (c["town"].lat, c["town"].lon),
-            )
-            if not found:
+def _sixteenth_birthday(birth: date) -> date:
+    try:
+        return birth.replace(year=birth.year + 16)
+    except ValueError:  # 29 February
+        return date(birth.year + 16, 3, 1)
+
+
+def _pays_enough(row: dict, birth: date, today_: date) -> bool:
+    """A BBL place pays at least the minimum for a learner of this birth date at its start."""
+    if row["leerweg"] != "BBL":
+        return True
+    wage = minimum_wage(age_on(birth, row["start_date"]), max(row["start_date"], today_))
+    return wage is not None and row["pay_per_month"] + 0.5 >= wage.monthly(row["hours_per_week"])
+
+
+class _History:
+    """The simulated history, under the platform's rules: nothing after today, the capacity of
+    `services.capacity`, an accreditation current on the start date, the BBL minimum wage for the
+    learner's age, and a place of the student's leerweg and crebo.
+
+    - `past`: about a third of the students finished an internship that started 150–900 days
+      ago and ended by today, at a company accredited for their crebo on the start; about a
+      sixth have one running now (started in the last three months), on a place made for it
+      and filled, with a meester and gezel who had room over its whole period.
+    - `lower_capacities`: a few meesters (1.5 %) have lowered their capacity since, below their
+      running learners: the coordinators' "over capacity" list has something to find. Only
+      meesters whose learners are on places that are no longer open, and who get no open place,
+      so no student can be offered more (the rules hold everywhere else).
+    - `now` (after the places on offer exist): a few students accepted an open place that
+      starts within a month (a running internship that starts later, no evaluation yet); about
+      a fifth applied and wait.
+    - `outcomes`: each finished internship's outcome and evaluations from the model in the
+      module docstring, each submitted on its due date; running ones have a midterm evaluation
+      if it was due (70 % submitted, else overdue) and a pending final one.
+    """
+
+    def __init__(
+        self, b, company_info, meesters_of, gezellen_of, accredited, make_place, duration_for
+    ):
+        self.b = b
+        self.meesters_of, self.gezellen_of = meesters_of, gezellen_of
+        self.accredited, self.make_place, self.duration_for = accredited, make_place, duration_for
+        self.companies_by_qual: dict[int, list[dict]] = defaultdict(list)
+        for c in company_info:
+            for q in c["quals"]:
+                self.companies_by_qual[q.id].append(c)
+        self.finished: list[tuple[dict, dict, float]] = []  # (student, place, distance)
+        self.running: list[tuple[int, dict]] = []  # (internship id, place)
+        self.waiting: list[tuple[dict, bool]] = []  # (student, accepts a place starting soon)
+
+    def _companies(self, student: dict, on: date) -> list[tuple[dict, float]]:
+        """A sample of companies accredited for the student's crebo on `on`, nearest first."""
+        b, q, row = self.b, student["q"], student["row"]
+        pool = self.companies_by_qual[q.id]
+        sample = b.rng.sample(pool, k=min(12, len(pool)))
+        found = [
+            (c, geo.distance_km(row["lat"], row["lon"], c["town"].lat, c["town"].lon))
+            for c in sample
+            if self.accredited(c["id"], q.id, on)
+        ]
+        return sorted(found, key=lambda pair: pair[1])
+
+    def past(self, students: list[dict]) -> None:
+        b = self.b
+        for student in students:
+            roll = b.rng.random()
+            if roll < 0.35:
+                self._finished(student)
+            elif roll < 0.55:
+                if b.rng.random() < 0.15:
+                    self.waiting.append((student, True))
+                else:
+                    self._started(student)
+            elif roll < 0.75:
+                self.waiting.append((student, False))
+
+    def _finished(self, student: dict) -> None:
+        """An internship that started 150–900 days ago (at 16 or older) and ended by today."""
+        b, row = self.b, student["row"]
+        duration = self.duration_for(row["leerweg"])
+        latest = b.today - timedelta(days=max(150, 7 * duration))
+        earliest = max(b.today - timedelta(days=900), _sixteenth_birthday(row["birth_date"]))
+        if earliest > latest:
+            return
+        start = earliest + timedelta(days=b.rng.randint(0, (latest - earliest).days))
+        found = self._companies(student, start)
+        if not found:
+            return
+        company, distance = found[0]
+        meester = b.rng.choice(self.meesters_of[company["id"]])
+        gezellen = self.gezellen_of[meester["id"]]
+        gezel = b.rng.choice(gezellen) if gezellen and b.rng.random() < 0.7 else None
+        place = self.make_place(
+            company, q=student["q"], leerweg=row["leerweg"], start=start, duration=duration,
+            status=PlacementStatus.FILLED, meester=meester, gezel=gezel, seats=1,
+            age=age_on(row["birth_date"], start),
+        )  # fmt: skip
+        self.finished.append((student, place, distance))
+
+    def _started(self, student: dict) -> None:
+        """An internship that started in the last three months and runs on."""
+        b, row = self.b, student["row"]
+        duration = self.duration_for(row["leerweg"])
+        start = b.today - timedelta(days=b.rng.randint(1, min(90, 7 * duration - 1)))
+        start = max(start, _sixteenth_birthday(row["birth_date"]))
+        end = placement_end(start, duration)
+        for company, _ in self._companies(student, start):
+            free = [m for m in self.meesters_of[company["id"]] if _fits(m, start, end, 1)]
+            if not free:
                 continue
-            company, distance = found
-            start = b.today - timedelta(days=b.rng.randint(150, 900))
-            place = make_place(company, start=start, status=PlacementStatus.FILLED, past=True)
-            if place is None:
-                continue
-            _finished_internship(b, student, place, distance, medians, gezellen_of)
-        elif roll < 0.55:  # running now, on a place with a free seat
-            pool = places_by_qual[student["q"].id]
-            found = nearest(pool, student, lambda p: (p["row"]["lat"], p["row"]["lon"]))
-            if not found or found[0]["row"]["start_date"] > b.today + timedelta(days=30):
-                continue
-            place, _ = found
-            _application(b, student, place, ApplicationStatus.ACCEPTED)
-            start = min(place["row"]["start_date"], b.today - timedelta(days=b.rng.randint(1, 60)))
-            internship_id = _internship(b, student, place, start, InternshipStatus.ACTIVE, None)
-            place["filled"] = place.get("filled", 0) + 1
-            if place["filled"] >= place["row"]["seats"]:
-                place["row"]["status"] = PlacementStatus.FILLED
-                pool.remove(place)
-            end = start + timedelta(weeks=place["row"]["duration_weeks"])
-            middle = start + (end - start) / 2
+            meester = b.rng.choice(free)
+            gezel = None
+            if self.gezellen_of[meester["id"]] and b.rng.random() < 0.7:
+                room = [g for g in self.gezellen_of[meester["id"]] if _fits(g, start, end, 1)]
+                gezel = b.rng.choice(room) if room else None
+            for mentor in (meester, gezel):
+                if mentor is not None:
+                    mentor["spans"].append((start, end, 1))
+            place = self.make_place(
+                company, q=student["q"], leerweg=row["leerweg"], start=start, duration=duration,
+                status=PlacementStatus.FILLED, meester=meester, gezel=gezel, seats=1,
+                age=age_on(row["birth_date"], start),
+            )  # fmt: skip
+            self._hire(student, place)
+            return
+
+    def _hire(self, student: dict, place: dict) -> None:
+        """An accepted application and the running internship it became."""
+        b, start = self.b, place["row"]["start_date"]
+        applied = min(
+            datetime.combine(start, datetime.min.time()) - timedelta(days=b.rng.randint(20, 120)),
+            b.now - timedelta(days=b.rng.randint(5, 40)),
+        )
+        aid = _application(b, student, place, ApplicationStatus.ACCEPTED, applied)
+        decided = b.rows[Application][-1]["decided_at"]
+        iid = _internship(b, student, place, InternshipStatus.ACTIVE, None, application_id=aid,
+                          created=decided)  # fmt: skip
+        place["filled"] += 1
+        self.running.append((iid, place))
+
+    def lower_capacities(self) -> None:
+        """Capacity lowered after the fact below the running learners, for a few meesters whose
+        learners are all on filled places; they get no open place (`frozen`)."""
+        b = self.b
+        learners: dict[int, int] = defaultdict(int)
+        for _, place in self.running:
+            learners[place["row"]["meester_id"]] += 1
+        meesters = [m for ms in self.meesters_of.values() for m in ms]
+        candidates = [m for m in meesters if learners[m["id"]] >= 2]
+        target = max(1, round(0.015 * len(meesters)))
+        for meester in b.rng.sample(candidates, k=min(target, len(candidates))):
+            meester["capacity"] = learners[meester["id"]] - 1
+            meester["frozen"] = True
+
+    def now(self, open_places: list[dict]) -> None:
+        b = self.b
+        pool: dict[tuple[int, str], list[dict]] = defaultdict(list)
+        for p in open_places:
+            if p["row"]["status"] == PlacementStatus.OPEN:
+                for q in p["crebos"]:
+                    pool[(q.id, p["row"]["leerweg"])].append(p)
+        for student, accepts in self.waiting:
+            row = student["row"]
+            options = pool[(student["q"].id, row["leerweg"])]
+            if accepts:  # accepted an open place that starts within a month
+                sample = b.rng.sample(options, k=min(12, len(options)))
+                fitting = [
+                    (p, geo.distance_km(row["lat"], row["lon"], p["row"]["lat"], p["row"]["lon"]))
+                    for p in sample
+                    if p["row"]["start_date"] <= b.today + timedelta(days=30)
+                    and _pays_enough(p["row"], row["birth_date"], b.today)
+                ]
+                if not fitting:
+                    continue
+                place, _ = min(fitting, key=lambda pair: pair[1])
+                # The seat was the place's own reserved seat: the meester's and gezel's
+                # commitments over its period stay the same.
+                self._hire(student, place)
+                if place["filled"] >= place["row"]["seats"]:
+                    place["row"]["status"] = PlacementStatus.FILLED
+                    for q in place["crebos"]:
+                        pool[(q.id, place["row"]["leerweg"])].remove(place)
+            else:  # applied, waiting
+                k = min(len(options), b.rng.randint(1, 3))
+                for place in b.rng.sample(options, k=k):
+                    if not _pays_enough(place["row"], row["birth_date"], b.today):
+                        continue
+                    status = b.weighted([ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED,
+                                         ApplicationStatus.REJECTED], [0.6, 0.25, 0.15])  # fmt: skip
+                    _application(
+                        b, student, place, status, b.now - timedelta(days=b.rng.randint(1, 40))
+                    )
+
+    def outcomes(self, medians: dict[str, int]) -> None:
+        b = self.b
+        for student, place, distance in self.finished:
+            _finished_internship(b, student, place, distance, medians)
+        for iid, place in self.running:
+            start, end = place["row"]["start_date"], place["row"]["end_date"]
+            middle = start + timedelta(days=(end - start).days // 2)
             meester = place["meester"]
             quality = 2.5 * (meester_structure(meester, place) - 0.5) + 4 * meester["hidden"]
-            if middle < b.today and b.rng.random() < 0.7:
-                _evaluation(
-                    b, internship_id, place, student, EvaluationMoment.MIDTERM, middle, quality
-                )
+            if middle <= b.today and b.rng.random() < 0.7:
+                _evaluation(b, iid, place, EvaluationMoment.MIDTERM, middle, quality)
             else:  # still to do (overdue when the date has passed)
-                _pending(b, internship_id, EvaluationMoment.MIDTERM, middle)
-            _pending(b, internship_id, EvaluationMoment.FINAL, end)
-        elif roll < 0.75:  # applied, waiting
-            pool = places_by_qual[student["q"].id]
-            for place in b.rng.sample(pool, k=min(len(pool), b.rng.randint(1, 3))):
-                status = b.weighted([ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED,
-                                     ApplicationStatus.REJECTED], [0.6, 0.25, 0.15])  # fmt: skip
-                _application(b, student, place, status)
+                _pending(b, iid, EvaluationMoment.MIDTERM, middle)
+            _pending(b, iid, EvaluationMoment.FINAL, end)
 
 
-def _application(b, student: dict, place: dict, status: str) -> int:
+def _application(b, student: dict, place: dict, status: str, created: datetime) -> int:
+    """An application made at `created`; shortlisting and decisions follow within days, and
+    none after now."""
     aid = b.new_id("application")
-    created = b.now - timedelta(days=b.rng.randint(1, 40))
+    shortlisted = decided = None
+    if status in (ApplicationStatus.SHORTLISTED, ApplicationStatus.ACCEPTED):
+        shortlisted = min(created + timedelta(days=b.rng.randint(1, 7)), b.now)
+    if status in (ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED):
+        decided = min((shortlisted or created) + timedelta(days=b.rng.randint(1, 10)), b.now)
     b.rows[Application].append(dict(
         id=aid, student_id=student["row"]["id"], placement_id=place["row"]["id"],
         motivation="Deze plek past bij mijn opleiding en ik wil graag bij jullie leren.",
         status=status, anonymous=b.rng.random() < 0.85,
         rejection_reason="skills" if status == ApplicationStatus.REJECTED else None, rejection_note="",
-        created_at=created, updated_at=created,
-        shortlisted_at=created if status in (ApplicationStatus.SHORTLISTED, ApplicationStatus.ACCEPTED) else None,
-        decided_at=created if status in (ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED) else None,
+        created_at=created, updated_at=decided or shortlisted or created,
+        shortlisted_at=shortlisted, decided_at=decided,
     ))  # fmt: skip
     return aid
 
 
 def _internship(
-    b,
-    student,
-    place,
-    start: date,
-    status: str,
-    outcome: str | None,
-    end: date | None = None,
-    application_id: int | None = None,
-) -> int:
+    b, student, place, status: str, outcome: str | None, *, application_id: int, created: datetime,
+    ended: date | None = None,
+) -> int:  # fmt: skip
+    """An internship over the place's period (`ended`: the day a finished one ended)."""
     iid = b.new_id("internship")
     row = place["row"]
+    last_contact = b.now - timedelta(days=b.rng.randint(0, 70))
+    if ended is not None:
+        last_contact = datetime.combine(ended, datetime.min.time()) - timedelta(
+            days=b.rng.randint(0, 30)
+        )
     b.rows[Internship].append(dict(
-        id=iid, application_id=application_id or b.next_id["application"], student_id=student["row"]["id"],
+        id=iid, application_id=application_id, student_id=student["row"]["id"],
         placement_id=row["id"], school_id=student["row"]["school_id"], meester_id=row["meester_id"],
-        gezel_id=row["gezel_id"], start_date=start,
-        end_date=start + timedelta(weeks=row["duration_weeks"]), status=status, outcome=outcome,
-        ended_at=end, last_contact_at=b.now - timedelta(days=b.rng.randint(0, 70)), created_at=b.now,
+        gezel_id=row["gezel_id"], start_date=row["start_date"], end_date=ended or row["end_date"],
+        status=status, outcome=outcome, ended_at=ended,
+        last_contact_at=max(created, last_contact), created_at=created,
     ))  # fmt: skip
     return iid
 
 
-def _finished_internship(b, student, place, distance, medians, gezellen_of) -> None:
+def _finished_internship(b, student, place, distance, medians) -> None:
     row, meester = place["row"], place["meester"]
     structure = meester_structure(meester, place)
     overloaded = b.rng.random() < 0.08
@@ -739,19 +965,19 @@ def _finished_internship(b, student, place, distance, medians, gezellen_of) -> N
             if outcome == InternshipOutcome.COMPLETED_WEAK
             else InternshipStatus.TERMINATED
         )
-    start = row["start_date"]
-    end = start + timedelta(weeks=row["duration_weeks"])
+    start, end = row["start_date"], row["end_date"]  # the planned end is on or before today
     if status == InternshipStatus.TERMINATED:
         end = start + timedelta(weeks=max(1, int(row["duration_weeks"] * b.rng.uniform(0.2, 0.7))))
-    aid = _application(b, student, place, ApplicationStatus.ACCEPTED)
-    iid = _internship(b, student, place, start, status, outcome, end=end, application_id=aid)
-    b.rows[Internship][-1]["end_date"] = max(end, start)
+    applied = datetime.combine(start, datetime.min.time()) - timedelta(days=b.rng.randint(20, 120))
+    aid = _application(b, student, place, ApplicationStatus.ACCEPTED, applied)
+    iid = _internship(b, student, place, status, outcome, application_id=aid,
+                      created=b.rows[Application][-1]["decided_at"], ended=end)  # fmt: skip
     quality = 2.5 * (structure - 0.5) + 4 * meester["hidden"]
     mid = start + timedelta(weeks=max(1, row["duration_weeks"] // 2))
     if mid <= end:
-        _evaluation(b, iid, place, student, EvaluationMoment.MIDTERM, mid, quality)
+        _evaluation(b, iid, place, EvaluationMoment.MIDTERM, mid, quality)
     if status == InternshipStatus.COMPLETED:
-        _evaluation(b, iid, place, student, EvaluationMoment.FINAL, end, quality, success=success)
+        _evaluation(b, iid, place, EvaluationMoment.FINAL, end, quality, success=success)
 
 
 def meester_structure(meester: dict, place: dict) -> float:
@@ -773,16 +999,20 @@ def _pending(b, internship_id: int, moment: str, due: date) -> None:
 
 
 def _evaluation(
-    b, internship_id, place, student, moment, due: date, quality: float, success: bool | None = None
+    b, internship_id, place, moment, due: date, quality: float, success: bool | None = None
 ) -> None:
+    """Both sides' evaluation, submitted on its due date (which is never after today)."""
+    assert due <= b.today, "an evaluation due later is pending, not submitted"
+
     def rating(centre: float) -> int:
         return max(1, min(5, round(centre + b.rng.gauss(0, 0.8))))
 
+    submitted = datetime.combine(due, datetime.min.time())
     centre = 3 + quality
     learning = rating(centre)
     b.rows[Evaluation].append(dict(
         id=b.new_id("evaluation"), internship_id=internship_id, author_role=EvaluationAuthor.STUDENT,
-        moment=moment, due_date=due, submitted_at=datetime.combine(due, datetime.min.time()),
+        moment=moment, due_date=due, submitted_at=submitted,
         supervision_time=rating(centre), feedback=rating(centre), learning_tasks=learning,
         safety=rating(centre + 0.5), overall=rating(centre + (0.5 if success else 0)),
         mostly_routine=learning <= 2, progress=None, attitude=None, comment="", reminded_at=None,
@@ -790,7 +1020,7 @@ def _evaluation(
     meester_centre = 3.5 + (0.8 if success else -0.3 if success is not None else 0)
     b.rows[Evaluation].append(dict(
         id=b.new_id("evaluation"), internship_id=internship_id, author_role=EvaluationAuthor.MEESTER,
-        moment=moment, due_date=due, submitted_at=datetime.combine(due, datetime.min.time()),
+        moment=moment, due_date=due, submitted_at=submitted,
         supervision_time=None, feedback=None, learning_tasks=None, safety=None, overall=None,
         mostly_routine=None, progress=rating(meester_centre), attitude=rating(meester_centre + 0.3),
         comment="", reminded_at=None,

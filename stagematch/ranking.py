@@ -226,6 +226,12 @@ def _place_statement(kind: str, dialect: str = ""):
     return places, quals, meesters
 
 
+def _no_room():
+    from stagematch.services.capacity import PlaceRoom
+
+    return PlaceRoom(seats_free=1, meester_room=0, gezel_room=None, meester_active=0)
+
+
 def load_places(
     ids: list[int] | None = None, *, facts: dict | None = None, on=None, holding_offer=None,
     as_open: bool = False,
@@ -255,15 +261,21 @@ def load_places(
         if accredited:
             accredited_crebos.setdefault(pid, set()).add(crebo)
             accredited_dossiers.setdefault(pid, set()).add(dossier)
-    rooms = place_rooms([r.id for r in rows], on=params["on"], holding_offer=holding_offer, as_open=as_open)
+    # Training (facts given) reads history: today's seats and capacity mean nothing there.
+    NO_ROOM = _no_room()  # noqa: N806
+    rooms = {} if facts is not None else place_rooms(
+        [r.id for r in rows], on=params["on"], holding_offer=holding_offer, as_open=as_open
+    )  # fmt: skip
     meester_of = dict(db.session.execute(meesters, params).all()) if facts is not None else {}
     result = []
     for r in rows:
-        room = rooms[r.id]
+        room = rooms.get(r.id, NO_ROOM)
         if facts is not None:
             meester = facts.get(meester_of.get(r.id))
             if meester is None:
                 continue
+            # The gezel in the chain is the place's own, as when serving.
+            meester = dataclasses.replace(meester, has_gezel=r.gezel_id is not None)
         else:
             n = r.m_rated or 0
             meester = sqi_module.MeesterFacts(

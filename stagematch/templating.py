@@ -48,6 +48,7 @@ STATUS_LABELS = {
     "submitted": _l("verstuurd"), "shortlisted": _l("uitgenodigd"), "offered": _l("aangeboden"),
     "accepted": _l("aangenomen"),
     "rejected": _l("afgewezen"), "withdrawn": _l("ingetrokken"),
+    "declined": _l("afgeslagen"), "expired": _l("verlopen"),
     # internships
     "active": _l("loopt"), "completed": _l("afgerond"), "terminated": _l("voortijdig gestopt"),
     # roles

@@ -108,7 +108,7 @@ def build_world(make) -> World:
         internship_student=internship.student_id, flag=flag.id, saved=saved.id,
         evaluation_student=evaluation_student.id, evaluation_meester=evaluation_meester.id,
         internship_user=internship.student.user.id, token=password_token(student), token_id=token.id, suggested=suggested.profile.id,
-        round=round_.id, offer=offer.id,
+        round=round_.id, offer=offer.id, company=company.id,
     )  # fmt: skip
     return World(users, ids)
 
@@ -163,6 +163,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "main.admin_home": ("GET", "/beheer", ADMIN, None),
     "main.audit_log": ("GET", "/beheer/logboek", ADMIN, None),
     "main.model_card": ("GET", "/beheer/model", ADMIN, None),
+    "main.sbb_register": ("GET", "/beheer/sbb-register", ADMIN, None),
     "main.privacy": ("GET", "/privacy", everyone(OK), None),
     "main.set_language": ("POST", "/taal", everyone(OK), {"taal": "en", "next": "/"}),
     "students.privacy": ("GET", "/student/privacy", STUDENTS, None),
@@ -208,6 +209,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "companies.applications": ("GET", "/leerbedrijf/sollicitaties", COMPANIES, None),
     "companies.application": ("GET", "/leerbedrijf/sollicitaties/{application}", COMPANY, None),
     "companies.application_action": ("POST", "/leerbedrijf/sollicitaties/{application}/uitnodigen", COMPANY, None),
+    "companies.make_offer": ("POST", "/leerbedrijf/sollicitaties/{application}/aanbod", COMPANY, None),
     "companies.export_applications": ("GET", "/leerbedrijf/sollicitaties/export.csv", COMPANIES, None),
     "companies.evaluation": ("GET", "/leerbedrijf/evaluaties/{evaluation_meester}", COMPANY, None),
     "coordinators.home": ("GET", "/coordinator/", COORDINATORS, None),
@@ -215,6 +217,10 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.student": ("GET", "/coordinator/studenten/{profile}", COORDINATOR, None),
     "coordinators.without_place": ("GET", "/coordinator/zonder-plek", COORDINATORS, None),
     "coordinators.companies": ("GET", "/coordinator/bedrijven", COORDINATORS, None),
+    "coordinators.accreditations": ("GET", "/coordinator/erkenningen", COORDINATORS, None),
+    # The company has open places, so every coordinator may check it (refusal: test_accreditations).
+    "coordinators.company_accreditations": ("GET", "/coordinator/bedrijven/{company}/erkenningen", COORDINATOR, None),
+    "coordinators.check_accreditation": ("POST", "/coordinator/erkenningen/{accreditation}/controleren", COORDINATOR, {"verdict": "verified"}),
     "coordinators.over_capacity": ("GET", "/coordinator/meesters-over-capaciteit", COORDINATORS, None),
     "coordinators.flags": ("GET", "/coordinator/signalen", COORDINATORS, None),
     "coordinators.resolve_flag": ("POST", "/coordinator/signalen/{flag}/afhandelen", COORDINATOR, {"note": "Gebeld."}),
@@ -230,6 +236,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.round_delete": ("POST", "/coordinator/verdeelrondes/{round}/verwijderen", COORDINATOR, None),
     "students.allocation_round": ("GET", "/student/verdeelronde/{round}", STUDENT, None),
     "students.accept_offer": ("POST", "/student/sollicitaties/{offer}/aanbod-aannemen", STUDENT, None),
+    "students.decline_offer": ("POST", "/student/sollicitaties/{offer}/aanbod-afslaan", STUDENT, None),
     "companies.allocation_round": ("GET", "/leerbedrijf/verdeelrondes/{round}", COMPANY, None),
 }  # fmt: skip
 

@@ -138,6 +138,8 @@ def test_publish_makes_offers_once_and_the_student_decides(cohort):
     offers = rounds.publish(round_.id)
     assert len(offers) == 3
     assert all(o.status == ApplicationStatus.OFFERED and o.round_id == round_.id for o in offers)
+    # The students answer within the same term as a company's offer.
+    assert all(o.respond_by == today() + timedelta(days=7) and o.offered_at for o in offers)
     with pytest.raises(DomainError, match="al gepubliceerd"):
         rounds.publish(round_.id)
     offer = offers[0]
@@ -149,8 +151,11 @@ def test_publish_makes_offers_once_and_the_student_decides(cohort):
     internship = application_service.accept(offer.id, offer=True)
     assert internship.student_id == offer.student_id
     declined = offers[1]
-    application_service.withdraw(declined)
-    assert declined.status == ApplicationStatus.WITHDRAWN
+    with pytest.raises(DomainError, match="neem het aan of sla het af"):
+        application_service.withdraw(declined)
+    application_service.decline_offer(declined.id)
+    db.session.refresh(declined)
+    assert declined.status == ApplicationStatus.DECLINED
 
 
 def test_an_offered_seat_is_kept_from_ordinary_applicants(make, cohort):
@@ -162,8 +167,10 @@ def test_an_offered_seat_is_kept_from_ordinary_applicants(make, cohort):
     app = Application(student=outsider, placement=place, motivation="")
     db.session.add(app)
     db.session.commit()
-    with pytest.raises(DomainError, match="verdeelronde aangeboden"):
+    with pytest.raises(DomainError, match="geen plaats vrij"):
         application_service.accept(app.id)
+    with pytest.raises(DomainError, match="geen plaats vrij"):
+        application_service.make_offer(app.id, respond_by=today() + timedelta(days=7))
 
 
 def test_reopen_and_delete(cohort):

@@ -82,3 +82,19 @@ def test_learners_offers_and_reserved_seats_over_a_period(make):
     place.status = PlacementStatus.CLOSED
     db.session.flush()
     assert capacity.place_rooms([place.id])[place.id].seats_free == 0
+
+
+def test_a_place_is_counted_once_when_its_meester_and_gezel_are_read_in_different_chunks(make, monkeypatch):
+    from stagematch.models import Mentor
+    from stagematch.models.enums import MentorRole
+
+    company = make.company()
+    meester = make.meester(company, capacity=2)
+    gezel = Mentor(company=company, role=MentorRole.GEZEL, name="Gijs", capacity=2, meester_id=meester.id)
+    db.session.add(gezel)
+    db.session.flush()
+    place = make.placement(company, meester, gezel=gezel, seats=2)
+    whole = capacity.place_rooms([place.id])[place.id]
+    monkeypatch.setattr(capacity, "MENTOR_CHUNK", 1)  # as with more than 2,000 mentors
+    assert capacity.place_rooms([place.id])[place.id] == whole
+    assert (whole.meester_room, whole.gezel_room) == (0, 0)

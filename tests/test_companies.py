@@ -305,38 +305,119 @@ def test_reject_needs_a_reason_and_is_audited(client, make, company_user, outbox
     assert "afgewezen" in outbox()[0]["Subject"]
 
 
-def test_accept_creates_the_internship_and_a_third_learner_is_refused(client, make, company_user):
+def _respond_by(days: int = 7) -> str:
+    return (today() + timedelta(days=days)).isoformat()
+
+
+def test_an_offer_then_the_students_yes_creates_the_internship(
+    client, auth, make, company_user, outbox
+):
+    """No instant hire: the company offers (within the seats), the student accepts, then the
+    internship exists; an offer beyond the free seats is refused with the reason."""
     company = company_user.company
     meester = make.meester(company, capacity=2)
-    place = make.placement(company, meester, seats=3)
+    place = make.placement(company, meester, seats=2)
     applications = [_application(make, place) for _ in range(3)]
-    for a in applications[:2]:
-        assert client.post(f"/leerbedrijf/sollicitaties/{a.id}/aannemen").status_code == 302
-    page = client.post(
-        f"/leerbedrijf/sollicitaties/{applications[2].id}/aannemen", follow_redirects=True
+    assert (
+        client.post(f"/leerbedrijf/sollicitaties/{applications[0].id}/aannemen").status_code == 404
     )
-    assert "het maximum (2)" in page.get_data(as_text=True)
-    assert db.session.scalar(select(func.count(Internship.id))) == 2
+    page = client.get(f"/leerbedrijf/sollicitaties/{applications[0].id}").text
+    assert "Aanbod doen" in page and _respond_by() in page  # 7 days is the default
+    for a in applications[:2]:
+        response = client.post(
+            f"/leerbedrijf/sollicitaties/{a.id}/aanbod", data={"respond_by": _respond_by()}
+        )
+        assert response.status_code == 302
+    page = client.post(f"/leerbedrijf/sollicitaties/{applications[2].id}/aanbod",
+                       data={"respond_by": _respond_by()}, follow_redirects=True).text  # fmt: skip
+    assert "geen plaats vrij" in page
+    db.session.expire_all()
+    assert [a.status for a in applications] == ["offered", "offered", "submitted"]
+    assert db.session.scalar(select(func.count(Internship.id))) == 0
+    mail = [m for m in outbox() if applications[0].student.user.email in m["To"]][0]
+    assert (
+        "aanbod" in mail["Subject"] and "/student/sollicitaties#sollicitatie-" in mail.get_content()
+    )
+
+    auth.logout()
+    auth.login(applications[0].student.user)
+    page = client.get("/student/sollicitaties").text
+    assert "biedt je deze plek aan" in page and "Reageer uiterlijk op" in page
+    response = client.post(f"/student/sollicitaties/{applications[0].id}/aanbod-aannemen")
+    assert response.status_code == 302
     internship = db.session.scalar(select(Internship))
     assert (
         internship.meester_id == meester.id
         and internship.school_id == applications[0].student.school_id
     )
+    assert any(company_user.email in m["To"] and "aangenomen" in m["Subject"] for m in outbox())
 
 
-def test_accepting_withdraws_the_students_other_open_applications(make, company_user):
+@pytest.mark.parametrize("days", [0, 31])
+def test_respond_by_must_be_one_to_thirty_days_ahead(client, make, company_user, days):
+    company = company_user.company
+    application = _application(make, make.placement(company, make.meester(company)))
+    page = client.post(f"/leerbedrijf/sollicitaties/{application.id}/aanbod",
+                       data={"respond_by": _respond_by(days)}, follow_redirects=True).text  # fmt: skip
+    assert "1 tot 30 dagen" in page
+    db.session.refresh(application)
+    assert application.status == ApplicationStatus.SUBMITTED
+    with pytest.raises(DomainError, match="Kies een datum"):
+        application_service.make_offer(application.id, respond_by=today() + timedelta(days=days))
+
+
+def test_shortlisting_or_offering_a_pair_the_rules_forbid_is_refused_with_the_reasons(
+    client, make, company_user
+):
+    """The reported case: a Kok (25180) student on a Samenbouwer vliegtuigbouw place, at a
+    company accredited for neither."""
+    company = company_user.company
+    kok = make.qualification("25180")
+    plane = make.qualification("25319")  # Samenbouwer vliegtuigbouw
+    place = make.placement(company, make.meester(company), qualification=plane, level=plane.level)
+    application = _application(make, place, qualification=kok)
+    page = client.get(f"/leerbedrijf/sollicitaties/{application.id}").text
+    assert "Dit mag nu niet volgens de regels" in page and "andere opleiding" in page
+    page = client.post(
+        f"/leerbedrijf/sollicitaties/{application.id}/uitnodigen", follow_redirects=True
+    ).text
+    assert "Dit mag niet volgens de regels" in page and "andere opleiding" in page
+    page = client.post(f"/leerbedrijf/sollicitaties/{application.id}/aanbod",
+                       data={"respond_by": _respond_by()}, follow_redirects=True).text  # fmt: skip
+    assert "andere opleiding" in page
+    db.session.refresh(application)
+    assert application.status == ApplicationStatus.SUBMITTED
+    # Rejecting such a pair is what the company should do, and it can.
+    application_service.reject(application, reason="qualification")
+    assert application.status == ApplicationStatus.REJECTED
+
+
+def test_accepting_withdraws_only_the_applications_the_student_ticked(make, company_user, outbox):
     company = company_user.company
     place_a = make.placement(company, make.meester(company))
     place_b = make.placement(company, make.meester(company, name="Tweede"))
+    place_c = make.placement(company, make.meester(company, name="Derde"))
+    other = make.company()
+    place_d = make.placement(other, make.meester(other, name="Vierde"))
+    other_user = make.company_user(other)
     first = _application(make, place_a)
-    second = Application(student=first.student, placement=place_b)
-    db.session.add(second)
+    student = first.student
+    keep, withdraw, offered = (
+        Application(student=student, placement=p) for p in (place_b, place_c, place_d)
+    )
+    db.session.add_all([keep, withdraw, offered])
     db.session.commit()
-    application_service.accept(first.id)
-    db.session.refresh(second)
-    assert second.status == ApplicationStatus.WITHDRAWN
-    with pytest.raises(DomainError):
-        application_service.accept(second.id)
+    application_service.make_offer(first.id, respond_by=today() + timedelta(days=7))
+    application_service.make_offer(offered.id, respond_by=today() + timedelta(days=7))
+    internship = application_service.accept_offer(first.id, withdraw_ids=[withdraw.id, offered.id])
+    assert internship.student_id == student.id
+    for a in (keep, withdraw, offered):
+        db.session.refresh(a)
+    assert (keep.status, withdraw.status, offered.status) == ("submitted", "withdrawn", "declined")
+    assert any(other_user.email in m["To"] and "afgeslagen" in m["Subject"] for m in outbox())
+    # The student has a place now: no second offer, no second internship.
+    with pytest.raises(DomainError, match="al een stageplek"):
+        application_service.make_offer(keep.id, respond_by=today() + timedelta(days=7))
 
 
 def test_ending_an_internship_frees_the_capacity(make, company_user):
@@ -401,7 +482,7 @@ def test_a_company_cannot_touch_another_companys_things(client, make, company_us
         assert client.get(url).status_code == 403, url
     for url in (f"/leerbedrijf/plekken/{place.id}/sluiten", f"/leerbedrijf/plekken/{place.id}/kopieren",
                 f"/leerbedrijf/begeleiders/{meester.id}/actief",
-                f"/leerbedrijf/sollicitaties/{application.id}/aannemen",
+                f"/leerbedrijf/sollicitaties/{application.id}/aanbod",
                 f"/leerbedrijf/erkenningen/{other.accreditations[0].id}/verwijderen"):  # fmt: skip
         assert client.post(url).status_code == 403, url
     assert (

@@ -49,7 +49,7 @@ def _running(make, *, student=None, start_offset=-50, meester=None, company=None
     """A running internship (accepted through the service) for a student of ROC van Twente."""
     company = company or make.company()
     meester = meester or make.meester(company, capacity=5)
-    place = make.placement(company, meester, start_date=today() + timedelta(days=30), seats=5)
+    place = make.placement(company, meester, start_date=today() + timedelta(days=30), seats=1)
     student = student or make.student(skills="koken")
     application = Application(student=student.profile, placement=place)
     db.session.add(application)

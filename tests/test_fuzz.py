@@ -109,7 +109,7 @@ def world(make):
     return {
         "users": users, "place": place.id, "mentor": meester.id, "application": application.id,
         "internship": internship.id, "round": round_.id, "evaluations": evaluations,
-        "profile": student.profile.id, "tokens": tokens,
+        "profile": student.profile.id, "tokens": tokens, "accreditation": company.accreditations[0].id,
     }  # fmt: skip
 
 
@@ -131,7 +131,12 @@ def _forms(world):
         RejectForm,
     )
     from stagematch.coordinators.allocation import RoundForm
-    from stagematch.coordinators.forms import FlagResolveForm, StudentListForm, VisitForm
+    from stagematch.coordinators.forms import (
+        AccreditationCheckForm,
+        FlagResolveForm,
+        StudentListForm,
+        VisitForm,
+    )
     from stagematch.students.forms import (
         ApplyForm,
         ProfileForm,
@@ -156,6 +161,13 @@ def _forms(world):
             "",
         ),
         ("student", "POST", "/account/sleutels", _fields(TokenForm), ""),
+        (
+            "coordinator",
+            "POST",
+            f"/coordinator/erkenningen/{world['accreditation']}/controleren",
+            _fields(AccreditationCheckForm),
+            "",
+        ),
         (
             "company",
             "POST",

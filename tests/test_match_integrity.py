@@ -159,6 +159,15 @@ def test_start_dates_are_bounded_and_an_old_far_future_place_breaks_nothing(clie
     from stagematch.ranking import rank_students
 
     assert rank_students([student.profile.id], top=None)[student.profile.id] == []
+    from stagematch.services import allocation_rounds as rounds
+
+    coordinator = make.coordinator(school=student.profile.school)
+    db.session.commit()
+    with_round = rounds.open_round(
+        school=coordinator.school, name="Ronde", closes_on=today() + timedelta(days=7), max_choices=3,
+        cohort=rounds.Cohort(qualification_id=student.profile.qualification_id), created_by=coordinator,
+    )  # fmt: skip
+    assert legacy.id not in {p.placement_id for p in with_round.places}
     auth.login(student)
     assert client.get(f"/plekken/{legacy.id}").status_code == 200
     assert client.get("/plekken/?sort=start&alle=1").status_code == 200
@@ -239,3 +248,36 @@ def test_place_page_shows_the_gezel_of_that_place_not_the_meesters_other_gezel(c
     from stagematch.ranking import placement_sqi
 
     assert dict(placement_sqi(place).parts)["Gezel in de begeleiding"] == "nee"
+
+
+def test_allocation_rounds_respect_the_gezels_capacity_and_the_rules_at_computing(make):
+    from stagematch.models import RoundStudent
+    from stagematch.services import allocation_rounds as rounds
+
+    q = make.qualification()
+    for town in ("Hengelo", "Enschede", "Borne"):
+        make.student(qualification=q, town=town)
+    company = make.company(qualifications=[q])
+    meester = make.meester(company, capacity=4)
+    gezel = Mentor(company=company, role=MentorRole.GEZEL, name="Gijs Gezel", capacity=1, meester_id=meester.id)
+    db.session.add(gezel)
+    db.session.flush()
+    # The gezel already works with a learner: the place with this gezel has no room, the meester has.
+    _running(make, make.placement(company, meester, status=PlacementStatus.FILLED), meester, gezel=gezel)
+    with_gezel = make.placement(company, meester, gezel=gezel, title="Met gezel")
+    without = make.placement(company, meester, title="Zonder gezel")
+    coordinator = make.coordinator()
+    db.session.commit()
+    round_ = rounds.open_round(
+        school=coordinator.school, name="Ronde", closes_on=today() + timedelta(days=7), max_choices=3,
+        cohort=rounds.Cohort(qualification_id=q.id), created_by=coordinator,
+    )  # fmt: skip
+    assert {p.placement_id for p in round_.places} == {without.id}
+    assert rounds.compute(round_, by=coordinator).assigned == 1
+    assigned = set(db.session.scalars(select(RoundStudent.assigned_placement_id).where(RoundStudent.round_id == round_.id)))
+    assert with_gezel.id not in assigned
+    # An accreditation that lapses before the start after opening: nobody is assigned there.
+    rounds.reopen(round_, by=coordinator)
+    company.accreditations[0].valid_to = today() + timedelta(days=1)
+    db.session.commit()
+    assert rounds.compute(round_, by=coordinator).assigned == 0

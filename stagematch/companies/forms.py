@@ -315,15 +315,18 @@ class OfferForm(FlaskForm):
     """An offer instead of an instant hire: the student answers before `respond_by`."""
 
     respond_by = DateField(
-        _l("Reageren vóór"),
-        description=_l("De student kan tot en met deze dag ja of nee zeggen: 1 tot 30 dagen vanaf vandaag."),
+        _l("Reageren uiterlijk op"),
+        description=_l(
+            "De student kan tot en met deze dag ja of nee zeggen: 1 tot 30 dagen vanaf vandaag."
+        ),
         validators=[InputRequired(_l("Kies een datum."))],
     )
 
     def validate_respond_by(self, field):
         from stagematch.services.applications import OFFER_DAYS_MAX, OFFER_DAYS_MIN
 
-        first, last = today() + timedelta(days=OFFER_DAYS_MIN), today() + timedelta(days=OFFER_DAYS_MAX)
+        first = today() + timedelta(days=OFFER_DAYS_MIN)
+        last = today() + timedelta(days=OFFER_DAYS_MAX)
         if field.data is not None and not first <= field.data <= last:
             raise ValidationError(_l("Kies een datum van 1 tot 30 dagen vanaf vandaag."))
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from stagematch.forms import DateField, SelectField, choices
 
@@ -56,3 +56,18 @@ class StudentImportForm(FlaskForm):
             FileAllowed(["csv", "txt"], _l("Kies een .csv-bestand.")),
         ],
     )
+
+
+class AccreditationCheckForm(FlaskForm):
+    """The 'Klopt' and 'Afkeuren' buttons of one accreditation (the page writes the fields)."""
+
+    verdict = StringField(
+        _l("Oordeel"),
+        validators=[
+            AnyOf(["verified", "rejected"], message=_l("Kies of de erkenning klopt of niet."))
+        ],
+    )
+    note = TextAreaField(
+        _l("Waarom keur je de erkenning af?"), validators=[Optional(), Length(max=2000)]
+    )
+    next = StringField(validators=[Optional(), Length(max=500)])

@@ -13,6 +13,7 @@ from stagematch import mailer
 from stagematch.access import ensure, role_required
 from stagematch.coordinators import bp
 from stagematch.coordinators.forms import (
+    AccreditationCheckForm,
     FlagResolveForm,
     StudentImportForm,
     StudentListForm,
@@ -21,10 +22,20 @@ from stagematch.coordinators.forms import (
 from stagematch.csvutil import csv_response, to_csv
 from stagematch.extensions import db
 from stagematch.forms import choices
-from stagematch.models import Evaluation, Flag, Internship, Qualification, StudentProfile, VisitNote
+from stagematch.models import (
+    Accreditation,
+    Company,
+    Evaluation,
+    Flag,
+    Internship,
+    Qualification,
+    StudentProfile,
+    VisitNote,
+)
 from stagematch.models.enums import InternshipStatus, Role
 from stagematch.pagination import page_arg, paginate_rows
 from stagematch.services import DomainError
+from stagematch.services import accreditations as accreditation_service
 from stagematch.services import coordinators as service
 from stagematch.services import flags as flag_service
 from stagematch.services.audit import record
@@ -56,9 +67,11 @@ def home():
         select(func.count(Flag.id)).where(Flag.school_id == school.id, Flag.resolved_at.is_(None))
     )
     over = service.over_capacity_meesters(school)
+    unchecked = accreditation_service.unchecked_count(school)
     return render_template(
         "coordinators/home.html", school=school, counts=counts, labels=service.STATUS_LABELS, weeks=weeks,
         without_place=without_place, open_flags=open_flags, over=over, charts=dashboard_charts(school),
+        unchecked_accreditations=unchecked,
     )  # fmt: skip
 
 
@@ -200,6 +213,55 @@ def companies():
     page = min(page, pages)
     return render_template("coordinators/companies.html", rows=rows[(page - 1) * per_page : page * per_page],
                            total=len(rows), page=page, pages=pages)  # fmt: skip
+
+
+@bp.route("/erkenningen")
+@role_required(Role.COORDINATOR)
+def accreditations():
+    """Accreditations of the school's companies, by status (default: not yet checked)."""
+    status = request.args.get("status", "declared")
+    if status not in accreditation_service.STATUS_FILTERS:
+        status = "declared"
+    stmt = accreditation_service.school_accreditations_statement(_school(), status)
+    page = db.paginate(stmt, page=page_arg(request), per_page=50, error_out=False)
+    return render_template("coordinators/accreditations.html", page=page, status=status,
+                           filters=accreditation_service.STATUS_FILTERS)  # fmt: skip
+
+
+@bp.route("/bedrijven/<int:company_id>/erkenningen")
+@role_required(Role.COORDINATOR)
+def company_accreditations(company_id: int):
+    company = db.get_or_404(Company, company_id)
+    ensure(accreditation_service.may_check(_school(), company))
+    return render_template("coordinators/company_accreditations.html", company=company)
+
+
+@bp.route("/erkenningen/<int:accreditation_id>/controleren", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def check_accreditation(accreditation_id: int):
+    from stagematch.auth.routes import safe_next
+
+    accreditation = db.get_or_404(Accreditation, accreditation_id)
+    ensure(accreditation_service.may_check(_school(), accreditation.company))
+    form = AccreditationCheckForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError(_("Kies of de erkenning klopt of niet."))
+        accreditation_service.check_accreditation(
+            accreditation, by=current_user, verdict=form.verdict.data, note=form.note.data or ""
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        if form.verdict.data == "verified":
+            flash(_("De erkenning staat nu als gecontroleerd."), "success")
+        else:
+            flash(_("De erkenning is afgekeurd. Het leerbedrijf kan er geen plekken meer voor online zetten."),
+                  "success")  # fmt: skip
+    target = safe_next(form.next.data)
+    if not target or not target.startswith("/coordinator/"):
+        target = url_for("coordinators.company_accreditations", company_id=accreditation.company_id)
+    return redirect(target)
 
 
 @bp.route("/meesters-over-capaciteit")

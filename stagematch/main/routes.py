@@ -47,6 +47,34 @@ def admin_home():
     return render_template("main/admin_home.html", counts=counts, recent=recent)
 
 
+@bp.route("/beheer/sbb-register", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def sbb_register():
+    """Import SBB's register of leerbedrijven: checks the accreditations companies declared."""
+    from flask import flash
+
+    from stagematch.main.forms import SbbRegisterForm
+    from stagematch.services import accreditations as accreditation_service
+
+    form = SbbRegisterForm()
+    report = None
+    if form.validate_on_submit():
+        report = accreditation_service.import_sbb_register(form.file.data.read(), by=current_user)
+        if report.ok:
+            flash(_("Register ingelezen: %(verified)s erkenning(en) gecontroleerd, %(rejected)s afgekeurd, "
+                    "%(unchanged)s ongewijzigd; %(unknown)s onbekend(e) leerbedrijf-ID('s).",
+                    verified=report.verified, rejected=report.rejected, unchanged=report.unchanged,
+                    unknown=report.unknown_ids), "success")  # fmt: skip
+            return redirect(url_for("main.sbb_register"))
+        form.file.errors = [report.error or _("Er is niets opgeslagen: %(n)s regel(s) kloppen niet. "
+                                              "Verbeter ze en lees het hele bestand opnieuw in.",
+                                              n=len(report.rows))]  # fmt: skip
+    return render_template("main/sbb_register.html", form=form, report=report,
+                           columns=accreditation_service.REGISTER_COLUMNS,
+                           column_names=accreditation_service.COLUMN_LABELS,
+                           last=accreditation_service.last_import()), 422 if form.errors else 200  # fmt: skip
+
+
 @bp.route("/privacy")
 def privacy():
     from flask import current_app

@@ -506,13 +506,17 @@ def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummar
         if seats.get(pid, 0) > 0 and capacity.get(placements[pid].meester_id, 0) > 0
     }
 
-    prefs: dict[str, list[str]] = {}
-    for student_id, placement_id in db.session.execute(
+    # The rules again, now: an accreditation may have lapsed or a wage fallen below the minimum
+    # since the round opened. Distance is the student's own choice here (they chose the place).
+    choices = db.session.execute(
         select(RoundChoice.student_id, RoundChoice.placement_id)
         .where(RoundChoice.round_id == round_.id)
         .order_by(RoundChoice.student_id, RoundChoice.rank)
-    ):
-        if student_id not in placed and placement_id in usable:
+    ).all()
+    allowed = _allowed_pairs([(s, p) for s, p in choices if s not in placed and p in usable])
+    prefs: dict[str, list[str]] = {}
+    for student_id, placement_id in choices:
+        if (student_id, placement_id) in allowed:
             prefs.setdefault(str(student_id), []).append(str(placement_id))
     for sid in member_ids:
         if sid not in placed:
@@ -567,6 +571,23 @@ def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummar
     record("round.compute", round_, assigned=assigned, unassigned=summary.unassigned, actor=by)
     db.session.commit()
     return summary
+
+
+def _allowed_pairs(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The (student, place) pairs that the eligibility rules allow today, the student's travel
+    distance aside."""
+    from stagematch.matching.eligibility import DISTANCE, reasons
+    from stagematch.ranking import places_by_id, students_by_id
+
+    on = today()
+    places = places_by_id({p for _, p in pairs})
+    students = {s.id: s for s in students_by_id({s for s, _ in pairs})}
+    return {
+        (s, p)
+        for s, p in pairs
+        if s in students and p in places
+        and not [r for r in reasons(students[s], places[p], on=on) if r is not DISTANCE]
+    }  # fmt: skip
 
 
 def _free_capacity(placements: list[Placement]) -> tuple[dict[int, int], dict[int, int]]:
@@ -667,6 +688,11 @@ def publish(round_id: int, *, by: User | None = None) -> list[Application]:
             )
         )
     )
+    # Rounds have no offer deadline of their own: the students answer within the same term as a
+    # company's offer, after which an unanswered offer expires and frees its seat.
+    from stagematch.services.applications import default_respond_by
+
+    respond_by = default_respond_by()
     offers = []
     for member in members:
         if member.student_id in placed:
@@ -688,7 +714,8 @@ def publish(round_id: int, *, by: User | None = None) -> list[Application]:
         application.status = ApplicationStatus.OFFERED
         application.round_id = round_id
         application.decided_at = None
-        application.updated_at = utcnow()
+        application.offered_at = application.updated_at = utcnow()
+        application.respond_by = respond_by
         offers.append(application)
     db.session.flush()
     record("round.publish", round_, offers=len(offers), actor=by)

@@ -1,27 +1,35 @@
-"""Applications from submission to decision, and the internship an accepted one becomes.
+"""Applications from submission to decision, and the internship an accepted offer becomes.
 
-Accepting is the one step that must hold under concurrent requests: it takes a seat of the place
-and a unit of the meester's capacity. It starts by updating the place and meester rows, which
-serialises accepts for the same place or meester on PostgreSQL (row locks until commit) and on
-SQLite (the first write takes the database's write lock); only then does it count."""
+Hiring is by consent: the company makes an offer (with a date to answer by), the student accepts
+or declines it; an offer nobody answered expires (`expire_offers`, a daily job). Allocation rounds
+make offers too and use the same accept and decline.
+
+Every status change is one conditional UPDATE on the application row ("still in a status it may
+leave"): of two simultaneous decisions on one application (the student withdraws while accepting
+in another tab, the company offers while the student withdraws) exactly one wins, the other gets a
+DomainError. Writes that take a seat (offer, accept) first take the row locks of
+`capacity.lock_place_and_mentors`, so they are serialised per place and mentor before anything is
+counted; accepting also locks the student, so two offers cannot both become internships. The
+rules themselves are `services.eligibility`'s."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from stagematch.extensions import db
+from stagematch.matching.eligibility import Reason
 from stagematch.models import (
-    REJECTION_REASONS,
     Application,
     Evaluation,
     Internship,
-    Mentor,
     Placement,
     StudentProfile,
+    User,
 )
 from stagematch.models.enums import (
     ApplicationStatus,
@@ -29,17 +37,27 @@ from stagematch.models.enums import (
     EvaluationMoment,
     InternshipStatus,
     PlacementStatus,
+    Role,
 )
 from stagematch.services import DomainError
 from stagematch.services.audit import record
-from stagematch.timeutil import today, utcnow
+from stagematch.services.capacity import filled_seats, lock_place_and_mentors
+from stagematch.services.eligibility import describe, pair_reasons, require_pair
+from stagematch.timeutil import age_on, today, utcnow
 
-# Open: still to be decided. An offer (from an allocation round) is decided by the student.
+# Open: still to be decided. An offer is decided by the student.
 OPEN_STATUSES = (
     ApplicationStatus.SUBMITTED,
     ApplicationStatus.SHORTLISTED,
     ApplicationStatus.OFFERED,
 )
+# The company decides these; an offered application is the student's to decide.
+COMPANY_DECIDES = (ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED)
+OFFER_DAYS_DEFAULT, OFFER_DAYS_MIN, OFFER_DAYS_MAX = 7, 1, 30
+ADULT_AGE = 18
+# Seats and capacity change from day to day; they decide offers and accepts, not whether a
+# company may look at (shortlist) an applicant.
+CAPACITY_CODES = frozenset({"seat", "meester_capacity", "gezel_capacity"})
 
 
 def has_running_internship(student_id: int) -> bool:
@@ -53,6 +71,33 @@ def has_running_internship(student_id: int) -> bool:
     )
 
 
+def is_minor(profile: StudentProfile, on: date | None = None) -> bool:
+    """Under 18 on `on` (today); unknown without a birth date."""
+    return profile.birth_date is not None and age_on(profile.birth_date, on or today()) < ADULT_AGE
+
+
+def offer_expired(application: Application, on: date | None = None) -> bool:
+    return application.respond_by is not None and application.respond_by < (on or today())
+
+
+def default_respond_by() -> date:
+    return today() + timedelta(days=OFFER_DAYS_DEFAULT)
+
+
+# --- submitting ---------------------------------------------------------------------------------
+
+
+def _already_applied(student_id: int, placement_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Application.id).where(
+                Application.student_id == student_id, Application.placement_id == placement_id
+            )
+        )
+        is not None
+    )
+
+
 def apply(
     *, student: StudentProfile, placement: Placement, motivation: str, anonymous: bool = True
 ) -> Application:
@@ -62,20 +107,62 @@ def apply(
         raise DomainError(
             _("Je hebt al een stageplek. Je kunt pas weer solliciteren als die is afgelopen.")
         )
-    existing = db.session.scalar(
-        select(Application).where(
-            Application.student_id == student.id, Application.placement_id == placement.id
-        )
-    )
-    if existing is not None:
+    student_id, placement_id = student.id, placement.id
+    if _already_applied(student_id, placement_id):
         raise DomainError(_("Je hebt al op deze plek gesolliciteerd."))
+    require_pair(student, placement)
     application = Application(
         student=student, placement=placement, motivation=motivation.strip(), anonymous=anonymous
     )
     db.session.add(application)
-    db.session.flush()
-    record("application.submit", application, placement=placement.id)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A double submit: the other request inserted the same (student, place) meanwhile and
+        # the unique constraint refused this one.
+        db.session.rollback()
+        if _already_applied(student_id, placement_id):
+            raise DomainError(_("Je hebt al op deze plek gesolliciteerd.")) from None
+        raise
+    record("application.submit", application, placement=placement_id)
     db.session.commit()
+    return application
+
+
+# --- conditional status changes -----------------------------------------------------------------
+
+
+def _transition(application_id: int, to: str, *, allowed: Iterable[str], conditions=(),
+                **values) -> bool:  # fmt: skip
+    """One conditional UPDATE: `application_id` moves to `to` only while its status is one of
+    `allowed` (and `conditions` hold). Returns whether it did; the caller decides what a miss
+    means. Under PostgreSQL a concurrent change to the same row makes this wait and then
+    re-check the condition against the committed row."""
+    result = db.session.execute(
+        update(Application)
+        .where(Application.id == application_id, Application.status.in_(list(allowed)), *conditions)
+        .values(status=to, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _decide(application: Application, status: str, *, allowed: Iterable[str] = OPEN_STATUSES,
+            conditions=(), **values) -> None:  # fmt: skip
+    if not _transition(application.id, status, allowed=allowed, conditions=conditions, **values):
+        db.session.rollback()
+        raise DomainError(_("Deze sollicitatie is al afgehandeld."))
+    db.session.refresh(application)
+
+
+def _fresh(application_id: int) -> Application:
+    application = db.session.scalars(
+        select(Application)
+        .where(Application.id == application_id)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if application is None:
+        raise DomainError(_("Deze sollicitatie bestaat niet meer."))
     return application
 
 
@@ -84,189 +171,294 @@ def _require_open(application: Application) -> None:
         raise DomainError(_("Deze sollicitatie is al afgehandeld."))
 
 
-def _decide(application: Application, status: str, **values) -> None:
-    """Move an open application to `status` with one conditional UPDATE: if someone else decided
-    it in the meantime (the company accepted while the student withdrew), nothing changes here."""
-    result = db.session.execute(
-        update(Application)
-        .where(Application.id == application.id, Application.status.in_(OPEN_STATUSES))
-        .values(status=status, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise DomainError(_("Deze sollicitatie is al afgehandeld."))
-    db.session.refresh(application)
-
-
-def _not_an_offer(application: Application) -> None:
+def _require_company_decides(application: Application) -> None:
+    """The company decides submitted and shortlisted applications; an offer is the student's."""
+    _require_open(application)
     if application.status == ApplicationStatus.OFFERED:
+        if application.round_id is not None:
+            raise DomainError(
+                _(
+                    "Deze plek is in een verdeelronde aan de student aangeboden; de student beslist nu."
+                )
+            )
         raise DomainError(
-            _("Deze plek is in een verdeelronde aan de student aangeboden; de student beslist nu.")
+            _("Je hebt deze student een aanbod gedaan; de student beslist nu (uiterlijk %(date)s).",
+              date=_date(application.respond_by))
+        )  # fmt: skip
+
+
+def _date(value: date | None) -> str:
+    from stagematch.templating import format_date
+
+    return format_date(value)
+
+
+# --- the company decides ------------------------------------------------------------------------
+
+
+def pair_problems(application: Application) -> list[Reason]:
+    """The rules this student and place break now (for the company's decision screen)."""
+    if application.student is None:
+        return []
+    return pair_reasons(application.student, application.placement)
+
+
+def _require_allowed_pair(application: Application, *, ignore=frozenset()) -> None:
+    found = [r for r in pair_problems(application) if r.code not in ignore]
+    if found:
+        raise DomainError(
+            _("Dit mag niet volgens de regels: %(reasons)s.", reasons=describe(found))
         )
 
 
-def shortlist(application: Application) -> None:
-    _require_open(application)
-    _not_an_offer(application)
+def shortlist(application: Application, *, by: User | None = None) -> None:
+    """Invite the applicant (the company sees who it is). Refused for a pair the rules forbid
+    (another leerweg, qualification or level, no accreditation, wage, working time…); a full
+    place may still shortlist, since seats can come free."""
+    _require_company_decides(application)
     if application.status == ApplicationStatus.SHORTLISTED:
         return
-    _decide(application, ApplicationStatus.SHORTLISTED, shortlisted_at=utcnow())
-    record("application.shortlist", application)
+    _require_allowed_pair(application, ignore=CAPACITY_CODES)
+    _decide(application, ApplicationStatus.SHORTLISTED, allowed=(ApplicationStatus.SUBMITTED,),
+            shortlisted_at=utcnow())  # fmt: skip
+    record("application.shortlist", application, actor=by)
     db.session.commit()
 
 
-def reject(application: Application, *, reason: str, note: str = "") -> None:
-    _require_open(application)
-    _not_an_offer(application)
+def reject(
+    application: Application, *, reason: str, note: str = "", by: User | None = None
+) -> None:
+    """Reject with a reason. No rule check: turning down a pair the rules forbid is exactly what
+    the company should be able to do."""
+    from stagematch.models import REJECTION_REASONS
+
+    _require_company_decides(application)
     if reason not in REJECTION_REASONS:
         raise DomainError(_("Kies een reden."), "reason")
-    _decide(application, ApplicationStatus.REJECTED, rejection_reason=reason, rejection_note=note.strip(),
-            decided_at=utcnow())  # fmt: skip
-    record("application.reject", application, reason=reason, note=note.strip())
+    _decide(application, ApplicationStatus.REJECTED, allowed=COMPANY_DECIDES, rejection_reason=reason,
+            rejection_note=note.strip(), decided_at=utcnow())  # fmt: skip
+    record("application.reject", application, reason=reason, note=note.strip(), actor=by)
     db.session.commit()
 
 
-def withdraw(application: Application) -> None:
-    """The student withdraws an open application (an accepted one ends via the internship)."""
-    _require_open(application)
-    _decide(application, ApplicationStatus.WITHDRAWN, decided_at=utcnow())
-    record("application.withdraw", application)
-    db.session.commit()
-
-
-def accept(application_id: int, *, offer: bool = False) -> Internship:
-    """Turn an application into an internship, within the place's seats and the meester's (and
-    gezel's) capacity. Raises DomainError when a limit is reached, also under concurrent accepts.
-
-    `offer=True` is the student taking an offer from an allocation round; a company accepts the
-    other applications. Seats offered in a round are kept for those students until they decide."""
-    placement_id, meester_id, gezel_id = db.session.execute(
-        select(Placement.id, Placement.meester_id, Placement.gezel_id)
-        .join(Application, Application.placement_id == Placement.id)
-        .where(Application.id == application_id)
-    ).one()
-    db.session.commit()  # end any read transaction, so the locks below see the latest state
-    # Lock order: place, then mentors by id — the same everywhere, so no deadlocks.
-    db.session.execute(
-        update(Placement).where(Placement.id == placement_id).values(seats=Placement.seats)
+def make_offer(application_id: int, *, respond_by: date, by: User | None = None) -> Application:
+    """The company offers the place: the seat and a unit of the meester's and gezel's capacity
+    are held for the student until `respond_by` (1–30 days from today). Every rule is checked
+    under the place's and mentors' locks, so two offers cannot take one last seat."""
+    on = today()
+    if not on + timedelta(days=OFFER_DAYS_MIN) <= respond_by <= on + timedelta(days=OFFER_DAYS_MAX):
+        raise DomainError(
+            _("Kies een datum tussen %(first)s en %(last)s.", first=_date(on + timedelta(days=OFFER_DAYS_MIN)),
+              last=_date(on + timedelta(days=OFFER_DAYS_MAX))),
+            "respond_by",
+        )  # fmt: skip
+    placement_id = db.session.scalar(
+        select(Application.placement_id).where(Application.id == application_id)
     )
-    for mentor_id in sorted(m for m in (meester_id, gezel_id) if m is not None):
-        db.session.execute(
-            update(Mentor).where(Mentor.id == mentor_id).values(capacity=Mentor.capacity)
-        )
-
-    application = db.session.scalars(
-        select(Application)
-        .where(Application.id == application_id)
-        .execution_options(populate_existing=True)
-    ).one()
-    placement = db.session.scalars(
-        select(Placement)
-        .where(Placement.id == placement_id)
-        .execution_options(populate_existing=True)
-    ).one()
+    if placement_id is None:
+        raise DomainError(_("Deze sollicitatie bestaat niet meer."))
+    lock_place_and_mentors(placement_id)
     try:
-        _require_open(application)
-        if offer and application.status != ApplicationStatus.OFFERED:
-            raise DomainError(_("Dit is geen aanbod uit een verdeelronde."))
-        if not offer:
-            _not_an_offer(application)
+        application = _fresh(application_id)
+        _require_company_decides(application)
+        if application.student is None:
+            raise DomainError(_("Deze sollicitatie is al afgehandeld."))
         if has_running_internship(application.student_id):
             raise DomainError(
                 _("Deze student heeft al een stageplek gekregen bij een ander leerbedrijf.")
             )
-        filled = db.session.scalar(
-            select(func.count(Internship.id)).where(
-                Internship.placement_id == placement.id,
-                Internship.status == InternshipStatus.ACTIVE,
-            )
+        require_pair(application.student, application.placement)
+        minor = is_minor(application.student, on)
+        _decide(application, ApplicationStatus.OFFERED, allowed=COMPANY_DECIDES, offered_at=utcnow(),
+                respond_by=respond_by, decided_at=None)  # fmt: skip
+    except DomainError:
+        db.session.rollback()
+        raise
+    record("application.offer", application, respond_by=respond_by, minor=minor, actor=by)
+    db.session.commit()
+    _notify_offer_made(application, minor=minor)
+    return application
+
+
+# --- the student decides ------------------------------------------------------------------------
+
+
+def withdraw(application: Application, *, by: User | None = None) -> None:
+    """The student withdraws a submitted or shortlisted application (an offer is declined, an
+    accepted one ends via the internship)."""
+    _require_open(application)
+    if application.status == ApplicationStatus.OFFERED:
+        raise DomainError(_("Dit is een aanbod: neem het aan of sla het af."))
+    _decide(application, ApplicationStatus.WITHDRAWN, allowed=COMPANY_DECIDES, decided_at=utcnow())
+    record("application.withdraw", application, actor=by)
+    db.session.commit()
+
+
+def decline_offer(application_id: int, *, by: User | None = None) -> Application:
+    """The student says no to an offer: its seat is free again, the company is told."""
+    application = _fresh(application_id)
+    if application.status != ApplicationStatus.OFFERED:
+        db.session.rollback()
+        raise DomainError(_("Dit aanbod is al afgehandeld."))
+    if not _transition(application.id, ApplicationStatus.DECLINED,
+                       allowed=(ApplicationStatus.OFFERED,), decided_at=utcnow()):  # fmt: skip
+        db.session.rollback()
+        raise DomainError(_("Dit aanbod is al afgehandeld."))
+    db.session.refresh(application)
+    record("application.decline", application, actor=by)
+    db.session.commit()
+    _notify_company(application, "offer_declined_company")
+    return application
+
+
+def accept_offer(application_id: int, *, withdraw_ids: Iterable[int] = (),
+                 by: User | None = None) -> Internship:  # fmt: skip
+    """The student takes an offer (from a company or an allocation round): the internship starts
+    and exactly the other open applications in `withdraw_ids` are withdrawn (offers among them
+    are declined). Refused when the offer expired or the rules no longer allow the pair."""
+    internship, declined = _take_place(
+        application_id, offered=True, withdraw_ids=withdraw_ids, by=by
+    )
+    application = internship.application
+    _notify_accepted(application, declined)
+    return internship
+
+
+def accept(application_id: int, *, offer: bool = False) -> Internship:
+    """Earlier entry point. `offer=True`: the student takes an offer and every other open
+    application is withdrawn. `offer=False`: the place is given without an offer — the site no
+    longer does this (a company makes an offer); kept for fixtures and data imports of
+    internships that were agreed outside StageMatch. Both go through `_take_place`."""
+    others = db.session.scalars(
+        select(Application.id).where(
+            Application.student_id
+            == select(Application.student_id)
+            .where(Application.id == application_id)
+            .scalar_subquery(),
+            Application.id != application_id,
+            Application.status.in_(OPEN_STATUSES),
         )
-        reserved = 0
-        if not offer:
-            reserved = db.session.scalar(
-                select(func.count(Application.id)).where(
-                    Application.placement_id == placement.id,
-                    Application.status == ApplicationStatus.OFFERED,
-                )
-            )
-        if filled + reserved >= placement.seats:
-            if reserved and filled < placement.seats:
+    ).all()
+    internship, _declined = _take_place(application_id, offered=offer, withdraw_ids=others)
+    return internship
+
+
+def _take_place(application_id: int, *, offered: bool, withdraw_ids: Iterable[int],
+                by: User | None = None) -> tuple[Internship, list[Application]]:  # fmt: skip
+    """The one path from an application to an internship (see the module docstring)."""
+    row = db.session.execute(
+        select(Application.placement_id, Application.student_id).where(Application.id == application_id)
+    ).one_or_none()  # fmt: skip
+    if row is None or row.student_id is None:
+        raise DomainError(_("Deze sollicitatie bestaat niet meer."))
+    placement_id, student_id = row
+    lock_place_and_mentors(placement_id)
+    # Then the student (after the place and mentors, the order everywhere): two offers of one
+    # student on different places meet here, so only one becomes an internship.
+    db.session.execute(
+        update(StudentProfile).where(StudentProfile.id == student_id)
+        .values(updated_at=StudentProfile.updated_at)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    on = today()
+    try:
+        application = _fresh(application_id)
+        placement = db.session.scalars(
+            select(Placement)
+            .where(Placement.id == placement_id)
+            .execution_options(populate_existing=True)
+        ).one()
+        if offered:
+            if application.status != ApplicationStatus.OFFERED:
+                _require_open(application)
+                raise DomainError(_("Dit is geen aanbod; het leerbedrijf doet eerst een aanbod."))
+            if offer_expired(application, on) or application.status == ApplicationStatus.EXPIRED:
                 raise DomainError(
-                    ngettext(
-                        "De vrije plaatsen van deze plek zijn in een verdeelronde aangeboden aan "
-                        "%(num)s student; zij beslissen eerst.",
-                        "De vrije plaatsen van deze plek zijn in een verdeelronde aangeboden aan "
-                        "%(num)s studenten; zij beslissen eerst.",
-                        reserved,
-                    )
-                )
+                    _("Dit aanbod is verlopen: je kon reageren tot en met %(date)s. Vraag het "
+                      "leerbedrijf om een nieuw aanbod.", date=_date(application.respond_by))
+                )  # fmt: skip
+        else:
+            _require_company_decides(application)
+        if has_running_internship(student_id):
             raise DomainError(
-                _(
-                    "Alle %(seats)s plaatsen van deze plek zijn al vergeven. Zet meer plaatsen open "
-                    "(als je meester ruimte heeft) of wijs de sollicitatie af.",
-                    seats=placement.seats,
-                )
+                _("Deze student heeft al een stageplek gekregen bij een ander leerbedrijf.")
             )
-        for mentor in filter(None, (placement.meester, placement.gezel)):
-            active = db.session.scalar(
-                select(func.count(Internship.id)).where(
-                    (Internship.meester_id == mentor.id) | (Internship.gezel_id == mentor.id),
-                    Internship.status == InternshipStatus.ACTIVE,
-                )
+        require_pair(
+            application.student, placement, holding_offer=application.id if offered else None
+        )
+        now = utcnow()
+        if offered:
+            allowed, conditions = (
+                (ApplicationStatus.OFFERED,),
+                (or_(Application.respond_by.is_(None), Application.respond_by >= on),),
             )
-            if active >= mentor.capacity:
-                raise DomainError(
-                    ngettext(
-                        "%(name)s begeleidt al %(num)s leerling en dat is het maximum (%(capacity)s). "
-                        "Verhoog de capaciteit als hij echt tijd heeft, of kies een andere meester voor "
-                        "deze plek.",
-                        "%(name)s begeleidt al %(num)s leerlingen en dat is het maximum (%(capacity)s). "
-                        "Verhoog de capaciteit als hij echt tijd heeft, of kies een andere meester voor "
-                        "deze plek.",
-                        active,
-                        name=mentor.name,
-                        capacity=mentor.capacity,
-                    )
-                )
+        else:
+            allowed, conditions = COMPANY_DECIDES, ()
+        _decide(application, ApplicationStatus.ACCEPTED, allowed=allowed, conditions=conditions,
+                decided_at=now, shortlisted_at=application.shortlisted_at or now)  # fmt: skip
     except DomainError:
         db.session.rollback()
         raise
 
-    start = max(placement.start_date, today())
+    start = max(placement.start_date, on)
     internship = Internship(
-        application=application, student_id=application.student_id, placement=placement,
+        application=application, student_id=student_id, placement=placement,
         school_id=application.student.school_id, meester_id=placement.meester_id,
         gezel_id=placement.gezel_id, start_date=start,
         end_date=start + timedelta(weeks=placement.duration_weeks), status=InternshipStatus.ACTIVE,
     )  # fmt: skip
     db.session.add(internship)
     schedule_evaluations(internship)
-    application.status = ApplicationStatus.ACCEPTED
-    application.decided_at = utcnow()
-    application.shortlisted_at = application.shortlisted_at or utcnow()
-    if filled + 1 >= placement.seats:
-        placement.status = PlacementStatus.FILLED
-    # One place at a time: the student's other open applications are withdrawn.
-    others = db.session.scalars(
-        select(Application).where(
-            Application.student_id == application.student_id,
-            Application.id != application.id,
-            Application.status.in_(OPEN_STATUSES),
-        )
-    ).all()
-    for other in others:
-        other.status = ApplicationStatus.WITHDRAWN
-        other.decided_at = utcnow()
     db.session.flush()
-    record(
-        "application.accept",
-        application,
-        internship=internship.id,
-        withdrawn=[o.id for o in others],
-    )
+    if filled_seats([placement.id]).get(placement.id, 0) >= placement.seats:
+        placement.status = PlacementStatus.FILLED
+
+    withdrawn, declined = [], []
+    chosen = sorted({int(i) for i in withdraw_ids} - {application.id})
+    for other_id in chosen:
+        # Still open and the student's own: an offer becomes declined, the rest withdrawn.
+        if _transition(
+            other_id,
+            case((Application.status == ApplicationStatus.OFFERED, ApplicationStatus.DECLINED),
+                 else_=ApplicationStatus.WITHDRAWN),
+            allowed=OPEN_STATUSES, conditions=(Application.student_id == student_id,),
+            decided_at=now,
+        ):  # fmt: skip
+            other = _fresh(other_id)
+            (declined if other.status == ApplicationStatus.DECLINED else withdrawn).append(other)
+    record("application.accept", application, internship=internship.id, offer=offered,
+           withdrawn=[o.id for o in withdrawn], declined=[o.id for o in declined], actor=by)  # fmt: skip
     db.session.commit()
-    return internship
+    return internship, declined
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+
+def expire_offers(*, on: date | None = None) -> list[Application]:
+    """The daily job: offers whose respond-by date has passed become 'expired' (their seat was
+    free again from that day on; `capacity` already ignores them); student and company are told."""
+    on = on or today()
+    due = db.session.scalars(
+        select(Application.id).where(
+            Application.status == ApplicationStatus.OFFERED, Application.respond_by < on
+        ).order_by(Application.id)
+    ).all()  # fmt: skip
+    expired = []
+    for application_id in due:
+        if _transition(application_id, ApplicationStatus.EXPIRED, allowed=(ApplicationStatus.OFFERED,),
+                       conditions=(Application.respond_by < on,), decided_at=utcnow()):  # fmt: skip
+            application = _fresh(application_id)
+            record("application.expire", application, respond_by=application.respond_by)
+            expired.append(application)
+    db.session.commit()
+    for application in expired:
+        _notify_student(application, "offer_expired_student")
+        _notify_company(application, "offer_expired_company")
+    return expired
+
+
+# --- internships --------------------------------------------------------------------------------
 
 
 def schedule_evaluations(internship: Internship) -> None:
@@ -295,3 +487,98 @@ def end_internship(internship: Internship, *, outcome: str, terminated: bool) ->
         placement.confirmed_at = utcnow()
     record("internship.end", internship, outcome=outcome, terminated=terminated)
     db.session.commit()
+
+
+# --- mail (after the commit; each in the recipient's language) ----------------------------------
+
+
+def company_emails(company_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(User.email).where(
+                User.company_id == company_id, User.is_active_account.is_(True)
+            )
+        )
+    )
+
+
+def _school_coordinator_emails(school_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(User.email).where(
+                User.school_id == school_id, User.role == Role.COORDINATOR,
+                User.is_active_account.is_(True),
+            )
+        )
+    )  # fmt: skip
+
+
+def _link(endpoint: str, **values) -> str:
+    """An absolute link, also from a job or a test outside a request (BASE_URL)."""
+    from flask import current_app, has_request_context, url_for
+
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base_url = current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
+    with current_app.test_request_context(base_url=base_url):
+        return url_for(endpoint, _external=True, **values)
+
+
+def _subject_for(template: str, application: Application):
+    from flask_babel import lazy_gettext as _l
+
+    title = application.placement.title
+    # Literal msgids, so the catalogue extractor finds them.
+    return {
+        "offer_made_student": lambda: _l("je krijgt een aanbod voor een stageplek"),
+        "offer_minor_school": lambda: _l("aanbod aan een minderjarige student"),
+        "offer_accepted_company": lambda: _l("aanbod aangenomen voor %(title)s", title=title),
+        "offer_declined_company": lambda: _l("aanbod afgeslagen voor %(title)s", title=title),
+        "offer_expired_student": lambda: _l("je aanbod is verlopen"),
+        "offer_expired_company": lambda: _l("aanbod verlopen voor %(title)s", title=title),
+        "application_accepted": lambda: _l("je stage staat vast"),
+    }[template]()
+
+
+def _notify_student(application: Application, template: str, **context) -> None:
+    from stagematch import mailer
+
+    student = application.student
+    if student is None or student.user is None or not student.user.is_active_account:
+        return
+    mailer.send(student.user.email, _subject_for(template, application), template,
+                application=application, placement=application.placement,
+                link=_link("students.applications", _anchor=f"sollicitatie-{application.id}"),
+                **context)  # fmt: skip
+
+
+def _notify_company(application: Application, template: str, **context) -> None:
+    from stagematch import mailer
+
+    mailer.send(company_emails(application.placement.company_id), _subject_for(template, application),
+                template, application=application, placement=application.placement,
+                link=_link("companies.application", application_id=application.id), **context)  # fmt: skip
+
+
+def _notify_offer_made(application: Application, *, minor: bool) -> None:
+    """The student gets the offer; for a student under 18 also the school's coordinators (there is
+    no parent address: the student's mail says to discuss it with a parent or guardian)."""
+    from stagematch import mailer
+
+    coordinators = []
+    if minor and application.student is not None:
+        coordinators = _school_coordinator_emails(application.student.school_id)
+    _notify_student(application, "offer_made_student", minor=minor, school_told=bool(coordinators))
+    if coordinators:
+        mailer.send(
+            coordinators, _subject_for("offer_minor_school", application), "offer_minor_school",
+            application=application, placement=application.placement,
+            link=_link("coordinators.student", profile_id=application.student_id),
+        )  # fmt: skip
+
+
+def _notify_accepted(application: Application, declined: list[Application]) -> None:
+    _notify_student(application, "application_accepted")
+    _notify_company(application, "offer_accepted_company")
+    for other in declined:
+        _notify_company(other, "offer_declined_company")

@@ -37,6 +37,7 @@ from stagematch.models.enums import ApplicationStatus, InternshipStatus, Placeme
 from stagematch.timeutil import today
 
 FOREVER = date.max
+MENTOR_CHUNK = 2000  # mentor ids per IN list
 
 
 def _overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
@@ -122,8 +123,9 @@ def commitments(mentor_ids, *, on: date | None = None) -> dict[int, list[Commitm
     result: dict[int, list[Commitment]] = {m: [] for m in ids}
     if not ids:
         return result
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start : start + 2000]
+    for start in range(0, len(ids), MENTOR_CHUNK):
+        chunk = ids[start : start + MENTOR_CHUNK]
+        in_chunk = set(chunk)  # a place's meester and gezel may fall in different chunks
         for column in (Internship.meester_id, Internship.gezel_id):
             for mentor_id, s, e in db.session.execute(
                 select(column, Internship.start_date, Internship.end_date).where(
@@ -151,7 +153,7 @@ def commitments(mentor_ids, *, on: date | None = None) -> dict[int, list[Commitm
             if p.status == PlacementStatus.OPEN:
                 unfilled = max(0, p.seats - filled.get(p.id, 0) - offered.get(p.id, 0))
             for mentor_id in (p.meester_id, p.gezel_id):
-                if mentor_id in result:
+                if mentor_id in in_chunk:
                     if offered.get(p.id):
                         result[mentor_id].append(Commitment(
                             mentor_id, p.start_date, p.end_date, offered[p.id], p.id, "offer"))  # fmt: skip

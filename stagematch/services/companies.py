@@ -30,7 +30,14 @@ from stagematch.models import (
     Qualification,
     User,
 )
-from stagematch.models.enums import MentorRole, PlacementStatus, Role, SizeBand
+from stagematch.models.enums import (
+    AccreditationCheckSource,
+    AccreditationVerification,
+    MentorRole,
+    PlacementStatus,
+    Role,
+    SizeBand,
+)
 from stagematch.services import DomainError
 from stagematch.services.accounts import email_taken, normalise_email, password_token
 from stagematch.services.audit import record
@@ -54,6 +61,13 @@ def update_profile(
     ):
         raise DomainError(_("Dit erkenningsnummer hoort al bij een ander leerbedrijf."), "sbb_id")
     SizeBand(size_band)
+    if sbb_id != company.sbb_id:
+        # Another leerbedrijf-ID: what the register confirmed for the old one no longer holds.
+        for accreditation in company.accreditations:
+            if accreditation.check_source == AccreditationCheckSource.SBB_REGISTER:
+                accreditation.verification = AccreditationVerification.DECLARED
+                accreditation.check_source = accreditation.checked_by_id = accreditation.checked_at = None
+                accreditation.check_note = ""
     company.name, company.kvk_number, company.sbb_id = name.strip(), kvk_number, sbb_id
     company.city, company.lat, company.lon = town.name, town.lat, town.lon
     company.sector, company.size_band, company.description = sector, size_band, description.strip()

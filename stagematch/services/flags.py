@@ -26,7 +26,7 @@ from stagematch.models import (
     User,
     placement_qualification,
 )
-from stagematch.models.enums import EvaluationAuthor, InternshipStatus
+from stagematch.models.enums import AccreditationVerification, EvaluationAuthor, InternshipStatus
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.services.capacity import learners_by_school
@@ -42,7 +42,7 @@ KIND_LABELS = {
     "mostly_routine": _l("Vooral routinewerk"),
     "evaluation_overdue": _l("Evaluatie te laat"),
     "no_contact": _l("Geen contact in 6 weken"),
-    "accreditation": _l("Erkenning verlopen of bijna verlopen"),
+    "accreditation": _l("Erkenning verlopen, bijna verlopen of afgekeurd"),
     "discrimination": _l("Melding van discriminatie"),
 }
 
@@ -187,6 +187,14 @@ def find_problems(school: School) -> list[Candidate]:
             ]
             if any(a.is_current(horizon) for a in own):
                 continue
+            if any(
+                a.verification == AccreditationVerification.REJECTED
+                and a.withdrawn_at is None
+                and a.valid_from <= on
+                and (a.valid_to is None or a.valid_to >= on)
+                for a in own
+            ):
+                continue  # in its period but rejected: flagged below with the reason
             expired = not any(a.is_current(on) for a in own)
             company = own[0].company if own else None
             crebo = own[0].qualification.crebo if own else "?"
@@ -200,6 +208,17 @@ def find_problems(school: School) -> list[Candidate]:
             )
             found.append(Candidate("accreditation", f"accreditation:{company_id}:{qualification_id}:{'x' if expired else 's'}",
                                    Phrase(message, name=name, crebo=crebo), company_id=company_id))  # fmt: skip
+
+    # Accreditations rejected (by SBB's register or another school's coordinator) at companies
+    # where this school's students are placed or applied. Raised again after a new rejection.
+    from stagematch.services.accreditations import rejected_for_school
+
+    for a in rejected_for_school(school):
+        when = f"{a.checked_at:%Y%m%d%H%M%S}" if a.checked_at else "-"
+        found.append(Candidate("accreditation", f"rejected:{a.id}:{when}",
+                               Phrase(N_("De erkenning van %(name)s voor crebo %(crebo)s is afgekeurd: %(note)s"),
+                                      name=a.company.name, crebo=a.qualification.crebo, note=a.check_note),
+                               company_id=a.company_id))  # fmt: skip
 
     # Discrimination reports not yet handled.
     for report_id, company_id, name in db.session.execute(

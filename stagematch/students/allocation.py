@@ -1,23 +1,24 @@
-"""A student's side of an allocation round: rank the places on offer, then take or decline the
-offer the round gives."""
+"""A student's side of an allocation round (rank the places on offer), and answering offers:
+taking or declining an offer from a round or from a company goes through the same views."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from stagematch.access import ensure, role_required
 from stagematch.extensions import db
 from stagematch.geo import distance_km
 from stagematch.matching.model import match_label
-from stagematch.models import AllocationRound, Placement, RoundStatus, RoundStudent
+from stagematch.models import AllocationRound, Application, Placement, RoundStatus, RoundStudent
 from stagematch.models.enums import ApplicationStatus, Role
 from stagematch.services import DomainError
 from stagematch.services import allocation_rounds as service
 from stagematch.services import applications as application_service
 from stagematch.students import bp
-from stagematch.students.routes import _own_application, _profile
+from stagematch.students.routes import _own_application, _profile, accept_offer_form
 from stagematch.templating import format_date
 from stagematch.timeutil import today
 
@@ -99,17 +100,41 @@ def allocation_round(round_id: int):
 @bp.post("/sollicitaties/<int:application_id>/aanbod-aannemen")
 @role_required(Role.STUDENT)
 def accept_offer(application_id: int):
+    """Take an offer (from a company or an allocation round), withdrawing the ticked others."""
     application = _own_application(application_id)
     if application.status != ApplicationStatus.OFFERED:
-        abort(404)
+        flash(_("Dit aanbod is al afgehandeld."), "error")
+        return redirect(url_for("students.applications"))
+    mine = db.session.scalars(
+        select(Application).where(Application.student_id == application.student_id)
+    ).all()
+    form = accept_offer_form(application, mine, formdata=request.form)
+    if not form.validate_on_submit():
+        flash(_("Dat ging niet goed. Probeer het opnieuw."), "error")
+        return redirect(url_for("students.applications"))
+    company = application.placement.company.name
     try:
-        application_service.accept(application.id, offer=True)
+        application_service.accept_offer(
+            application.id,
+            withdraw_ids=form.withdraw.data or [],
+            by=current_user._get_current_object(),
+        )
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(
-            _("Gefeliciteerd! Je stage bij %(company)s staat vast. Je school ziet het ook.",
-              company=application.placement.company.name),
-            "success",
-        )  # fmt: skip
+        flash(_("Gefeliciteerd! Je stage bij %(company)s staat vast. Je school ziet het ook.",
+                company=company), "success")  # fmt: skip
+    return redirect(url_for("students.applications"))
+
+
+@bp.post("/sollicitaties/<int:application_id>/aanbod-afslaan")
+@role_required(Role.STUDENT)
+def decline_offer(application_id: int):
+    application = _own_application(application_id)
+    try:
+        application_service.decline_offer(application.id, by=current_user._get_current_object())
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Je hebt het aanbod afgeslagen. Het leerbedrijf krijgt bericht."), "success")
     return redirect(url_for("students.applications"))

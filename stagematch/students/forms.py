@@ -13,6 +13,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from stagematch.forms import (
     DateField,
@@ -20,6 +21,7 @@ from stagematch.forms import (
     QualificationRef,
     RadioField,
     SelectField,
+    SelectMultipleField,
     TownName,
     choices,
 )
@@ -247,4 +249,18 @@ class DeleteAccountForm(FlaskForm):
     confirm = BooleanField(
         _l("Ik begrijp dat dit niet terug te draaien is"),
         validators=[DataRequired(_l("Vink aan dat je het begrijpt."))],
+    )
+
+
+class AcceptOfferForm(FlaskForm):
+    """Taking an offer: which of the student's other open applications to withdraw (all ticked
+    by default; the student may keep some open). Choices are set by the view."""
+
+    withdraw = SelectMultipleField(
+        _l("Deze sollicitaties trek ik in"),
+        coerce=int,
+        description=_l("Haal het vinkje weg bij een sollicitatie die je open wilt houden."),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[Optional()],
     )

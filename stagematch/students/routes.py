@@ -16,13 +16,14 @@ from stagematch.extensions import db
 from stagematch.forms import choices, qualification_labels
 from stagematch.geo import town_names
 from stagematch.models import Application, SavedSearch, School, StudentProfile
-from stagematch.models.enums import Role
+from stagematch.models.enums import ApplicationStatus, Role
 from stagematch.services import DomainError
 from stagematch.services import applications as application_service
 from stagematch.services import students as student_service
 from stagematch.services.audit import record
 from stagematch.students import bp
-from stagematch.students.forms import ProfileForm, ReportForm, SavedSearchForm
+from stagematch.students.forms import AcceptOfferForm, ProfileForm, ReportForm, SavedSearchForm
+from stagematch.timeutil import utcnow
 
 
 def profile_checklist(profile) -> list[tuple[str, bool]]:
@@ -181,6 +182,25 @@ def _own_application(application_id: int) -> Application:
     return application
 
 
+def accept_offer_form(offer: Application, applications, formdata=None) -> AcceptOfferForm:
+    """The accept form of one offer: the student's other open applications, all ticked until the
+    student unticks some. With `formdata` (a submitted form; nothing ticked means withdraw
+    nothing) any of the student's other applications is a valid choice: one decided since the
+    page was shown is left alone by the service."""
+    others = [a for a in applications if a.id != offer.id]
+    prefix = f"aanbod{offer.id}"
+    if formdata is None:
+        form = AcceptOfferForm(prefix=prefix, withdraw=[a.id for a in others if a.is_open])
+    else:
+        form = AcceptOfferForm(prefix=prefix, formdata=formdata)
+    form.withdraw.choices = [
+        (a.id, _("%(title)s bij %(company)s", title=a.placement.title, company=a.placement.company.name))
+        for a in others
+        if a.is_open or formdata is not None
+    ]  # fmt: skip
+    return form
+
+
 @bp.route("/sollicitaties")
 @role_required(Role.STUDENT)
 def applications():
@@ -190,7 +210,18 @@ def applications():
         .where(Application.student_id == profile.id)
         .order_by(Application.created_at.desc())
     ).all()
-    return render_template("students/applications.html", applications=items)
+    offers = [a for a in items if a.status == ApplicationStatus.OFFERED]
+    return render_template(
+        "students/applications.html",
+        applications=items,
+        accept_forms={a.id: accept_offer_form(a, items) for a in offers},
+        expired={a.id for a in offers if application_service.offer_expired(a)},
+        minor={
+            a.id
+            for a in offers
+            if application_service.is_minor(profile, (a.offered_at or utcnow()).date())
+        },
+    )
 
 
 @bp.route("/sollicitaties/<int:application_id>/intrekken", methods=["POST"])
@@ -198,7 +229,7 @@ def applications():
 def withdraw(application_id: int):
     application = _own_application(application_id)
     try:
-        application_service.withdraw(application)
+        application_service.withdraw(application, by=current_user._get_current_object())
     except DomainError as error:
         flash(error.message, "error")
     else:

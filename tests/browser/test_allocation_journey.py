@@ -99,6 +99,7 @@ def test_allocation_round_from_opening_to_accepted_offer(make, new_page):
     # Sanne takes her offer.
     student_page.goto("/student/sollicitaties")
     offer = main(student_page).locator("article, li, tr").filter(has_text=assigned.title)
+    assert "Reageer uiterlijk op" in offer.first.inner_text()  # a round's offer has a date too
     offer.first.get_by_text("Aanbod aannemen…").click()
     offer.first.get_by_role("button", name="Ja, aannemen").click()
     student_page.wait_for_url("**/student/sollicitaties")

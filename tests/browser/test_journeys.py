@@ -190,14 +190,45 @@ def test_company_adds_meester_publishes_bbl_place_and_hires(make, new_page):
     page.wait_for_url(f"**/sollicitaties/{application_id}")
     assert "shortlist" in flash_text(page)
     assert "Mo Yilmaz" in main(page).inner_text()
-    main(page).get_by_text("Aannemen…").click()
-    main(page).get_by_role("button", name="Ja, aannemen").click()
+    # No instant hire: an offer with a date to answer by (7 days ahead unless changed).
+    main(page).get_by_text("Aanbod doen…").click()
+    respond_by = page.locator("#respond_by")
+    assert respond_by.input_value() == (today() + timedelta(days=7)).isoformat()
+    respond_by.fill((today() + timedelta(days=10)).isoformat())
+    main(page).get_by_role("button", name="Aanbod doen", exact=True).click()
     page.wait_for_url(f"**/sollicitaties/{application_id}")
-    assert "Aangenomen" in flash_text(page)
+    assert "Je aanbod is verstuurd" in flash_text(page)
+    assert "Aanbod gedaan" in main(page).inner_text()
     screenshot(page, "company_journey")
+    db.session.expire_all()
+    assert db.session.get(Application, application_id).status == ApplicationStatus.OFFERED
+    assert (
+        db.session.scalar(select(Internship).where(Internship.placement_id == placement_id)) is None
+    )
+
+    # The student accepts on "Mijn sollicitaties"; the other open application is withdrawn
+    # because its box stays ticked.
+    second = make.company(town="Zwolle", qualifications=[qualification], name="Autobedrijf Zwolle")
+    elsewhere = make.placement(second, make.meester(second), title="Andere werkplaats")
+    other = Application(student=student.profile, placement=elsewhere, motivation="Ook leuk.")
+    db.session.add(other)
+    db.session.commit()
+    other_id = other.id
+    student_page = new_page(*PHONE)
+    login(student_page, student)
+    student_page.goto("/student/sollicitaties")
+    offer = main(student_page).locator(f"#sollicitatie-{application_id}")
+    assert "Garage Van Dijk biedt je deze plek aan" in offer.inner_text()
+    offer.get_by_text("Aanbod aannemen…").click()
+    assert offer.get_by_label("Andere werkplaats", exact=False).is_checked()
+    offer.get_by_role("button", name="Ja, aannemen").click()
+    student_page.wait_for_url("**/student/sollicitaties")
+    assert "Gefeliciteerd" in flash_text(student_page)
+    screenshot(student_page, "company_journey_student_accepts")
 
     db.session.expire_all()
     assert db.session.get(Application, application_id).status == ApplicationStatus.ACCEPTED
+    assert db.session.get(Application, other_id).status == ApplicationStatus.WITHDRAWN
     assert db.session.scalar(select(Internship).where(Internship.placement_id == placement_id))
 
 
