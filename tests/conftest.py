@@ -266,3 +266,11 @@ class Auth:
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
+
+
+@pytest.fixture
+def company_user(make, auth):
+    """A logged-in user of a new leerbedrijf."""
+    user = make.company_user()
+    auth.login(user)
+    return user

@@ -28,13 +28,6 @@ def outbox(app):
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def company_user(make, auth):
-    user = make.company_user()
-    auth.login(user)
-    return user
-
-
 def _place_form(company, meester, **overrides):
     q = company.accreditations[0].qualification
     data = {

@@ -15,7 +15,7 @@ from stagematch.services import DomainError
 from stagematch.services.tokens import create_token
 from stagematch.timeutil import today
 from stagematch.wages import minimum_wage
-from tests.test_companies import _mentor_form, _place_form, company_user  # noqa: F401 (fixture)
+from tests.test_companies import _mentor_form, _place_form
 
 
 def _running(make, placement, meester, *, start=None, weeks=20, gezel=None):
