@@ -659,6 +659,7 @@ def generate(
             db.session.execute(insert(table), chunk)
     _reset_sequences()
     db.session.commit()
+    _analyze()
     summary.counts = {
         "scholen": len(schools),
         "leerbedrijven": len(b.rows[Company]),
@@ -1025,6 +1026,15 @@ def _evaluation(
         mostly_routine=None, progress=rating(meester_centre), attitude=rating(meester_centre + 0.3),
         comment="", reminded_at=None,
     ))  # fmt: skip
+
+
+def _analyze() -> None:
+    """After a bulk load PostgreSQL's planner still thinks the tables are empty (autovacuum comes
+    later) and picks plans that take minutes; ANALYZE gives it the real sizes."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
 
 def _reset_sequences() -> None:
