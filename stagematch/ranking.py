@@ -130,7 +130,7 @@ def company_completion(company_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 
 @functools.cache
-def _place_statement(kind: str, dialect: str = ""):
+def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
     """`kind` "ids": the places of bind parameter `ids`; "open": every open place. `on` (a date)
     is a bind parameter too, so the statement is built once per process (building it costs more
     than running it for a page of places).
@@ -138,10 +138,11 @@ def _place_statement(kind: str, dialect: str = ""):
     One SELECT for every number a PlaceData needs except its crebos: the place, its company's
     sector and completion, its meester and the meester's load, ratings and completions, as
     correlated subqueries (each an index lookup) instead of one query per kind."""
-    from sqlalchemy import ARRAY, Integer, and_, any_, bindparam
+    from sqlalchemy import ARRAY, Date, Integer, and_, any_, bindparam, case
     from sqlalchemy.orm import aliased
 
     from stagematch.models.enums import PlacementStatus
+    from stagematch.services.capacity import learners_sql, room_sql, seats_free_sql
 
     if kind == "ids" and dialect == "postgresql":
         # One array parameter: the same SQL text for any number of ids, so psycopg prepares it
@@ -151,6 +152,14 @@ def _place_statement(kind: str, dialect: str = ""):
         condition = Placement.id.in_(bindparam("ids", expanding=True))
     else:
         condition = Placement.status == PlacementStatus.OPEN
+    on = bindparam("on", type_=Date)
+    # Seats and capacity over the place's period: the SQL form of services.capacity.
+    room_columns = [
+        seats_free_sql(Placement, on).label("seats_free"),
+        room_sql(Placement.meester_id, Placement, on).label("meester_room"),
+        case((Placement.gezel_id.is_(None), None), else_=room_sql(Placement.gezel_id, Placement, on)).label("gezel_room"),
+        learners_sql(Placement.meester_id, Placement, on).label("meester_active"),
+    ] if rooms else []  # fmt: skip
     I, E, P2 = Internship, Evaluation, aliased(Placement)  # noqa: E741, N806
     success = func.cast(I.outcome == InternshipOutcome.SUCCESS, db.Integer)
     mean_expr = (E.supervision_time + E.feedback + E.learning_tasks + E.safety) / 4.0
@@ -206,6 +215,7 @@ def _place_statement(kind: str, dialect: str = ""):
             scalar(func.count(), finished).label("m_finished"),
             scalar(func.sum(success), finished).label("m_ok"),
             scalar(func.count(I.id), company_finished, join=company_join).label("c_finished"),
+            *room_columns,
             scalar(func.sum(success), company_finished, join=company_join).label("c_ok"),
         )  # fmt: skip
         .join(Company, Company.id == Placement.company_id)
@@ -240,11 +250,11 @@ def load_places(
     Seats and capacity over each place's period come from `services.capacity.place_rooms`
     (`holding_offer`, `as_open`: see there). `facts` (meester id -> MeesterFacts) replaces the
     meester facts read here. Places without a meester row are left out."""
-    from stagematch.services.capacity import place_rooms
+    from stagematch.services.capacity import PlaceRoom, place_rooms
     from stagematch.timeutil import today
 
     statement, quals_statement, meesters = _place_statement(
-        "open" if ids is None else "ids", db.engine.dialect.name
+        "open" if ids is None else "ids", db.engine.dialect.name, facts is None
     )
     params = {"on": on or today()} if ids is None else {"on": on or today(), "ids": list(ids)}
     rows = db.session.execute(statement, params).all()
@@ -261,11 +271,16 @@ def load_places(
         if accredited:
             accredited_crebos.setdefault(pid, set()).add(crebo)
             accredited_dossiers.setdefault(pid, set()).add(dossier)
-    # Training (facts given) reads history: today's seats and capacity mean nothing there.
+    # Seats and capacity come with the rows (the SQL form); an offer being taken or a draft
+    # being published needs the Python form's options. Training (facts given) reads history:
+    # today's seats and capacity mean nothing there.
     NO_ROOM = _no_room()  # noqa: N806
-    rooms = {} if facts is not None else place_rooms(
-        [r.id for r in rows], on=params["on"], holding_offer=holding_offer, as_open=as_open
-    )  # fmt: skip
+    if holding_offer is not None or as_open:
+        rooms = place_rooms([r.id for r in rows], on=params["on"], holding_offer=holding_offer, as_open=as_open)
+    elif facts is None:
+        rooms = {r.id: PlaceRoom(max(0, r.seats_free), r.meester_room, r.gezel_room, r.meester_active) for r in rows}
+    else:
+        rooms = {}
     meester_of = dict(db.session.execute(meesters, params).all()) if facts is not None else {}
     result = []
     for r in rows:

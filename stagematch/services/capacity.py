@@ -397,15 +397,7 @@ def room_sql(mentor_column, place=Placement, on: date | None = None):
     M = aliased(Mentor)  # noqa: N806
 
     def learners(column_name: str):
-        I = aliased(Internship)  # noqa: E741, N806
-        return (
-            select(func.count(I.id))
-            .where(
-                getattr(I, column_name) == mentor_column, I.status == InternshipStatus.ACTIVE,
-                I.end_date > on, I.start_date < place.end_date, place.start_date < I.end_date,
-            )  # fmt: skip
-            .scalar_subquery()
-        )
+        return _learners_via(column_name, mentor_column, place, on)
 
     def places(column_name: str):
         """Open offers on the mentor's places, plus the unfilled seats of the open ones."""
@@ -429,18 +421,24 @@ def room_sql(mentor_column, place=Placement, on: date | None = None):
     )  # fmt: skip
 
 
-def learners_sql(mentor_column, place=Placement, on: date | None = None):
-    """SQL: the mentor's learners over `place`'s period (correlated)."""
-    on = today() if on is None else on
+def _learners_via(column_name: str, mentor_column, place, on):
+    """SQL: running internships naming the mentor in `column_name` over `place`'s period."""
     I = aliased(Internship)  # noqa: E741, N806
     return (
         select(func.count(I.id))
         .where(
-            or_(I.meester_id == mentor_column, I.gezel_id == mentor_column),
-            I.status == InternshipStatus.ACTIVE, I.end_date > on,
-            I.start_date < place.end_date, place.start_date < I.end_date,
+            getattr(I, column_name) == mentor_column, I.status == InternshipStatus.ACTIVE,
+            I.end_date > on, I.start_date < place.end_date, place.start_date < I.end_date,
         )  # fmt: skip
         .scalar_subquery()
+    )
+
+
+def learners_sql(mentor_column, place=Placement, on: date | None = None):
+    """SQL: the mentor's learners over `place`'s period (correlated)."""
+    on = today() if on is None else on
+    return _learners_via("meester_id", mentor_column, place, on) + _learners_via(
+        "gezel_id", mentor_column, place, on
     )
 
 
