@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import ARRAY, Date, Integer, and_, any_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from stagematch.extensions import db
@@ -443,13 +443,16 @@ def learners_sql(mentor_column, place=Placement, on: date | None = None):
 
 
 @functools.cache
-def _with_room_statement():
+def _with_room_statement(dialect: str):
     """Built once per process (building these correlated expressions costs more than running
-    them for a page of places); the ids and the day are bind parameters."""
-    ids = bindparam("ids", expanding=True)
-    return select(Placement.id).where(
-        Placement.id.in_(ids), place_has_room_clause(Placement, bindparam("on", type_=Date))
-    )
+    them for a page of places); the ids and the day are bind parameters. On PostgreSQL the ids
+    are one array, so the SQL text is the same for any number of ids and psycopg prepares it
+    instead of PostgreSQL planning it on every request."""
+    if dialect == "postgresql":
+        condition = Placement.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+    else:
+        condition = Placement.id.in_(bindparam("ids", expanding=True))
+    return select(Placement.id).where(condition, place_has_room_clause(Placement, bindparam("on", type_=Date)))
 
 
 def with_room(placement_ids, *, on: date | None = None) -> set[int]:
@@ -461,7 +464,9 @@ def with_room(placement_ids, *, on: date | None = None) -> set[int]:
     found: set[int] = set()
     for start in range(0, len(ids), 5000):
         found.update(
-            db.session.scalars(_with_room_statement(), {"ids": ids[start : start + 5000], "on": on})
+            db.session.scalars(
+                _with_room_statement(db.engine.dialect.name), {"ids": ids[start : start + 5000], "on": on}
+            )
         )
     return found
 

@@ -12,7 +12,21 @@ import functools
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, and_, bindparam, case, exists, func, literal, not_, or_, select
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
 
 from stagematch.matching import eligibility as rules
 from stagematch.matching.data import PlaceData, StudentData
@@ -189,21 +203,21 @@ def _student_template(known_birth: bool, capacity: bool):
     built once per process."""
     on, latest = _day_bindparams()
     pq = placement_qualification.c
-    qualification_id = bindparam("el_qid")
+    qualification_id = bindparam("el_qid", type_=Integer)
     own = exists(select(pq.placement_id).where(pq.placement_id == Placement.id, pq.qualification_id == qualification_id))
-    dossier_ids = select(Qualification.id).where(Qualification.dossier_crebo == bindparam("el_dossier"))
+    dossier_ids = select(Qualification.id).where(Qualification.dossier_crebo == bindparam("el_dossier", type_=String))
     in_dossier = exists(
         select(pq.placement_id).where(pq.placement_id == Placement.id, pq.qualification_id.in_(dossier_ids))
     )  # fmt: skip
     qualification = or_(
         and_(own, _accredited_qualification(lambda q: q == qualification_id)),
         and_(
-            not_(own), in_dossier, Placement.level == bindparam("el_level"),
+            not_(own), in_dossier, Placement.level == bindparam("el_level", type_=Integer),
             _accredited_qualification(lambda q: q.in_(dossier_ids)),
         ),  # fmt: skip
     )
     conditions = [
-        Placement.leerweg == bindparam("el_leerweg"),
+        Placement.leerweg == bindparam("el_leerweg", type_=String),
         qualification,
         _dates_clause(on, latest),
         place_has_room_clause(Placement, on) if capacity else literal(True),
@@ -214,8 +228,9 @@ def _student_template(known_birth: bool, capacity: bool):
     if known_birth:
         n = _wage_segment_count()
         hourly = case(
-            *[(Placement.start_date < bindparam(f"el_wb{i}", type_=Date), bindparam(f"el_wh{i}")) for i in range(n)],
-            else_=bindparam("el_whlast"),
+            *[(Placement.start_date < bindparam(f"el_wb{i}", type_=Date), bindparam(f"el_wh{i}", type_=Float))
+              for i in range(n)],
+            else_=bindparam("el_whlast", type_=Float),
         )  # fmt: skip
         conditions.append(_wage_clause(hourly))
         conditions.append(or_(Placement.start_date >= bindparam("el_adult_from", type_=Date), minor_time_clause()))
