@@ -667,7 +667,9 @@ def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
     qualification_ids = select(Qualification.id).where(
         Qualification.dossier_crebo.in_({q.dossier_crebo for q in placement.qualifications})
     )
-    running = select(Internship.student_id).where(Internship.status == InternshipStatus.ACTIVE)
+    from stagematch.services.capacity import students_with_running_internship
+
+    running = students_with_running_internship()
     applied = select(Application.student_id).where(Application.placement_id == placement.id)
     profiles = db.session.scalars(
         select(StudentProfile).where(

@@ -98,3 +98,18 @@ def test_a_place_is_counted_once_when_its_meester_and_gezel_are_read_in_differen
     monkeypatch.setattr(capacity, "MENTOR_CHUNK", 1)  # as with more than 2,000 mentors
     assert capacity.place_rooms([place.id])[place.id] == whole
     assert (whole.meester_room, whole.gezel_room) == (0, 0)
+
+
+def test_an_internship_without_a_student_does_not_hide_every_student(make):
+    # NOT IN over a list with a NULL is never true: a deleted student's internship emptied lists.
+    from stagematch.ranking import suggested_students
+
+    student = make.student(discoverable=True)
+    company = make.company(qualifications=[student.profile.qualification])
+    place = make.placement(company, make.meester(company, capacity=3))
+    other = make.placement(company, make.meester(company, capacity=3))
+    db.session.add(Internship(placement=other, school_id=student.profile.school_id, student_id=None,
+                              meester_id=other.meester_id, start_date=today(),
+                              end_date=today() + timedelta(weeks=10), status="active"))  # fmt: skip
+    db.session.commit()
+    assert [s["profile_id"] for s in suggested_students(place)] == [student.profile.id]

@@ -171,6 +171,12 @@ def max_paid_age(leerweg: str, pay_per_month: int, hours_per_week: float, start:
     return NO_AGE_LIMIT
 
 
+def wage_ok(leerweg: str, age: int, paid_age: int) -> bool:
+    """The wage rule: a BBL learner is at least 15 (no employment contract below) and no older
+    than the oldest age whose minimum the pay meets."""
+    return leerweg != "BBL" or YOUNGEST <= age <= paid_age
+
+
 def learner_age(student: StudentData, place: PlaceData) -> int:
     """The student's age at the place's start; without a birth date, the age the wage is quoted
     for, else the youngest mbo age (so the strictest working-time rules apply)."""
@@ -236,7 +242,7 @@ def reasons(student: StudentData, place: PlaceData, *, on: date) -> list[Reason]
     if student.available_from is not None and student.available_from > place_end(place):
         found.append(NOT_AVAILABLE)
     age = learner_age(student, place)
-    if age > max_paid_age(place.leerweg, place.pay_per_month, place.hours_per_week, place.start_date):
+    if not wage_ok(place.leerweg, age, max_paid_age(place.leerweg, place.pay_per_month, place.hours_per_week, place.start_date)):
         found.append(WAGE)
     if age < ADULT_AGE:
         for reason in working_time_reasons(
@@ -340,7 +346,8 @@ def candidate_pairs(
             )
             age = start_year[cols][None, :] - by[:, None] - (start_md[cols][None, :] < bmd[:, None])
             age = np.where(known[:, None], age, fallback_age[cols][None, :])
-            ok &= age <= paid_age[cols][None, :]
+            bbl = np.array([places[j].leerweg == "BBL" for j in cols], dtype=bool)[None, :]
+            ok &= ~bbl | ((age >= YOUNGEST) & (age <= paid_age[cols][None, :]))
             ok &= (age >= ADULT_AGE) | minor_ok[cols][None, :]
             r, c = np.nonzero(ok)
             out_i.append(np.asarray(rows, dtype=np.intp)[r])

@@ -73,7 +73,9 @@ class Cohort:
 
 
 def eligible_students_statement(school: School, cohort: Cohort):
-    running = select(Internship.student_id).where(Internship.status == InternshipStatus.ACTIVE)
+    from stagematch.services.capacity import students_with_running_internship
+
+    running = students_with_running_internship()
     in_round = (
         select(RoundStudent.student_id)
         .join(AllocationRound, AllocationRound.id == RoundStudent.round_id)

@@ -341,8 +341,12 @@ def learners_by_school(mentor_ids, *, on: date | None = None) -> dict[int, dict[
 
 
 def students_with_running_internship(student_ids=None):
-    """SQL: ids of students with a running internship (status active), optionally among some."""
-    stmt = select(Internship.student_id).where(Internship.status == InternshipStatus.ACTIVE)
+    """SQL: ids of students with a running internship (status active), optionally among some.
+    Never NULL (an internship keeps its row when the student is deleted), so `NOT IN` on it
+    works: one NULL would make `x NOT IN (...)` false for every x."""
+    stmt = select(Internship.student_id).where(
+        Internship.status == InternshipStatus.ACTIVE, Internship.student_id.is_not(None)
+    )
     if student_ids is not None:
         stmt = stmt.where(Internship.student_id.in_(student_ids))
     return stmt

@@ -27,8 +27,9 @@ from stagematch.models import (
     StudentProfile,
     User,
 )
-from stagematch.models.enums import EvaluationAuthor, InternshipStatus, Role
+from stagematch.models.enums import EvaluationAuthor, Role
 from stagematch.services.audit import record
+from stagematch.services.capacity import students_with_running_internship
 from stagematch.services.students import cv_folder
 from stagematch.timeutil import utcnow
 
@@ -203,8 +204,10 @@ def retention_candidates(months: int) -> list[User]:
     """Students who left: no running internship, and neither a login nor a finished internship in
     the last `months` months (accounts never used count from their creation)."""
     cutoff = utcnow() - timedelta(days=round(months * 30.44))
-    running = select(Internship.student_id).where(Internship.status == InternshipStatus.ACTIVE)
-    recent_end = select(Internship.student_id).where(Internship.end_date >= cutoff.date())
+    running = students_with_running_internship()
+    recent_end = select(Internship.student_id).where(
+        Internship.end_date >= cutoff.date(), Internship.student_id.is_not(None)
+    )
     return list(
         db.session.scalars(
             select(User)

@@ -114,3 +114,12 @@ def test_max_paid_age_is_the_wage_rule():
 def test_reasons_are_named_and_translatable():
     assert len({r.code for r in rules.ALL_REASONS}) == len(rules.ALL_REASONS)
     assert all(r.msgid == str(r) for r in rules.ALL_REASONS)
+
+
+def test_nobody_under_fifteen_gets_a_bbl_contract_whatever_it_pays():
+    s, p = pair(leerweg="BBL", hours_per_week=32.0, days_per_week=4, pay_per_month=3000)
+    child = dataclasses.replace(s, leerweg="BBL", birth_date=date(p.start_date.year - 14, 1, 1))
+    assert "wage" in codes(child, p)
+    assert "wage" in codes(dataclasses.replace(child, birth_date=None), dataclasses.replace(p, wage_age=14, pay_per_month=100))
+    si, _pj = rules.candidate_pairs([child], [p], on=ON)
+    assert len(si) == 0
