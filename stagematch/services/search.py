@@ -148,7 +148,14 @@ def eligible_statement(filters: SearchFilters):
     `capacity.with_room` for the rows left, so its correlated counts run only for those), and
     the rules' bind values."""
     condition, values = search_condition(filters.student)
-    return filtered_statement(filters).where(condition), values
+    if db.engine.dialect.name != "postgresql":
+        return filtered_statement(filters).where(condition), values
+    # PostgreSQL: the rules' correlated conditions made the planner drive the query from the
+    # dossier's places one by one; filtering first (a materialised CTE) and applying the rules to
+    # what is left keeps the cheap plan of the plain search.
+    candidates = filtered_statement(filters).cte("candidates").prefix_with("MATERIALIZED")
+    statement = select(candidates).join(Placement, Placement.id == candidates.c.id).where(condition)
+    return statement, values
 
 
 def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> SearchPage:
