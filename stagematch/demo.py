@@ -369,9 +369,16 @@ def generate(
             valid_from = b.today - timedelta(days=b.rng.randint(200, 3000))
             valid_to = (b.today - timedelta(days=b.rng.randint(1, 90))) if expired \
                 else (None if b.rng.random() < 0.7 else b.today + timedelta(days=b.rng.randint(30, 900)))  # fmt: skip
+            # Most accreditations were found in SBB's register at the last import; the rest wait in
+            # the coordinators' queue (a separate generator: the other draws stay as they were).
+            checked = random.Random(cid * 100_003 + q.id)
+            verified = checked.random() < 0.85
             b.rows[Accreditation].append(dict(
                 id=b.new_id("accreditation"), company_id=cid, qualification_id=q.id,
                 valid_from=valid_from, valid_to=valid_to,
+                verification="verified" if verified else "declared",
+                check_source="sbb_register" if verified else None,
+                checked_at=b.now - timedelta(days=checked.randint(1, 60)) if verified else None,
             ))  # fmt: skip
             periods[(cid, q.id)].append((valid_from, valid_to))
         lo, hi = MEESTERS_BY_SIZE[size]
