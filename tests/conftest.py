@@ -4,6 +4,8 @@ the PostgreSQL server named by TEST_DATABASE_URL; each test starts from referenc
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -274,3 +276,35 @@ def company_user(make, auth):
     user = make.company_user()
     auth.login(user)
     return user
+
+
+OK, REFUSED = "ok", "refused"
+
+
+def run_together(app, jobs: list[Callable[[], object]]) -> list[str]:
+    """Run every job in its own thread and app context, all released at once; per job 'ok',
+    'refused' (a DomainError) or the repr of any other exception."""
+    from stagematch.services import DomainError
+
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[str] = [""] * len(jobs)
+
+    def run(i: int, job) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                job()
+                outcomes[i] = OK
+            except DomainError:
+                outcomes[i] = REFUSED
+            except Exception as error:  # noqa: BLE001 - reported, so the test shows it
+                outcomes[i] = repr(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes

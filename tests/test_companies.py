@@ -18,6 +18,7 @@ from stagematch.services import DomainError
 from stagematch.services import applications as application_service
 from stagematch.services.placements import stale_reason
 from stagematch.timeutil import today, utcnow
+from tests.conftest import OK, REFUSED, run_together
 
 
 @pytest.fixture
@@ -432,30 +433,9 @@ def test_fifty_concurrent_accepts_for_two_seats_make_exactly_two_internships(app
     meester = make.meester(company, capacity=5)
     place = make.placement(company, meester, seats=2)
     ids = [_application(make, place).id for _ in range(50)]
-    barrier = threading.Barrier(len(ids))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def worker(application_id: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                application_service.accept(application_id)
-                result = "accepted"
-            except DomainError:
-                result = "refused"
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes).count("accepted") == 2
-    assert outcomes.count("refused") == 48
+    outcomes = run_together(app, [lambda i=i: application_service.accept(i) for i in ids])
+    assert outcomes.count(OK) == 2
+    assert outcomes.count(REFUSED) == 48
     assert db.session.scalar(select(func.count(Internship.id))) == 2
     db.session.refresh(place)
     assert place.status == PlacementStatus.FILLED

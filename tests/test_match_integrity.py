@@ -3,7 +3,6 @@ eligibility rules allow, and capacity is counted one way (services/capacity.py).
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -11,10 +10,10 @@ from sqlalchemy import func, select
 from stagematch.extensions import db
 from stagematch.models import Internship, Mentor, Placement
 from stagematch.models.enums import InternshipStatus, Leerweg, MentorRole, PlacementStatus
-from stagematch.services import DomainError
 from stagematch.services.tokens import create_token
 from stagematch.timeutil import today
 from stagematch.wages import minimum_wage
+from tests.conftest import OK, REFUSED, run_together
 from tests.test_companies import _mentor_form, _place_form
 
 
@@ -208,31 +207,12 @@ def test_simultaneous_publishing_never_reserves_more_than_the_meesters_capacity(
     meester = make.meester(company, capacity=4)
     drafts = [make.placement(company, meester, seats=2, status=PlacementStatus.DRAFT).id for _ in range(10)]
     db.session.commit()
-    barrier = threading.Barrier(len(drafts))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def worker(placement_id: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                placement_service.publish(db.session.get(Placement, placement_id))
-                result = "open"
-            except DomainError:
-                result = "refused"
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in drafts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = run_together(
+        app, [lambda i=i: placement_service.publish(db.session.get(Placement, i)) for i in drafts]
+    )
     db.session.expire_all()
     seats = db.session.scalar(select(func.sum(Placement.seats)).where(Placement.status == PlacementStatus.OPEN))
-    assert outcomes.count("open") == 2 and seats == 4
+    assert outcomes.count(OK) == 2 and outcomes.count(REFUSED) == 8 and seats == 4
 
 
 def test_place_page_shows_the_gezel_of_that_place_not_the_meesters_other_gezel(client, make):

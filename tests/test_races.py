@@ -10,7 +10,6 @@ them together. The last two tests go through a multi-threaded HTTP server.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -20,12 +19,9 @@ from sqlalchemy import func, select
 from stagematch.extensions import db
 from stagematch.models import Application, Internship
 from stagematch.models.enums import ApplicationStatus
-from stagematch.services import DomainError
 from stagematch.services import applications as service
 from stagematch.timeutil import today
-from tests.conftest import PASSWORD
-
-OK, REFUSED = "ok", "refused"
+from tests.conftest import OK, PASSWORD, REFUSED, run_together
 
 
 @pytest.fixture
@@ -35,33 +31,6 @@ def postgres(app):
             "needs PostgreSQL: these races need concurrent writers with row locks (SQLite "
             "serialises every write); set TEST_DATABASE_URL"
         )
-
-
-def run_together(app, jobs: list[Callable[[], object]]) -> list[str]:
-    """Run every job in its own thread and app context, all released at once; per job 'ok',
-    'refused' (a DomainError) or the repr of any other exception."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[str] = [""] * len(jobs)
-
-    def run(i: int, job) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                job()
-                outcomes[i] = OK
-            except DomainError:
-                outcomes[i] = REFUSED
-            except Exception as error:  # noqa: BLE001 - reported, so the test shows it
-                outcomes[i] = repr(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def _world(make, *, seats: int, capacity: int, applicants: int):
