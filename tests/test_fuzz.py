@@ -127,6 +127,7 @@ def _forms(world):
         CompanyProfileForm,
         MeesterEvaluationForm,
         MentorForm,
+        OfferForm,
         PlacementForm,
         RejectForm,
     )
@@ -138,6 +139,7 @@ def _forms(world):
         VisitForm,
     )
     from stagematch.students.forms import (
+        AcceptOfferForm,
         ApplyForm,
         ProfileForm,
         ReportForm,
@@ -166,6 +168,14 @@ def _forms(world):
             "POST",
             f"/coordinator/erkenningen/{world['accreditation']}/controleren",
             _fields(AccreditationCheckForm),
+            "",
+        ),
+        ("company", "POST", f"/leerbedrijf/sollicitaties/{application}/aanbod", _fields(OfferForm), ""),
+        (
+            "student",
+            "POST",
+            f"/student/sollicitaties/{application}/aanbod-aannemen",
+            _fields(AcceptOfferForm),
             "",
         ),
         (
