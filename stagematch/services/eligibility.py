@@ -332,7 +332,3 @@ def require_pair(profile: StudentProfile, placement: Placement, **kwargs) -> Non
     found = pair_reasons(profile, placement, **kwargs)
     if found:
         raise DomainError(_("Dit mag niet volgens de regels: %(reasons)s.", reasons=describe(found)))
-
-
-def latest_start(on: date | None = None) -> date:
-    return (on or today()) + rules.MAX_START_AHEAD
