@@ -92,7 +92,9 @@ def main() -> None:
             try:
                 yield
             finally:
-                search_module.search_condition, search_module.with_room, rules_module.reasons = saved
+                search_module.search_condition, search_module.with_room, rules_module.reasons = (
+                    saved
+                )
 
         plain, ranked, unchecked, pairs = [], [], [], 0
         for sid in sample:

@@ -225,7 +225,9 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
     from stagematch.services.eligibility import accreditation_current_clause
 
     pq = placement_qualification.c
-    accredited = accreditation_current_clause(Placement.company_id, pq.qualification_id, Placement.start_date)
+    accredited = accreditation_current_clause(
+        Placement.company_id, pq.qualification_id, Placement.start_date
+    )
     quals = (
         select(pq.placement_id, Qualification.crebo, Qualification.dossier_crebo, accredited.label("accredited"))
         .join(Qualification, Qualification.id == pq.qualification_id)
@@ -276,9 +278,14 @@ def load_places(
     # today's seats and capacity mean nothing there.
     NO_ROOM = _no_room()  # noqa: N806
     if holding_offer is not None or as_open:
-        rooms = place_rooms([r.id for r in rows], on=params["on"], holding_offer=holding_offer, as_open=as_open)
+        rooms = place_rooms(
+            [r.id for r in rows], on=params["on"], holding_offer=holding_offer, as_open=as_open
+        )
     elif facts is None:
-        rooms = {r.id: PlaceRoom(max(0, r.seats_free), r.meester_room, r.gezel_room, r.meester_active) for r in rows}
+        rooms = {
+            r.id: PlaceRoom(max(0, r.seats_free), r.meester_room, r.gezel_room, r.meester_active)
+            for r in rows
+        }
     else:
         rooms = {}
     meester_of = dict(db.session.execute(meesters, params).all()) if facts is not None else {}
@@ -510,7 +517,9 @@ class Ranker:
         from stagematch.timeutil import today
 
         on = today()
-        places = [p for p in places_by_id(placement_ids).values() if not reasons(self.student, p, on=on)]
+        places = [
+            p for p in places_by_id(placement_ids).values() if not reasons(self.student, p, on=on)
+        ]
         if not places:
             return {}
         self.context = self.model.context if self.model else fit_context(places)

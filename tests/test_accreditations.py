@@ -277,7 +277,9 @@ def test_other_schools_coordinator_is_refused(client, make, auth):
     assert db.session.get(Accreditation, accreditation.id).verification == "declared"
 
 
-def test_an_open_place_alone_does_not_let_any_school_decide_on_the_accreditation(client, make, auth):
+def test_an_open_place_alone_does_not_let_any_school_decide_on_the_accreditation(
+    client, make, auth
+):
     # A rejection stops the company from publishing: only a school that works with it decides.
     company = make.company()
     make.placement(company, make.meester(company))  # open

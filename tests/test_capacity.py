@@ -22,7 +22,9 @@ MENTOR_NAMES = ("meester_id", "gezel_id", "placement_id")
 
 def _counting_statements(tree: ast.AST):
     for node in ast.walk(tree):
-        if not isinstance(node, ast.stmt) or isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef):
+        if not isinstance(node, ast.stmt) or isinstance(
+            node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef
+        ):
             continue
         text = ast.unparse(node)
         if len(text) > 4000:  # a whole block: its statements are visited on their own
@@ -84,13 +86,17 @@ def test_learners_offers_and_reserved_seats_over_a_period(make):
     assert capacity.place_rooms([place.id])[place.id].seats_free == 0
 
 
-def test_a_place_is_counted_once_when_its_meester_and_gezel_are_read_in_different_chunks(make, monkeypatch):
+def test_a_place_is_counted_once_when_its_meester_and_gezel_are_read_in_different_chunks(
+    make, monkeypatch
+):
     from stagematch.models import Mentor
     from stagematch.models.enums import MentorRole
 
     company = make.company()
     meester = make.meester(company, capacity=2)
-    gezel = Mentor(company=company, role=MentorRole.GEZEL, name="Gijs", capacity=2, meester_id=meester.id)
+    gezel = Mentor(
+        company=company, role=MentorRole.GEZEL, name="Gijs", capacity=2, meester_id=meester.id
+    )
     db.session.add(gezel)
     db.session.flush()
     place = make.placement(company, meester, gezel=gezel, seats=2)

@@ -170,7 +170,13 @@ def _forms(world):
             _fields(AccreditationCheckForm),
             "",
         ),
-        ("company", "POST", f"/leerbedrijf/sollicitaties/{application}/aanbod", _fields(OfferForm), ""),
+        (
+            "company",
+            "POST",
+            f"/leerbedrijf/sollicitaties/{application}/aanbod",
+            _fields(OfferForm),
+            "",
+        ),
         (
             "student",
             "POST",

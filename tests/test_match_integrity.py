@@ -41,7 +41,9 @@ def _world(make):
     # Accreditation lapses before the start of this place.
     lapsed_company = make.company(town="Enschede", qualifications=[q])
     lapsed_company.accreditations[0].valid_to = today() + timedelta(days=20)
-    lapsed = make.placement(lapsed_company, make.meester(lapsed_company), title="Erkenning verlopen")
+    lapsed = make.placement(
+        lapsed_company, make.meester(lapsed_company), title="Erkenning verlopen"
+    )
     # A meester with more learners than capacity (capacity lowered before this rule existed).
     busy_company = make.company(town="Enschede", qualifications=[q])
     busy = make.meester(busy_company, capacity=1)
@@ -76,7 +78,9 @@ def test_home_search_and_api_show_only_allowed_places(client, auth, make):
     secret = create_token(student, "test")[1]
     headers = {"Authorization": f"Bearer {secret}"}
     db.session.commit()
-    matches = client.get(f"/api/v1/students/{student.profile.id}/matches", headers=headers).get_json()
+    matches = client.get(
+        f"/api/v1/students/{student.profile.id}/matches", headers=headers
+    ).get_json()
     found = client.get("/api/v1/places?sort=start", headers=headers).get_json()
     for body in (matches, found):
         ids = {item.get("place_id", item.get("id")) for item in body["items"]}
@@ -142,7 +146,9 @@ def test_sixty_hours_five_days_bbl_for_a_minor_is_not_published(client, make, co
     assert db.session.scalar(select(func.count(Placement.id))) == 0
 
 
-def test_start_dates_are_bounded_and_an_old_far_future_place_breaks_nothing(client, auth, make, company_user):
+def test_start_dates_are_bounded_and_an_old_far_future_place_breaks_nothing(
+    client, auth, make, company_user
+):
     meester = make.meester(company_user.company, capacity=3)
     db.session.commit()
     data = _place_form(company_user.company, meester, start_date="9999-12-01")
@@ -151,7 +157,9 @@ def test_start_dates_are_bounded_and_an_old_far_future_place_breaks_nothing(clie
     assert "binnen twee jaar" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Placement.id))) == 0
     # A row from before the rule: no page or computation fails on it.
-    legacy = make.placement(company_user.company, meester, start_date=date(9999, 12, 1), duration_weeks=20)
+    legacy = make.placement(
+        company_user.company, meester, start_date=date(9999, 12, 1), duration_weeks=20
+    )
     student = make.student(qualification=company_user.company.accreditations[0].qualification)
     db.session.commit()
     assert legacy.end_date == date.max
@@ -194,7 +202,9 @@ def test_a_learner_until_march_leaves_the_meester_free_in_april(client, make, co
     old = make.placement(company, meester, status=PlacementStatus.FILLED)
     _running(make, old, meester, start=today() - timedelta(weeks=10), weeks=14)  # ends in 4 weeks
     db.session.commit()
-    overlapping = _place_form(company, meester, start_date=(today() + timedelta(weeks=2)).isoformat())
+    overlapping = _place_form(
+        company, meester, start_date=(today() + timedelta(weeks=2)).isoformat()
+    )
     assert client.post("/leerbedrijf/plekken/nieuw", data=overlapping).status_code == 422
     after = _place_form(company, meester, start_date=(today() + timedelta(weeks=5)).isoformat())
     assert client.post("/leerbedrijf/plekken/nieuw", data=after).status_code == 302
@@ -205,13 +215,18 @@ def test_simultaneous_publishing_never_reserves_more_than_the_meesters_capacity(
 
     company = make.company()
     meester = make.meester(company, capacity=4)
-    drafts = [make.placement(company, meester, seats=2, status=PlacementStatus.DRAFT).id for _ in range(10)]
+    drafts = [
+        make.placement(company, meester, seats=2, status=PlacementStatus.DRAFT).id
+        for _ in range(10)
+    ]
     db.session.commit()
     outcomes = run_together(
         app, [lambda i=i: placement_service.publish(db.session.get(Placement, i)) for i in drafts]
     )
     db.session.expire_all()
-    seats = db.session.scalar(select(func.sum(Placement.seats)).where(Placement.status == PlacementStatus.OPEN))
+    seats = db.session.scalar(
+        select(func.sum(Placement.seats)).where(Placement.status == PlacementStatus.OPEN)
+    )
     assert outcomes.count(OK) == 2 and outcomes.count(REFUSED) == 8 and seats == 4
 
 
@@ -239,11 +254,15 @@ def test_allocation_rounds_respect_the_gezels_capacity_and_the_rules_at_computin
         make.student(qualification=q, town=town)
     company = make.company(qualifications=[q])
     meester = make.meester(company, capacity=4)
-    gezel = Mentor(company=company, role=MentorRole.GEZEL, name="Gijs Gezel", capacity=1, meester_id=meester.id)
+    gezel = Mentor(
+        company=company, role=MentorRole.GEZEL, name="Gijs Gezel", capacity=1, meester_id=meester.id
+    )
     db.session.add(gezel)
     db.session.flush()
     # The gezel already works with a learner: the place with this gezel has no room, the meester has.
-    _running(make, make.placement(company, meester, status=PlacementStatus.FILLED), meester, gezel=gezel)
+    _running(
+        make, make.placement(company, meester, status=PlacementStatus.FILLED), meester, gezel=gezel
+    )
     with_gezel = make.placement(company, meester, gezel=gezel, title="Met gezel")
     without = make.placement(company, meester, title="Zonder gezel")
     coordinator = make.coordinator()
@@ -254,7 +273,11 @@ def test_allocation_rounds_respect_the_gezels_capacity_and_the_rules_at_computin
     )  # fmt: skip
     assert {p.placement_id for p in round_.places} == {without.id}
     assert rounds.compute(round_, by=coordinator).assigned == 1
-    assigned = set(db.session.scalars(select(RoundStudent.assigned_placement_id).where(RoundStudent.round_id == round_.id)))
+    assigned = set(
+        db.session.scalars(
+            select(RoundStudent.assigned_placement_id).where(RoundStudent.round_id == round_.id)
+        )
+    )
     assert with_gezel.id not in assigned
     # An accreditation that lapses before the start after opening: nobody is assigned there.
     rounds.reopen(round_, by=coordinator)

@@ -149,7 +149,10 @@ def places():
         ranker=make_ranker(profile) if filters.sort == "relevance" else None,
     )
     rooms = place_rooms([h.placement.id for h in result.hits])
-    items = [place_json(h.placement, room=rooms[h.placement.id], distance_km=h.distance_km) for h in result.hits]
+    items = [
+        place_json(h.placement, room=rooms[h.placement.id], distance_km=h.distance_km)
+        for h in result.hits
+    ]
     body = _paged(items, result.total, result.page, per_page)
     body["ranked_by"] = result.ranked_by
     return jsonify(body)

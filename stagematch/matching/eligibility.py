@@ -134,7 +134,9 @@ def working_time_reasons(
         week = hours_per_week + SCHOOL_DAY_HOURS * school_days(leerweg)
         too_much = hours_per_week > MINOR_MAX_HOURS_DAY * days or week > MINOR_MAX_HOURS_WEEK
     else:
-        too_much = hours_per_week > ADULT_MAX_HOURS_DAY * days or hours_per_week > ADULT_MAX_HOURS_WEEK
+        too_much = (
+            hours_per_week > ADULT_MAX_HOURS_DAY * days or hours_per_week > ADULT_MAX_HOURS_WEEK
+        )
     if too_much:
         found.append(WORKING_TIME)
     return found
@@ -242,7 +244,11 @@ def reasons(student: StudentData, place: PlaceData, *, on: date) -> list[Reason]
     if student.available_from is not None and student.available_from > place_end(place):
         found.append(NOT_AVAILABLE)
     age = learner_age(student, place)
-    if not wage_ok(place.leerweg, age, max_paid_age(place.leerweg, place.pay_per_month, place.hours_per_week, place.start_date)):
+    if not wage_ok(
+        place.leerweg,
+        age,
+        max_paid_age(place.leerweg, place.pay_per_month, place.hours_per_week, place.start_date),
+    ):
         found.append(WAGE)
     if age < ADULT_AGE:
         for reason in working_time_reasons(

@@ -61,7 +61,9 @@ class Accreditation(db.Model):
             "company_id", "qualification_id", "valid_from", name="uq_accreditation_period"
         ),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_period"),
-        CheckConstraint(check_in("verification", AccreditationVerification), name="verification_values"),
+        CheckConstraint(
+            check_in("verification", AccreditationVerification), name="verification_values"
+        ),
         CheckConstraint(
             "check_source IS NULL OR " + check_in("check_source", AccreditationCheckSource),
             name="check_source_values",

@@ -113,7 +113,9 @@ def detail(placement_id: int):
     load = mentor_load(placement.meester_id, start=placement.start_date, end=placement.end_date)
     ratings = rating_averages([placement.meester_id])[placement.meester_id]
     seats_left = place_rooms([placement.id])[placement.id].seats_free
-    blocked = pair_reasons(profile, placement) if profile is not None and application is None else []
+    blocked = (
+        pair_reasons(profile, placement) if profile is not None and application is None else []
+    )
     return render_template(
         "places/detail.html", placement=placement, distance=distance, profile=profile, application=application,
         load=load, blocked=blocked, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,

@@ -211,13 +211,19 @@ def mentor_loads(
     ids = list(set(mentor_ids))
     if not ids:
         return {}
-    capacity = dict(db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(ids))).all())
+    capacity = dict(
+        db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(ids))).all()
+    )
     items = commitments(ids, on=on)
     result = {}
     for m in ids:
         if m not in capacity:
             continue
-        mine = [c for c in items[m] if exclude_placement_id is None or c.place_id != exclude_placement_id]
+        mine = [
+            c
+            for c in items[m]
+            if exclude_placement_id is None or c.place_id != exclude_placement_id
+        ]
         result[m] = MentorLoad(
             m, capacity[m], committed(mine, start, end, kind="learner"),
             committed(mine, start, end, kind="offer"), committed(mine, start, end, kind="reserved"),
@@ -256,7 +262,9 @@ def place_rooms(
             offered[pid] -= 1
     mentors = {m for p in places.values() for m in (p.meester_id, p.gezel_id) if m is not None}
     items = commitments(mentors, on=on)
-    capacity = dict(db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(mentors))).all())
+    capacity = dict(
+        db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(mentors))).all()
+    )
     result = {}
     for p in places.values():
         unfilled = max(0, p.seats - filled.get(p.id, 0) - offered.get(p.id, 0))
@@ -316,7 +324,10 @@ def current_learners(mentor_ids, *, on: date | None = None) -> dict[int, int]:
     """Learners of each mentor on the day `on` (internships running that day)."""
     on = today() if on is None else on
     items = commitments(mentor_ids, on=on)
-    return {m: committed(c, on, date.fromordinal(on.toordinal() + 1), kind="learner") for m, c in items.items()}
+    return {
+        m: committed(c, on, date.fromordinal(on.toordinal() + 1), kind="learner")
+        for m, c in items.items()
+    }
 
 
 def learners_by_school(mentor_ids, *, on: date | None = None) -> dict[int, dict[int, int]]:
@@ -330,8 +341,10 @@ def learners_by_school(mentor_ids, *, on: date | None = None) -> dict[int, dict[
             for mentor_id, school_id, n in db.session.execute(
                 select(column, Internship.school_id, func.count(Internship.id))
                 .where(
-                    column.in_(chunk), Internship.status == InternshipStatus.ACTIVE,
-                    Internship.start_date <= on, Internship.end_date > on,
+                    column.in_(chunk),
+                    Internship.status == InternshipStatus.ACTIVE,
+                    Internship.start_date <= on,
+                    Internship.end_date > on,
                 )  # fmt: skip
                 .group_by(column, Internship.school_id)
             ):
@@ -380,7 +393,8 @@ def open_offers_sql(place=Placement, on: date | None = None):
     return (
         select(func.count(A.id))
         .where(
-            A.placement_id == place.id, A.status == ApplicationStatus.OFFERED,
+            A.placement_id == place.id,
+            A.status == ApplicationStatus.OFFERED,
             or_(A.respond_by.is_(None), A.respond_by >= on),
         )  # fmt: skip
         .scalar_subquery()
@@ -412,8 +426,10 @@ def room_sql(mentor_column, place=Placement, on: date | None = None):
         return (
             select(func.coalesce(func.sum(held), 0))
             .where(
-                getattr(Q, column_name) == mentor_column, Q.end_date > on,
-                Q.start_date < place.end_date, place.start_date < Q.end_date,
+                getattr(Q, column_name) == mentor_column,
+                Q.end_date > on,
+                Q.start_date < place.end_date,
+                place.start_date < Q.end_date,
             )  # fmt: skip
             .scalar_subquery()
         )
@@ -431,8 +447,11 @@ def _learners_via(column_name: str, mentor_column, place, on):
     return (
         select(func.count(I.id))
         .where(
-            getattr(I, column_name) == mentor_column, I.status == InternshipStatus.ACTIVE,
-            I.end_date > on, I.start_date < place.end_date, place.start_date < I.end_date,
+            getattr(I, column_name) == mentor_column,
+            I.status == InternshipStatus.ACTIVE,
+            I.end_date > on,
+            I.start_date < place.end_date,
+            place.start_date < I.end_date,
         )  # fmt: skip
         .scalar_subquery()
     )
@@ -456,7 +475,9 @@ def _with_room_statement(dialect: str):
         condition = Placement.id == any_(bindparam("ids", type_=ARRAY(Integer)))
     else:
         condition = Placement.id.in_(bindparam("ids", expanding=True))
-    return select(Placement.id).where(condition, place_has_room_clause(Placement, bindparam("on", type_=Date)))
+    return select(Placement.id).where(
+        condition, place_has_room_clause(Placement, bindparam("on", type_=Date))
+    )
 
 
 def with_room(placement_ids, *, on: date | None = None) -> set[int]:
@@ -469,7 +490,8 @@ def with_room(placement_ids, *, on: date | None = None) -> set[int]:
     for start in range(0, len(ids), 5000):
         found.update(
             db.session.scalars(
-                _with_room_statement(db.engine.dialect.name), {"ids": ids[start : start + 5000], "on": on}
+                _with_room_statement(db.engine.dialect.name),
+                {"ids": ids[start : start + 5000], "on": on},
             )
         )
     return found
@@ -500,7 +522,9 @@ def lock_place_and_mentors(placement_id: int, extra_mentor_ids=()) -> tuple[int,
         update(Placement).where(Placement.id == placement_id).values(seats=Placement.seats)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
-    for mentor_id in sorted({m for m in (meester_id, gezel_id, *extra_mentor_ids) if m is not None}):
+    for mentor_id in sorted(
+        {m for m in (meester_id, gezel_id, *extra_mentor_ids) if m is not None}
+    ):
         db.session.execute(
             update(Mentor).where(Mentor.id == mentor_id).values(capacity=Mentor.capacity)
             .execution_options(synchronize_session=False)
@@ -533,7 +557,11 @@ def round_capacity(placements: list[Placement], *, on: date | None = None):
         if p.gezel_id is not None:
             by_mentor[p.gezel_id].append(p)
     items = commitments(list(by_mentor), on=on)
-    capacities = dict(db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(list(by_mentor)))).all())
+    capacities = dict(
+        db.session.execute(
+            select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(list(by_mentor)))
+        ).all()
+    )
     round_ids = set(ids)
     room: dict[int, int] = {}
     for mentor_id, own in by_mentor.items():

@@ -66,7 +66,9 @@ def update_profile(
         for accreditation in company.accreditations:
             if accreditation.check_source == AccreditationCheckSource.SBB_REGISTER:
                 accreditation.verification = AccreditationVerification.DECLARED
-                accreditation.check_source = accreditation.checked_by_id = accreditation.checked_at = None
+                accreditation.check_source = accreditation.checked_by_id = (
+                    accreditation.checked_at
+                ) = None
                 accreditation.check_note = ""
     company.name, company.kvk_number, company.sbb_id = name.strip(), kvk_number, sbb_id
     company.city, company.lat, company.lon = town.name, town.lat, town.lon

@@ -78,7 +78,9 @@ def _accredited_qualification(qualification_filter):
 
 
 def _work_days():
-    return case((Placement.days_per_week.is_(None), rules.WORK_DAYS_PER_WEEK), else_=Placement.days_per_week)
+    return case(
+        (Placement.days_per_week.is_(None), rules.WORK_DAYS_PER_WEEK), else_=Placement.days_per_week
+    )
 
 
 def _school_day_clause():
@@ -97,7 +99,9 @@ def adult_time_clause():
 
 
 def minor_time_clause():
-    school = case((Placement.leerweg == Leerweg.BBL, rules.SCHOOL_DAY_HOURS * rules.BBL_SCHOOL_DAYS), else_=0)
+    school = case(
+        (Placement.leerweg == Leerweg.BBL, rules.SCHOOL_DAY_HOURS * rules.BBL_SCHOOL_DAYS), else_=0
+    )
     return and_(
         Placement.hours_per_week <= rules.MINOR_MAX_HOURS_DAY * _work_days(),
         Placement.hours_per_week + school <= rules.MINOR_MAX_HOURS_WEEK,
@@ -154,7 +158,9 @@ def _hourly_case(segments: list[tuple[date, float]], last: float):
     """CASE on the start date: `segments` are (until, hourly) in date order."""
     if not segments:
         return literal(last)
-    return case(*[(Placement.start_date < until, literal(h)) for until, h in segments], else_=literal(last))
+    return case(
+        *[(Placement.start_date < until, literal(h)) for until, h in segments], else_=literal(last)
+    )
 
 
 def _hourly(age: int, day: date) -> float:
@@ -193,6 +199,7 @@ def _wage_clause(hourly):
 
 # --- one student ------------------------------------------------------------------------------
 
+
 def _wage_segment_count() -> int:
     return len(_table_dates()) + (ADULT + 2 - YOUNGEST)
 
@@ -204,15 +211,23 @@ def _student_template(known_birth: bool, capacity: bool):
     on, latest = _day_bindparams()
     pq = placement_qualification.c
     qualification_id = bindparam("el_qid", type_=Integer)
-    own = exists(select(pq.placement_id).where(pq.placement_id == Placement.id, pq.qualification_id == qualification_id))
-    dossier_ids = select(Qualification.id).where(Qualification.dossier_crebo == bindparam("el_dossier", type_=String))
+    own = exists(
+        select(pq.placement_id).where(
+            pq.placement_id == Placement.id, pq.qualification_id == qualification_id
+        )
+    )
+    dossier_ids = select(Qualification.id).where(
+        Qualification.dossier_crebo == bindparam("el_dossier", type_=String)
+    )
     in_dossier = exists(
         select(pq.placement_id).where(pq.placement_id == Placement.id, pq.qualification_id.in_(dossier_ids))
     )  # fmt: skip
     qualification = or_(
         and_(own, _accredited_qualification(lambda q: q == qualification_id)),
         and_(
-            not_(own), in_dossier, Placement.level == bindparam("el_level", type_=Integer),
+            not_(own),
+            in_dossier,
+            Placement.level == bindparam("el_level", type_=Integer),
             _accredited_qualification(lambda q: q.in_(dossier_ids)),
         ),  # fmt: skip
     )
@@ -233,7 +248,9 @@ def _student_template(known_birth: bool, capacity: bool):
             else_=bindparam("el_whlast", type_=Float),
         )  # fmt: skip
         conditions.append(_wage_clause(hourly))
-        conditions.append(or_(Placement.start_date >= bindparam("el_adult_from", type_=Date), minor_time_clause()))
+        conditions.append(
+            or_(Placement.start_date >= bindparam("el_adult_from", type_=Date), minor_time_clause())
+        )
     else:
         age = func.coalesce(Placement.wage_age, rules.YOUNGEST_STUDENT_AGE)
         conditions.append(_wage_clause(_hourly_for_age(age)))
@@ -249,7 +266,9 @@ def student_params(student: StudentData, qualification_id: int, on: date | None 
     }  # fmt: skip
     if student.birth_date is not None:
         birth = student.birth_date
-        breaks = sorted({*_table_dates(), *(_birthday(birth, a) for a in range(YOUNGEST, ADULT + 2))})
+        breaks = sorted(
+            {*_table_dates(), *(_birthday(birth, a) for a in range(YOUNGEST, ADULT + 2))}
+        )
         segments, last = _segments(breaks, lambda day: _hourly(rules.age_on(birth, day), day))
         segments += [(date.max, last)] * (_wage_segment_count() - len(segments))  # fixed shape
         for i, (until, hourly) in enumerate(segments):
@@ -331,4 +350,6 @@ def require_pair(profile: StudentProfile, placement: Placement, **kwargs) -> Non
     """Raise a DomainError that names every broken rule, or return."""
     found = pair_reasons(profile, placement, **kwargs)
     if found:
-        raise DomainError(_("Dit mag niet volgens de regels: %(reasons)s.", reasons=describe(found)))
+        raise DomainError(
+            _("Dit mag niet volgens de regels: %(reasons)s.", reasons=describe(found))
+        )

@@ -89,7 +89,9 @@ def find_problems(school: School) -> list[Candidate]:
     school_meester_ids = list(db.session.scalars(school_meesters))
     loads = learners_by_school(school_meester_ids, on=on)
     for mentor_id, name, company_id, capacity in db.session.execute(
-        select(Mentor.id, Mentor.name, Mentor.company_id, Mentor.capacity).where(Mentor.id.in_(school_meester_ids))
+        select(Mentor.id, Mentor.name, Mentor.company_id, Mentor.capacity).where(
+            Mentor.id.in_(school_meester_ids)
+        )
     ).all():
         active = sum(loads.get(mentor_id, {}).values())
         if active <= capacity:

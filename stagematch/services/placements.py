@@ -174,9 +174,7 @@ def publish_problems(placement: Placement, *, on: date | None = None) -> list[Do
             )
         )  # fmt: skip
     if not rules.MIN_WEEKS <= placement.duration_weeks <= rules.MAX_WEEKS:
-        problems.append(
-            DomainError(_("Een plek duurt 1 tot 104 weken."), "duration_weeks")
-        )
+        problems.append(DomainError(_("Een plek duurt 1 tot 104 weken."), "duration_weeks"))
     meester = placement.meester
     if meester is None or meester.company_id != company.id or not meester.active:
         problems.append(DomainError(_("Kies een actieve meester van je bedrijf."), "meester"))

@@ -95,7 +95,15 @@ def test_candidate_pairs_are_exactly_what_the_eligibility_rules_allow():
     assert got == expected and expected
     # The random places break every rule somewhere, so each one is exercised.
     seen = {r.code for s in students for p in places for r in failed_rules(s, p, on=on)}
-    assert {"wage", "working_time", "school_day", "accreditation", "meester_capacity", "gezel_capacity", "seat"} <= seen
+    assert {
+        "wage",
+        "working_time",
+        "school_day",
+        "accreditation",
+        "meester_capacity",
+        "gezel_capacity",
+        "seat",
+    } <= seen
 
 
 def test_each_training_example_keeps_its_own_leave_one_out_sqi():

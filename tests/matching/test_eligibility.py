@@ -60,12 +60,16 @@ def test_a_place_for_a_sibling_crebo_is_allowed_only_if_that_crebo_is_accredited
 
 def test_kok_student_is_not_allowed_on_an_aircraft_place_of_an_unaccredited_company():
     # The reported hire: a Kok (25180) student on a Samenbouwer vliegtuigbouw place.
-    s, p = pair(crebos=frozenset({"25304"}), dossiers=frozenset({"23130"}), accredited_crebos=frozenset())
+    s, p = pair(
+        crebos=frozenset({"25304"}), dossiers=frozenset({"23130"}), accredited_crebos=frozenset()
+    )
     assert "qualification" in codes(s, p)
 
 
 def test_sixty_hours_five_days_bbl_for_a_sixteen_year_old_breaks_working_time_and_school_day():
-    s, p = pair(leerweg="BBL", hours_per_week=60.0, days_per_week=5, pay_per_month=5000, wage_age=16)
+    s, p = pair(
+        leerweg="BBL", hours_per_week=60.0, days_per_week=5, pay_per_month=5000, wage_age=16
+    )
     s = dataclasses.replace(s, leerweg="BBL", birth_date=date(2010, 9, 1))
     assert codes(s, p) == {"working_time", "school_day"}
     # The same place is not publishable for anyone: no school day.
@@ -120,6 +124,9 @@ def test_nobody_under_fifteen_gets_a_bbl_contract_whatever_it_pays():
     s, p = pair(leerweg="BBL", hours_per_week=32.0, days_per_week=4, pay_per_month=3000)
     child = dataclasses.replace(s, leerweg="BBL", birth_date=date(p.start_date.year - 14, 1, 1))
     assert "wage" in codes(child, p)
-    assert "wage" in codes(dataclasses.replace(child, birth_date=None), dataclasses.replace(p, wage_age=14, pay_per_month=100))
+    assert "wage" in codes(
+        dataclasses.replace(child, birth_date=None),
+        dataclasses.replace(p, wage_age=14, pay_per_month=100),
+    )
     si, _pj = rules.candidate_pairs([child], [p], on=ON)
     assert len(si) == 0
