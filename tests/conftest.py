@@ -4,9 +4,11 @@ the PostgreSQL server named by TEST_DATABASE_URL; each test starts from referenc
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from flask import g, has_app_context
@@ -93,6 +95,17 @@ def _clean_tables(app):
                 db.session.execute(delete(table))
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture
+def outbox(app):
+    """The development mail folder, emptied before and after the test; calling it reads it."""
+    from stagematch.mailer import read_outbox
+
+    folder = Path(app.config["MAIL_FILE_PATH"])
+    shutil.rmtree(folder, ignore_errors=True)
+    yield lambda: read_outbox(folder)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

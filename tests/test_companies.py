@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from stagematch.extensions import db
-from stagematch.mailer import read_outbox
 from stagematch.models import Application, Internship, Mentor, Placement, Qualification, User
 from stagematch.models.enums import ApplicationStatus, MentorRole, PlacementStatus
 from stagematch.services import DomainError
@@ -19,14 +16,6 @@ from stagematch.services import applications as application_service
 from stagematch.services.placements import stale_reason
 from stagematch.timeutil import today, utcnow
 from tests.conftest import OK, REFUSED, run_together
-
-
-@pytest.fixture
-def outbox(app):
-    folder = Path(app.config["MAIL_FILE_PATH"])
-    shutil.rmtree(folder, ignore_errors=True)
-    yield lambda: read_outbox(folder)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _place_form(company, meester, **overrides):

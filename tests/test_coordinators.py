@@ -4,15 +4,12 @@ import and export; and that a coordinator sees only their own school."""
 from __future__ import annotations
 
 import io
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from stagematch.extensions import db
-from stagematch.mailer import read_outbox
 from stagematch.models import (
     Application,
     DiscriminationReport,
@@ -28,14 +25,6 @@ from stagematch.services import applications as application_service
 from stagematch.services.coordinators import StudentFilters, status_counts, students_statement
 from stagematch.services.flags import refresh_flags
 from stagematch.timeutil import today, utcnow
-
-
-@pytest.fixture
-def outbox(app):
-    folder = Path(app.config["MAIL_FILE_PATH"])
-    shutil.rmtree(folder, ignore_errors=True)
-    yield lambda: read_outbox(folder)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -3,26 +3,15 @@ learner; reminders when due; what the company may see."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from stagematch.extensions import db
-from stagematch.mailer import read_outbox
 from stagematch.models import Application, Evaluation
 from stagematch.services import applications as application_service
 from stagematch.timeutil import today
-
-
-@pytest.fixture
-def outbox(app):
-    folder = Path(app.config["MAIL_FILE_PATH"])
-    shutil.rmtree(folder, ignore_errors=True)
-    yield lambda: read_outbox(folder)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

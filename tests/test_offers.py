@@ -4,29 +4,18 @@ date, unanswered offers expire (daily job); applying and offering follow the eli
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from stagematch.extensions import db
-from stagematch.mailer import read_outbox
 from stagematch.models import Application, AuditEvent, Internship
 from stagematch.models.enums import ApplicationStatus
 from stagematch.services import DomainError
 from stagematch.services import applications as service
 from stagematch.services.capacity import free_seats
 from stagematch.timeutil import today
-
-
-@pytest.fixture
-def outbox(app):
-    folder = Path(app.config["MAIL_FILE_PATH"])
-    shutil.rmtree(folder, ignore_errors=True)
-    yield lambda: read_outbox(folder)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

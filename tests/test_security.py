@@ -4,25 +4,14 @@ the production secret-key guard."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from stagematch import create_app
 from stagematch.extensions import db
-from stagematch.mailer import read_outbox
 from stagematch.models import User
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def outbox(app):
-    folder = Path(app.config["MAIL_FILE_PATH"])
-    shutil.rmtree(folder, ignore_errors=True)
-    yield lambda: read_outbox(folder)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _token(page: str) -> str:

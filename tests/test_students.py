@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import io
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from sqlalchemy import func, select
 
 from stagematch import geo
 from stagematch.extensions import db
-from stagematch.mailer import read_outbox
 from stagematch.models import (
     Application,
     DiscriminationReport,
@@ -27,14 +25,6 @@ from stagematch.services.search import SearchFilters, search
 from stagematch.timeutil import today
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture
-def outbox(app):
-    folder = Path(app.config["MAIL_FILE_PATH"])
-    shutil.rmtree(folder, ignore_errors=True)
-    yield lambda: read_outbox(folder)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _read(response) -> bytes:

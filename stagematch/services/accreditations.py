@@ -31,7 +31,6 @@ from stagematch.models import (
     Accreditation,
     Application,
     Company,
-    Internship,
     Placement,
     Qualification,
     School,
@@ -41,15 +40,15 @@ from stagematch.models import (
 from stagematch.models.enums import (
     AccreditationCheckSource,
     AccreditationVerification,
-    InternshipStatus,
 )
 from stagematch.services import DomainError
 from stagematch.services.audit import record
+from stagematch.services.coordinators import HOST_YEARS_DAYS, host_companies_statement
 from stagematch.timeutil import today, utcnow
 
 MAX_ROWS = 50_000
 MAX_CELL = 200
-SCHOOL_SCOPE_DAYS = 730  # placed or applied within two years: "a company of the school"
+SCHOOL_SCOPE_DAYS = HOST_YEARS_DAYS  # placed or applied within two years: "a company of the school"
 
 # Register columns: key, what it holds (for the page), header names recognised (normalised:
 # lower case, letters and digits only), required.
@@ -298,14 +297,7 @@ def last_import() -> dict | None:
 def school_company_ids_statement(school: School) -> Select:
     """Companies where the school's students are placed or applied within two years."""
     since = today() - timedelta(days=SCHOOL_SCOPE_DAYS)
-    placed = (
-        select(Placement.company_id)
-        .join(Internship, Internship.placement_id == Placement.id)
-        .where(
-            Internship.school_id == school.id,
-            or_(Internship.status == InternshipStatus.ACTIVE, Internship.end_date >= since),
-        )  # fmt: skip
-    )
+    placed = host_companies_statement(school)
     applied = (
         select(Placement.company_id)
         .join(Application, Application.placement_id == Placement.id)

@@ -196,20 +196,26 @@ class CompanyRow:
         return any(m.over_capacity for m in self.meesters)
 
 
+HOST_YEARS_DAYS = 730  # "a host company of the school": placed there now or in the last two years
+
+
+def host_companies_statement(school: School):
+    """SQL: ids of companies where this school's students are placed now or were in the last
+    two years (with repeats)."""
+    since = today() - timedelta(days=HOST_YEARS_DAYS)
+    return (
+        select(Placement.company_id)
+        .join(Internship, Internship.placement_id == Placement.id)
+        .where(
+            Internship.school_id == school.id,
+            or_(Internship.status == InternshipStatus.ACTIVE, Internship.end_date >= since),
+        )  # fmt: skip
+    )
+
+
 def host_company_ids(school: School) -> list[int]:
     """Companies where this school's students are placed now or were in the last two years."""
-    since = today() - timedelta(days=730)
-    return list(
-        db.session.scalars(
-            select(Placement.company_id)
-            .join(Internship, Internship.placement_id == Placement.id)
-            .where(
-                Internship.school_id == school.id,
-                or_(Internship.status == InternshipStatus.ACTIVE, Internship.end_date >= since),
-            )  # fmt: skip
-            .distinct()
-        )
-    )
+    return list(db.session.scalars(host_companies_statement(school).distinct()))
 
 
 def companies_overview(
