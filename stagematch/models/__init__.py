@@ -12,6 +12,8 @@ from stagematch.models.application import REJECTION_REASONS, Application, Intern
 from stagematch.models.audit import AuditEvent
 from stagematch.models.company import Accreditation, Company, Mentor
 from stagematch.models.evaluation import Evaluation, VisitNote
+from stagematch.models.invitation import CompanyInvitation
+from stagematch.models.job import Job
 from stagematch.models.model_version import ModelVersion
 from stagematch.models.placement import Placement, placement_qualification
 from stagematch.models.qualification import Qualification
@@ -35,9 +37,11 @@ __all__ = [
     "Application",
     "AuditEvent",
     "Company",
+    "CompanyInvitation",
     "DiscriminationReport",
     "Evaluation",
     "Flag",
+    "Job",
     "Internship",
     "Mentor",
     "ModelVersion",

@@ -44,6 +44,9 @@ class Placement(db.Model):
         CheckConstraint("duration_weeks BETWEEN 1 AND 104", name="duration_range"),
         CheckConstraint("end_date >= start_date", name="end_after_start"),
         Index("ix_placement_meester_status", "meester_id", "status"),
+        # The company's own reference (from its CSV import): importing the same file twice
+        # updates nothing and creates no duplicates.
+        Index("uq_placement_company_reference", "company_id", "reference", unique=True),
         Index("ix_placement_gezel_status", "gezel_id", "status"),
         CheckConstraint("hours_per_week > 0 AND hours_per_week <= 60", name="hours_range"),
         CheckConstraint(
@@ -57,6 +60,7 @@ class Placement(db.Model):
         ForeignKey("company.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(String(160))
+    reference: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text, default="")
     tasks: Mapped[str] = mapped_column(Text, default="")  # what the learner will actually do
     leerweg: Mapped[str] = mapped_column(String(3), index=True)

@@ -38,6 +38,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Bumped by a password change, a reset and "overal uitloggen": every session and remember
+    # cookie carries the version it was made with and stops working when it no longer matches.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     school: Mapped[School | None] = relationship(back_populates="users")  # noqa: F821
     company: Mapped[Company | None] = relationship(back_populates="users")  # noqa: F821
