@@ -60,6 +60,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RATELIMIT_ENABLED = False  # a dedicated test turns it on
+    JOBS_IMMEDIATE = True  # tasks run at once in the test; tests/test_jobs.py starts a real worker
 
 
 class ProductionConfig(Config):

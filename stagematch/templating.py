@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 from flask_babel import gettext as _
@@ -16,11 +17,23 @@ MONTHS = (
     _l("juli"), _l("augustus"), _l("september"), _l("oktober"), _l("november"), _l("december"),
 )  # fmt: skip
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
 
 def format_date(value: date | datetime | None) -> str:
     if value is None:
         return "–"
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A stored UTC time as Dutch clock time: "24 november 2026 14:05"."""
+    if value is None:
+        return "–"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(AMSTERDAM)
+    return f"{format_date(local)} {local:%H:%M}"
 
 
 def format_euro(value: float | int | None) -> str:
@@ -83,9 +96,12 @@ def url_with(**changes) -> str:
 
 
 def register(app: Flask) -> None:
+    from stagematch.jobs import JOB_TITLES
     from stagematch.models.enums import Role
 
     app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.jinja_env.globals["job_titles"] = JOB_TITLES
     app.add_template_filter(format_euro, "euro")
     app.add_template_filter(format_km, "km")
     app.add_template_filter(status_label, "status")

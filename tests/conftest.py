@@ -11,6 +11,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+
+# Tasks run at once in the test that queues them (Huey's immediate mode); tests/test_jobs.py starts
+# a real worker. Set before the app is imported, so no queue file is created.
+os.environ.setdefault("STAGEMATCH_JOBS_IMMEDIATE", "1")
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade

@@ -75,6 +75,23 @@ def sbb_register():
                            last=accreditation_service.last_import()), 422 if form.errors else 200  # fmt: skip
 
 
+@bp.route("/taken/<job_id>")
+@login_required
+def job(job_id: str):
+    """A queued job's progress and, when it is done, its report; only for the person who started
+    it (and administrators)."""
+    from flask import abort
+
+    from stagematch.models import Job
+
+    found = db.session.get(Job, job_id) if len(job_id) == 32 else None
+    if found is None or (
+        found.owner_id != current_user.id and not current_user.has_role(Role.ADMIN)
+    ):
+        abort(404)
+    return render_template("main/job.html", job=found)
+
+
 @bp.route("/privacy")
 def privacy():
     from flask import current_app
