@@ -2,6 +2,7 @@
 """The two commands of the README, with nothing but Python 3.11+ and git on the machine.
 
 ./dev.py run    create .venv, install, migrate, load demo data if empty, serve on 127.0.0.1:5000
+                with the job worker next to it (mail, exports, training; stops with the site)
 ./dev.py test   install, run the whole test suite on SQLite, and again on PostgreSQL when
                 TEST_DATABASE_URL is set
 ./dev.py translations   extract new messages into the English catalogue and compile it
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -51,7 +53,39 @@ def run() -> None:
     flask("load-reference")
     flask("demo", "--if-empty")
     flask("train", "--if-needed")
-    flask("run", "--host", "127.0.0.1", "--port", os.environ.get("PORT", "5000"))
+    instance = Path(os.environ.get("STAGEMATCH_INSTANCE", ROOT / "instance"))
+    # The job worker (mail, exports, training, large allocations, the nightly jobs) runs next to
+    # the site and stops with it: Ctrl-C reaches both, and whatever way the site ends, the worker
+    # is stopped too.
+    print("+ worker: huey_consumer stagematch.worker.huey", flush=True)
+    worker = subprocess.Popen(
+        [str(BIN / "huey_consumer"), "stagematch.worker.huey", "-w", "2", "-k", "thread", "-f"],
+        cwd=ROOT,
+    )
+    port = os.environ.get("PORT", "5000")
+    print(f"\nStageMatch: http://127.0.0.1:{port}\n"
+          f"  outbox (every mail the site sends): {os.environ.get('MAIL_FILE_PATH') or instance / 'outbox'}\n"
+          f"  job queue: {os.environ.get('JOBS_URL') or instance / 'jobs.db'} (worker pid {worker.pid});"
+          f" a job's progress and report are on /taken/<id>\n", flush=True)  # fmt: skip
+    try:
+        code = sh(BIN / "flask", "--app", "stagematch", "run", "--host", "127.0.0.1", "--port", port,
+                  check=False)  # fmt: skip
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        stop(worker)
+    sys.exit(code)
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a child: politely (SIGINT: Huey's consumer finishes the task at hand), then for sure."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test(extra: list[str]) -> None:

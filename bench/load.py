@@ -5,6 +5,19 @@ trivial Flask endpoint, so the ratio shows what StageMatch costs over the framew
     .venv/bin/python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:PORT/db
                                    [--students 60000 --companies 12500 --places 20000]
                                    [--seconds 120 --threads 16 --workers 4] [--skip-demo]
+                                   [--pg-restart]
+
+The site runs as in production: rate limits and login throttling on, their counters in a real
+Redis (`redis-server` on a free port in a temporary folder, stopped afterwards). Every simulated
+student comes from its own loopback address (127.0.0.x), as real students come from their own
+addresses. After the mix, wrong logins for one account, spread over the workers, show that the
+login throttle is shared: refused after the configured number, not after workers × that number
+(the same with memory:// storage, per worker, is shown for comparison).
+
+--pg-restart stops PostgreSQL a third into the mix and starts it again at two thirds, with the
+shell commands in STAGEMATCH_PG_STOP and STAGEMATCH_PG_START (see .ci/run; use a throwaway
+server), and prints how many answers were clean 503s during the outage and how many errors came
+after it.
 
 Prints requests, errors, throughput and p50/p95/p99 latency for both. Nothing is asserted."""
 
@@ -15,6 +28,7 @@ import hashlib
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,9 +36,12 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR_APP = """
@@ -42,7 +59,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(app: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
+def start_gunicorn(
+    app: str, port: int, workers: int, env: dict, cwd: Path, access_log: Path | None = None
+) -> subprocess.Popen:
+    # The access log names the worker (its pid) that answered each request.
+    logging = ["--access-logfile", str(access_log), "--access-logformat", "%(h)s %(p)s %(m)s %(s)s"]
     command = [
         sys.executable,
         "-m",
@@ -53,6 +74,7 @@ def start_gunicorn(app: str, port: int, workers: int, env: dict, cwd: Path) -> s
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
+        *(logging if access_log else []),
         app,
     ]
     process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env}, start_new_session=True)
@@ -66,8 +88,65 @@ def start_gunicorn(app: str, port: int, workers: int, env: dict, cwd: Path) -> s
 
 
 def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+    """Ask the process to stop (gunicorn's master stops its workers); kill its group if it hangs."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+
+
+def start_redis() -> tuple[subprocess.Popen, str, Path]:
+    """A throwaway Redis on a free localhost port, nothing written to disk; returns its URI."""
+    import redis
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        sys.exit("bench/load.py needs redis-server (Debian: apt-get install redis-server)")
+    folder = Path(tempfile.mkdtemp(prefix="stagematch-redis-"))
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
+         "--appendonly", "no", "--logfile", str(folder / "redis.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    client = redis.Redis(host="127.0.0.1", port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            return process, f"redis://127.0.0.1:{port}/0", folder
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    stop(process)
+    raise RuntimeError("redis-server did not start")
+
+
+class FromAddress(HTTPAdapter):
+    """Connections from one loopback address (any 127.x.y.z is this machine), so the site sees a
+    client of its own, as it sees every real student."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client_session(n: int) -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", FromAddress(f"127.0.{1 + n // 250}.{1 + n % 250}"))
+    return session
+
+
+@dataclass
+class Hit:
+    started: float
+    seconds: float
+    status: int  # 0: no answer (connection refused or dropped, timeout)
+    retry_after: bool = False
 
 
 def report(name: str, latencies: list[float], errors: int, seconds: float) -> dict:
@@ -90,15 +169,14 @@ def report(name: str, latencies: list[float], errors: int, seconds: float) -> di
 
 def run_mix(
     base: str, seconds: int, threads: int, students: int, place_ids: list[int], towns: list[str]
-) -> tuple:
-    latencies: list[float] = []
-    errors = [0]
+) -> list[Hit]:
+    hits: list[Hit] = []
     lock = threading.Lock()
     deadline = time.time() + seconds
 
     def worker(n: int) -> None:
         rng = random.Random(n)
-        session = requests.Session()
+        session = client_session(n)
         email = f"student{rng.randint(2, students)}@demo.stagematch.nl"
         page = session.get(f"{base}/account/inloggen").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -126,20 +204,19 @@ def run_mix(
                         r = session.post(f"{base}/plekken/{place}/solliciteren",
                                          data={"motivation": "Ik wil graag bij jullie leren en werk hard.", "anonymous": "y",
                                                "csrf_token": found.group(1)})  # fmt: skip
-                ok = r.status_code < 500
+                hit = Hit(start, 0.0, r.status_code, "Retry-After" in r.headers)
             except requests.RequestException:
-                ok = False
-            elapsed = time.perf_counter() - start
+                hit = Hit(start, 0.0, 0)
+            hit.seconds = time.perf_counter() - start
             with lock:
-                latencies.append(elapsed)
-                errors[0] += not ok
+                hits.append(hit)
 
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
         t.join()
-    return latencies, errors[0]
+    return hits
 
 
 def run_floor(base: str, seconds: int, threads: int) -> tuple:
@@ -168,6 +245,107 @@ def run_floor(base: str, seconds: int, threads: int) -> tuple:
     return latencies, errors[0]
 
 
+def wrong_logins(base: str, attempts: int, burst: int, address: str) -> list[int]:
+    """`attempts` wrong passwords for one account from one client address, `burst` at a time on
+    separate connections (so the workers answer them side by side); their statuses in order."""
+    email = "throttle-check@example.org"
+
+    def prepared(_):
+        session = requests.Session()
+        session.mount("http://", FromAddress(address))
+        page = session.get(f"{base}/account/inloggen").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        return session, token
+
+    def attempt(prepared_session) -> int:
+        session, token = prepared_session
+        data = {"email": email, "password": "niet-het-wachtwoord", "csrf_token": token}
+        return session.post(f"{base}/account/inloggen", data=data).status_code
+
+    with ThreadPoolExecutor(burst) as pool:
+        sessions = list(pool.map(prepared, range(attempts)))  # forms first: the posts come fast
+        statuses = []
+        for i in range(0, attempts, burst):
+            statuses += list(pool.map(attempt, sessions[i : i + burst]))
+    return statuses
+
+
+def workers_used(access_log: Path, address: str) -> int:
+    pids = set()
+    for line in access_log.read_text().splitlines():
+        host, pid, method, _status = line.split()[:4]
+        if host == address and method == "POST":
+            pids.add(pid)
+    return len(pids)
+
+
+def throttle_check(name: str, env: dict, workers: int) -> None:
+    """Wrong logins for one account over all workers: how many were checked rather than refused
+    (429). Shared counters check about the limit (attempts in flight together may each pass, so
+    up to burst - 1 more); per-worker counters check up to workers × the limit. Starts its own
+    gunicorn, with an access log to see which workers answered."""
+    try:
+        from stagematch.auth.throttle import FREE_FAILURES as limit
+    except ImportError:
+        limit = 5
+    log = Path(tempfile.mkdtemp(prefix="stagematch-access-")) / "access.log"
+    port = free_port()
+    server = start_gunicorn("wsgi:app", port, workers, env, ROOT, access_log=log)
+    address = "127.0.99.1"
+    try:
+        # More attempts than the limit for every worker, so per-worker counting shows too.
+        attempts = (limit + 3) * workers
+        statuses = wrong_logins(f"http://127.0.0.1:{port}", attempts, workers, address)
+    finally:
+        stop(server)
+    checked = sum(1 for status in statuses if status != 429)
+    print(
+        f"login throttle, {name:<22} {len(statuses)} wrong logins for one account over "
+        f"{workers_used(log, address)} of {workers} workers: {checked} checked, "
+        f"{len(statuses) - checked} refused (429); limit {limit} per account and client"
+    )
+    shutil.rmtree(log.parent, ignore_errors=True)
+
+
+def restart_postgres_midway(seconds: int, stop_command: str, start_command: str) -> dict:
+    """In a thread: stop PostgreSQL a third into the run, start it at two thirds; the times."""
+    times: dict = {}
+
+    def run() -> None:
+        time.sleep(seconds / 3)
+        times["stop_called"] = time.perf_counter()
+        subprocess.run(stop_command, shell=True, check=True, capture_output=True, timeout=120)
+        times["stopped"] = time.perf_counter()
+        time.sleep(max(0.0, times["stop_called"] + seconds / 3 - time.perf_counter()))
+        times["start_called"] = time.perf_counter()
+        subprocess.run(start_command, shell=True, check=True, capture_output=True, timeout=120)
+        times["started"] = time.perf_counter()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    times["thread"] = thread
+    return times
+
+
+def report_restart(hits: list[Hit], times: dict) -> None:
+    if "started" not in times:
+        print("PostgreSQL restart: did not complete (check the commands); figures skipped")
+        return
+    during = [
+        h
+        for h in hits
+        if h.started > times["stopped"] and h.started + h.seconds < times["start_called"]
+    ]
+    after = [h for h in hits if h.started > times["started"]]  # fmt: skip
+    clean = sum(1 for h in during if h.status == 503 and h.retry_after)
+    errors_after = sum(1 for h in after if h.status >= 500 or h.status == 0)
+    print(
+        f"PostgreSQL down {times['start_called'] - times['stopped']:.1f} s: {len(during)} answers "
+        f"during the outage, {clean} of them clean 503s with Retry-After; after the restart "
+        f"{len(after)} answers, {errors_after} errors"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
@@ -178,8 +356,30 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument(
+        "--pg-restart",
+        action="store_true",
+        help="stop and start PostgreSQL during the mix (STAGEMATCH_PG_STOP / STAGEMATCH_PG_START)",
+    )
     args = parser.parse_args()
+    stop_command, start_command = (
+        os.environ.get("STAGEMATCH_PG_STOP"),
+        os.environ.get("STAGEMATCH_PG_START"),
+    )
+    if args.pg_restart and not (stop_command and start_command):
+        sys.exit(
+            "--pg-restart needs the shell commands in STAGEMATCH_PG_STOP and STAGEMATCH_PG_START"
+        )
 
+    redis_server, redis_uri, redis_dir = start_redis()
+    try:
+        run(args, redis_uri, stop_command, start_command)
+    finally:
+        stop(redis_server)
+        shutil.rmtree(redis_dir, ignore_errors=True)
+
+
+def run(args, redis_uri: str, stop_command: str | None, start_command: str | None) -> None:
     # A stable instance folder per database, so a --skip-demo run finds the trained model again.
     instance = str(
         Path(tempfile.gettempdir())
@@ -187,7 +387,8 @@ def main() -> None:
     )
     Path(instance).mkdir(exist_ok=True)
     env = {"DATABASE_URL": args.database_url, "STAGEMATCH_INSTANCE": instance, "SECRET_KEY": "load-test-secret",
-           "STAGEMATCH_CONFIG": "production"}  # fmt: skip
+           "STAGEMATCH_CONFIG": "production", "BASE_URL": "https://stagematch.example",
+           "RATELIMIT_STORAGE_URI": redis_uri}  # fmt: skip
     flask = [sys.executable, "-m", "flask", "--app", "stagematch"]
     if not args.skip_demo:
         subprocess.run(
@@ -203,9 +404,11 @@ def main() -> None:
         subprocess.run(
             [*flask, "train"], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True
         )
-    # Production config marks cookies Secure; plain http on localhost needs them without.
+    # Production config marks cookies Secure and serves only BASE_URL's host; plain http on
+    # localhost needs the development settings. Rate limits and login throttling stay on, in Redis.
     env["STAGEMATCH_CONFIG"] = "development"
-    env["RATELIMIT_ENABLED"] = "0"  # every simulated student logs in from the same address
+    env["RATELIMIT_ENABLED"] = "1"
+    env.pop("BASE_URL")
     from sqlalchemy import create_engine, text
 
     engine = create_engine(args.database_url)
@@ -214,6 +417,7 @@ def main() -> None:
             r[0]
             for r in conn.execute(text("SELECT id FROM placement WHERE status = 'open' LIMIT 5000"))
         ]
+    engine.dispose()
     towns = [
         "Enschede",
         "Hengelo",
@@ -232,13 +436,25 @@ def main() -> None:
     )
     port = free_port()
     server = start_gunicorn("wsgi:app", port, args.workers, env, ROOT)
+    times: dict = {}
     try:
-        latencies, errors = run_mix(
+        if args.pg_restart:
+            times = restart_postgres_midway(args.seconds, stop_command, start_command)
+        hits = run_mix(
             f"http://127.0.0.1:{port}", args.seconds, args.threads, args.students, place_ids, towns
         )
-        ours = report("StageMatch mix", latencies, errors, args.seconds)
+        errors = sum(1 for h in hits if h.status >= 500 or h.status == 0)
+        ours = report("StageMatch mix", [h.seconds for h in hits], errors, args.seconds)
     finally:
         stop(server)
+        if "thread" in times:
+            times["thread"].join(timeout=240)
+    if args.pg_restart:
+        report_restart(hits, times)
+    throttle_check("shared (Redis):", env, args.workers)
+    throttle_check(
+        "per worker (memory://):", {**env, "RATELIMIT_STORAGE_URI": "memory://"}, args.workers
+    )
     floor_dir = Path(tempfile.mkdtemp(prefix="stagematch-floor-"))
     (floor_dir / "floor.py").write_text(FLOOR_APP)
     port = free_port()

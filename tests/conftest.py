@@ -112,6 +112,28 @@ def outbox(app):
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def mailed_link(message, part: str) -> str:
+    """The first link in a mail whose URL contains `part` (e.g. "/account/bevestigen/")."""
+    return next(
+        line.strip()
+        for line in message.get_content().splitlines()
+        if part in line and "://" in line
+    )
+
+
+@pytest.fixture
+def rate_limits(app):
+    """Rate limits and login throttling on, with empty counters, for one test (one limiter object
+    serves every app)."""
+    from stagematch.extensions import limiter
+
+    limiter.enabled = True
+    limiter.reset()
+    yield limiter
+    limiter.reset()
+    limiter.enabled = False
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -17,6 +17,7 @@ from stagematch.extensions import db
 from stagematch.models import (
     AllocationRound,
     Application,
+    CompanyInvitation,
     Flag,
     RoundPlace,
     RoundStudent,
@@ -25,6 +26,7 @@ from stagematch.models import (
 )
 from stagematch.services import applications as application_service
 from stagematch.services.accounts import password_token
+from stagematch.services.companies import invitation_token
 from stagematch.services.flags import refresh_flags
 from stagematch.services.students import store_cv
 from stagematch.services.tokens import create_token
@@ -93,6 +95,10 @@ def build_world(make) -> World:
     store_cv(student.profile, io.BytesIO(b"%PDF-1.4 test cv"))
     refresh_flags(roc)
     token, _ = create_token(student, "koppeling")
+    invitation = CompanyInvitation(
+        company_id=company.id, email="nieuw@bedrijf.nl", name="Nieuwe Collega"
+    )
+    db.session.add(invitation)
     flag = db.session.scalar(select(Flag).where(Flag.school_id == roc.id))
     users = {
         "student": student, "student2": student2,
@@ -109,6 +115,7 @@ def build_world(make) -> World:
         evaluation_student=evaluation_student.id, evaluation_meester=evaluation_meester.id,
         internship_user=internship.student.user.id, token=password_token(student), token_id=token.id, suggested=suggested.profile.id,
         round=round_.id, offer=offer.id, company=company.id,
+        invitation=invitation.id, invitation_token=invitation_token(invitation),
     )  # fmt: skip
     return World(users, ids)
 
@@ -175,6 +182,10 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "auth.register_company": ("GET", "/account/registreren/leerbedrijf", everyone(OK), None),
     "auth.forgot_password": ("GET", "/account/wachtwoord-vergeten", everyone(OK), None),
     "auth.set_password": ("GET", "/account/wachtwoord/{token}", everyone(OK), None),
+    "auth.account": ("GET", "/account/", LOGGED_IN, None),
+    "auth.logout_everywhere": ("POST", "/account/overal-uitloggen", LOGGED_IN, None),
+    "auth.check_mail": ("GET", "/account/kijk-in-je-mail", everyone(OK), None),
+    "auth.confirm_email": ("GET", "/account/bevestigen/geen-geldige-link", everyone(OK), None),
     "places.search_page": ("GET", "/plekken/", everyone(OK), None),
     "places.detail": ("GET", "/plekken/{place}", everyone(OK), None),
     "places.apply": ("GET", "/plekken/{place2}/solliciteren", STUDENTS, None),
@@ -195,6 +206,10 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "companies.add_accreditation": ("POST", "/leerbedrijf/erkenningen", COMPANIES, {"acc-qualification": "25180", "acc-valid_from": "2024-01-01"}),
     "companies.remove_accreditation": ("POST", "/leerbedrijf/erkenningen/{accreditation}/verwijderen", COMPANY, None),
     "companies.add_colleague": ("POST", "/leerbedrijf/collegas", COMPANIES, {"col-name": "Nieuwe Collega", "col-email": "collega@bedrijf.nl"}),
+    "companies.colleagues": ("GET", "/leerbedrijf/collegas", COMPANIES, None),
+    "companies.revoke_invitation": ("POST", "/leerbedrijf/collegas/uitnodigingen/{invitation}/intrekken", COMPANY, None),
+    # Public: the signed link is the key; a logged-in visitor is asked to log out first.
+    "companies.accept_invitation": ("GET", "/leerbedrijf/uitnodiging/{invitation_token}", everyone(OK), None),
     "companies.mentors": ("GET", "/leerbedrijf/begeleiders", COMPANIES, None),
     "companies.new_mentor": ("GET", "/leerbedrijf/begeleiders/nieuw", COMPANIES, None),
     "companies.edit_mentor": ("GET", "/leerbedrijf/begeleiders/{mentor}", COMPANY, None),

@@ -460,7 +460,7 @@ def test_a_company_cannot_touch_another_companys_things(client, make, company_us
 # --- CSV import and export -------------------------------------------------------------------
 
 
-def test_import_reports_per_row_and_writes_only_good_rows(client, make, company_user):
+def test_import_reports_per_row_and_writes_all_or_nothing(client, make, company_user):
     company = company_user.company
     make.meester(company, name="Ans Meester", capacity=5)
     crebo = company.accreditations[0].qualification.crebo
@@ -479,15 +479,19 @@ def test_import_reports_per_row_and_writes_only_good_rows(client, make, company_
     import io
 
     response = client.post("/leerbedrijf/plekken/importeren", data={"file": (io.BytesIO(content), "plekken.csv")},
-                           content_type="multipart/form-data")  # fmt: skip
+                           content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
     page = response.get_data(as_text=True)
-    assert "<strong>2</strong> regel(s) opgeslagen, <strong>4</strong> regel(s) niet" in page
+    # All or nothing: four bad rows, so not even the good ones are written.
+    assert "Er is niets opgeslagen: 4 regel(s) hebben een fout" in page
     assert "Bedoel je Enschede" in page
     assert "crebo 99999 bestaat niet" in page
-    assert "meester &#39;Jan Niemand&#39; niet gevonden" in page
+    assert "meester 'Jan Niemand' niet gevonden" in page
     assert "kan nog" in page  # capacity message for the row with 9 seats
-    titles = set(db.session.scalars(select(Placement.title)))
-    assert titles == {"Goede plek", "Concept"}
+    assert db.session.scalars(select(Placement.title)).all() == []
+    good = ("\n".join([header, rows[0], rows[-1]]) + "\n").encode()
+    response = client.post("/leerbedrijf/plekken/importeren", data={"file": (io.BytesIO(good), "plekken.csv")},
+                           content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
+    assert "<strong>2</strong> plek(ken) opgeslagen" in response.get_data(as_text=True)
     statuses = dict(db.session.execute(select(Placement.title, Placement.status)).all())
     assert statuses == {"Goede plek": "open", "Concept": "draft"}
 

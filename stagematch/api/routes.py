@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, abort, g, jsonify, render_template, request, url_for
+from flask import Response, abort, g, jsonify, render_template, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from stagematch import exports
 from stagematch.api import bp
 from stagematch.api.openapi import spec
 from stagematch.csvutil import to_csv
 from stagematch.extensions import csrf, db, limiter
+from stagematch.inputs import parse_int
 from stagematch.models import (
     Application,
     Flag,
@@ -28,6 +30,7 @@ from stagematch.services.capacity import filled_by_qualification, place_rooms
 from stagematch.services.eligibility import place_clause
 from stagematch.services.placements import visible_in_search_clause
 from stagematch.services.tokens import user_for_secret
+from stagematch.urls import external_url
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
@@ -72,13 +75,11 @@ def token_required(*roles: Role) -> Callable:
 
 
 def _page_args() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", "1"))
-        per_page = int(request.args.get("per_page", "20"))
-    except ValueError:
-        abort(400, "page and per_page must be whole numbers")
-    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
-        abort(400, f"page must be between 1 and {MAX_PAGE}, per_page between 1 and {MAX_PER_PAGE}")
+    page = parse_int(request.args.get("page", "1"), lo=1, hi=MAX_PAGE)
+    per_page = parse_int(request.args.get("per_page", "20"), lo=1, hi=MAX_PER_PAGE)
+    if page is None or per_page is None:
+        abort(400, f"page and per_page must be whole numbers (digits 0-9): page between 1 and "
+                   f"{MAX_PAGE}, per_page between 1 and {MAX_PER_PAGE}")  # fmt: skip
     return page, per_page
 
 
@@ -107,7 +108,7 @@ def place_json(place: Placement, *, room=None, distance_km: float | None = None)
             "active_learners": room.meester_active, "gezel": place.gezel_id is not None,
         },
         "published_at": place.published_at.isoformat() if place.published_at else None,
-        "url": url_for("places.detail", placement_id=place.id, _external=True),
+        "url": external_url("places.detail", placement_id=place.id),
     }  # fmt: skip
     if distance_km is not None:
         data["distance_km"] = round(distance_km, 1)
@@ -309,6 +310,12 @@ EXPORT_FIELDS = ["id", "title", "company_id", "company", "sector", "leerweg", "l
                  "seats_free", "published_at"]  # fmt: skip
 
 
+def _export_count() -> int:
+    return db.session.scalar(
+        select(func.count(Placement.id)).where(visible_in_search_clause(), place_clause())
+    )
+
+
 def _export_rows() -> list[dict]:
     places = db.session.scalars(
         select(Placement).where(visible_in_search_clause(), place_clause()).order_by(Placement.id)
@@ -338,14 +345,31 @@ def _export_rows() -> list[dict]:
     ]
 
 
+exports.open_data_source(count=_export_count, rows=_export_rows, fields=EXPORT_FIELDS)
+
+
+def _open_data_snapshot(fmt: str):
+    """A large list comes from the worker's snapshot (stagematch/exports.py); 503 until the
+    first one is made."""
+    response = exports.open_data_snapshot(fmt)
+    if response is None:
+        return api_error(503, "Export in preparation", "The export is being prepared; try again "
+                         "in a minute.", {"Retry-After": "60"})  # fmt: skip
+    return response
+
+
 @bp.route("/export/places.json")
 def export_json():
+    if exports.open_data_is_large():
+        return _open_data_snapshot("json")
     rows = _export_rows()
     return jsonify({"count": len(rows), "places": rows})
 
 
 @bp.route("/export/places.csv")
 def export_csv():
+    if exports.open_data_is_large():
+        return _open_data_snapshot("csv")
     rows = _export_rows()
     text = to_csv(
         EXPORT_FIELDS, [[r[f] if r[f] is not None else "" for f in EXPORT_FIELDS] for r in rows]
@@ -357,16 +381,20 @@ def export_csv():
     )
 
 
+def _api_root() -> str:
+    return external_url("api.openapi").rsplit("/openapi.json", 1)[0]
+
+
 @bp.route("/openapi.json")
 def openapi():
-    return jsonify(spec(url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]))
+    return jsonify(spec(_api_root()))
 
 
 @bp.route("/docs")
 def docs():
     return render_template(
         "api/docs.html",
-        spec=spec(url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]),
+        spec=spec(_api_root()),
     )
 
 

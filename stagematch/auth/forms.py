@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
+from stagematch.auth.passwords import NotCommonPassword
 from stagematch.forms import (
     MIN_PASSWORD_LENGTH,
-    NotCommonPassword,
     QualificationRef,
     RadioField,
     SelectField,
@@ -121,6 +121,19 @@ class CompanyRegisterForm(_AccountFields):
 
 class SetPasswordForm(_PasswordFields):
     """Choosing a (new) password from an invitation or reset link."""
+
+
+class ChangePasswordForm(_PasswordFields):
+    """On the account page: the current password, then the new one twice."""
+
+    current_password = PasswordField(
+        _l("Je huidige wachtwoord"), validators=[DataRequired(REQUIRED)]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password.label.text = _l("Nieuw wachtwoord")
+        self.password2.label.text = _l("Nieuw wachtwoord nog een keer")
 
 
 class ForgotPasswordForm(FlaskForm):

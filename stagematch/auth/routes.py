@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from stagematch import mailer
-from stagematch.auth import bp
+from stagematch.auth import bp, throttle
 from stagematch.auth.forms import (
+    ChangePasswordForm,
     CompanyRegisterForm,
     ForgotPasswordForm,
     LoginForm,
@@ -22,26 +21,10 @@ from stagematch.extensions import db, limiter
 from stagematch.forms import choices, qualification_labels
 from stagematch.geo import town_names
 from stagematch.models import School, User
+from stagematch.models.enums import Role
 from stagematch.reference import sectors
 from stagematch.services import DomainError, accounts
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site paths: no scheme, no host, no protocol-relative '//' or backslash tricks."""
-    if not target:
-        return None
-    target = target.strip()
-    parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith(("//", "/\\"))
-    ):
-        return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return None
-    return target
+from stagematch.urls import external_url, safe_next
 
 
 def _apply_domain_error(form, error: DomainError) -> None:
@@ -56,31 +39,96 @@ def _form_email() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()
 
 
-LOGIN_LIMITS = ("10 per minute", "5 per 15 minutes")  # per IP address, per account
+def _form_email_and_client() -> str:
+    """Per address *and* client: a limit on one address alone would let anyone block its owner."""
+    return f"{_form_email()}:{request.remote_addr}"
+
+
+def _redirected(response) -> bool:
+    return response.status_code == 302
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMITS[0], methods=["POST"])
-@limiter.limit(LOGIN_LIMITS[1], key_func=_form_email, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(email=form.email.data, password=form.password.data)
-        if user is None:
-            form.password.errors = [_("Dit e-mailadres en wachtwoord passen niet bij elkaar.")]
+        wait = throttle.wait_seconds(form.email.data)
+        if wait:
+            form.password.errors = [
+                _(
+                    "Je hebt het te vaak geprobeerd. Probeer het over %(wait)s opnieuw, of vraag "
+                    "een nieuw wachtwoord aan.",
+                    wait=throttle.describe_wait(wait),
+                )
+            ]
+            response = make_response(render_template("auth/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(wait)
+            return response
+        try:
+            user = accounts.authenticate(email=form.email.data, password=form.password.data)
+        except DomainError as error:  # the right password, the address not confirmed yet
+            _apply_domain_error(form, error)
         else:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            if user is None:
+                throttle.record_failure(form.email.data)
+                form.password.errors = [_("Dit e-mailadres en wachtwoord passen niet bij elkaar.")]
+            else:
+                throttle.record_success(form.email.data)
+                login_user(user, remember=form.remember.data)
+                return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/uitloggen", methods=["POST"])
 @login_required
 def logout():
+    user = current_user._get_current_object()
     logout_user()
+    accounts.end_sessions(user)  # copies of this browser's cookies stop working too
     flash(_("Je bent uitgelogd."), "info")
+    return redirect(url_for("main.index"))
+
+
+def _had_remember_cookie() -> bool:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def account():
+    """The account page: change the password, end every session, API keys."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(
+                user, current=form.current_password.data, new=form.password.data
+            )
+        except DomainError as error:
+            _apply_domain_error(form, error)
+        else:
+            # Every other session has ended; this browser stays logged in, on the new version.
+            login_user(user, remember=_had_remember_cookie())
+            flash(
+                _("Je wachtwoord is gewijzigd. Op andere apparaten moet je opnieuw inloggen."),
+                "success",
+            )
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/overal-uitloggen", methods=["POST"])
+@login_required
+def logout_everywhere():
+    user = current_user._get_current_object()
+    logout_user()
+    accounts.end_sessions(user, everywhere=True)
+    flash(
+        _("Je bent overal uitgelogd, ook hier. Log opnieuw in op de apparaten die je gebruikt."),
+        "info",
+    )
     return redirect(url_for("main.index"))
 
 
@@ -89,7 +137,15 @@ def register():
     return render_template("auth/register_choice.html")
 
 
+# Registering with a known address mails its owner: at most this many mails per address and
+# client. Only finished registrations count, not forms sent back with errors.
+REGISTER_LIMIT = "3 per hour"
+
+
 @bp.route("/registreren/student", methods=["GET", "POST"])
+@limiter.limit(
+    REGISTER_LIMIT, key_func=_form_email_and_client, methods=["POST"], deduct_when=_redirected
+)
 def register_student():
     form = StudentRegisterForm()
     form.school.choices = choices(
@@ -98,7 +154,7 @@ def register_student():
     )
     if form.validate_on_submit():
         try:
-            user = accounts.register_student(
+            accounts.register_student(
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
@@ -109,13 +165,8 @@ def register_student():
             )
         except DomainError as error:
             _apply_domain_error(form, error)
-        else:
-            login_user(user)
-            flash(
-                _("Welkom! Je account is klaar. Vul nu je profiel aan voor betere matches."),
-                "success",
-            )
-            return redirect(url_for("main.home"))
+        else:  # a new account or a known address: the same answer (no probing for accounts)
+            return redirect(url_for("auth.check_mail"))
     return render_template(
         "auth/register_student.html",
         form=form,
@@ -125,12 +176,15 @@ def register_student():
 
 
 @bp.route("/registreren/leerbedrijf", methods=["GET", "POST"])
+@limiter.limit(
+    REGISTER_LIMIT, key_func=_form_email_and_client, methods=["POST"], deduct_when=_redirected
+)
 def register_company():
     form = CompanyRegisterForm()
     form.sector.choices = choices([("", _("Kies een branche"))] + [(s, s) for s in sectors()])
     if form.validate_on_submit():
         try:
-            user = accounts.register_company(
+            accounts.register_company(
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
@@ -143,15 +197,38 @@ def register_company():
         except DomainError as error:
             _apply_domain_error(form, error)
         else:
-            login_user(user)
-            flash(
-                _(
-                    "Je leerbedrijf staat erin. Voeg nu je meester toe en zet je eerste plek online."
-                ),
-                "success",
-            )
-            return redirect(url_for("main.home"))
+            return redirect(url_for("auth.check_mail"))
     return render_template("auth/register_company.html", form=form, town_options=town_names())
+
+
+@bp.route("/kijk-in-je-mail")
+def check_mail():
+    return render_template("auth/check_mail.html")
+
+
+WELCOME = {
+    Role.STUDENT: _l("Welkom! Je account is klaar. Vul nu je profiel aan voor betere matches."),
+    Role.COMPANY: _l(
+        "Je leerbedrijf staat erin. Voeg nu je meester toe en zet je eerste plek online."
+    ),
+}
+
+
+@bp.route("/bevestigen/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The link from the registration mail. GET shows a button and changes nothing (mail scanners
+    open links); the button confirms the address and logs the new user in."""
+    user = accounts.user_from_confirmation_token(token)
+    if user is None or not accounts.can_reset_password(user):
+        return render_template("auth/confirm_email.html", state="invalid")
+    if not user.awaiting_confirmation:
+        return render_template("auth/confirm_email.html", state="done")
+    if request.method == "POST":
+        accounts.confirm_email(user)
+        login_user(user)
+        flash(str(WELCOME.get(Role(user.role), _("Welkom!"))), "success")
+        return redirect(url_for("main.home"))
+    return render_template("auth/confirm_email.html", state="confirm", user=user)
 
 
 @bp.route("/wachtwoord/<token>", methods=["GET", "POST"])
@@ -162,7 +239,7 @@ def set_password(token: str):
         return redirect(url_for("auth.login"))
     form = SetPasswordForm()
     if form.validate_on_submit():
-        accounts.set_password(user, form.password.data)
+        accounts.set_password(user, form.password.data)  # ends every session of the account
         login_user(user)
         flash(_("Je wachtwoord is ingesteld. Welkom!"), "success")
         return redirect(url_for("main.home"))
@@ -171,15 +248,15 @@ def set_password(token: str):
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit("3 per hour", key_func=_form_email, methods=["POST"])
+@limiter.limit("3 per hour", key_func=_form_email_and_client, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = db.session.scalar(
             select(User).where(User.email == accounts.normalise_email(form.email.data))
         )
-        if user is not None and user.is_active:
-            link = url_for("auth.set_password", token=accounts.password_token(user), _external=True)
+        if user is not None and accounts.can_reset_password(user):
+            link = external_url("auth.set_password", token=accounts.password_token(user))
             mailer.send(
                 user.email, _l("nieuw wachtwoord kiezen"), "password_reset", user=user, link=link
             )

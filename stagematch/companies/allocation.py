@@ -11,6 +11,7 @@ from stagematch.access import ensure, role_required
 from stagematch.companies import bp
 from stagematch.companies.routes import _own_mentor
 from stagematch.extensions import db
+from stagematch.inputs import MAX_ID, form_int, parse_int
 from stagematch.models import AllocationRound, RoundStatus
 from stagematch.models.enums import Role
 from stagematch.services import DomainError
@@ -32,19 +33,20 @@ def allocation_round(round_id: int):
     submitted: dict[int, dict[int, str]] = {}
     status = 200
     if request.method == "POST":
-        mentor_id = request.form.get("meester", "")
-        mentor = _own_mentor(int(mentor_id)) if mentor_id.isdigit() else None
+        mentor_id = form_int("meester")
+        mentor = _own_mentor(mentor_id) if mentor_id is not None else None
         if mentor is None:
             return redirect(url_for("companies.allocation_round", round_id=round_.id))
         raw = {
-            int(key.removeprefix("rang-")): value.strip()
+            student_id: value.strip()
             for key, value in request.form.items()
-            if key.startswith("rang-") and key.removeprefix("rang-").isdigit()
+            if key.startswith("rang-")
+            and (student_id := parse_int(key.removeprefix("rang-"), lo=1, hi=MAX_ID)) is not None
         }
         try:
-            if any(v and not v.isdigit() for v in raw.values()):
+            ranks = {sid: parse_int(v, lo=1, hi=MAX_ID) for sid, v in raw.items() if v}
+            if None in ranks.values():
                 raise DomainError(_("Kies een nummer uit de lijst."))
-            ranks = {sid: int(v) for sid, v in raw.items() if v}
             service.save_meester_ranking(round_, mentor, ranks, by=current_user)
         except DomainError as error:
             errors[mentor.id] = error.message

@@ -19,6 +19,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from stagematch.auth.forms import SetPasswordForm
 from stagematch.forms import (
     DateField,
     DecimalField,
@@ -341,6 +342,13 @@ class ColleagueForm(FlaskForm):
             Length(max=254),
         ],
     )
+
+
+class AcceptInvitationForm(SetPasswordForm):
+    """A colleague makes their account from an invitation: their name and a password (with the
+    same rules as every other password)."""
+
+    name = StringField(_l("Je naam"), validators=[DataRequired(REQUIRED), Length(max=120)])
 
 
 class ImportForm(FlaskForm):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
 from stagematch import mailer
 from stagematch.access import ensure, role_required
 from stagematch.companies import bp
 from stagematch.companies.forms import (
+    AcceptInvitationForm,
     AccreditationForm,
     ColleagueForm,
     CompanyProfileForm,
@@ -30,10 +31,12 @@ from stagematch.forms import (
     suggest_qualifications,
 )
 from stagematch.geo import town_names
+from stagematch.inputs import arg_int
 from stagematch.models import (
     REJECTION_REASONS,
     Accreditation,
     Application,
+    CompanyInvitation,
     Mentor,
     Placement,
     User,
@@ -44,10 +47,12 @@ from stagematch.services import DomainError
 from stagematch.services import applications as application_service
 from stagematch.services import companies as company_service
 from stagematch.services import placements as placement_service
+from stagematch.services.accounts import email_taken
 from stagematch.services.audit import record
 from stagematch.services.capacity import filled_seats, mentor_loads
 from stagematch.templating import format_date
 from stagematch.timeutil import today
+from stagematch.urls import external_url
 from stagematch.wages import table_date
 
 
@@ -144,12 +149,9 @@ def profile():
             flash(_("Je bedrijfsgegevens zijn opgeslagen."), "success")
             return redirect(url_for("companies.profile"))
     accreditation_form = AccreditationForm(prefix="acc")
-    colleagues = db.session.scalars(
-        select(User).where(User.company_id == company.id).order_by(User.name)
-    ).all()
     return render_template(
         "companies/profile.html", form=form, company=company, accreditation_form=accreditation_form,
-        colleague_form=ColleagueForm(prefix="col"), colleagues=colleagues, town_options=town_names(),
+        town_options=town_names(),
         qualification_options=qualification_labels(), today=today(),
     )  # fmt: skip
 
@@ -187,10 +189,9 @@ def add_accreditation():
     profile_form = CompanyProfileForm(obj=company)
     profile_form.sector.choices = choices([(s, s) for s in sectors()])
     profile_form.town.data = company.city
-    colleagues = db.session.scalars(select(User).where(User.company_id == company.id)).all()
     return render_template(
         "companies/profile.html", form=profile_form, company=company, accreditation_form=form,
-        colleague_form=ColleagueForm(prefix="col"), colleagues=colleagues, town_options=town_names(),
+        town_options=town_names(),
         qualification_options=qualification_labels(), today=today(),
     ), 422  # fmt: skip
 
@@ -209,32 +210,92 @@ def remove_accreditation(accreditation_id: int):
     return redirect(url_for("companies.profile") + "#erkenningen")
 
 
+@bp.route("/collegas")
+@role_required(Role.COMPANY)
+def colleagues():
+    return _colleagues_page(ColleagueForm(prefix="col"))
+
+
+def _colleagues_page(form: ColleagueForm, status: int = 200):
+    company = _company()
+    users = db.session.scalars(
+        select(User).where(User.company_id == company.id).order_by(User.name)
+    ).all()
+    return render_template(
+        "companies/colleagues.html", form=form, colleagues=users,
+        invitations=company_service.open_invitations(company), expired=company_service.invitation_expired,
+        days=company_service.INVITATION_DAYS, max_open=company_service.MAX_OPEN_INVITATIONS,
+    ), status  # fmt: skip
+
+
 @bp.route("/collegas", methods=["POST"])
 @role_required(Role.COMPANY)
 def add_colleague():
     form = ColleagueForm(prefix="col")
     if form.validate_on_submit():
         try:
-            user, link = company_service.invite_colleague(
-                _company(), name=form.name.data, email=form.email.data
-            )
+            company_service.invite_colleague(
+                _company(), name=form.name.data, email=form.email.data,
+                invited_by=current_user._get_current_object(),
+            )  # fmt: skip
         except DomainError as error:
-            flash(error.message, "error")
+            _field_errors(form, error)
         else:
-            mailer.send(user.email, _l("je bent uitgenodigd"), "colleague_invite", user=user, company=_company(),
-                      inviter=current_user, link=link)  # fmt: skip
+            # The same answer whether or not the address has an account: the form tells nothing.
             flash(
                 _(
-                    "%(name)s is uitgenodigd en krijgt een e-mail om een wachtwoord te kiezen.",
-                    name=user.name,
+                    "We hebben een uitnodiging gestuurd naar %(email)s. Met de link in de e-mail "
+                    "maakt je collega een account (%(days)s dagen geldig).",
+                    email=form.email.data.strip(),
+                    days=company_service.INVITATION_DAYS,
                 ),
                 "success",
             )
-    else:
-        for field in form:
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "error")
-    return redirect(url_for("companies.profile") + "#collegas")
+            return redirect(url_for("companies.colleagues"))
+    return _colleagues_page(form, 422)
+
+
+@bp.route("/collegas/uitnodigingen/<int:invitation_id>/intrekken", methods=["POST"])
+@role_required(Role.COMPANY)
+def revoke_invitation(invitation_id: int):
+    invitation = db.get_or_404(CompanyInvitation, invitation_id)
+    ensure(invitation.company_id == current_user.company_id)
+    company_service.revoke_invitation(invitation, by=current_user._get_current_object())
+    flash(_("De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email), "success")
+    return redirect(url_for("companies.colleagues"))
+
+
+@bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """A colleague's invitation link: their name and a password make their company account."""
+    invitation = company_service.invitation_from_token(token)
+    if invitation is None or not invitation.open:
+        return render_template("companies/invitation.html", invitation=None, form=None), 410
+    company = invitation.company
+    if current_user.is_authenticated:
+        # Making a second account while logged in would mix two people's sessions.
+        return render_template("companies/invitation.html", invitation=invitation, company=company,
+                               form=None, logged_in=True)  # fmt: skip
+    if email_taken(invitation.email):
+        return render_template("companies/invitation.html", invitation=invitation, company=company,
+                               form=None, problem=company_service.ADDRESS_HAS_ACCOUNT)  # fmt: skip
+    form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.name.data = invitation.name
+    if form.validate_on_submit():
+        try:
+            user = company_service.accept_invitation(
+                invitation, name=form.name.data, password=form.password.data
+            )
+        except DomainError as error:
+            return render_template("companies/invitation.html", invitation=invitation, company=company,
+                                   form=None, problem=error.message)  # fmt: skip
+        login_user(user)
+        flash(_("Welkom bij %(company)s! Je account is klaar.", company=company.name), "success")
+        return redirect(url_for("companies.home"))
+    return render_template(
+        "companies/invitation.html", invitation=invitation, company=company, form=form
+    ), 422 if form.errors else 200
 
 
 # --- mentors ---------------------------------------------------------------------------------
@@ -522,7 +583,7 @@ def applications():
         stmt = stmt.where(Application.status.in_(application_service.OPEN_STATUSES))
     elif status in {s.value for s in ApplicationStatus}:
         stmt = stmt.where(Application.status == status)
-    place_id = request.args.get("plek", type=int)
+    place_id = arg_int("plek")
     if place_id:
         stmt = stmt.where(Application.placement_id == place_id)
     page = db.paginate(stmt, per_page=25, error_out=False)
@@ -629,20 +690,27 @@ def application_action(application_id: int, action: str):
 @bp.route("/plekken/importeren", methods=["GET", "POST"])
 @role_required(Role.COMPANY)
 def import_placements():
-    company = _company()
+    """The upload; the import itself runs as a job (its page shows progress and the report).
+    `?fouten=<job id>` downloads the refused rows of one's own import."""
+    from stagematch.importing import own_job, refused_csv
+    from stagematch.services import place_import
+
+    if "fouten" in request.args:
+        job = own_job(request.args["fouten"], place_import.JOB_KIND, current_user)
+        if job is None:
+            abort(404)
+        return csv_response(refused_csv(job.result or {}), "plekken-niet-geimporteerd.csv")
     form = ImportForm()
-    report = None
     if form.validate_on_submit():
-        raw = form.file.data.read(1_000_001)
-        if len(raw) > 1_000_000:
-            form.file.errors = [
-                _("Het bestand is groter dan 1 MB. Splits het in kleinere bestanden.")
-            ]
-        else:
-            report = company_service.import_placements(company, raw)
+        raw = form.file.data.read(place_import.MAX_BYTES + 1)
+        problem = place_import.check_upload(raw)
+        if problem is None:
+            job = place_import.start_import(company=_company(), raw=raw, by=current_user._get_current_object())
+            return redirect(url_for("main.job", job_id=job.id))
+        form.file.errors = [problem]
     return render_template(
-        "companies/import.html", form=form, report=report, columns=company_service.IMPORT_COLUMNS
-    )
+        "companies/import.html", form=form, columns=place_import.IMPORT_COLUMNS
+    ), 422 if form.errors else 200
 
 
 @bp.route("/plekken/export.csv")
@@ -711,7 +779,7 @@ def invite_student(placement_id: int, profile_id: int):
         record("placement.invite", placement, student=profile_id)
         db.session.commit()
         mailer.send(profile.user.email, _l("een leerbedrijf nodigt je uit"), "student_invited", placement=placement,
-                    link=url_for("places.detail", placement_id=placement.id, _external=True))  # fmt: skip
+                    link=external_url("places.detail", placement_id=placement.id))  # fmt: skip
         flash(
             _(
                 "De student krijgt een uitnodiging om te solliciteren. Je ziet de naam als hij of zij solliciteert en je uitnodigt."

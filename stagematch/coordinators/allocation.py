@@ -22,6 +22,7 @@ from stagematch.forms import DateField, IntegerField, SelectField, choices
 from stagematch.models import (
     AllocationRound,
     Application,
+    Job,
     Placement,
     Qualification,
     RoundChoice,
@@ -247,7 +248,7 @@ def round_detail(round_id: int):
     return render_template(
         "coordinators/allocation_round.html", round=round_, page=page, counts=counts,
         places=len(round_.places), seats=seats, uses=uses, labels=ROUND_STATUS,
-        shown=shown, filters=RESULT_FILTERS,
+        shown=shown, filters=RESULT_FILTERS, job=service.compute_job_for(round_),
     )  # fmt: skip
 
 
@@ -267,15 +268,19 @@ def _round_step(round_id: int, step, message):
 @bp.post("/verdeelrondes/<int:round_id>/berekenen")
 @role_required(Role.COORDINATOR)
 def round_compute(round_id: int):
-    return _round_step(
-        round_id,
-        lambda round_: service.compute(round_, by=current_user),
-        lambda summary: _(
-            "Berekend: %(assigned)s van de %(students)s studenten hebben een plek, "
-            "%(unassigned)s nog niet. Bekijk de verdeling en publiceer als ze klopt.",
-            assigned=summary.assigned, students=summary.students, unassigned=summary.unassigned,
-        ),
-    )  # fmt: skip
+    """A small round is computed at once; a large one in the job queue, whose page follows it."""
+    round_ = _round(round_id)
+    try:
+        outcome = service.start_compute(round_, by=current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("coordinators.round_detail", round_id=round_id))
+    if isinstance(outcome, Job):
+        return redirect(url_for("main.job", job_id=outcome.id))
+    flash(_("Berekend: %(assigned)s van de %(students)s studenten hebben een plek, %(unassigned)s nog "
+            "niet. Bekijk de verdeling en publiceer als ze klopt.", assigned=outcome.assigned,
+            students=outcome.students, unassigned=outcome.unassigned), "success")  # fmt: skip
+    return redirect(url_for("coordinators.round_detail", round_id=round_id))
 
 
 @bp.post("/verdeelrondes/<int:round_id>/heropenen")

@@ -3,13 +3,14 @@ with evaluations and visit notes, import and export."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from stagematch import mailer
+from stagematch import exports
 from stagematch.access import ensure, role_required
 from stagematch.coordinators import bp
 from stagematch.coordinators.forms import (
@@ -22,6 +23,7 @@ from stagematch.coordinators.forms import (
 from stagematch.csvutil import csv_response, to_csv
 from stagematch.extensions import db
 from stagematch.forms import choices
+from stagematch.inputs import arg_int
 from stagematch.models import (
     Accreditation,
     Company,
@@ -40,6 +42,7 @@ from stagematch.services import coordinators as service
 from stagematch.services import flags as flag_service
 from stagematch.services.audit import record
 from stagematch.timeutil import today
+from stagematch.urls import safe_next
 
 DEFAULT_WEEKS = 6
 
@@ -49,8 +52,7 @@ def _school():
 
 
 def _weeks() -> int:
-    value = request.args.get("weken", str(DEFAULT_WEEKS))
-    return int(value) if value.isdigit() and 0 < int(value) <= 52 else DEFAULT_WEEKS
+    return arg_int("weken", DEFAULT_WEEKS, lo=1, hi=52)
 
 
 @bp.route("/")
@@ -125,6 +127,19 @@ def _student_csv_rows(rows):
     ]
 
 
+# Exports of more than EXPORT_JOB_ROWS rows are written by the worker (stagematch/exports.py).
+@exports.exporter("coordinator_students")
+def _students_export(owner, params: dict):
+    stmt = service.students_statement(owner.school, service.StudentFilters(**params))
+    return STUDENT_HEADER, _student_csv_rows(db.session.execute(stmt))
+
+
+@exports.exporter("coordinator_without_place")
+def _without_place_export(owner, params: dict):
+    stmt = service.without_place_statement(owner.school, params["weeks"])
+    return STUDENT_HEADER, _student_csv_rows(db.session.execute(stmt))
+
+
 @bp.route("/studenten")
 @role_required(Role.COORDINATOR)
 def students():
@@ -135,8 +150,9 @@ def students():
         school, _student_filters(form) if valid else service.StudentFilters()
     )
     if request.args.get("formaat") == "csv":
-        return csv_response(
-            to_csv(STUDENT_HEADER, _student_csv_rows(db.session.execute(stmt))), "studenten.csv"
+        params = asdict(_student_filters(form) if valid else service.StudentFilters())
+        return exports.csv_or_job(
+            "coordinator_students", params, filename="studenten.csv", rows=exports.count(stmt)
         )
     page = paginate_rows(stmt, page_arg(request))
     return render_template(
@@ -151,9 +167,10 @@ def without_place():
     weeks = _weeks()
     stmt = service.without_place_statement(school, weeks)
     if request.args.get("formaat") == "csv":
-        return csv_response(
-            to_csv(STUDENT_HEADER, _student_csv_rows(db.session.execute(stmt))), "zonder-plek.csv"
-        )
+        return exports.csv_or_job(
+            "coordinator_without_place", {"weeks": weeks}, filename="zonder-plek.csv",
+            rows=exports.count(stmt),
+        )  # fmt: skip
     page = paginate_rows(stmt, page_arg(request))
     return render_template(
         "coordinators/without_place.html", page=page, weeks=weeks, labels=service.STATUS_LABELS
@@ -239,8 +256,6 @@ def company_accreditations(company_id: int):
 @bp.route("/erkenningen/<int:accreditation_id>/controleren", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def check_accreditation(accreditation_id: int):
-    from stagematch.auth.routes import safe_next
-
     accreditation = db.get_or_404(Accreditation, accreditation_id)
     ensure(accreditation_service.may_check(_school(), accreditation.company))
     form = AccreditationCheckForm()
@@ -258,10 +273,10 @@ def check_accreditation(accreditation_id: int):
         else:
             flash(_("De erkenning is afgekeurd. Het leerbedrijf kan er geen plekken meer voor online zetten."),
                   "success")  # fmt: skip
-    target = safe_next(form.next.data)
-    if not target or not target.startswith("/coordinator/"):
-        target = url_for("coordinators.company_accreditations", company_id=accreditation.company_id)
-    return redirect(target)
+    return redirect(
+        safe_next(form.next.data, within="/coordinator/")
+        or url_for("coordinators.company_accreditations", company_id=accreditation.company_id)
+    )
 
 
 @bp.route("/meesters-over-capaciteit")
@@ -322,10 +337,10 @@ def resolve_flag(flag_id: int):
         flash(error.message, "error")
     else:
         flash(_("Afgehandeld. Het signaal blijft in de geschiedenis."), "success")
+    # Back to the coordinator's page the form was on (the flag list with its filters), never
+    # to another site.
     return redirect(
-        request.referrer
-        if request.referrer and "/coordinator/" in request.referrer
-        else url_for("coordinators.flags")
+        safe_next(request.referrer, within="/coordinator/") or url_for("coordinators.flags")
     )
 
 
@@ -389,23 +404,27 @@ def internships():
 @bp.route("/studenten/importeren", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def import_students():
-    from stagematch.services.student_import import IMPORT_COLUMNS
-    from stagematch.services.student_import import import_students as run_import
+    """The upload; the import itself runs as a job (its page shows progress and the report).
+    `?fouten=<job id>` downloads the refused rows of one's own import."""
+    from flask import abort
 
+    from stagematch.importing import own_job, refused_csv
+    from stagematch.services import student_import
+
+    if "fouten" in request.args:
+        job = own_job(request.args["fouten"], student_import.JOB_KIND, current_user)
+        if job is None:
+            abort(404)
+        return csv_response(refused_csv(job.result or {}), "studenten-niet-geimporteerd.csv")
     form = StudentImportForm()
-    report = None
     if form.validate_on_submit():
-        raw = form.file.data.read(5_000_001)
-        if len(raw) > 5_000_000:
-            form.file.errors = [
-                _("Het bestand is groter dan 5 MB. Splits het in kleinere bestanden.")
-            ]
-        else:
-            report = run_import(_school(), raw)
-            for row in report.rows:
-                if row.ok and row.user is not None:
-                    mailer.send(row.user.email, _l("je account staat klaar"), "student_invite", user=row.user,
-                                school=_school(), link=row.link)  # fmt: skip
+        raw = form.file.data.read(student_import.MAX_BYTES + 1)
+        problem = student_import.check_upload(raw)
+        if problem is None:
+            job = student_import.start_import(school=_school(), raw=raw, by=current_user._get_current_object(),
+                                              ip=request.remote_addr)  # fmt: skip
+            return redirect(url_for("main.job", job_id=job.id))
+        form.file.errors = [problem]
     return render_template(
-        "coordinators/import.html", form=form, report=report, columns=IMPORT_COLUMNS
-    )
+        "coordinators/import.html", form=form, columns=student_import.IMPORT_COLUMNS
+    ), 422 if form.errors else 200

@@ -89,7 +89,29 @@ def job(job_id: str):
         found.owner_id != current_user.id and not current_user.has_role(Role.ADMIN)
     ):
         abort(404)
-    return render_template("main/job.html", job=found)
+    # Messages are Dutch msgids (or plain text): translated here, escaped by the template.
+    message = _(found.message) if found.message else None
+    return render_template("main/job.html", job=found, message=message)
+
+
+@bp.route("/taken/<job_id>/bestand")
+@login_required
+def job_file(job_id: str):
+    """The file an export job made: only for the person who asked for it."""
+    from flask import abort, flash
+
+    from stagematch import exports
+    from stagematch.models import Job
+
+    found = db.session.get(Job, job_id) if len(job_id) == 32 else None
+    if found is None or found.owner_id != current_user.id:
+        abort(404)
+    if exports.file_for(found) is None:
+        if found.status == "done":
+            flash(_("Dit bestand is er niet meer: bestanden worden na een dag verwijderd. Exporteer de lijst "
+                    "opnieuw."), "error")  # fmt: skip
+        return redirect(url_for("main.job", job_id=found.id))
+    return exports.download(found)
 
 
 @bp.route("/privacy")
@@ -104,21 +126,23 @@ def privacy():
 def audit_log():
     from flask import request
 
+    from stagematch.inputs import MAX_ID, parse_int
     from stagematch.pagination import page_arg
 
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
-    who = request.args.get("wie", "").strip()
-    action = request.args.get("actie", "").strip()
-    object_type = request.args.get("soort", "").strip()
-    object_id = request.args.get("id", "").strip()
+    # Filters as long as a person types (a LIKE pattern of 200 KB is refused by SQLite).
+    who = request.args.get("wie", "").strip()[:200]
+    action = request.args.get("actie", "").strip()[:200]
+    object_type = request.args.get("soort", "").strip()[:200]
+    object_id = request.args.get("id", "").strip()[:20]
     if who:
         stmt = stmt.where(AuditEvent.actor_label.ilike(f"%{who}%"))
     if action:
         stmt = stmt.where(AuditEvent.action.ilike(f"%{action}%"))
     if object_type:
         stmt = stmt.where(AuditEvent.object_type == object_type)
-    if object_id.isdigit():
-        stmt = stmt.where(AuditEvent.object_id == int(object_id))
+    if (number := parse_int(object_id, lo=1, hi=MAX_ID)) is not None:
+        stmt = stmt.where(AuditEvent.object_id == number)
     page = db.paginate(stmt, page=page_arg(request), per_page=50, error_out=False)
     return render_template("main/audit_log.html", page=page, who=who, action=action, object_type=object_type,
                            object_id=object_id)  # fmt: skip
@@ -142,12 +166,17 @@ def model_card():
 
     from flask import flash, redirect, request, url_for
 
+    from stagematch.inputs import form_int
     from stagematch.matching.text import Phrase
     from stagematch.models import ModelVersion
     from stagematch.ranking import activate
 
+    if request.method == "POST" and request.form.get("actie") == "trainen":
+        from stagematch.tasks import start_training
+
+        return redirect(url_for("main.job", job_id=start_training(by=current_user).id))
     if request.method == "POST":
-        version = db.get_or_404(ModelVersion, request.form.get("version", type=int) or 0)
+        version = db.get_or_404(ModelVersion, form_int("version", 0))
         activate(version)
         flash(_("Versie %(id)s is nu actief.", id=version.id), "success")
         return redirect(url_for("main.model_card"))
@@ -165,8 +194,8 @@ def model_card():
 @bp.post("/taal")
 def set_language():
     """The language switch: remembered in a cookie for a year and, when logged in, on the account."""
-    from stagematch.auth.routes import safe_next
     from stagematch.i18n import COOKIE, LOCALES
+    from stagematch.urls import safe_next
 
     locale = request.form.get("taal", "")
     target = safe_next(request.form.get("next")) or url_for("main.index")

@@ -66,8 +66,30 @@ class PlaceData:
     # place's own unfilled seats included; negative means over capacity (None: no gezel).
     meester_room: int = 0
     gezel_room: int | None = None
+    meester_id: int | None = None  # who supervises (evaluation groups outcomes by it)
 
     @property
     def accreditation_current(self) -> bool:
         """Accredited for every crebo of the place on its start date."""
         return self.accredited_crebos is None or self.accredited_crebos >= self.crebos
+
+
+# Grades of a place in a session: what happened with it (evaluation and training labels).
+NOTHING, ENGAGED, GOOD = 0, 1, 2
+"""ENGAGED: the student applied, was shortlisted or offered, or started there (outcome not good
+or not known yet); GOOD: the internship there was completed well (outcome `success`)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """One student's choice at one moment: the places that were on offer then and that the
+    eligibility rules allowed, each with its features as they stood on `on` (load, ratings and
+    completions counted up to that day), graded by what happened afterwards."""
+
+    student: StudentData
+    on: date  # when the student applied (the first application), or the internship was agreed
+    places: tuple[PlaceData, ...]
+    grades: tuple[int, ...]  # per place: NOTHING, ENGAGED or GOOD
+    started: int | None = None  # index in `places` of the place where the internship was
+    success: bool | None = None  # its outcome; None while it runs
+    ended_on: date | None = None  # the day the outcome was known

@@ -27,10 +27,34 @@ FEATURES = [
     "sqi_structure",
     "sqi_outcome",
     "sqi_load",
-    "meester_load_ratio",  # active learners / capacity
+    "meester_load_ratio",  # learners over the place's period / capacity
     "company_completion",  # earlier internships at the company that ended well (shrunk)
     "has_gezel",
+    "time_per_learner",  # the meester's supervision hours / (learners + the new one), ≤ 8
+    "meester_trained",  # trained as praktijkopleider
+    "rating",  # students' ratings of the meester, shrunk toward the prior (1–5)
+    "meester_completion",  # earlier internships under the meester that ended well (shrunk)
+    "low_level",  # (4 − level) / 3: 1 for Entree, 0 for level 4
+    "low_level_x_time",  # low_level · time_per_learner: time matters more at levels 1–2
+    "low_level_x_gezel",  # low_level · has_gezel: so does a gezel beside the learner
 ]
+MAX_HOURS_PER_LEARNER = 8.0
+
+# The structure every model must respect, by construction (issue 16): +1 the score never goes
+# down when the feature goes up, −1 never up, 0 free. Every feature moves the same way when a
+# place gets nearer, its meester gets more time per learner, better ratings or completions, a
+# training or a gezel, or when the place is for the student's own crebo rather than a sibling
+# of the dossier (tests/test_ranking_metamorphic.py). The level alone is free; its interactions
+# with time and the gezel are not.
+MONOTONE = {
+    "distance_km": -1, "distance_ratio": -1, "same_crebo": 1, "text_fit": 1, "skill_overlap": 1,
+    "pay_ratio": 1, "bbl_days_gap": -1, "sqi": 1, "sqi_structure": 1, "sqi_outcome": 1,
+    "sqi_load": 1, "meester_load_ratio": -1, "company_completion": 1, "has_gezel": 1,
+    "time_per_learner": 1, "meester_trained": 1, "rating": 1, "meester_completion": 1,
+    "low_level": 0, "low_level_x_time": 1, "low_level_x_gezel": 1,
+}  # fmt: skip
+SIGNS = [MONOTONE[f] for f in FEATURES]
+
 # Groups of features that a reason talks about together.
 GROUPS = {
     "distance": ["distance_km", "distance_ratio"],
@@ -42,10 +66,17 @@ GROUPS = {
         "sqi_load",
         "meester_load_ratio",
         "has_gezel",
+        "time_per_learner",
+        "meester_trained",
+        "rating",
+        "meester_completion",
+        "low_level_x_time",
+        "low_level_x_gezel",
     ],
     "pay": ["pay_ratio"],
     "bbl_days": ["bbl_days_gap"],
     "company": ["company_completion"],
+    "level": ["low_level"],
 }
 
 
@@ -143,6 +174,7 @@ class PlaceBlock:
     load_ratio: np.ndarray
     completion: np.ndarray
     gezel: np.ndarray
+    meester: np.ndarray  # (places x 4): time per learner, trained, rating, completion
 
 
 @dataclass
@@ -152,6 +184,7 @@ class StudentBlock:
     max_travel: np.ndarray
     crebo: np.ndarray  # column in the place block's crebo matrix, -1 when no place has it
     bbl_days: np.ndarray  # 0 when not given
+    low_level: np.ndarray  # (4 − level) / 3, within 0..1
     text: object  # sparse TF-IDF rows
     skills: object  # sparse 0/1 over the place block's skills
 
@@ -175,6 +208,7 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=No
     sqi_by_facts: dict[tuple, tuple[float, float, float, float]] = {}
     sqi = np.zeros((n, 4))
     numbers = np.zeros((n, 8))  # lat, lon, pay ratio, bbl, days, load ratio, completion, gezel
+    meester = np.zeros((n, 4))
     for i, p in enumerate(places):
         for c in p.crebos:
             crebos[i, crebo_index[c]] = True
@@ -193,6 +227,12 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=No
             p.days_per_week or 0, p.meester.active_learners / max(1, p.meester.capacity),
             sqi_module.shrunk_completion(p.company_finished, p.company_ok), float(p.gezel),
         )  # fmt: skip
+        m = p.meester
+        meester[i] = (
+            min(MAX_HOURS_PER_LEARNER, max(0.0, m.hours_per_week) / (max(0, m.active_learners) + 1)),
+            float(m.trained), sqi_module.shrunk_rating(m.ratings_n, m.rating_mean),
+            sqi_module.shrunk_completion(m.finished, m.completed_ok),
+        )  # fmt: skip
     skills = sparse.csr_matrix(
         (np.ones(len(rows)), (rows, cols)), shape=(n, max(1, len(skill_index)))
     )
@@ -204,7 +244,7 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=No
         crebo_index=crebo_index, crebos=crebos, text=text, skill_index=skill_index,
         skills=skills, n_required=n_required, pay_ratio=numbers[:, 2], bbl=numbers[:, 3].astype(bool),
         days=numbers[:, 4], sqi=sqi, load_ratio=numbers[:, 5], completion=numbers[:, 6],
-        gezel=numbers[:, 7],
+        gezel=numbers[:, 7], meester=meester,
     )  # fmt: skip
 
 
@@ -234,6 +274,7 @@ def student_block(
         max_travel=np.array([s.max_travel_km for s in students], dtype=float),
         crebo=np.array([places.crebo_index.get(s.crebo, -1) for s in students], dtype=np.intp),
         bbl_days=np.array([s.bbl_days or 0 for s in students], dtype=float),
+        low_level=np.clip((4 - np.array([s.level for s in students], dtype=float)) / 3, 0, 1),
         text=text, skills=skills,
     )  # fmt: skip
 
@@ -242,14 +283,25 @@ def _rowwise_dot(A, B) -> np.ndarray:
     return np.asarray(A.multiply(B).sum(axis=1)).ravel()
 
 
+PAIR_CHUNK = 200_000  # pairs per step of pair_features (the sparse products hold memory)
+
+
 def pair_features(
     students: StudentBlock, places: PlaceBlock, si: np.ndarray, pj: np.ndarray
 ) -> np.ndarray:
     """The feature matrix of the pairs (students row si[k], places row pj[k])."""
     n = len(si)
     X = np.zeros((n, len(FEATURES)))
+    for start in range(0, n, PAIR_CHUNK):
+        stop = min(n, start + PAIR_CHUNK)
+        _pair_rows(X[start:stop], students, places, si[start:stop], pj[start:stop])
+    return X
+
+
+def _pair_rows(X, students: StudentBlock, places: PlaceBlock, si, pj) -> None:
+    n = len(si)
     if n == 0:
-        return X
+        return
     lat, travel = students.lat[si], students.max_travel[si]
     d = np.where(
         np.isnan(lat),
@@ -276,7 +328,11 @@ def pair_features(
     X[:, 11] = places.load_ratio[pj]
     X[:, 12] = places.completion[pj]
     X[:, 13] = places.gezel[pj]
-    return X
+    X[:, 14:18] = places.meester[pj]
+    low = students.low_level[si]
+    X[:, 18] = low
+    X[:, 19] = low * X[:, 14]
+    X[:, 20] = low * X[:, 13]
 
 
 def build_features(

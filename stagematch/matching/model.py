@@ -1,38 +1,55 @@
-"""The match model: the probability that an internship succeeds (completed with a positive final
-evaluation), learned from finished internships; plus the transparent rule used when there is no
-model, the comparison with baselines, and explanations a 16-year-old can read.
+"""The match model: orders the places on offer for one student by the chance that the student
+takes the place and that it goes well; learned from what students, companies and meesters did.
+Also the transparent rule used when there is no model, and explanations a 16-year-old can read.
 
-Training (time split, no peeking at the future):
-    oldest 60 % of internships (by start)  -> fit a regularised logistic regression and a
-                                              gradient-boosted tree model
-    next 15 %                              -> choose the family with the lower log loss, then
-                                              calibrate its probabilities (sigmoid, prefit model)
-    newest 25 %                            -> report AUC, Brier and NDCG@10 next to the baselines
-The calibrated model is the one used; nothing is refitted on the held-out part, so the reported
-numbers are what the site gets.
+What it learns (the label; the model card says the same). For each student who applied (a
+`Session`: the places on offer then that the eligibility rules allowed, features as they stood
+that day), each place is graded by what happened: GOOD — the internship there was completed with
+a positive final evaluation; ENGAGED — the student applied, was shortlisted or offered, or started
+there without a good outcome; nothing else. Good completions are the signal that matters; they are
+few, so applications, shortlists and offers carry the rest (gain 3 for GOOD, 1 for ENGAGED).
+
+Structure by construction (`features.MONOTONE`): nearer is never worse, more supervision time per
+learner, better ratings and completions, a trained meester and a gezel are never worse, the
+student's own crebo never scores below a sibling of the dossier. Linear candidates are fitted
+with those coefficient signs as bounds (L-BFGS-B); gradient boosting with `monotonic_cst`; the
+calibration on top has a positive slope. So no data can reverse them.
+
+Training (split by the day students applied; no peeking at the future):
+    oldest 60 %  -> fit each candidate (family and settings), with the outcomes known by then
+    next 15 %    -> choose the candidate with the best mean per-student NDCG@10 (not log loss)
+    newest 25 %  -> report per student NDCG@10, recall@10 and expected success of the top pick,
+                    with 95 % bootstrap intervals, next to the baselines and the rule, and the
+                    paired difference model − baseline (`matching.evaluation`)
+The chosen candidate is refitted on the oldest 75 % (outcomes known before the newest part),
+its score calibrated to the chance of a good completion, and that refitted model is the one the
+site uses: the reported figures are the site's.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from stagematch.matching.data import PlaceData, StudentData
+from stagematch.matching import evaluation
+from stagematch.matching.data import ENGAGED, GOOD, NOTHING, PlaceData, Session, StudentData
 from stagematch.matching.features import (
     FEATURES,
     GROUPS,
+    SIGNS,
     FeatureContext,
     build_features,
     fit_context,
@@ -43,6 +60,9 @@ from stagematch.matching.text import N_, Phrase
 
 @dataclass(frozen=True)
 class TrainingExample:
+    """A finished internship alone (no record of what else was on offer); `train` turns these
+    into sessions with `sessions_from_examples`."""
+
     student: StudentData
     place: PlaceData
     started_on: date
@@ -51,20 +71,23 @@ class TrainingExample:
 
 @dataclass
 class TrainedModel:
-    estimator: object  # calibrated classifier over the feature matrix
+    estimator: object  # MatchScorer (or any classifier with predict_proba) over the features
     family: str
     context: FeatureContext
     features: list[str]
     reference: np.ndarray  # median feature values of the training data (for explanations)
-    metrics: list[dict]
+    metrics: list[dict]  # evaluation rows (kind model/baseline), selection rows, a summary row
     importances: dict[str, float]
-    n_examples: int
+    n_examples: int  # students (sessions) the model was fitted on
     date_range: tuple[str, str]
     trained_at: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+    summary: dict = field(default_factory=dict)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if not len(X):
             return np.zeros(0)
+        if isinstance(self.estimator, MatchScorer):
+            return self.estimator.positive(X)
         fast = _calibrated_positive(self.estimator, X)
         return fast if fast is not None else self.estimator.predict_proba(X)[:, 1]
 
@@ -94,7 +117,6 @@ def _calibrated_positive(estimator, X: np.ndarray) -> np.ndarray | None:
     """P(class 1) of a binary CalibratedClassifierCV with sigmoid calibration, computed as its
     predict_proba does (decision function, sigmoid, mean over the calibrated classifiers);
     None for anything else (the caller then asks sklearn)."""
-    from scipy.special import expit
     from sklearn.calibration import _SigmoidCalibration
 
     if not isinstance(estimator, CalibratedClassifierCV):
@@ -118,121 +140,406 @@ def _calibrated_positive(estimator, X: np.ndarray) -> np.ndarray | None:
     return total / len(estimator.calibrated_classifiers_)
 
 
-FAMILIES: dict[str, Callable[[int], Pipeline]] = {
-    "logistic regression": lambda seed: Pipeline([
-        ("scale", StandardScaler()), ("model", LogisticRegression(C=0.5, max_iter=2000, random_state=seed))]),
-    "gradient boosting": lambda seed: Pipeline([
-        ("model", HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
-                                                 l2_regularization=1.0, random_state=seed))]),
-}  # fmt: skip
+# --- sign-constrained linear models -------------------------------------------------------------
 
 
-# --- ranking quality -------------------------------------------------------------------------
+def _fit_linear(
+    Z: np.ndarray, y: np.ndarray, weight: np.ndarray, *, C: float, signs: np.ndarray,  # noqa: N803
+    intercept: bool, max_iter: int,
+) -> tuple[np.ndarray, float]:  # fmt: skip
+    """Weighted logistic loss + L2 (sklearn's scaling: C is the inverse strength per example),
+    minimised by L-BFGS-B with each coefficient bounded to its sign (+: ≥ 0, −: ≤ 0, 0: free)."""
+    n, d = Z.shape
+    weight = weight / weight.mean()
+    penalty = 1.0 / (C * n)
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        coef, b = theta[:d], (theta[d] if intercept else 0.0)
+        z = Z @ coef + b
+        loss = float(np.sum(weight * (np.logaddexp(0.0, z) - y * z)) / n)
+        loss += 0.5 * penalty * float(coef @ coef)
+        g = weight * (expit(z) - y) / n
+        grad = Z.T @ g + penalty * coef
+        if intercept:
+            grad = np.append(grad, g.sum())
+        return loss, grad
+
+    bounds = [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
+    if intercept:
+        bounds.append((None, None))
+    start = np.zeros(d + int(intercept))
+    result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"maxiter": max_iter})  # fmt: skip
+    theta = result.x
+    coef = np.where(
+        signs > 0,
+        np.maximum(theta[:d], 0),
+        np.where(signs < 0, np.minimum(theta[:d], 0), theta[:d]),
+    )
+    return coef, (float(theta[d]) if intercept else 0.0)
 
 
-def ndcg_at_k(groups: dict, scores: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
-    """Mean NDCG@k over groups of comparable pairs (relevance = success)."""
-    values = []
-    for idx in groups.values():
-        idx = np.asarray(idx)
-        rel = labels[idx]
-        if len(idx) < 2 or rel.sum() == 0:
+def _scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    return mean, scale
+
+
+class SignConstrainedLogistic(ClassifierMixin, BaseEstimator):
+    """Logistic regression on standardised features whose coefficients keep fixed signs
+    (`signs`: +1, −1 or 0 per column). The decision function is linear in the raw features
+    with the same signs, so it is monotone in every constrained feature."""
+
+    def __init__(self, C: float = 1.0, signs=None, max_iter: int = 300):  # noqa: N803
+        self.C = C
+        self.signs = signs
+        self.max_iter = max_iter
+
+    def fit(self, X, y, sample_weight=None):
+        X = np.asarray(X, dtype=np.float64)  # noqa: N806
+        y = np.asarray(y, dtype=np.float64)
+        signs = np.zeros(X.shape[1]) if self.signs is None else np.asarray(self.signs, float)
+        mean, scale = _scale(X)
+        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        coef, b = _fit_linear((X - mean) / scale, y, weight, C=self.C, signs=signs,
+                              intercept=True, max_iter=self.max_iter)  # fmt: skip
+        self.coef_ = coef / scale
+        self.intercept_ = b - float(self.coef_ @ mean)
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        return np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = expit(self.decision_function(X))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.decision_function(X) > 0).astype(int)
+
+
+class PairwiseLogistic(BaseEstimator):
+    """A linear ranker fitted within each student: logistic loss on the feature differences of
+    (better, worse) pairs of one session, weighted by their gain difference, coefficients bounded
+    to their signs. The score has no scale of its own (the calibration gives it one)."""
+
+    def __init__(self, C: float = 1.0, signs=None, per_graded: int = 10, seed: int = 0,  # noqa: N803
+                 max_iter: int = 300):  # fmt: skip
+        self.C = C
+        self.signs = signs
+        self.per_graded = per_graded
+        self.seed = seed
+        self.max_iter = max_iter
+
+    def fit(self, X, flat: evaluation.Flat):
+        X = np.asarray(X, dtype=np.float64)  # noqa: N806
+        signs = np.zeros(X.shape[1]) if self.signs is None else np.asarray(self.signs, float)
+        better, worse = _pairs(flat, np.random.default_rng(self.seed), self.per_graded)
+        _, scale = _scale(X)
+        if not len(better):
+            self.coef_ = np.zeros(X.shape[1])
+        else:
+            D = (X[better] - X[worse]) / scale  # noqa: N806
+            weight = evaluation.GAIN[flat.grade[better]] - evaluation.GAIN[flat.grade[worse]]
+            coef, _ = _fit_linear(D, np.ones(len(D)), weight, C=self.C, signs=signs,
+                                  intercept=False, max_iter=self.max_iter)  # fmt: skip
+            self.coef_ = coef / scale
+        self.intercept_ = 0.0
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        return np.asarray(X, dtype=np.float64) @ self.coef_
+
+
+def _pairs(flat: evaluation.Flat, rng: np.random.Generator, per_graded: int):
+    """(better, worse) row pairs within sessions: each graded row against up to `per_graded`
+    rows of its session drawn at random, kept where the grade is lower."""
+    graded = np.flatnonzero(flat.grade > NOTHING)
+    if not len(graded):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    g = flat.group[graded]
+    draws = (rng.random((len(graded), per_graded)) * flat.size[g][:, None]).astype(np.int64)
+    worse = (flat.start[g][:, None] + draws).ravel()
+    better = np.repeat(graded, per_graded)
+    keep = flat.grade[worse] < flat.grade[better]
+    return better[keep], worse[keep]
+
+
+def monotone_boosting(seed: int = 0, **settings) -> HistGradientBoostingClassifier:
+    params = dict(max_iter=120, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
+                  l2_regularization=1.0, early_stopping=False)  # fmt: skip
+    params.update(settings)
+    return HistGradientBoostingClassifier(monotonic_cst=SIGNS, random_state=seed, **params)
+
+
+class MatchScorer:
+    """The model the site uses: a ranker's decision function f, calibrated to the chance of a
+    good completion, p = sigmoid(a·f + b) with a > 0 (so the order, and every constraint of f,
+    is kept)."""
+
+    classes_ = np.array([0, 1])
+
+    def __init__(self, ranker, a: float, b: float):
+        self.ranker, self.a, self.b = ranker, a, b
+        linear = getattr(ranker, "coef_", None)
+        # A linear ranker folds into one dot product (fast for a page of candidates).
+        self._linear = None
+        if isinstance(ranker, SignConstrainedLogistic | PairwiseLogistic):
+            self._linear = (a * np.asarray(linear, float), a * float(ranker.intercept_) + b)
+
+    def decision_function(self, X) -> np.ndarray:
+        return self.ranker.decision_function(X)
+
+    def positive(self, X) -> np.ndarray:
+        if self._linear is not None:
+            coef, b = self._linear
+            return expit(np.asarray(X, dtype=np.float64) @ coef + b)
+        return expit(self.a * self.ranker.decision_function(X) + self.b)
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = self.positive(X)
+        return np.column_stack([1 - p, p])
+
+
+def calibrate(f: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling (a, b) of scores f to outcomes y, with a slope of at least a small positive
+    amount (a flat calibration would tie every place)."""
+    spread = float(np.std(f)) or 1.0
+    least = 0.05 / spread
+    if len(y) < 10 or len(set(y.tolist())) < 2:
+        return 1.0 / spread, float(-np.mean(f) / spread)
+
+    def objective(theta):
+        z = theta[0] * f + theta[1]
+        loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
+        g = (expit(z) - y) / len(y)
+        return loss, np.array([g @ f, g.sum()])
+
+    result = minimize(objective, np.array([1.0 / spread, 0.0]), jac=True, method="L-BFGS-B",
+                      bounds=[(least, None), (None, None)])  # fmt: skip
+    return float(max(least, result.x[0])), float(result.x[1])
+
+
+# Pointwise families (fit(X, y, sample_weight)); `train` also tries the pairwise objective.
+FAMILIES: dict[str, Callable[[int], object]] = {
+    "logistic regression": lambda seed: SignConstrainedLogistic(C=1.0, signs=SIGNS),
+    "gradient boosting": lambda seed: monotone_boosting(seed),
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A family with its settings and objective, as `train` tries it."""
+
+    name: str  # on the model card and in `flask train`
+    objective: str  # "pointwise" (engaged or not, weighted by gain) or "pairwise" (per student)
+    make: Callable[[int], object]
+
+
+CANDIDATES = (
+    Candidate("logistic regression (C=0.1)", "pointwise",
+              lambda seed: SignConstrainedLogistic(C=0.1, signs=SIGNS)),
+    Candidate("logistic regression (C=1)", "pointwise",
+              lambda seed: SignConstrainedLogistic(C=1.0, signs=SIGNS)),
+    Candidate("pairwise logistic regression (C=1)", "pairwise",
+              lambda seed: PairwiseLogistic(C=1.0, signs=SIGNS, seed=seed)),
+    Candidate("gradient boosting (monotone)", "pointwise", lambda seed: monotone_boosting(seed)),
+)  # fmt: skip
+MAX_NEGATIVES = 20  # places with nothing graded kept per student for fitting (all for judging)
+MAX_BOOSTING_ROWS = 250_000
+MIN_SESSIONS = 50
+
+
+def _fit(candidate: Candidate, X: np.ndarray, flat: evaluation.Flat, seed: int):
+    estimator = candidate.make(seed)
+    if candidate.objective == "pairwise":
+        return estimator.fit(X, flat)
+    y = (flat.grade > NOTHING).astype(int)
+    weight = np.where(flat.grade == GOOD, evaluation.GAIN[GOOD], 1.0)
+    rows = np.arange(len(y))
+    if isinstance(estimator, HistGradientBoostingClassifier) and len(rows) > MAX_BOOSTING_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_BOOSTING_ROWS, replace=False))
+    if len(set(y[rows].tolist())) < 2:
+        raise ValueError("need students who applied and places nobody applied to")
+    return estimator.fit(X[rows], y[rows], sample_weight=weight[rows])
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+
+def sessions_from_examples(
+    examples: Sequence[TrainingExample], *, per_session: int = 40, seed: int = 0
+) -> list[Session]:
+    """Sessions from finished internships alone: for each, the places other students started in
+    the same month and leerweg stand in for what was on offer (at most `per_session`, its own
+    among them); its own place is GOOD after a success, else ENGAGED."""
+    import random
+
+    rng = random.Random(seed)
+    months: dict[tuple, list[TrainingExample]] = {}
+    for e in examples:
+        months.setdefault((e.started_on.year, e.started_on.month, e.place.leerweg), []).append(e)
+    result = []
+    for e in examples:
+        others = [o.place for o in months[(e.started_on.year, e.started_on.month, e.place.leerweg)]
+                  if o is not e]  # fmt: skip
+        others = rng.sample(others, min(len(others), per_session - 1))
+        places = (e.place, *others)
+        grades = (GOOD if e.success else ENGAGED, *([NOTHING] * len(others)))
+        result.append(Session(e.student, e.started_on, places, grades, started=0,
+                              success=e.success, ended_on=e.started_on))  # fmt: skip
+    return result
+
+
+def _trim(sessions: Sequence[Session], rng: np.random.Generator) -> list[Session]:
+    """Every graded place of each session and at most MAX_NEGATIVES others (fitting needs the
+    contrast, not every place nobody chose)."""
+    result = []
+    for s in sessions:
+        if len(s.places) <= MAX_NEGATIVES + sum(g > NOTHING for g in s.grades):
+            result.append(s)
             continue
-        order = idx[np.argsort(-scores[idx], kind="stable")][:k]
-        dcg = sum(labels[j] / math.log2(r + 2) for r, j in enumerate(order))
-        ideal = sum(1 / math.log2(r + 2) for r in range(min(k, int(rel.sum()))))
-        values.append(dcg / ideal)
-    return float(np.mean(values)) if values else float("nan")
+        graded = [i for i, g in enumerate(s.grades) if g > NOTHING]
+        rest = [i for i, g in enumerate(s.grades) if g == NOTHING]
+        keep = sorted(graded + rng.choice(rest, MAX_NEGATIVES, replace=False).tolist())
+        started = keep.index(s.started) if s.started in keep else None
+        result.append(replace(
+            s, places=tuple(s.places[i] for i in keep), grades=tuple(s.grades[i] for i in keep),
+            started=started, success=s.success if started is not None else None,
+        ))  # fmt: skip
+    return result
 
 
-def _groups(examples: Sequence[TrainingExample]) -> dict:
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for i, e in enumerate(examples):
-        groups[(e.student.dossier, e.started_on.year, e.started_on.month > 6)].append(i)
-    return groups
+def _outcome_rows(flat: evaluation.Flat) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of started places with a known outcome, and the outcomes."""
+    rows, outcomes = [], []
+    for i, s in enumerate(flat.sessions):
+        if s.started is not None and s.success is not None:
+            rows.append(flat.start[i] + s.started)
+            outcomes.append(float(s.success))
+    return np.array(rows, dtype=np.int64), np.array(outcomes)
 
 
-def _metrics(
-    name: str, scores: np.ndarray, y: np.ndarray, groups: dict, probabilities: bool
-) -> dict:
-    ranked = (scores - scores.min()) / (scores.max() - scores.min() or 1)
-    return {
-        "name": name,
-        "ndcg10": round(ndcg_at_k(groups, scores, y), 4),
-        "auc": round(float(roc_auc_score(y, scores)), 4) if len(set(y)) > 1 else float("nan"),
-        "brier": round(float(brier_score_loss(y, scores if probabilities else ranked)), 4),
-    }
+# --- training ---------------------------------------------------------------------------------
 
 
-def baseline_scores(examples: Sequence[TrainingExample], X: np.ndarray) -> dict[str, np.ndarray]:
-    col = {f: i for i, f in enumerate(FEATURES)}
-    newest = np.array(
-        [(e.place.published_at or datetime(2000, 1, 1)).timestamp() for e in examples]
-    )
-    return {
-        N_("afstand (Stagemarkt)"): -X[:, col["distance_km"]],
-        N_("nieuwste eerst"): newest,
-        N_("alleen SQI"): X[:, col["sqi"]],
-    }
-
-
-# --- training --------------------------------------------------------------------------------
-
-
-def train(examples: Sequence[TrainingExample], *, random_state: int = 0,
-          progress: Callable[[str], None] | None = None) -> TrainedModel:  # fmt: skip
+def train(
+    data: Sequence[Session] | Sequence[TrainingExample], *, random_state: int = 0,
+    progress: Callable[[str], None] | None = None, candidates: Sequence[Candidate] = CANDIDATES,
+    n_boot: int = evaluation.BOOTSTRAP,
+) -> TrainedModel:  # fmt: skip
     say = progress or (lambda message: None)
-    examples = sorted(examples, key=lambda e: (e.started_on, e.place.id, e.student.id))
-    y = np.array([int(e.success) for e in examples])
-    if len(examples) < 50 or len(set(y)) < 2:
-        raise ValueError("need at least 50 finished internships with both outcomes to train")
-    say(f"Kenmerken berekenen voor {len(examples)} afgeronde stages …")
-    context = fit_context(list({e.place.id: e.place for e in examples}.values()))
-    X = build_features([(e.student, e.place) for e in examples], context)
-    n = len(examples)
-    a, b = int(n * 0.60), int(n * 0.75)
-    fit_idx, cal_idx, test_idx = np.arange(a), np.arange(a, b), np.arange(b, n)
-    best_name, best_model, best_loss = None, None, math.inf
-    for name, make in FAMILIES.items():
-        say(f"Model trainen: {name} …")
-        model = make(random_state).fit(X[fit_idx], y[fit_idx])
-        loss = log_loss(y[cal_idx], model.predict_proba(X[cal_idx])[:, 1], labels=[0, 1])
-        if loss < best_loss:
-            best_name, best_model, best_loss = name, model, loss
-    say(f"Gekozen: {best_name}; kansen kalibreren …")
-    calibrated = CalibratedClassifierCV(FrozenEstimator(best_model), method="sigmoid").fit(
-        X[cal_idx], y[cal_idx]
-    )
-    test_examples = [examples[i] for i in test_idx]
-    groups = _groups(test_examples)
-    p_test = calibrated.predict_proba(X[test_idx])[:, 1]
-    metrics = [
-        _metrics(
-            Phrase(N_("model (%(family)s)"), family=best_name), p_test, y[test_idx], groups, True
+    sessions = list(data)
+    if sessions and isinstance(sessions[0], TrainingExample):
+        sessions = sessions_from_examples(sessions, seed=random_state)
+    sessions = evaluation.rankable(sessions)
+    if len(sessions) < MIN_SESSIONS:
+        raise ValueError(
+            f"need at least {MIN_SESSIONS} students who applied, among other places on offer"
         )
-    ]
-    for name, scores in baseline_scores(test_examples, X[test_idx]).items():
-        metrics.append(_metrics(name, scores, y[test_idx], groups, False))
-    say("Belang van kenmerken bepalen …")
-    importances = _permutation_importance(calibrated, X[test_idx], y[test_idx], random_state)
+    fit_part, choose_part, report_part = evaluation.split_by_time(sessions)
+    choose_from, report_from = choose_part[0].on, report_part[0].on
+    rng = np.random.default_rng(random_state)
+    say(f"Kenmerken berekenen voor {len(sessions)} studenten …")
+    fit_trimmed = _trim(fit_part, rng)
+    choose_trimmed = _trim(choose_part, rng)
+    context = fit_context(
+        list({id(p): p for s in (*fit_trimmed, *choose_trimmed) for p in s.places}.values())
+    )
+    flat_fit = evaluation.flatten(evaluation.censor(fit_trimmed, choose_from))
+    flat_choose = evaluation.flatten(choose_part)
+    flat_report = evaluation.flatten(report_part)
+    X_fit = build_features(flat_fit.pairs, context)  # noqa: N806
+    X_choose = build_features(flat_choose.pairs, context)  # noqa: N806
+    X_report = build_features(flat_report.pairs, context)  # noqa: N806
+
+    selection = []
+    best, best_score = None, -math.inf
+    for candidate in candidates:
+        say(f"Proberen: {candidate.name} …")
+        try:
+            estimator = _fit(candidate, X_fit, flat_fit, random_state)
+        except ValueError:
+            continue
+        score = evaluation.mean_ndcg(
+            flat_choose, estimator.decision_function(X_choose), seed=random_state
+        )
+        selection.append({"name": candidate.name, "kind": "selection", "ndcg10": round(score, 4)})
+        if score > best_score + 1e-9:
+            best, best_score = candidate, score
+    if best is None:
+        raise ValueError(
+            "no candidate could be fitted: need students who applied and places nobody applied to"
+        )
+    for row in selection:
+        row["chosen"] = row["name"] == best.name
+
+    say(f"Gekozen: {best.name}; opnieuw trainen op de oudste 75 % …")
+    final_sessions = evaluation.censor([*fit_trimmed, *choose_trimmed], report_from)
+    flat_final = evaluation.flatten(final_sessions)
+    X_final = np.vstack([X_fit, build_features(evaluation.flatten(choose_trimmed).pairs, context)])  # noqa: N806
+    ranker = _fit(best, X_final, flat_final, random_state)
+    f_final = ranker.decision_function(X_final)
+    rows, outcomes = _outcome_rows(flat_final)
+    a, b = calibrate(f_final[rows], outcomes)
+    scorer = MatchScorer(ranker, a, b)
+
+    say("Per student meten tegen de baselines …")
+    expected = evaluation.expected_success(sessions, flat_report, since=report_from)
+    rankers = {"model": scorer.positive(X_report)}
+    rankers.update(evaluation.baseline_scores(flat_report, X_report, FEATURES))
+    metrics = evaluation.evaluate(flat_report, rankers, reference="model", expected=expected,
+                                  n_boot=n_boot, seed=random_state)  # fmt: skip
+    model_name = Phrase(N_("model (%(family)s)"), family=best.name)
+    for row in metrics:
+        if row["name"] == "model":
+            row["name"] = model_name
+    importances = _permutation_importance(scorer, X_report, flat_report, random_state)
+    summary = {
+        "name": "", "kind": "summary", "students": len(sessions), "fit": len(fit_part),
+        "choose": len(choose_part), "report": len(report_part),
+        "choose_from": choose_from.isoformat(), "report_from": report_from.isoformat(),
+        "good": int(sum(GOOD in s.grades for s in sessions)),
+        "candidates": round(float(np.mean([len(s.places) for s in report_part])), 1),
+        "calibration": [round(a, 4), round(b, 4)],
+    }  # fmt: skip
+    ordered = sorted(sessions, key=lambda s: s.on)
     return TrainedModel(
-        estimator=calibrated, family=best_name, context=context, features=list(FEATURES),
-        reference=np.median(X[fit_idx], axis=0), metrics=metrics, importances=importances,
-        n_examples=n, date_range=(examples[0].started_on.isoformat(), examples[-1].started_on.isoformat()),
+        estimator=scorer, family=best.name, context=context, features=list(FEATURES),
+        reference=np.median(X_fit, axis=0), metrics=[*metrics, *selection, summary],
+        importances=importances, n_examples=len(fit_part) + len(choose_part),
+        date_range=(ordered[0].on.isoformat(), ordered[-1].on.isoformat()), summary=summary,
     )  # fmt: skip
 
 
-def _permutation_importance(model, X: np.ndarray, y: np.ndarray, seed: int) -> dict[str, float]:
-    """Drop in AUC when one feature's column is shuffled (held-out data)."""
-    if len(set(y)) < 2:
-        return dict.fromkeys(FEATURES, 0.0)
+IMPORTANCE_SESSIONS = 3000
+
+
+def _permutation_importance(
+    scorer: MatchScorer, X: np.ndarray, flat: evaluation.Flat, seed: int
+) -> dict[str, float]:
+    """Drop in mean per-student NDCG@10 (held-out students) when one feature's column is
+    shuffled (over at most IMPORTANCE_SESSIONS students)."""
     rng = np.random.default_rng(seed)
-    base = roc_auc_score(y, model.predict_proba(X)[:, 1])
+    if len(flat.sessions) > IMPORTANCE_SESSIONS:
+        keep = np.sort(rng.choice(len(flat.sessions), IMPORTANCE_SESSIONS, replace=False))
+        rows = np.concatenate(
+            [np.arange(flat.start[i], flat.start[i] + flat.size[i]) for i in keep]
+        )
+        flat = evaluation.flatten([flat.sessions[i] for i in keep])
+        X = X[rows]  # noqa: N806
+    base = evaluation.mean_ndcg(flat, scorer.positive(X), seed=seed)
     result = {}
     for j, name in enumerate(FEATURES):
         shuffled = X.copy()
         shuffled[:, j] = rng.permutation(shuffled[:, j])
-        result[name] = round(float(base - roc_auc_score(y, model.predict_proba(shuffled)[:, 1])), 4)
+        result[name] = round(
+            base - evaluation.mean_ndcg(flat, scorer.positive(shuffled), seed=seed), 4
+        )
     return result
 
 
@@ -415,4 +722,4 @@ def rank(model: TrainedModel | None, student: StudentData, places: Sequence[Plac
 
 
 __all__ = ["TrainingExample", "TrainedModel", "train", "rank", "rule_score", "contributions", "explain",
-           "match_label", "ndcg_at_k", "place_sqi"]  # fmt: skip
+           "match_label", "place_sqi", "sessions_from_examples", "MatchScorer", "FAMILIES", "CANDIDATES"]  # fmt: skip

@@ -60,6 +60,22 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
 
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Registered, but the address is not confirmed yet: inactive, never logged in, with a
+        usable password (an anonymised account is inactive too, but its hash starts with "!").
+        Without a column of its own, this reads the state from those three."""
+        return (
+            not self.is_active_account
+            and self.last_login_at is None
+            and not self.password_hash.startswith("!")
+        )
+
+    def get_id(self) -> str:
+        """What the session and the remember cookie carry: id and session version, so a bumped
+        version (logout, password change) makes every older cookie useless."""
+        return f"{self.id}:{self.session_version or 0}"
+
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {str(r) for r in roles}
 

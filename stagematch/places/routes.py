@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,6 +27,7 @@ from stagematch.services.search import SearchFilters, search
 from stagematch.services.supervision import MIN_STUDENTS_FOR_AVERAGES, rating_averages
 from stagematch.students.forms import SORTS, ApplyForm, SearchForm
 from stagematch.students.routes import query_string_for
+from stagematch.urls import external_url
 
 
 def _student_profile():
@@ -91,7 +92,11 @@ def detail(placement_id: int):
     placement = db.get_or_404(Placement, placement_id)
     profile = _student_profile()
     own_company = current_user.is_authenticated and current_user.company_id == placement.company_id
-    if placement.status != PlacementStatus.OPEN and not own_company:
+    if placement.status == PlacementStatus.DRAFT:
+        # A draft is the company's own work in progress: to anyone else it does not exist.
+        if not (own_company or current_user.has_role(Role.ADMIN)):
+            abort(404)
+    elif placement.status != PlacementStatus.OPEN and not own_company:
         existing = profile and db.session.scalar(
             select(Application.id).where(
                 Application.student_id == profile.id, Application.placement_id == placement.id
@@ -127,6 +132,8 @@ def detail(placement_id: int):
 @role_required(Role.STUDENT)
 def apply(placement_id: int):
     placement = db.get_or_404(Placement, placement_id)
+    if placement.status == PlacementStatus.DRAFT:
+        abort(404)  # as on the place page: a draft does not exist outside its company
     profile = _student_profile()
     form = ApplyForm()
     if form.validate_on_submit():
@@ -140,7 +147,7 @@ def apply(placement_id: int):
         except DomainError as error:
             flash(error.message, "error")
             return redirect(url_for("places.detail", placement_id=placement.id))
-        link = url_for("companies.application", application_id=application.id, _external=True)
+        link = external_url("companies.application", application_id=application.id)
         mailer.send(_company_emails(placement), _l("nieuwe sollicitatie"), "application_new",
                     application=application, link=link)  # fmt: skip
         flash(

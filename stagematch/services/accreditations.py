@@ -13,9 +13,6 @@ it lists, also ones a coordinator checked before."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -24,7 +21,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
+from stagematch.csvutil import Column, read_csv
 from stagematch.extensions import db
+from stagematch.i18n import translate
 from stagematch.importing import ImportReport, ImportRow
 from stagematch.matching.text import N_
 from stagematch.models import (
@@ -104,73 +103,25 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
-def _normalise(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.strip().lower())
-
-
-def _columns(header: list[str]) -> dict[str, int] | list[str]:
-    """Column positions by key, or the names of the required columns that are missing. A header
-    that names none of the columns is read by position, in the documented order."""
-    names = [_normalise(h) for h in header]
-    found = {}
-    for key, _what, aliases, _required in REGISTER_COLUMNS:
-        for position, name in enumerate(names):
-            if name in aliases and key not in found:
-                found[key] = position
-    if not found and len(header) >= len(REGISTER_COLUMNS):
-        return {key: position for position, (key, *_rest) in enumerate(REGISTER_COLUMNS)}
-    missing = [
-        COLUMN_LABELS[key]
-        for key, _w, _a, required in REGISTER_COLUMNS
-        if required and key not in found
-    ]
-    return missing or found
-
-
 def _read(
     file_text: str | bytes, report: RegisterReport
 ) -> dict[str, dict[str, list[Period]]] | None:
-    """The register as leerbedrijf-ID -> crebo -> periods, or None (the report says why)."""
-    if isinstance(file_text, bytes):
-        try:
-            file_text = file_text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            report.error = _(
-                "Dit bestand is geen UTF-8-tekst. Sla het op als CSV (UTF-8) en probeer het opnieuw."
-            )
-            return None
-    file_text = file_text.removeprefix("\ufeff")
-    first_line = file_text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
-    reader = csv.reader(io.StringIO(file_text), delimiter=delimiter)
-    header = next(reader, None)
-    if not header or not any(h.strip() for h in header):
-        report.error = _("Het bestand is leeg.")
+    """The register as leerbedrijf-ID -> crebo -> periods, or None (the report says why). A
+    header that names none of the columns is read by position, in the documented order."""
+    columns = [Column(key, required=required, max_length=MAX_CELL, aliases=tuple(aliases),
+                      label=COLUMN_LABELS[key])
+               for key, _what, aliases, required in REGISTER_COLUMNS]  # fmt: skip
+    csv_file = read_csv(file_text, columns, max_rows=MAX_ROWS, cp1252=False, by_position=True)
+    report.total = csv_file.count
+    if csv_file.error is not None:
+        report.error = translate(csv_file.error)
         return None
-    columns = _columns(header)
-    if isinstance(columns, list):
-        report.error = _("De kolom(men) %(columns)s ontbreken. Gebruik de kolommen uit het voorbeeld.",
-                         columns=", ".join(columns))  # fmt: skip
-        return None
+    report.rows = [ImportRow(p.line, False, translate(p.message)) for p in csv_file.problems]
     crebos = set(db.session.scalars(select(Qualification.crebo)))
     register: dict[str, dict[str, list[Period]]] = {}
-    for cells in reader:
-        if not any(c.strip() for c in cells):
-            continue
-        report.total += 1
-        if report.total > MAX_ROWS:
-            report.error = _("Het bestand heeft meer dan 50.000 regels. Er is niets opgeslagen.")
-            report.rows = []
-            return None
-        line = reader.line_num
-        values = {
-            key: (cells[pos].strip() if pos < len(cells) else "") for key, pos in columns.items()
-        }
-        problems = [_("kolom %(column)s is langer dan 200 tekens", column=COLUMN_LABELS[key])
-                    for key, value in values.items() if len(value) > MAX_CELL]  # fmt: skip
-        if problems:
-            report.rows.append(ImportRow(line, False, "; ".join(problems)))
-            continue
+    for row in csv_file.rows:
+        line, values = row.line, row.values
+        problems = []
         sbb_id, crebo = values["id"], values["crebo"]
         if not sbb_id:
             problems.append(_("leerbedrijf-ID ontbreekt"))
@@ -201,6 +152,7 @@ def _read(
             report.rows.append(ImportRow(line, False, "; ".join(problems)))
             continue
         register.setdefault(sbb_id, {}).setdefault(crebo, []).append((start, end))
+    report.rows.sort(key=lambda r: r.line)
     return register
 
 

@@ -20,12 +20,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
+from stagematch import jobs
 from stagematch.extensions import db
 from stagematch.i18n import N_
 from stagematch.matching.allocation import allocate
@@ -34,6 +38,7 @@ from stagematch.models import (
     AllocationRound,
     Application,
     Internship,
+    Job,
     MeesterRanking,
     Mentor,
     Placement,
@@ -50,6 +55,7 @@ from stagematch.models.enums import ApplicationStatus, InternshipStatus, Placeme
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.timeutil import today, utcnow
+from stagematch.urls import external_url
 
 MAX_STUDENTS = 1000  # per round; a big school splits its cohort by qualification
 PLACES_PER_STUDENT = 3  # candidates per student in the round: this many times max_choices
@@ -479,9 +485,27 @@ class ComputeSummary:
     defaults_used: int  # students who never saved their own choices
 
 
-def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummary:
+# What `compute` reports while it runs (a large cohort computes in the job queue, see start_compute).
+COMPUTE_STEPS = (
+    N_("Keuzes en regels controleren …"),
+    N_("Volgorde van de meesters bepalen …"),
+    N_("Verdeling berekenen …"),
+    N_("Uitkomst opslaan …"),
+)
+COMPUTE_INLINE_MAX = 200  # students; a larger round computes in the job queue
+jobs.JOB_TITLES["round_compute"] = _l("Verdeling berekenen")
+
+
+def compute(
+    round_: AllocationRound, *, by: User | None = None,
+    progress: Callable[[int, str], None] | None = None,
+) -> ComputeSummary:  # fmt: skip
+    """Compute the allocation and store it. `progress(step, message)` hears of each of the
+    COMPUTE_STEPS before it starts; nothing is written before the last one."""
+    say = progress or (lambda step, message: None)
     if round_.status == RoundStatus.PUBLISHED:
         raise DomainError(_("Deze ronde is al gepubliceerd."))
+    say(0, COMPUTE_STEPS[0])
     members = list(
         db.session.scalars(select(RoundStudent).where(RoundStudent.round_id == round_.id))
     )
@@ -525,6 +549,7 @@ def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummar
             prefs.setdefault(str(sid), [])
 
     # Meesters: their saved order first, then the students they did not rank by model score.
+    say(1, COMPUTE_STEPS[1])
     choosers: dict[int, dict[int, int]] = defaultdict(dict)  # meester -> student -> best place
     for sid, places in prefs.items():
         for pid in places:
@@ -546,11 +571,13 @@ def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummar
         )
         meester_prefs[str(meester)] = [str(s) for s in order]
 
+    say(2, COMPUTE_STEPS[2])
     place_meester = {str(pid): str(placements[pid].meester_id) for pid in usable}
     place_seats = {str(pid): seats[pid] for pid in usable}
     meester_capacity = {str(m): capacity[m] for m in {placements[pid].meester_id for pid in usable}}
     result = allocate(prefs, meester_prefs, place_meester, place_seats, meester_capacity)
 
+    say(3, COMPUTE_STEPS[3])
     assigned = 0
     for member in members:
         place = result.get(str(member.student_id))
@@ -564,8 +591,15 @@ def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummar
             member.result_note = NOTE_NO_CHOICES
         else:
             member.result_note = NOTE_OUTRANKED
-    round_.status = RoundStatus.COMPUTED
-    round_.computed_at = utcnow()
+    # Conditional: a round published while this computed (a long job) keeps its published result.
+    stored = db.session.execute(
+        update(AllocationRound)
+        .where(AllocationRound.id == round_.id, AllocationRound.status != RoundStatus.PUBLISHED)
+        .values(status=RoundStatus.COMPUTED, computed_at=utcnow())
+    ).rowcount
+    if not stored:
+        db.session.rollback()
+        raise DomainError(_("Deze ronde is al gepubliceerd."))
     summary = ComputeSummary(
         students=len(members), assigned=assigned, unassigned=len(members) - assigned,
         defaults_used=sum(1 for m in members if m.choices_saved_at is None),
@@ -573,6 +607,40 @@ def compute(round_: AllocationRound, *, by: User | None = None) -> ComputeSummar
     record("round.compute", round_, assigned=assigned, unassigned=summary.unassigned, actor=by)
     db.session.commit()
     return summary
+
+
+def start_compute(round_: AllocationRound, *, by: User) -> ComputeSummary | Job:
+    """Compute a round of at most ALLOCATION_JOB_STUDENTS (config; 200) students at once; a larger
+    one in the job queue: the Job whose page shows the progress (the one already running, if any)."""
+    if round_.status == RoundStatus.PUBLISHED:
+        raise DomainError(_("Deze ronde is al gepubliceerd."))
+    size = db.session.scalar(
+        select(func.count(RoundStudent.id)).where(RoundStudent.round_id == round_.id)
+    )
+    if size <= current_app.config.get("ALLOCATION_JOB_STUDENTS", COMPUTE_INLINE_MAX):
+        return compute(round_, by=by)
+    return compute_job_for(round_) or jobs.submit(
+        "round_compute", compute_job, round_.id, by.id, owner=by, total=len(COMPUTE_STEPS) + 1,
+        context={"round_id": round_.id},
+    )  # fmt: skip
+
+
+def compute_job_for(round_: AllocationRound) -> Job | None:
+    """The computation of this round that is queued or running, if any."""
+    return jobs.unfinished("round_compute", round_id=round_.id)
+
+
+@jobs.job_task()
+def compute_job(job: Job, round_id: int, by_id: int | None) -> dict:
+    round_ = db.session.get(AllocationRound, round_id)
+    if round_ is None:
+        raise jobs.JobFailed(N_("Deze ronde bestaat niet meer."))
+    by = db.session.get(User, by_id) if by_id else None
+    summary = compute(
+        round_, by=by, progress=lambda step, message: jobs.progress(job, step, message=message)
+    )
+    return {"students": summary.students, "assigned": summary.assigned,
+            "unassigned": summary.unassigned, "defaults_used": summary.defaults_used}  # fmt: skip
 
 
 def _allowed_pairs(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -728,7 +796,6 @@ def publish(round_id: int, *, by: User | None = None) -> list[Application]:
 def compute_closed_rounds() -> list[tuple[AllocationRound, ComputeSummary]]:
     """The scheduled job: compute every open round whose choosing period has ended and mail the
     coordinator who opened it to review and publish. Publishing stays a person's decision."""
-    from flask import url_for
     from flask_babel import lazy_gettext as _l
 
     from stagematch import mailer
@@ -745,7 +812,7 @@ def compute_closed_rounds() -> list[tuple[AllocationRound, ComputeSummary]]:
             mailer.send(
                 coordinator.email, _l("verdeelronde %(name)s is berekend", name=round_.name),
                 "round_computed", round=round_, summary=summary,
-                link=url_for("coordinators.round_detail", round_id=round_.id, _external=True),
+                link=external_url("coordinators.round_detail", round_id=round_.id),
             )  # fmt: skip
     return done
 
@@ -753,7 +820,6 @@ def compute_closed_rounds() -> list[tuple[AllocationRound, ComputeSummary]]:
 def notify_offers(offers: list[Application]) -> None:
     """One mail to each student with an offer and one to the company of the place, each in the
     recipient's language."""
-    from flask import url_for
     from flask_babel import lazy_gettext as _l
 
     from stagematch import mailer
@@ -763,7 +829,7 @@ def notify_offers(offers: list[Application]) -> None:
         mailer.send(
             application.student.user.email, _l("je hebt een stageplek aangeboden gekregen"),
             "offer_student", application=application, placement=placement,
-            link=url_for("students.applications", _external=True),
+            link=external_url("students.applications"),
         )  # fmt: skip
         company_emails = list(
             db.session.scalars(
@@ -775,5 +841,5 @@ def notify_offers(offers: list[Application]) -> None:
         mailer.send(
             company_emails, _l("aanbod verstuurd voor %(title)s", title=placement.title),
             "offer_company", application=application, placement=placement,
-            link=url_for("companies.application", application_id=application.id, _external=True),
+            link=external_url("companies.application", application_id=application.id),
         )  # fmt: skip

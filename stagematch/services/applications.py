@@ -44,6 +44,7 @@ from stagematch.services.audit import record
 from stagematch.services.capacity import filled_seats, lock_place_and_mentors
 from stagematch.services.eligibility import describe, pair_reasons, require_pair
 from stagematch.timeutil import age_on, today, utcnow
+from stagematch.urls import external_url
 
 # Open: still to be decided. An offer is decided by the student.
 OPEN_STATUSES = (
@@ -513,17 +514,6 @@ def _school_coordinator_emails(school_id: int) -> list[str]:
     )  # fmt: skip
 
 
-def _link(endpoint: str, **values) -> str:
-    """An absolute link, also from a job or a test outside a request (BASE_URL)."""
-    from flask import current_app, has_request_context, url_for
-
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base_url = current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
-    with current_app.test_request_context(base_url=base_url):
-        return url_for(endpoint, _external=True, **values)
-
-
 def _subject_for(template: str, application: Application):
     from flask_babel import lazy_gettext as _l
 
@@ -548,7 +538,7 @@ def _notify_student(application: Application, template: str, **context) -> None:
         return
     mailer.send(student.user.email, _subject_for(template, application), template,
                 application=application, placement=application.placement,
-                link=_link("students.applications", _anchor=f"sollicitatie-{application.id}"),
+                link=external_url("students.applications", _anchor=f"sollicitatie-{application.id}"),
                 **context)  # fmt: skip
 
 
@@ -557,7 +547,7 @@ def _notify_company(application: Application, template: str, **context) -> None:
 
     mailer.send(company_emails(application.placement.company_id), _subject_for(template, application),
                 template, application=application, placement=application.placement,
-                link=_link("companies.application", application_id=application.id), **context)  # fmt: skip
+                link=external_url("companies.application", application_id=application.id), **context)  # fmt: skip
 
 
 def _notify_offer_made(application: Application, *, minor: bool) -> None:
@@ -573,7 +563,7 @@ def _notify_offer_made(application: Application, *, minor: bool) -> None:
         mailer.send(
             coordinators, _subject_for("offer_minor_school", application), "offer_minor_school",
             application=application, placement=application.placement,
-            link=_link("coordinators.student", profile_id=application.student_id),
+            link=external_url("coordinators.student", profile_id=application.student_id),
         )  # fmt: skip
 
 

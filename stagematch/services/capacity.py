@@ -540,6 +540,70 @@ def lock_mentors(mentor_ids) -> None:
         )  # fmt: skip
 
 
+# --- as it stood on an earlier day (point-in-time training data of the match model) -------------
+
+
+def _agreed_spans(column, ids) -> dict[int, list[tuple[date, date, date]]]:
+    """(agreed on, start, actual end) of every internship, of any status, per value of `column`
+    (a mentor or place column) among `ids`. An internship that has finished since was running on
+    each day between its agreement and its end."""
+    result: dict[int, list[tuple[date, date, date]]] = defaultdict(list)
+    ids = list(set(ids))
+    for start in range(0, len(ids), MENTOR_CHUNK):
+        rows = db.session.execute(
+            select(column, Internship.created_at, Internship.start_date, Internship.end_date,
+                   Internship.ended_at)
+            .where(column.in_(ids[start : start + MENTOR_CHUNK]))
+        )  # fmt: skip
+        for key, created, s, e, ended in rows:
+            result[key].append((created.date(), s, min(e, ended) if ended is not None else e))
+    return result
+
+
+def learners_as_of(queries) -> list[int]:
+    """For each (mentor id, start, end, day): the mentor's learners over [start, end) as this
+    module counted them on `day` (`learners_sql` with on=day): internships agreed by then, naming
+    the mentor as meester or gezel, not ended by `day`, overlapping the period."""
+    queries = list(queries)
+    mentors = {q[0] for q in queries}
+    spans = _agreed_spans(Internship.meester_id, mentors)
+    for mentor_id, items in _agreed_spans(Internship.gezel_id, mentors).items():
+        spans[mentor_id].extend(items)
+    return [
+        sum(1 for agreed, s, e in spans.get(m, ()) if agreed <= day < e and s < end and start < e)
+        for m, start, end, day in queries
+    ]
+
+
+def seats_taken_as_of(queries) -> list[int]:
+    """For each (place id, day): the place's seats taken on `day` as `seats_taken` counts them:
+    internships agreed by then and not ended, and offers made by then that were still open."""
+    queries = list(queries)
+    places = {q[0] for q in queries}
+    spans = _agreed_spans(Internship.placement_id, places)
+    offers: dict[int, list[tuple[date, date | None, date | None]]] = defaultdict(list)
+    ids = list(places)
+    for start in range(0, len(ids), MENTOR_CHUNK):
+        for pid, offered, decided, respond_by in db.session.execute(
+            select(Application.placement_id, Application.offered_at, Application.decided_at,
+                   Application.respond_by)
+            .where(Application.placement_id.in_(ids[start : start + MENTOR_CHUNK]),
+                   Application.offered_at.is_not(None))
+        ):  # fmt: skip
+            offers[pid].append((offered.date(), decided.date() if decided else None, respond_by))
+    return [
+        sum(1 for agreed, _s, e in spans.get(p, ()) if agreed <= day < e)
+        + sum(
+            1
+            for offered, decided, respond_by in offers.get(p, ())
+            if offered <= day
+            and (decided is None or decided > day)
+            and (respond_by is None or respond_by >= day)
+        )
+        for p, day in queries
+    ]
+
+
 # --- allocation rounds --------------------------------------------------------------------------
 
 

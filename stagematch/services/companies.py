@@ -3,28 +3,27 @@ what it may see of an applicant."""
 
 from __future__ import annotations
 
-import csv
-import io
-import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from flask import url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from stagematch import geo
 from stagematch.csvutil import to_csv
 from stagematch.extensions import db
-from stagematch.importing import ImportReport, ImportRow
 from stagematch.matching.text import N_, Phrase
 from stagematch.models import (
     Accreditation,
     Application,
+    AuditEvent,
     Company,
+    CompanyInvitation,
     Mentor,
     Placement,
     Qualification,
@@ -39,10 +38,11 @@ from stagematch.models.enums import (
     SizeBand,
 )
 from stagematch.services import DomainError
-from stagematch.services.accounts import email_taken, normalise_email, password_token
+from stagematch.services.accounts import email_taken, normalise_email
 from stagematch.services.audit import record
 from stagematch.services.capacity import lock_mentors, minimum_capacity
-from stagematch.timeutil import age_on, today
+from stagematch.timeutil import age_on, today, utcnow
+from stagematch.urls import external_url
 
 
 def update_profile(
@@ -130,17 +130,174 @@ def current_accreditations(company: Company, on: date | None = None) -> list[Qua
     return sorted(quals, key=lambda q: q.name)
 
 
-def invite_colleague(company: Company, *, name: str, email: str) -> tuple[User, str]:
-    """A second user for the same company; they choose their own password through the link."""
-    if email_taken(email):
-        raise DomainError(_("Er is al een account met dit e-mailadres."), "email")
-    user = User(email=normalise_email(email), name=name.strip(), role=Role.COMPANY, company=company)
-    user.set_password(secrets.token_urlsafe(24))  # unusable until they set their own
-    db.session.add(user)
+# --- colleagues ------------------------------------------------------------------------------
+# An invitation is not an account: the colleague's account is made when they accept, so an
+# invitation never takes an address away from its owner. `created_at` of an invitation is when
+# it was last sent (sending it again renews it).
+
+INVITATION_DAYS = 7
+MAX_OPEN_INVITATIONS = 10  # per company, not yet accepted, revoked or expired
+MAX_INVITATIONS_PER_DAY = 20  # mails per company in 24 hours, sending again included
+
+
+def _invitation_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="colleague-invite")
+
+
+def invitation_token(invitation: CompanyInvitation) -> str:
+    return _invitation_serializer().dumps({"invitation": invitation.id})
+
+
+def invitation_from_token(token: str) -> CompanyInvitation | None:
+    """The invitation a link is for, or None when the link is forged or older than 7 days.
+    The caller checks `.open` (the invitation may be accepted or revoked since)."""
+    try:
+        data = _invitation_serializer().loads(token, max_age=INVITATION_DAYS * 24 * 3600)
+    except BadSignature:  # SignatureExpired included
+        return None
+    invitation_id = data.get("invitation") if isinstance(data, dict) else None
+    if not isinstance(invitation_id, int) or isinstance(invitation_id, bool):
+        return None
+    return db.session.get(CompanyInvitation, invitation_id)
+
+
+def invitation_expired(invitation: CompanyInvitation) -> bool:
+    return invitation.created_at < utcnow() - timedelta(days=INVITATION_DAYS)
+
+
+def open_invitations(company: Company) -> list[CompanyInvitation]:
+    """Invitations nobody accepted or revoked yet, newest first (expired ones too, to revoke)."""
+    return list(
+        db.session.scalars(
+            select(CompanyInvitation)
+            .where(
+                CompanyInvitation.company_id == company.id,
+                CompanyInvitation.accepted_at.is_(None),
+                CompanyInvitation.revoked_at.is_(None),
+            )
+            .order_by(CompanyInvitation.created_at.desc(), CompanyInvitation.id.desc())
+        )
+    )
+
+
+def _sent_since(company_id: int, since: datetime) -> int:
+    return db.session.scalar(
+        select(func.count(AuditEvent.id))
+        .join(CompanyInvitation, CompanyInvitation.id == AuditEvent.object_id)
+        .where(
+            AuditEvent.object_type == "companyinvitation",
+            AuditEvent.action == "colleague.invite",
+            AuditEvent.at >= since,
+            CompanyInvitation.company_id == company_id,
+        )
+    )
+
+
+def invite_colleague(
+    company: Company, *, name: str, email: str, invited_by: User | None = None
+) -> CompanyInvitation:
+    """Invite a colleague and mail them a link (valid 7 days) to make their account. Inviting an
+    address that already has an open invitation sends it again. Whether the address has an
+    account makes no difference here, so the form tells nobody who has one; accepting says it."""
+    address = normalise_email(email)
+    company_id = company.id
+    # Serialise invitations of one company, so two at once cannot pass the limits together.
+    db.session.execute(
+        update(Company).where(Company.id == company_id).values(id=Company.id)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    now = utcnow()
+    if _sent_since(company_id, now - timedelta(days=1)) >= MAX_INVITATIONS_PER_DAY:
+        db.session.rollback()
+        raise DomainError(
+            _(
+                "Je hebt vandaag al %(count)s uitnodigingen verstuurd. Probeer het morgen opnieuw.",
+                count=MAX_INVITATIONS_PER_DAY,
+            )
+        )
+    invitation = db.session.scalar(
+        select(CompanyInvitation).where(
+            CompanyInvitation.company_id == company_id,
+            CompanyInvitation.email == address,
+            CompanyInvitation.accepted_at.is_(None),
+            CompanyInvitation.revoked_at.is_(None),
+        )
+    )
+    if invitation is None:
+        pending = db.session.scalar(
+            select(func.count(CompanyInvitation.id)).where(
+                CompanyInvitation.company_id == company_id,
+                CompanyInvitation.accepted_at.is_(None),
+                CompanyInvitation.revoked_at.is_(None),
+                CompanyInvitation.created_at >= now - timedelta(days=INVITATION_DAYS),
+            )
+        )
+        if pending >= MAX_OPEN_INVITATIONS:
+            db.session.rollback()
+            raise DomainError(
+                _(
+                    "Er staan al %(count)s uitnodigingen open. Trek er een in of wacht tot "
+                    "collega's hun account gemaakt hebben.",
+                    count=MAX_OPEN_INVITATIONS,
+                )
+            )
+        invitation = CompanyInvitation(company_id=company_id, email=address)
+        db.session.add(invitation)
+    invitation.name = name.strip()
+    invitation.invited_by_id = invited_by.id if invited_by is not None else None
+    invitation.created_at = now
     db.session.flush()
-    record("user.invite", user, company=company.id)
+    record("colleague.invite", invitation, actor=invited_by, company=company_id)
     db.session.commit()
-    return user, url_for("auth.set_password", token=password_token(user), _external=True)
+    from stagematch import mailer
+
+    mailer.send(
+        address, _l("je bent uitgenodigd"), "colleague_invite", invitation=invitation,
+        company=invitation.company, inviter=invited_by, days=INVITATION_DAYS,
+        link=external_url("companies.accept_invitation", token=invitation_token(invitation)),
+    )  # fmt: skip
+    return invitation
+
+
+def revoke_invitation(invitation: CompanyInvitation, *, by: User | None = None) -> None:
+    if invitation.open:
+        invitation.revoked_at = utcnow()
+        record("colleague.revoke", invitation, actor=by, company=invitation.company_id)
+        db.session.commit()
+
+
+def accept_invitation(invitation: CompanyInvitation, *, name: str, password: str) -> User:
+    """The colleague's account, made from their invitation; refused when the invitation is no
+    longer open or the address has an account by now (an address has one account)."""
+    invitation_id = invitation.id
+    invitation = db.session.get(
+        CompanyInvitation, invitation_id, with_for_update=True, populate_existing=True
+    )
+    if invitation is None or not invitation.open:
+        db.session.rollback()
+        raise DomainError(_("Deze uitnodiging is al gebruikt of ingetrokken."))
+    if email_taken(invitation.email):
+        db.session.rollback()
+        raise DomainError(ADDRESS_HAS_ACCOUNT)
+    user = User(email=invitation.email, name=name.strip(), role=Role.COMPANY,
+                company_id=invitation.company_id)  # fmt: skip
+    user.set_password(password)
+    db.session.add(user)
+    invitation.accepted_at = utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the address got an account at this very moment
+        db.session.rollback()
+        raise DomainError(ADDRESS_HAS_ACCOUNT) from None
+    record("colleague.accept", invitation, actor=user, company=invitation.company_id)
+    db.session.commit()
+    return user
+
+
+ADDRESS_HAS_ACCOUNT = _l(
+    "Er is al een StageMatch-account met dit e-mailadres, en een adres hoort bij één account. "
+    "Log in met dat account, of vraag je collega je uit te nodigen op een ander e-mailadres."
+)
 
 
 # --- mentors ---------------------------------------------------------------------------------
@@ -308,184 +465,17 @@ def applicant_view(application: Application) -> ApplicantView:
     return view
 
 
-# --- CSV import and export -------------------------------------------------------------------
-
-IMPORT_COLUMNS = [
-    ("titel", _l("Titel van de plek"), True),
-    ("leerweg", _l("BOL of BBL"), True),
-    ("crebo", _l("Crebo-nummer(s), meer dan één gescheiden door ;"), True),
-    ("plaats", _l("Plaats"), True),
-    ("startdatum", _l("Startdatum, 2027-02-01 of 01-02-2027"), True),
-    ("weken", _l("Duur in weken"), True),
-    ("uren_per_week", _l("Uren per week"), True),
-    ("dagen_per_week", _l("Dagen per week bij jou (BBL)"), False),
-    ("vergoeding", _l("Vergoeding of loon per maand in euro"), True),
-    ("loon_leeftijd", _l("Leeftijd waarvoor het loon geldt (BBL, 15-21)"), False),
-    ("plaatsen", _l("Aantal plaatsen"), True),
-    ("meester", _l("Naam of e-mailadres van de meester"), True),
-    ("gezel", _l("Naam of e-mailadres van de gezel"), False),
-    ("taken", _l("Wat gaat de leerling doen en leren"), True),
-    ("vaardigheden", _l("Wat moet de leerling al kunnen (komma's)"), False),
-    ("talen", _l("Talen"), False),
-    ("publiceren", _l("ja = meteen online, anders concept"), False),
-]
-FIELD_OF_COLUMN = {
-    "titel": "title", "leerweg": "leerweg", "crebo": "qualifications", "plaats": "town",
-    "startdatum": "start_date", "weken": "duration_weeks", "uren_per_week": "hours_per_week",
-    "dagen_per_week": "days_per_week", "vergoeding": "pay_per_month", "loon_leeftijd": "wage_age",
-    "plaatsen": "seats", "meester": "meester", "gezel": "gezel", "taken": "tasks",
-    "vaardigheden": "required_skills", "talen": "languages",
-}  # fmt: skip
-COLUMN_OF_FIELD = {v: k for k, v in FIELD_OF_COLUMN.items()}
-
-
-def _parse_date(text: str) -> str:
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return text  # the form's DateField reports it
-
-
-def _find_mentor(company: Company, text: str, role: MentorRole) -> Mentor | None:
-    text = text.strip().lower()
-    if not text:
-        return None
-    for mentor in company.mentors:
-        if (
-            mentor.role == role
-            and mentor.active
-            and text in {mentor.name.lower(), (mentor.email or "").lower()}
-        ):
-            return mentor
-    return None
-
-
-def import_placements(company: Company, raw: bytes) -> ImportReport:
-    """Each row is validated like the place form and saved in its own transaction: a refused row
-    writes nothing, accepted rows stay. The report says per row what happened and why."""
-    from stagematch.companies.forms import PlacementForm
-    from stagematch.forms import choices
-    from stagematch.services.placements import PublishRefused, save_placement
-
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            return ImportReport(
-                [], _("Dit bestand kunnen we niet lezen. Sla het op als CSV (UTF-8).")
-            )
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
-    required = [c for c, _what, needed in IMPORT_COLUMNS if needed]
-    missing = [c for c in required if c not in headers]
-    if missing:
-        return ImportReport(
-            [],
-            _(
-                "De kolom(men) %(columns)s ontbreken. Gebruik de kolommen uit het voorbeeld.",
-                columns=", ".join(missing),
-            ),
-        )
-    crebo_ids = dict(db.session.execute(select(Qualification.crebo, Qualification.id)).all())
-    accredited = {q.id for q in current_accreditations(company)}
-    report = ImportReport([])
-    for number, raw_row in enumerate(reader, start=2):
-        if number > 2001:
-            report.rows.append(
-                ImportRow(number, False, _("Meer dan 2.000 regels; de rest is niet gelezen."))
-            )
-            break
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items() if k}
-        if not any(row.values()):
-            continue
-        problems: list[str] = []
-        quals = []
-        for crebo in filter(
-            None, (c.strip() for c in row.get("crebo", "").replace(",", ";").split(";"))
-        ):
-            if crebo not in crebo_ids:
-                problems.append(_("crebo %(crebo)s bestaat niet", crebo=crebo))
-            elif crebo_ids[crebo] not in accredited:
-                problems.append(
-                    _("je bedrijf heeft geen geldige erkenning voor crebo %(crebo)s", crebo=crebo)
-                )
-            else:
-                quals.append(crebo_ids[crebo])
-        meester = _find_mentor(company, row.get("meester", ""), MentorRole.MEESTER)
-        if meester is None:
-            problems.append(
-                _(
-                    "meester '%(name)s' niet gevonden bij je begeleiders",
-                    name=row.get("meester", ""),
-                )
-            )
-        gezel = _find_mentor(company, row.get("gezel", ""), MentorRole.GEZEL)
-        if row.get("gezel") and gezel is None:
-            problems.append(
-                _("gezel '%(name)s' niet gevonden bij je begeleiders", name=row["gezel"])
-            )
-        formdata = MultiDict(
-            [
-                (FIELD_OF_COLUMN[c], row.get(c, ""))
-                for c in FIELD_OF_COLUMN
-                if c not in ("crebo", "meester", "gezel", "startdatum")
-            ]
-            + [("start_date", _parse_date(row.get("startdatum", "")))]
-            + [("qualifications", str(q)) for q in quals]
-            + [
-                ("meester", str(meester.id if meester else 0)),
-                ("gezel", str(gezel.id if gezel else 0)),
-            ]
-        )
-        form = PlacementForm(formdata=formdata, meta={"csrf": False})
-        form.qualifications.choices = choices((q, str(q)) for q in accredited)
-        form.meester.choices = choices([(0, "-")] + [(m.id, m.name) for m in company.mentors])
-        form.gezel.choices = choices([(0, "-")] + [(m.id, m.name) for m in company.mentors])
-        form.validate()
-        for name, errors in form.errors.items():
-            if name in ("qualifications", "meester") and problems:
-                continue  # already explained above
-            problems += [f"{COLUMN_OF_FIELD.get(name, name)}: {e}" for e in errors]
-        if problems:
-            report.rows.append(ImportRow(number, False, "; ".join(problems)))
-            continue
-        try:
-            placement = save_placement(
-                company=company, data=form.to_data(),
-                publish=row.get("publiceren", "").lower() in ("ja", "j", "yes", "1", "true"),
-            )  # fmt: skip
-        except PublishRefused as error:
-            db.session.rollback()
-            report.rows.append(
-                ImportRow(number, False, " ".join(p.message for p in error.problems))
-            )
-            continue
-        report.rows.append(
-            ImportRow(
-                number,
-                True,
-                _("online") if placement.status == PlacementStatus.OPEN else _("concept"),
-                placement.id,
-            )
-        )
-    if not report.rows:
-        report.error = _("Het bestand heeft geen regels met plekken.")
-    return report
+# --- CSV export (the import is services/place_import.py) ----------------------------------------
 
 
 def export_placements(company: Company) -> str:
     places = db.session.scalars(
         select(Placement).where(Placement.company_id == company.id).order_by(Placement.id)
     ).all()
+    from stagematch.services.place_import import IMPORT_COLUMNS
+
+    # The import's columns, so an edited export can be read in again; its references make that
+    # idempotent.
     header = ["id", "status"] + [c for c, _what, _needed in IMPORT_COLUMNS if c != "publiceren"]
     rows = [
         [
@@ -507,6 +497,7 @@ def export_placements(company: Company) -> str:
             p.tasks,
             p.required_skills,
             p.languages,
+            p.reference or "",
         ]  # fmt: skip
         for p in places
     ]

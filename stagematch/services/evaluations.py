@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -17,6 +16,7 @@ from stagematch.models.enums import EvaluationAuthor, InternshipStatus, Role
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.timeutil import today, utcnow
+from stagematch.urls import external_url
 
 OPENS_DAYS_BEFORE = 14
 REMIND_EVERY_DAYS = 7
@@ -130,7 +130,7 @@ def send_reminders() -> int:
             if internship.student is None:
                 continue
             recipients = [internship.student.user.email]
-            link = url_for("students.evaluation", evaluation_id=evaluation.id, _external=True)
+            link = external_url("students.evaluation", evaluation_id=evaluation.id)
         else:
             recipients = list(db.session.scalars(
                 select(User.email).where(User.company_id == internship.placement.company_id, User.role == Role.COMPANY,
@@ -138,7 +138,7 @@ def send_reminders() -> int:
             ))  # fmt: skip
             if internship.meester.email:
                 recipients.append(internship.meester.email)
-            link = url_for("companies.evaluation", evaluation_id=evaluation.id, _external=True)
+            link = external_url("companies.evaluation", evaluation_id=evaluation.id)
         if mailer.send(
             recipients,
             _l("evaluatie invullen"),

@@ -1,27 +1,42 @@
-"""Importing a school's students from CSV: every row checked, a report per row, an invitation link
-for each new student. A refused row writes nothing; accepted rows are committed one by one."""
+"""Importing a school's students from CSV, as a job (up to 20,000 rows; a request would be cut off
+by the worker timeout long before).
+
+All or nothing: every row is checked first; if one is refused nothing is written and the report
+names every refused row. Otherwise all accounts are written in one transaction, in bulk, and an
+invitation is mailed to exactly the accounts created. An imported student has no usable password
+until they choose one through the invitation link (`accounts.password_token`), so no password is
+hashed here. Idempotent: a row whose address belongs to a student of this school with the same
+student number is "al geïmporteerd" (no change, no mail); an address of any other account is a
+refused row. Lookups are batched: a few queries per 1,000 rows, none per row."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
+import json
 import secrets
-from datetime import datetime
+from contextlib import suppress
+from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
-from stagematch import geo
+from stagematch import geo, mailer
+from stagematch.csvutil import Column, CsvRow, read_csv
 from stagematch.extensions import db
-from stagematch.importing import ImportReport, ImportRow
-from stagematch.models import Qualification, School, StudentProfile, User
+from stagematch.i18n import translate
+from stagematch.importing import ImportResult
+from stagematch.jobs import JOB_TITLES, job_task, progress, submit
+from stagematch.matching.text import N_, Phrase
+from stagematch.models import AuditEvent, Job, Qualification, School, StudentProfile, User
 from stagematch.models.enums import Role
-from stagematch.services.accounts import email_taken, normalise_email, password_token
-from stagematch.services.audit import record
+from stagematch.services.accounts import normalise_email, password_token
+from stagematch.timeutil import utcnow
+from stagematch.urls import external_url
+
+JOB_KIND = "student_import"
+JOB_TITLES[JOB_KIND] = _l("Studenten importeren")
 
 IMPORT_COLUMNS = [
     ("studentnummer", _l("Studentnummer bij jullie school"), True),
@@ -33,10 +48,46 @@ IMPORT_COLUMNS = [
     ("woonplaats", _l("Woonplaats"), False),
     ("geplande_start", _l("Geplande start van de stage, 2027-02-01 of 01-02-2027"), False),
 ]
+COLUMNS = [
+    Column("studentnummer", required=True, max_length=20),
+    Column("naam", required=True, max_length=120),
+    Column("email", required=True, max_length=254, aliases=("e-mailadres", "emailadres")),
+    Column("crebo", required=True, max_length=40),
+    Column("niveau", max_length=20),
+    Column("leerweg", required=True, max_length=20),
+    Column("woonplaats", max_length=80),
+    Column("geplande_start", max_length=40),
+]
 MAX_ROWS = 20_000
+MAX_BYTES = 5_000_000
+PROGRESS_EVERY = 500
+CHUNK = 900  # values per IN list: within every driver's limit on bound parameters
 
 
-def _date(text: str):
+def check_upload(raw: bytes) -> str | None:
+    """Why an upload cannot be queued (too big, unreadable, columns missing), or None. The rows
+    are checked by the job."""
+    if len(raw) > MAX_BYTES:
+        return _("Het bestand is groter dan 5 MB. Splits het in kleinere bestanden.")
+    header = read_csv(raw, COLUMNS, header_only=True)
+    return translate(header.error) if header.error is not None else None
+
+
+def start_import(*, school: School, raw: bytes, by: User, ip: str | None = None) -> Job:
+    """Queue the import; the job page shows its progress and then its report."""
+    return submit(JOB_KIND, import_students_job, school.id, by.id, raw, ip, owner=by)
+
+
+@job_task()
+def import_students_job(job: Job, school_id: int, by_id: int, raw: bytes, ip: str | None) -> dict:
+    school = db.session.get(School, school_id)
+    by = db.session.get(User, by_id)
+    return import_students(school=school, raw=raw, by=by, job=job, ip=ip).to_data()
+
+
+def _date(text: str) -> date | None:
+    if not text.isascii():
+        return None
     for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
         try:
             return datetime.strptime(text, fmt).date()
@@ -45,133 +96,265 @@ def _date(text: str):
     return None
 
 
-def import_students(school: School, raw: bytes) -> ImportReport:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    headers = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c, _what, needed in IMPORT_COLUMNS if needed and c not in headers]
-    if missing:
-        return ImportReport(
-            [],
-            _(
-                "De kolom(men) %(columns)s ontbreken. Gebruik de kolommen uit de uitleg.",
-                columns=", ".join(missing),
-            ),
+def _chunks(values: list, size: int = CHUNK):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _town_problem(text: str) -> Phrase:
+    hint = geo.suggest_towns(text)
+    if not hint:
+        return Phrase(N_("woonplaats '%(town)s' kennen we niet"), town=text)
+    options: str = hint[0]
+    for other in hint[1:]:
+        options = Phrase(N_("%(first)s of %(second)s"), first=options, second=other)
+    return Phrase(N_("woonplaats '%(town)s' kennen we niet (bedoel je %(options)s?)"),
+                  town=text, options=options)  # fmt: skip
+
+
+class _Checked:
+    """One good row, ready to write."""
+
+    __slots__ = ("line", "number", "name", "email", "qualification", "leerweg", "town", "planned")
+
+    def __init__(self, line, number, name, email, qualification, leerweg, town, planned):
+        self.line, self.number, self.name, self.email = line, number, name, email
+        self.qualification, self.leerweg, self.town, self.planned = qualification, leerweg, town, planned
+
+
+def _existing_accounts(emails: list[str]) -> dict[str, tuple[str, int | None, str | None]]:
+    """Address -> (role, school id, student number) of the accounts that have these addresses."""
+    found = {}
+    for chunk in _chunks(emails):
+        rows = db.session.execute(
+            select(User.email, User.role, StudentProfile.school_id, StudentProfile.student_number)
+            .outerjoin(StudentProfile, StudentProfile.user_id == User.id)
+            .where(User.email.in_(chunk))
         )
-    quals = {q.crebo: q for q in db.session.scalars(select(Qualification))}
-    numbers = set(
-        db.session.scalars(
-            select(StudentProfile.student_number).where(StudentProfile.school_id == school.id)
+        for email, role, school_id, number in rows:
+            found[email] = (role, school_id, number)
+    return found
+
+
+def _numbers_in_school(school: School, numbers: list[str]) -> dict[str, str]:
+    """Student number -> address, for the numbers of this school that are already taken."""
+    found = {}
+    for chunk in _chunks(numbers):
+        rows = db.session.execute(
+            select(StudentProfile.student_number, User.email)
+            .join(User, User.id == StudentProfile.user_id)
+            .where(StudentProfile.school_id == school.id, StudentProfile.student_number.in_(chunk))
         )
+        found.update(dict(rows.all()))
+    return found
+
+
+def import_students(
+    *, school: School, raw: bytes, by: User | None = None, job: Job | None = None,
+    ip: str | None = None,
+) -> ImportResult:  # fmt: skip
+    """Check every row, then write all of them or none. `job` gets the progress."""
+    csv_file = read_csv(raw, COLUMNS, max_rows=MAX_ROWS)
+    result = ImportResult.for_file(csv_file)
+    if result.error is not None:
+        return result
+    rows = csv_file.rows
+    if not rows and not csv_file.problems:
+        result.error = Phrase(N_("Het bestand heeft geen regels met studenten."))
+        return result
+    total = csv_file.count
+    if job is not None:
+        progress(job, 0, total, N_("Regels controleren"))
+
+    # Every address and number of the file, looked up in a few queries.
+    emails: dict[int, str] = {}
+    for row in rows:
+        with suppress(EmailNotValidError):  # reported when the row is checked
+            emails[row.line] = normalise_email(
+                validate_email(row.values["email"], check_deliverability=False).normalized
+            )
+    accounts = _existing_accounts(sorted(set(emails.values())))
+    taken_numbers = _numbers_in_school(
+        school, sorted({r.values["studentnummer"] for r in rows if r.values["studentnummer"]})
     )
-    report = ImportReport([])
-    seen_emails: set[str] = set()
-    for line, raw_row in enumerate(reader, start=2):
-        if line > MAX_ROWS + 1:
-            report.rows.append(
-                ImportRow(
-                    line,
-                    False,
-                    _("Meer dan %(count)s regels; de rest is niet gelezen.", count=MAX_ROWS),
-                )
+    qualifications = {q.crebo: q for q in db.session.scalars(select(Qualification))}
+    towns: dict[str, geo.Town | None] = {}
+    first_email: dict[str, int] = {}
+    first_number: dict[str, int] = {}
+
+    good: list[_Checked] = []
+    for i, row in enumerate(rows, start=1):
+        checked = _check(row, emails.get(row.line), school, accounts, taken_numbers, qualifications,
+                         towns, first_email, first_number, result)  # fmt: skip
+        if checked is not None:
+            good.append(checked)
+        if job is not None and i % PROGRESS_EVERY == 0:
+            progress(job, i + len(csv_file.problems))
+    if not result.ok or not good:
+        db.session.rollback()
+        return result
+
+    if job is not None:
+        progress(job, total, total + len(good), N_("Accounts aanmaken"))
+    try:
+        created = _write(school, good, by=by, ip=ip)
+    except IntegrityError:  # another import took one of these addresses meanwhile
+        db.session.rollback()
+        result.error = Phrase(
+            N_(
+                "Tijdens het importeren kreeg een van deze e-mailadressen ergens anders een account. "
+                "Er is niets opgeslagen; lees het bestand opnieuw in."
             )
-            break
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items() if k}
-        if not any(row.values()):
-            continue
-        problems = []
-        number, name, email = (
-            row.get("studentnummer", ""),
-            row.get("naam", ""),
-            row.get("email", ""),
         )
-        if not re.fullmatch(r"[A-Za-z0-9-]{1,20}", number):
-            problems.append(_("studentnummer ontbreekt of heeft vreemde tekens"))
-        elif number in numbers:
-            problems.append(_("studentnummer %(number)s staat al in StageMatch", number=number))
-        if not name or len(name) > 120:
-            problems.append(_("naam ontbreekt of is te lang"))
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            problems.append(_("e-mailadres '%(email)s' is niet geldig", email=email))
+        return result
+    result.written = True
+    result.mails = _invite(school, created, job=job, done=total)
+    return result
+
+
+def _check(
+    row: CsvRow, email: str | None, school: School, accounts, taken_numbers, qualifications, towns,
+    first_email: dict[str, int], first_number: dict[str, int], result: ImportResult,
+) -> _Checked | None:  # fmt: skip
+    """The row ready to write, or None: refused (reported) or already imported (reported)."""
+    values = row.values
+    problems: list[str] = []
+    number, name = values["studentnummer"], values["naam"]
+    number_ok = bool(number) and number.isascii() and all(c.isalnum() or c == "-" for c in number)
+    if not number_ok:
+        problems.append(Phrase(N_("studentnummer ontbreekt of heeft vreemde tekens")))
+    elif number in first_number:
+        problems.append(Phrase(N_("studentnummer %(number)s staat ook op regel %(line)s"),
+                               number=number, line=first_number[number]))  # fmt: skip
+    if not name:
+        problems.append(Phrase(N_("naam ontbreekt of is te lang")))
+    already = False
+    if email is None:
+        problems.append(Phrase(N_("e-mailadres '%(email)s' is niet geldig"), email=values["email"]))
+    elif email in first_email:
+        problems.append(Phrase(N_("%(email)s staat ook op regel %(line)s"), email=email,
+                               line=first_email[email]))  # fmt: skip
+    elif email in accounts:
+        role, school_id, their_number = accounts[email]
+        if role == Role.STUDENT and school_id == school.id and their_number == number:
+            already = True
         else:
-            if email_taken(email) or normalise_email(email) in seen_emails:
-                problems.append(_("er is al een account met %(email)s", email=email))
-        q = quals.get(row.get("crebo", ""))
-        if q is None:
-            problems.append(_("crebo '%(crebo)s' bestaat niet", crebo=row.get("crebo", "")))
-        leerweg = row.get("leerweg", "").upper()
-        if leerweg not in ("BOL", "BBL"):
-            problems.append(_("leerweg moet BOL of BBL zijn"))
-        elif q is not None and not q.offers(leerweg):
-            problems.append(
-                _("%(name)s bestaat niet in de %(leerweg)s", name=q.name, leerweg=leerweg)
-            )
-        level = row.get("niveau", "")
-        if level and q is not None and level != str(q.level):
-            problems.append(
-                _(
-                    "niveau %(level)s past niet bij crebo %(crebo)s (niveau %(expected)s)",
-                    level=level,
-                    crebo=q.crebo,
-                    expected=q.level,
-                )
-            )
-        town = None
-        if row.get("woonplaats"):
-            town = geo.find_town(row["woonplaats"])
-            if town is None:
-                hint = geo.suggest_towns(row["woonplaats"])
-                if hint:
-                    options = hint[0]
-                    for other in hint[1:]:
-                        options = _("%(first)s of %(second)s", first=options, second=other)
-                    problems.append(
-                        _(
-                            "woonplaats '%(town)s' kennen we niet (bedoel je %(options)s?)",
-                            town=row["woonplaats"],
-                            options=options,
-                        )
-                    )
-                else:
-                    problems.append(
-                        _("woonplaats '%(town)s' kennen we niet", town=row["woonplaats"])
-                    )
-        planned = None
-        if row.get("geplande_start"):
-            planned = _date(row["geplande_start"])
-            if planned is None:
-                problems.append(
-                    _("geplande start '%(value)s' is geen datum", value=row["geplande_start"])
-                )
-        if problems:
-            report.rows.append(ImportRow(line, False, "; ".join(problems)))
-            continue
-        user = User(email=normalise_email(email), name=name, role=Role.STUDENT, school=school)
-        user.set_password(secrets.token_urlsafe(24))
-        user.profile = StudentProfile(
-            school=school, qualification=q, level=q.level, leerweg=leerweg, student_number=number,
-            city=town.name if town else None, lat=town.lat if town else None, lon=town.lon if town else None,
-            planned_start=planned,
+            problems.append(Phrase(N_("er is al een account met %(email)s"), email=email))
+    if number_ok and not already and taken_numbers.get(number, email) != email:
+        problems.append(Phrase(N_("studentnummer %(number)s staat al in StageMatch"), number=number))
+    if email is not None:
+        first_email.setdefault(email, row.line)
+    if number_ok:
+        first_number.setdefault(number, row.line)
+
+    q = qualifications.get(values["crebo"])
+    if q is None:
+        problems.append(Phrase(N_("crebo '%(crebo)s' bestaat niet"), crebo=values["crebo"]))
+    leerweg = values["leerweg"].upper()
+    if leerweg not in ("BOL", "BBL"):
+        problems.append(Phrase(N_("leerweg moet BOL of BBL zijn")))
+    elif q is not None and not q.offers(leerweg):
+        problems.append(Phrase(N_("%(name)s bestaat niet in de %(leerweg)s"), name=q.name,
+                               leerweg=leerweg))  # fmt: skip
+    level = values["niveau"]
+    if level and q is not None and level != str(q.level):
+        problems.append(
+            Phrase(N_("niveau %(level)s past niet bij crebo %(crebo)s (niveau %(expected)s)"),
+                   level=level, crebo=q.crebo, expected=q.level)
         )  # fmt: skip
-        db.session.add(user)
-        db.session.flush()
-        record("student.import", user.profile, line=line)
-        db.session.commit()
-        numbers.add(number)
-        seen_emails.add(user.email)
-        link = url_for("auth.set_password", token=password_token(user), _external=True)
-        report.rows.append(
-            ImportRow(line, True, _("%(name)s toegevoegd", name=name), user=user, link=link)
-        )
-    if not report.rows:
-        report.error = _("Het bestand heeft geen regels met studenten.")
-    return report
+    town = None
+    if values["woonplaats"]:
+        key = values["woonplaats"]
+        if key not in towns:
+            towns[key] = geo.find_town(key)
+        town = towns[key]
+        if town is None:
+            problems.append(_town_problem(key))
+    planned = None
+    if values["geplande_start"]:
+        planned = _date(values["geplande_start"])
+        if planned is None:
+            problems.append(Phrase(N_("geplande start '%(value)s' is geen datum"),
+                                   value=values["geplande_start"]))  # fmt: skip
+    if problems:
+        result.refuse(row.line, Phrase.join("; ", problems), row.cells)
+        return None
+    if already:
+        result.exists(row.line, number)
+        return None
+    result.add(row.line, number)
+    return _Checked(row.line, number, name, email, q, leerweg, town, planned)
+
+
+def _write(school: School, good: list[_Checked], *, by: User | None, ip: str | None) -> list[int]:
+    """Every account and profile in one transaction, in bulk; returns the new users' ids."""
+    now = utcnow()
+    user_ids: dict[str, int] = {}
+    for chunk in _chunks(good, 1000):
+        rows = db.session.execute(
+            insert(User).returning(User.id, User.email),
+            [
+                {
+                    "email": c.email, "name": c.name, "role": Role.STUDENT, "school_id": school.id,
+                    # No password matches until the student chooses one through the invitation;
+                    # random, so each invitation link (signed with its tail) is the student's own.
+                    "password_hash": "!" + secrets.token_hex(24),
+                    "is_active_account": True, "locale": "nl", "created_at": now, "session_version": 0,
+                }
+                for c in chunk
+            ],
+        )  # fmt: skip
+        user_ids.update({email: user_id for user_id, email in rows})
+    profile_ids: dict[int, int] = {}
+    for chunk in _chunks(good, 1000):
+        rows = db.session.execute(
+            insert(StudentProfile).returning(StudentProfile.id, StudentProfile.user_id),
+            [
+                {
+                    "user_id": user_ids[c.email], "school_id": school.id, "qualification_id": c.qualification.id,
+                    "student_number": c.number, "level": c.qualification.level, "leerweg": c.leerweg,
+                    "city": c.town.name if c.town else None, "lat": c.town.lat if c.town else None,
+                    "lon": c.town.lon if c.town else None, "planned_start": c.planned, "updated_at": now,
+                }
+                for c in chunk
+            ],
+        )  # fmt: skip
+        profile_ids.update({user_id: profile_id for profile_id, user_id in rows})
+    actor = {
+        "actor_id": by.id if by else None,
+        "actor_label": f"{by.role}:{by.email}" if by else "systeem",
+        "ip": ip,
+        "at": now,
+    }
+    events = [
+        {**actor, "action": "student.import", "object_type": "studentprofile",
+         "object_id": profile_ids[user_ids[c.email]], "detail": json.dumps({"line": c.line})}
+        for c in good
+    ]  # fmt: skip
+    for chunk in _chunks(events, 1000):
+        db.session.execute(insert(AuditEvent), chunk)
+    db.session.commit()
+    return [user_ids[c.email] for c in good]
+
+
+def _invite(school: School, user_ids: list[int], *, job: Job | None, done: int) -> int:
+    """Mail the invitation to each new account; returns how many went out (or were queued). A
+    mail that cannot be made is logged: the accounts stay, the report says how many were sent."""
+    from flask import current_app
+
+    sent = 0
+    subject = _l("je account staat klaar")
+    for n, chunk in enumerate(_chunks(user_ids, PROGRESS_EVERY), start=1):
+        users = db.session.scalars(select(User).where(User.id.in_(chunk)).order_by(User.id))
+        for user in users:
+            try:
+                link = external_url("auth.set_password", token=password_token(user))
+                if mailer.send(user.email, subject, "student_invite", user=user, school=school,
+                               link=link):  # fmt: skip
+                    sent += 1
+            except Exception:  # noqa: BLE001 - one mail never undoes the import
+                current_app.logger.exception("Invitation for user %s not sent", user.id)
+        if job is not None:
+            progress(job, done + min(n * PROGRESS_EVERY, len(user_ids)),
+                     message=N_("Uitnodigingen versturen"))  # fmt: skip
+    return sent

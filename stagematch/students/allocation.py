@@ -11,6 +11,7 @@ from sqlalchemy import select
 from stagematch.access import ensure, role_required
 from stagematch.extensions import db
 from stagematch.geo import distance_km
+from stagematch.inputs import MAX_ID, parse_int
 from stagematch.matching.model import match_label
 from stagematch.models import AllocationRound, Application, Placement, RoundStatus, RoundStudent
 from stagematch.models.enums import ApplicationStatus, Role
@@ -40,14 +41,15 @@ def _parse_ranks(form, allowed: set[int]) -> tuple[dict[int, int], dict[int, str
     for key, value in form.items():
         if not key.startswith("rang-"):
             continue
-        ident = key.removeprefix("rang-")
-        if not ident.isdigit() or int(ident) not in allowed:
+        place_id = parse_int(key.removeprefix("rang-"), lo=1, hi=MAX_ID)
+        if place_id not in allowed:
             continue
-        raw[int(ident)] = value
+        raw[place_id] = value
         if value.strip():
-            if not value.strip().isdigit():
+            rank = parse_int(value, lo=1, hi=MAX_ID)
+            if rank is None:
                 raise DomainError(_("Kies een nummer uit de lijst."))
-            ranks[int(ident)] = int(value)
+            ranks[place_id] = rank
     return ranks, raw
 
 

@@ -27,12 +27,12 @@ from tests.browser.conftest import (
     main,
     screenshot,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, mailed_link
 
 # --- a. student, on a phone ---------------------------------------------------------------------
 
 
-def test_student_registers_completes_profile_searches_and_applies(make, new_page):
+def test_student_registers_completes_profile_searches_and_applies(make, new_page, outbox):
     qualification = make.qualification()
     company = make.company(town="Enschede", name="Bakkerij De Korenbloem")
     meester = make.meester(company, name="Anja Bakker", capacity=3)
@@ -56,6 +56,12 @@ def test_student_registers_completes_profile_searches_and_applies(make, new_page
     page.get_by_label("BOL", exact=False).first.check()
     page.locator("#town").fill("Hengelo")
     main(page).get_by_role("button", name="Account maken").click()
+    page.wait_for_url("**/account/kijk-in-je-mail")
+    assert_no_horizontal_scroll(page)
+    # The confirmation link from the mail: its page has one button, which logs the student in.
+    link = mailed_link(outbox()[0], "/account/bevestigen/")
+    page.goto("/" + link.split("://", 1)[1].split("/", 1)[1])
+    main(page).get_by_role("button", name="Bevestigen en inloggen").click()
     page.wait_for_url("**/student/")
     assert "Welkom" in flash_text(page)
     assert_no_horizontal_scroll(page)

@@ -1,58 +1,34 @@
-"""Glue between the site and `stagematch.matching`: loads plain data from the database, keeps the
-model registry (versions in the database, artifacts in instance/models), and builds the rankers
-for search, recommendations and the API.
-
-Instances share nothing in memory that could disagree: the active version is read from the
-database; a loaded artifact is cached per file (path, time, size), never across a changed file."""
+"""Loading plain data from the database for the matching (`stagematch.matching` works on plain
+data only): students, places with their meester's facts, seats and capacity as the site counts
+them now — and the history as it stood on an earlier day, for point-in-time training data."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import json
-import logging
-from pathlib import Path
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
 
-import joblib
-import numpy as np
-from flask import current_app
 from sqlalchemy import func, select
 
-from stagematch import geo
 from stagematch.extensions import db
 from stagematch.matching import sqi as sqi_module
 from stagematch.matching.data import PlaceData, StudentData
-from stagematch.matching.features import FEATURES, build_features, fit_context, place_sqi
-from stagematch.matching.model import (
-    TrainedModel,
-    TrainingExample,
-    contributions,
-    explain,
-    match_label,
-    rule_score,
-)
+from stagematch.matching.features import place_sqi
 from stagematch.models import (
+    Application,
     Company,
     Evaluation,
     Internship,
     Mentor,
-    ModelVersion,
     Placement,
     Qualification,
     StudentProfile,
     placement_qualification,
 )
 from stagematch.models.enums import EvaluationAuthor, InternshipOutcome, InternshipStatus
-from stagematch.services.search import SearchFilters, SearchPage, search
-
-log = logging.getLogger(__name__)
-_loaded: dict[tuple, TrainedModel] = {}  # (artifact path, mtime, size) -> model
-KEEP_LOADED = 4
-_failed: dict[tuple, float] = {}  # artifact key -> when loading failed; retried after a minute
-RETRY_FAILED_AFTER = 60.0
-
-
-# --- loading plain data ----------------------------------------------------------------------
 
 
 def student_data(profile: StudentProfile) -> StudentData:
@@ -205,6 +181,7 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
             Placement.required_skills,
             Placement.seats,
             Placement.gezel_id,
+            Placement.meester_id,
             Mentor.trained,
             Mentor.years_experience,
             Mentor.hours_per_week,
@@ -319,7 +296,7 @@ def load_places(
             hours_per_week=r.place_hours, wage_age=r.wage_age,
             accredited_crebos=frozenset(accredited_crebos.get(r.id, ())),
             accredited_dossiers=frozenset(accredited_dossiers.get(r.id, ())),
-            meester_room=room.meester_room, gezel_room=room.gezel_room,
+            meester_room=room.meester_room, gezel_room=room.gezel_room, meester_id=r.meester_id,
         ))  # fmt: skip
     return result
 
@@ -359,199 +336,6 @@ def school_host_sqis(school) -> list[float]:
     return [s.score for s in meester_sqis(ids).values()]
 
 
-# --- training data and the registry ----------------------------------------------------------
-
-
-def training_examples() -> list[TrainingExample]:
-    """Finished internships with an outcome. A meester's ratings and completions are counted
-    without the internship itself (leave-one-out), so the model cannot read its own answer."""
-    internships = db.session.scalars(
-        select(Internship).where(
-            Internship.status != InternshipStatus.ACTIVE,
-            Internship.outcome.is_not(None),
-            Internship.student_id.is_not(None),
-        )  # fmt: skip
-    ).all()
-    if not internships:
-        return []
-    placements = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Placement).where(Placement.id.in_({i.placement_id for i in internships}))
-        )
-    }
-    facts = meester_facts([p.meester_id for p in placements.values()])
-    places = {p.id: p for p in place_data(list(placements.values()), facts=facts)}
-    own_ratings = dict(db.session.execute(
-        select(Evaluation.internship_id, func.count(Evaluation.id))
-        .where(Evaluation.author_role == EvaluationAuthor.STUDENT, Evaluation.submitted_at.is_not(None),
-               Evaluation.supervision_time.is_not(None))
-        .group_by(Evaluation.internship_id)).all())  # fmt: skip
-    own_sum = dict(db.session.execute(
-        select(Evaluation.internship_id,
-               func.sum((Evaluation.supervision_time + Evaluation.feedback + Evaluation.learning_tasks + Evaluation.safety) / 4.0))
-        .where(Evaluation.author_role == EvaluationAuthor.STUDENT, Evaluation.submitted_at.is_not(None),
-               Evaluation.supervision_time.is_not(None))
-        .group_by(Evaluation.internship_id)).all())  # fmt: skip
-    profiles = {
-        s.id: s
-        for s in db.session.scalars(
-            select(StudentProfile).where(StudentProfile.id.in_({i.student_id for i in internships}))
-        )
-    }
-    result = []
-    for i in internships:
-        place = places.get(i.placement_id)
-        profile = profiles.get(i.student_id)
-        if place is None or profile is None or profile.lat is None:
-            continue
-        f = place.meester
-        n_own, s_own = own_ratings.get(i.id, 0), float(own_sum.get(i.id) or 0)
-        n = f.ratings_n - n_own
-        total = (f.rating_mean or 0) * f.ratings_n - s_own
-        success = i.outcome == InternshipOutcome.SUCCESS
-        loo = sqi_module.MeesterFacts(**{**f.__dict__, "ratings_n": n, "rating_mean": total / n if n > 0 else None,
-                                         "finished": max(0, f.finished - 1), "completed_ok": max(0, f.completed_ok - int(success)),
-                                         "active_learners": 0})  # fmt: skip
-        place = dataclasses.replace(
-            place, meester=loo, seats_free=1, company_finished=max(0, place.company_finished - 1),
-            company_ok=max(0, place.company_ok - int(success)),
-        )  # fmt: skip
-        result.append(TrainingExample(student_data(profile), place, i.start_date, success))
-    return result
-
-
-def models_folder() -> Path:
-    folder = Path(current_app.instance_path) / "models"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def save_model(model: TrainedModel) -> ModelVersion:
-    version = ModelVersion(
-        family=model.family, n_examples=model.n_examples, date_from=model.date_range[0], date_to=model.date_range[1],
-        features=json.dumps(model.features), metrics=json.dumps(model.metrics), importances=json.dumps(model.importances),
-        artifact="pending", active=False,
-    )  # fmt: skip
-    db.session.add(version)
-    db.session.flush()
-    version.artifact = f"model-v{version.id}.joblib"
-    joblib.dump(model, models_folder() / version.artifact)
-    activate(version)
-    return version
-
-
-def activate(version: ModelVersion) -> None:
-    # The others off in SQL; this one on (also when it was on already: the ORM would not write an
-    # unchanged True after the bulk update switched it off).
-    db.session.execute(
-        ModelVersion.__table__.update().where(ModelVersion.id != version.id).values(active=False)
-    )
-    version.active = True
-    db.session.commit()
-
-
-def _artifact_key(version: ModelVersion) -> tuple:
-    """The artifact file itself (path, time, size; None, None when it is missing): a replaced file,
-    or another database's version with the same id and file name, is another key."""
-    path = models_folder() / version.artifact
-    try:
-        stat = path.stat()
-    except OSError:
-        return (str(path), None, None)
-    return (str(path), stat.st_mtime_ns, stat.st_size)
-
-
-def _load(key: tuple) -> TrainedModel:
-    """The model in the artifact `key`, read once per file."""
-    model = _loaded.get(key)
-    if model is None:
-        if key[1] is None:
-            raise FileNotFoundError(key[0])
-        model = joblib.load(key[0])
-        if not isinstance(model, TrainedModel) or list(model.features) != FEATURES:
-            raise ValueError("incompatible model artifact")
-        while len(_loaded) >= KEEP_LOADED:
-            _loaded.pop(next(iter(_loaded)))  # the oldest
-        _loaded[key] = model
-    return model
-
-
-def active_model() -> TrainedModel | None:
-    """The active model; if its artifact is missing, corrupt or incompatible, the newest earlier
-    version that loads (with a logged warning); None when there is none: rule score."""
-    versions = db.session.scalars(
-        select(ModelVersion).order_by(ModelVersion.active.desc(), ModelVersion.id.desc())
-    ).all()
-    import time
-
-    for version in versions:
-        key = _artifact_key(version)
-        if time.monotonic() - _failed.get(key, -RETRY_FAILED_AFTER) < RETRY_FAILED_AFTER:
-            continue
-        try:
-            return _load(key)
-        except Exception as error:  # a broken file must not take the site down
-            _failed[key] = time.monotonic()
-            log.warning("Model version %s cannot be used (%s); falling back", version.id, error)
-    return None
-
-
-# --- rankers ---------------------------------------------------------------------------------
-
-
-class Ranker:
-    """Scores candidate place ids for one student; used as `ranker` by services.search. Scores are
-    computed for every candidate (they order the list); explanations only for the page shown."""
-
-    def __init__(self, profile: StudentProfile):
-        self.profile = profile
-        self.student = student_data(profile)
-        self.model = active_model()
-        self.is_model = self.model is not None
-        self._rows: dict[int, tuple[PlaceData, np.ndarray, float]] = {}
-
-    def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
-        """Scores of the places the eligibility rules allow for this student (others left out)."""
-        from stagematch.matching.eligibility import reasons
-        from stagematch.timeutil import today
-
-        on = today()
-        places = [
-            p for p in places_by_id(placement_ids).values() if not reasons(self.student, p, on=on)
-        ]
-        if not places:
-            return {}
-        self.context = self.model.context if self.model else fit_context(places)
-        X = build_features([(self.student, p) for p in places], self.context)
-        scores = self.model.predict(X) if self.model else rule_score(X)
-        rule = self.model is None
-        result = {}
-        for p, x, score in zip(places, X, scores.tolist(), strict=True):
-            self._rows[p.id] = (p, x, score)
-            result[p.id] = (score, match_label(score, rule=rule))
-        return result
-
-    def explain_page(
-        self, placement_ids: list[int]
-    ) -> dict[int, tuple[float, str, float, list[str]]]:
-        rows = [self._rows[i] for i in placement_ids if i in self._rows]
-        if not rows:
-            return {}
-        X = np.vstack([x for _, x, _ in rows])
-        contrib = contributions(self.model, X)
-        col = FEATURES.index("sqi")
-        return {
-            place.id: (
-                score,
-                match_label(score, rule=self.model is None),
-                float(x[col]),
-                [text for _, _, text in explain(self.model, self.student, place, x, contrib[i])],
-            )  # fmt: skip
-            for i, (place, x, score) in enumerate(rows)
-        }
-
-
 def students_by_id(profile_ids) -> list[StudentData]:
     """StudentData of these profiles (as student_data), in the order given; unknown ids skipped."""
     ids = list(dict.fromkeys(profile_ids))
@@ -575,140 +359,159 @@ def students_by_id(profile_ids) -> list[StudentData]:
     return [found[i] for i in ids if i in found]
 
 
-def rank_students(
-    profile_ids,
-    *,
-    top: int | None = 10,
-    placement_ids=None,
-    on=None,
-    chunk: int = 200_000,
-) -> dict[int, list[tuple[int, float]]]:
-    """Batch ranking: per student, the places the hard rules allow (`failed_rules`, vectorised
-    in `candidate_pairs`) with the active model's score (or the rule's), best first (ties by
-    place id), at most `top` (None: all). Candidates are every open place, or `placement_ids`.
-    Place data is loaded once for all students; the per-place parts of the features are computed
-    once; scores come from large batches. Scores equal what `Ranker` gives for the same pair
-    (with a model; the rule fits its context on the places it sees, so its pay ratio and TF-IDF
-    depend on the candidate set)."""
-    from stagematch.matching.eligibility import candidate_pairs
-    from stagematch.matching.features import pair_features, place_block, student_block
-    from stagematch.timeutil import today
-
-    students = students_by_id(profile_ids)
-    result: dict[int, list[tuple[int, float]]] = {s.id: [] for s in students}
-    if placement_ids is None:
-        places = load_places(on=on)
-    else:
-        places = list(places_by_id(placement_ids).values())
-    if not students or not places:
-        return result
-    si, pj = candidate_pairs(students, places, on=on or today())
-    if not len(si):
-        return result
-    model = active_model()
-    context = model.context if model else fit_context(places)
-    used = np.unique(pj)  # features only for places that are someone's candidate
-    block = place_block([places[j] for j in used], context)
-    pj = np.searchsorted(used, pj)
-    sblock = student_block(students, block, context)
-    scores = np.empty(len(si))
-    for start in range(0, len(si), chunk):  # bounded memory
-        X = pair_features(sblock, block, si[start : start + chunk], pj[start : start + chunk])
-        scores[start : start + chunk] = model.predict(X) if model else rule_score(X)
-    # Best first per student: sort by (student, -score, place id).
-    order = np.lexsort((block.ids[pj], -scores, si))
-    si, place_ids, scores = si[order], block.ids[pj][order], scores[order]
-    bounds = np.flatnonzero(np.diff(si)) + 1
-    for rows in np.split(np.arange(len(si)), bounds):
-        student = students[si[rows[0]]]
-        keep = rows if top is None else rows[:top]
-        result[student.id] = list(zip(place_ids[keep].tolist(), scores[keep].tolist(), strict=True))
-    return result
+# --- the history, as it stood on an earlier day --------------------------------------------------
 
 
-def make_ranker(profile: StudentProfile | None):
-    if profile is None or profile.lat is None:
-        return None
-    return Ranker(profile)
+class Timeline:
+    """Events that add up over time (ratings, completions), asked for as they stood on a day:
+    per key, the days in order and running totals, so `before(key, day)` is one bisection."""
+
+    def __init__(self, events: Iterable[tuple[object, date, float]]):
+        per_key: dict[object, list[tuple[date, float]]] = defaultdict(list)
+        for key, day, value in events:
+            per_key[key].append((day, value))
+        self._days: dict[object, list[date]] = {}
+        self._sums: dict[object, list[float]] = {}
+        for key, items in per_key.items():
+            items.sort(key=lambda item: item[0])
+            self._days[key] = [d for d, _ in items]
+            total, sums = 0.0, []
+            for _, value in items:
+                total += value
+                sums.append(total)
+            self._sums[key] = sums
+
+    def before(self, key, day: date) -> tuple[int, float]:
+        """(events, sum of their values) of `key` strictly before `day`."""
+        days = self._days.get(key)
+        if not days:
+            return 0, 0.0
+        n = bisect_left(days, day)
+        return n, (self._sums[key][n - 1] if n else 0.0)
 
 
-def profile_filters(profile: StudentProfile) -> SearchFilters:
-    town = geo.find_town(profile.city) if profile.city else None
-    return SearchFilters(
-        leerweg=profile.leerweg, qualification=profile.qualification, town=town,
-        radius_km=profile.max_travel_km if town else None, sort="relevance", student=profile,
-    )  # fmt: skip
+@dataclasses.dataclass
+class History:
+    """What the site knew on any earlier day about meesters and companies: student ratings of
+    each meester by the day they were submitted, and finished internships (with their outcome)
+    per meester and per company by the day they ended."""
+
+    ratings: Timeline  # meester id -> mean of time, feedback, learning tasks, safety
+    meester_done: Timeline  # meester id -> 1 if the internship ended well, else 0
+    company_done: Timeline  # company id -> the same
+
+    def meester(self, facts: sqi_module.MeesterFacts, meester_id: int, day: date, learners: int):
+        n, total = self.ratings.before(meester_id, day)
+        finished, ok = self.meester_done.before(meester_id, day)
+        return dataclasses.replace(
+            facts, active_learners=learners, ratings_n=n, rating_mean=(total / n) if n else None,
+            finished=finished, completed_ok=int(ok),
+        )  # fmt: skip
+
+    def company(self, company_id: int, day: date) -> tuple[int, int]:
+        finished, ok = self.company_done.before(company_id, day)
+        return finished, int(ok)
 
 
-def recommendations(profile: StudentProfile, *, limit: int = 5, page: int = 1) -> SearchPage:
-    filters = profile_filters(profile)
-    filters.page = page
-    ranker = make_ranker(profile)
-    return with_reasons(search(filters, per_page=limit, ranker=ranker), ranker)
-
-
-def with_reasons(result: SearchPage, ranker) -> SearchPage:
-    """Fill score, label, SQI and reasons of the hits on the page (explanations cost a little, so
-    they are made for the page only)."""
-    if ranker is not None:
-        details = ranker.explain_page([hit.placement.id for hit in result.hits])
-        for hit in result.hits:
-            if hit.placement.id in details:
-                hit.score, hit.label, hit.sqi, hit.reasons = details[hit.placement.id]
-    return result
-
-
-def train_and_register(progress=None) -> tuple[ModelVersion, TrainedModel]:
-    from stagematch.matching.model import train
-
-    examples = training_examples()
-    model = train(examples, progress=progress)
-    return save_model(model), model
-
-
-def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
-    """Students who opted in to be found, that the hard rules allow for this place, ranked the
-    same way as a student's own list. Returned without identity: the company sees who they are
-    only after the student applies and the company shortlists."""
-    from stagematch.matching.eligibility import reasons
-    from stagematch.models import Application
-
-    qualification_ids = select(Qualification.id).where(
-        Qualification.dossier_crebo.in_({q.dossier_crebo for q in placement.qualifications})
-    )
-    from stagematch.services.capacity import students_with_running_internship
-
-    running = students_with_running_internship()
-    applied = select(Application.student_id).where(Application.placement_id == placement.id)
-    profiles = db.session.scalars(
-        select(StudentProfile).where(
-            StudentProfile.discoverable.is_(True), StudentProfile.leerweg == placement.leerweg,
-            StudentProfile.qualification_id.in_(qualification_ids), StudentProfile.lat.is_not(None),
-            StudentProfile.id.not_in(running), StudentProfile.id.not_in(applied),
-        ).limit(2000)
+def history() -> History:
+    E, I = Evaluation, Internship  # noqa: E741, N806
+    mean_expr = (E.supervision_time + E.feedback + E.learning_tasks + E.safety) / 4.0
+    ratings = db.session.execute(
+        select(I.meester_id, E.submitted_at, mean_expr)
+        .join(I, I.id == E.internship_id)
+        .where(E.author_role == EvaluationAuthor.STUDENT, E.submitted_at.is_not(None),
+               E.supervision_time.is_not(None))
     ).all()  # fmt: skip
-    [place] = place_data([placement])
-    from stagematch.timeutil import today
+    finished = db.session.execute(
+        select(I.meester_id, Placement.company_id, I.ended_at, I.end_date, I.outcome)
+        .join(Placement, Placement.id == I.placement_id)
+        .where(I.status != InternshipStatus.ACTIVE)
+    ).all()  # fmt: skip
 
-    pairs = [(student_data(p), place) for p in profiles]
-    pairs = [(s, pl) for s, pl in pairs if not reasons(s, pl, on=today())]
-    if not pairs:
-        return []
-    model = active_model()
-    context = model.context if model else fit_context([place])
-    X = build_features(pairs, context)
-    scores = model.predict(X) if model else rule_score(X)
-    contrib = contributions(model, X)
-    order = sorted(range(len(pairs)), key=lambda i: -scores[i])[:limit]
-    col = FEATURES.index("distance_km")
+    def ended(row) -> date:
+        return row.ended_at or row.end_date
+
+    return History(
+        ratings=Timeline((m, submitted.date(), float(v)) for m, submitted, v in ratings),
+        meester_done=Timeline(
+            (r.meester_id, ended(r), float(r.outcome == InternshipOutcome.SUCCESS))
+            for r in finished
+        ),
+        company_done=Timeline(
+            (r.company_id, ended(r), float(r.outcome == InternshipOutcome.SUCCESS))
+            for r in finished
+        ),
+    )
+
+
+def structure_facts(meester_ids) -> dict[int, sqi_module.MeesterFacts]:
+    """What a meester declares (training, experience, hours, capacity, title), with no learners
+    and no history: the part of the facts that does not change with the day."""
+    ids = list(set(meester_ids))
+    result = {}
+    for start in range(0, len(ids), CHUNK):
+        for m in db.session.execute(
+            select(Mentor.id, Mentor.trained, Mentor.years_experience, Mentor.hours_per_week,
+                   Mentor.capacity, Mentor.meestertitel)
+            .where(Mentor.id.in_(ids[start : start + CHUNK]))
+        ):  # fmt: skip
+            result[m.id] = sqi_module.MeesterFacts(
+                trained=m.trained, years_experience=m.years_experience,
+                hours_per_week=m.hours_per_week, capacity=m.capacity, active_learners=0,
+                has_gezel=False, meestertitel=m.meestertitel,
+            )  # fmt: skip
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class PublishedPlace:
+    id: int
+    meester_id: int
+    company_id: int
+    published: date
+    start: date
+    end: date
+
+
+def published_places() -> list[PublishedPlace]:
+    """Every place that was ever published (on offer from then until it started)."""
+    rows = db.session.execute(
+        select(Placement.id, Placement.meester_id, Placement.company_id, Placement.published_at,
+               Placement.start_date, Placement.end_date)
+        .where(Placement.published_at.is_not(None))
+        .order_by(Placement.id)
+    ).all()  # fmt: skip
+    return [PublishedPlace(r.id, r.meester_id, r.company_id, r.published_at.date(), r.start_date,
+                           r.end_date) for r in rows]  # fmt: skip
+
+
+def applications_history() -> list[tuple[int, int, date]]:
+    """(student id, place id, day) of every application."""
     return [
-        {
-            "profile_id": pairs[i][0].id,
-            "score": float(scores[i]),
-            "label": match_label(float(scores[i])),
-            "distance_km": float(X[i, col]),
-            "skills": list(pairs[i][0].skills),
-            "reasons": [t for _, _, t in explain(model, pairs[i][0], place, X[i], contrib[i])],
-        }  # fmt: skip
-        for i in order
+        (s, p, created.date())
+        for s, p, created in db.session.execute(
+            select(Application.student_id, Application.placement_id, Application.created_at)
+        )
     ]
+
+
+def internships_history():
+    """Every internship with a student: id, student, place, the day it was agreed, how it ended
+    (outcome, the day; None while it runs)."""
+    return db.session.execute(
+        select(Internship.id, Internship.student_id, Internship.placement_id,
+               Internship.created_at, Internship.status, Internship.outcome, Internship.ended_at,
+               Internship.end_date)
+        .where(Internship.student_id.is_not(None))
+        .order_by(Internship.id)
+    ).all()  # fmt: skip
+
+
+def place_seats(placement_ids) -> dict[int, int]:
+    ids = list(set(placement_ids))
+    seats: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        seats.update(db.session.execute(
+            select(Placement.id, Placement.seats).where(Placement.id.in_(ids[start : start + CHUNK]))
+        ).all())  # fmt: skip
+    return seats

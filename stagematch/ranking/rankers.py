@@ -1,0 +1,208 @@
+"""The rankers the site uses: one student's list (`Ranker`, for search, the home page and the API),
+every student at once (`rank_students`, for allocation rounds), recommendations with reasons, and
+the students suggested to a company for a place. Scores come from the active model version, or
+from the transparent rule when there is none."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import select
+
+from stagematch import geo
+from stagematch.extensions import db
+from stagematch.matching.data import PlaceData
+from stagematch.matching.features import FEATURES, build_features, fit_context
+from stagematch.matching.model import contributions, explain, match_label, rule_score
+from stagematch.models import Placement, Qualification, StudentProfile
+from stagematch.ranking.data import (
+    load_places,
+    place_data,
+    places_by_id,
+    student_data,
+    students_by_id,
+)
+from stagematch.ranking.registry import active_model
+from stagematch.services.search import SearchFilters, SearchPage, search
+
+
+class Ranker:
+    """Scores candidate place ids for one student; used as `ranker` by services.search. Scores are
+    computed for every candidate (they order the list); explanations only for the page shown."""
+
+    def __init__(self, profile: StudentProfile):
+        self.profile = profile
+        self.student = student_data(profile)
+        self.model = active_model()
+        self.is_model = self.model is not None
+        self._rows: dict[int, tuple[PlaceData, np.ndarray, float]] = {}
+
+    def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
+        """Scores of the places the eligibility rules allow for this student (others left out)."""
+        from stagematch.matching.eligibility import reasons
+        from stagematch.timeutil import today
+
+        on = today()
+        places = [
+            p for p in places_by_id(placement_ids).values() if not reasons(self.student, p, on=on)
+        ]
+        if not places:
+            return {}
+        self.context = self.model.context if self.model else fit_context(places)
+        X = build_features([(self.student, p) for p in places], self.context)
+        scores = self.model.predict(X) if self.model else rule_score(X)
+        rule = self.model is None
+        result = {}
+        for p, x, score in zip(places, X, scores.tolist(), strict=True):
+            self._rows[p.id] = (p, x, score)
+            result[p.id] = (score, match_label(score, rule=rule))
+        return result
+
+    def explain_page(
+        self, placement_ids: list[int]
+    ) -> dict[int, tuple[float, str, float, list[str]]]:
+        rows = [self._rows[i] for i in placement_ids if i in self._rows]
+        if not rows:
+            return {}
+        X = np.vstack([x for _, x, _ in rows])
+        contrib = contributions(self.model, X)
+        col = FEATURES.index("sqi")
+        return {
+            place.id: (
+                score,
+                match_label(score, rule=self.model is None),
+                float(x[col]),
+                [text for _, _, text in explain(self.model, self.student, place, x, contrib[i])],
+            )  # fmt: skip
+            for i, (place, x, score) in enumerate(rows)
+        }
+
+
+def rank_students(
+    profile_ids,
+    *,
+    top: int | None = 10,
+    placement_ids=None,
+    on=None,
+    chunk: int = 200_000,
+) -> dict[int, list[tuple[int, float]]]:
+    """Batch ranking: per student, the places the hard rules allow (`failed_rules`, vectorised
+    in `candidate_pairs`) with the active model's score (or the rule's), best first (ties by
+    place id), at most `top` (None: all). Candidates are every open place, or `placement_ids`.
+    Place data is loaded once for all students; the per-place parts of the features are computed
+    once; scores come from large batches. Scores equal what `Ranker` gives for the same pair
+    (with a model; the rule fits its context on the places it sees, so its pay ratio and TF-IDF
+    depend on the candidate set)."""
+    from stagematch.matching.eligibility import candidate_pairs
+    from stagematch.matching.features import pair_features, place_block, student_block
+    from stagematch.timeutil import today
+
+    students = students_by_id(profile_ids)
+    result: dict[int, list[tuple[int, float]]] = {s.id: [] for s in students}
+    if placement_ids is None:
+        places = load_places(on=on)
+    else:
+        places = list(places_by_id(placement_ids).values())
+    if not students or not places:
+        return result
+    si, pj = candidate_pairs(students, places, on=on or today())
+    if not len(si):
+        return result
+    model = active_model()
+    context = model.context if model else fit_context(places)
+    used = np.unique(pj)  # features only for places that are someone's candidate
+    block = place_block([places[j] for j in used], context)
+    pj = np.searchsorted(used, pj)
+    sblock = student_block(students, block, context)
+    scores = np.empty(len(si))
+    for start in range(0, len(si), chunk):  # bounded memory
+        X = pair_features(sblock, block, si[start : start + chunk], pj[start : start + chunk])
+        scores[start : start + chunk] = model.predict(X) if model else rule_score(X)
+    # Best first per student: sort by (student, -score, place id).
+    order = np.lexsort((block.ids[pj], -scores, si))
+    si, place_ids, scores = si[order], block.ids[pj][order], scores[order]
+    bounds = np.flatnonzero(np.diff(si)) + 1
+    for rows in np.split(np.arange(len(si)), bounds):
+        student = students[si[rows[0]]]
+        keep = rows if top is None else rows[:top]
+        result[student.id] = list(zip(place_ids[keep].tolist(), scores[keep].tolist(), strict=True))
+    return result
+
+
+def make_ranker(profile: StudentProfile | None):
+    if profile is None or profile.lat is None:
+        return None
+    return Ranker(profile)
+
+
+def profile_filters(profile: StudentProfile) -> SearchFilters:
+    town = geo.find_town(profile.city) if profile.city else None
+    return SearchFilters(
+        leerweg=profile.leerweg, qualification=profile.qualification, town=town,
+        radius_km=profile.max_travel_km if town else None, sort="relevance", student=profile,
+    )  # fmt: skip
+
+
+def recommendations(profile: StudentProfile, *, limit: int = 5, page: int = 1) -> SearchPage:
+    filters = profile_filters(profile)
+    filters.page = page
+    ranker = make_ranker(profile)
+    return with_reasons(search(filters, per_page=limit, ranker=ranker), ranker)
+
+
+def with_reasons(result: SearchPage, ranker) -> SearchPage:
+    """Fill score, label, SQI and reasons of the hits on the page (explanations cost a little, so
+    they are made for the page only)."""
+    if ranker is not None:
+        details = ranker.explain_page([hit.placement.id for hit in result.hits])
+        for hit in result.hits:
+            if hit.placement.id in details:
+                hit.score, hit.label, hit.sqi, hit.reasons = details[hit.placement.id]
+    return result
+
+
+def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
+    """Students who opted in to be found, that the hard rules allow for this place, ranked the
+    same way as a student's own list. Returned without identity: the company sees who they are
+    only after the student applies and the company shortlists."""
+    from stagematch.matching.eligibility import reasons
+    from stagematch.models import Application
+
+    qualification_ids = select(Qualification.id).where(
+        Qualification.dossier_crebo.in_({q.dossier_crebo for q in placement.qualifications})
+    )
+    from stagematch.services.capacity import students_with_running_internship
+
+    running = students_with_running_internship()
+    applied = select(Application.student_id).where(Application.placement_id == placement.id)
+    profiles = db.session.scalars(
+        select(StudentProfile).where(
+            StudentProfile.discoverable.is_(True), StudentProfile.leerweg == placement.leerweg,
+            StudentProfile.qualification_id.in_(qualification_ids), StudentProfile.lat.is_not(None),
+            StudentProfile.id.not_in(running), StudentProfile.id.not_in(applied),
+        ).limit(2000)
+    ).all()  # fmt: skip
+    [place] = place_data([placement])
+    from stagematch.timeutil import today
+
+    pairs = [(student_data(p), place) for p in profiles]
+    pairs = [(s, pl) for s, pl in pairs if not reasons(s, pl, on=today())]
+    if not pairs:
+        return []
+    model = active_model()
+    context = model.context if model else fit_context([place])
+    X = build_features(pairs, context)
+    scores = model.predict(X) if model else rule_score(X)
+    contrib = contributions(model, X)
+    order = sorted(range(len(pairs)), key=lambda i: -scores[i])[:limit]
+    col = FEATURES.index("distance_km")
+    return [
+        {
+            "profile_id": pairs[i][0].id,
+            "score": float(scores[i]),
+            "label": match_label(float(scores[i])),
+            "distance_km": float(X[i, col]),
+            "skills": list(pairs[i][0].skills),
+            "reasons": [t for _, _, t in explain(model, pairs[i][0], place, X[i], contrib[i])],
+        }  # fmt: skip
+        for i in order
+    ]
