@@ -70,7 +70,25 @@ def main() -> None:
     from stagematch.models import Job, Qualification, School, User
     from stagematch.models.enums import Role
     from stagematch.reference import load_reference_data
+    from stagematch.services import student_import
     from stagematch.services.student_import import JOB_KIND, import_students_job
+
+    phases: dict[str, float] = {}
+
+    def timed(name, fn):
+        """The same function, with its time added to `phases` (write, mails)."""
+
+        def run(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
+
+        return run
+
+    student_import._write = timed("write", student_import._write)
+    student_import._invite = timed("mails", student_import._invite)
 
     url = args.database_url or f"sqlite:///{workdir}/bench.db"
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
@@ -91,7 +109,9 @@ def main() -> None:
         towns = [town.name for town in geo.towns().values()]
         t0 = time.perf_counter()
         raw = build_csv(args.rows, qualifications, towns)
-        print(f"file: {args.rows} rows, {len(raw) / 1e6:.1f} MB, built in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"file: {args.rows} rows, {len(raw) / 1e6:.1f} MB, built in {time.perf_counter() - t0:.1f} s"
+        )
         print(f"database: {db.engine.dialect.name}")
 
         for attempt in ("first import", "same file again"):
@@ -100,6 +120,7 @@ def main() -> None:
             db.session.commit()
             job_id = job.id
             queued_before = huey.pending_count()
+            phases.clear()
             t0 = time.perf_counter()
             import_students_job.call_local(job_id, school.id, coordinator.id, raw, None)
             elapsed = time.perf_counter() - t0
@@ -117,6 +138,9 @@ def main() -> None:
                 f"queued {result.get('mails')} (queue: +{huey.pending_count() - queued_before}); "
                 f"students in the database: {students}"
             )
+            check = elapsed - sum(phases.values())
+            print(f"  of which: reading and checking {check:.1f} s, writing accounts "
+                  f"{phases.get('write', 0):.1f} s, rendering and queueing mails {phases.get('mails', 0):.1f} s")  # fmt: skip
 
 
 if __name__ == "__main__":

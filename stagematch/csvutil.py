@@ -137,11 +137,13 @@ def _unguard(value: str) -> str:
 def _read_error(error: csv.Error) -> Phrase:
     text = str(error)
     if "field larger than field limit" in text:
-        return Phrase(N_("een cel is groter dan 128 KB; zo'n grote tekst past in geen enkele kolom"))
+        return Phrase(
+            N_("een cel is groter dan 128 KB; zo'n grote tekst past in geen enkele kolom")
+        )
     if "end of data" in text or "expected after" in text:
         return Phrase(
             N_(
-                "een aanhalingsteken (\") staat op een verkeerde plek of wordt niet gesloten; "
+                'een aanhalingsteken (") staat op een verkeerde plek of wordt niet gesloten; '
                 "sla het bestand opnieuw op als CSV"
             )
         )
@@ -179,7 +181,9 @@ def read_csv(
     text = decode(raw, cp1252=cp1252)
     if text is None:
         result.error = Phrase(
-            N_("Dit bestand kunnen we niet lezen. Sla het op als CSV (UTF-8) en probeer het opnieuw.")
+            N_(
+                "Dit bestand kunnen we niet lezen. Sla het op als CSV (UTF-8) en probeer het opnieuw."
+            )
         )
         return result
     records = _records(text, sniff_delimiter(text))
@@ -214,7 +218,9 @@ def read_csv(
         if result.count >= max_rows:
             result.rows, result.problems = [], []
             result.error = Phrase(
-                N_("Het bestand heeft meer dan %(count)s regels. Splits het in kleinere bestanden."),
+                N_(
+                    "Het bestand heeft meer dan %(count)s regels. Splits het in kleinere bestanden."
+                ),
                 count=f"{max_rows:,}".replace(",", "."),
             )
             return result
@@ -246,4 +252,3 @@ def read_csv(
         else:
             result.rows.append(CsvRow(line, values, cells))
     return result
-

@@ -199,10 +199,18 @@ def interest_fit(interests: list[str], skills: list[str], place_skills: list[str
 
 
 def choice_utility(
-    *, distance_ratio: float, fit: float, pay_ratio: float, own_crebo: bool
+    *, distance_ratio: float, fit: float, pay_ratio: float, own_crebo: bool, level: int, bbl: bool
 ) -> float:
-    """How much a student wants a place, before their own taste (see module docstring)."""
-    return -2.5 * distance_ratio + 2.5 * fit + 0.8 * (min(pay_ratio, 2.0) - 1.0) + 0.4 * own_crebo
+    """How much a student wants a place, before their own taste (see module docstring). Lower
+    levels are more bound to their region (DOMAIN.md §3); a BBL wage is income, so BBL students
+    weigh pay more."""
+    low = max(0.0, min(1.0, (4 - level) / 3))
+    return (
+        -2.5 * (1 + 0.8 * low) * distance_ratio
+        + 2.5 * fit
+        + (0.5 + 1.0 * bbl) * (min(pay_ratio, 2.0) - 1.0)
+        + 0.4 * own_crebo
+    )
 
 
 def offer_probability(*, skill_match: float) -> float:
@@ -771,8 +779,7 @@ class _History:
       if it was due (70 % submitted, else overdue) and a pending final one.
     """
 
-    ON_OFFER = 10  # places a student should find; companies add places where there are fewer
-    NEW_PLACES = 4  # at most this many added for one student
+    NEW_PLACES = 3  # places published near each student who will look
 
     def __init__(
         self, b, company_info, meesters_of, gezellen_of, accredited, make_place, duration_for
@@ -890,12 +897,14 @@ class _History:
     # --- the market -----------------------------------------------------------------------
 
     def _market(self, seekers: list[dict]) -> None:
+        # Companies publish before anyone chooses: near each student who will look, a few places
+        # about when they will want one, published up to two months before they look (so every
+        # student also sees the places published for others).
+        for seeker in seekers:
+            self._supply(seeker, self.NEW_PLACES)
         seekers.sort(key=lambda s: (s["applied"], s["student"]["row"]["id"]))
         for seeker in seekers:
             options = self._options(seeker)
-            if len(options) < self.ON_OFFER:
-                self._supply(seeker, min(self.NEW_PLACES, self.ON_OFFER - len(options)))
-                options = self._options(seeker)
             near = bool(options)
             if not near:
                 # Nothing within reach: like many students in a thin market, they look further
@@ -952,8 +961,10 @@ class _History:
         return found
 
     def _supply(self, seeker: dict, wanted: int, *, near: bool = True) -> None:
-        """Companies near the student, accredited for their crebo, publish places that start
-        about when the student wants to (each with a meester, and maybe a gezel, with room)."""
+        """Companies within the student's reach (`near`; else the nearest), accredited for their
+        crebo or a sibling, publish places that start about when the student wants to (each with
+        a meester, and maybe a gezel, with room then). Published up to two months before the
+        student looks (`near`), else on that day: the market was there before the student."""
         rng, student = self.rng, seeker["student"]
         row, q, day = student["row"], student["q"], seeker["applied"]
         start = seeker["start"]
@@ -977,7 +988,7 @@ class _History:
                 age=age_on(row["birth_date"], start),
             )  # fmt: skip
             published = datetime.combine(day, datetime.min.time()) - timedelta(
-                days=rng.randint(0, 45), hours=rng.randint(0, 12)
+                days=rng.randint(0, 60) if near else 0, hours=rng.randint(0, 12)
             )
             place["row"].update(
                 published_at=published, confirmed_at=published, created_at=published
@@ -1134,9 +1145,11 @@ def _by_preference(rng: random.Random, student: dict, options: list[tuple[dict, 
     for place, distance in options:
         utility = choice_utility(
             distance_ratio=distance / max(1, row["max_travel_km"]),
-            fit=interest_fit(student["interests"], student["skills"], place["skills"]),
+            # What the place page lists (its required skills); the work itself has more.
+            fit=interest_fit(student["interests"], student["skills"], place["skills"][:3]),
             pay_ratio=place["row"]["pay_per_month"] / median,
-            own_crebo=student["q"] in place["crebos"],
+            own_crebo=student["q"] in place["crebos"], level=row["level"],
+            bbl=row["leerweg"] == "BBL",
         )
         scored.append((utility + _gumbel(rng), place["row"]["id"], place, distance))
     scored.sort(key=lambda t: (-t[0], t[1]))

@@ -133,8 +133,8 @@ def qualification_labels() -> list[str]:
 
 
 # Number, date and choice fields whose parse errors speak Dutch (WTForms' own are English), and
-# that read numbers as `stagematch.inputs.parse_int` does: ASCII digits only ('²', '٣' and '３' are
-# refused, though Python's int() reads the last two), and only values the database can store.
+# that read numbers as `stagematch.inputs.parse_int` does: ASCII digits only ('²', '٣' and '３'
+# are refused, though Python's int() reads the last two), and only values the database can store.
 
 NOT_A_WHOLE_NUMBER = _l("Vul een heel getal in, zonder letters.")
 OTHER_DIGITS = _l("Gebruik alleen de cijfers 0 tot en met 9.")

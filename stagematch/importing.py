@@ -99,9 +99,11 @@ class ImportResult:
                 key=lambda row: row[0],
             ),
             "rows": sorted(
-                ([line, status, label, object_id]
-                 for line, status, label, object_id in self.done_rows
-                 if self.written or status == EXISTING),
+                (
+                    [line, status, label, object_id]
+                    for line, status, label, object_id in self.done_rows
+                    if self.written or status == EXISTING
+                ),
                 key=lambda row: row[0],
             ),  # fmt: skip
         }

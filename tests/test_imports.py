@@ -104,7 +104,9 @@ def test_imported_student_sets_a_password_through_the_invitation_only(
     assert db.session.get(User, user.id).check_password("Zomer-Stage-2027!")
     # The link was for one use: the password changed, so it no longer works.
     client.post("/account/uitloggen")
-    client.post("/" + path, data={"password": "Ander-Wachtwoord-99", "password2": "Ander-Wachtwoord-99"})
+    client.post(
+        "/" + path, data={"password": "Ander-Wachtwoord-99", "password2": "Ander-Wachtwoord-99"}
+    )
     db.session.expire_all()
     assert not db.session.get(User, user.id).check_password("Ander-Wachtwoord-99")
 
@@ -132,9 +134,7 @@ def test_a_student_file_with_bad_rows_writes_nothing_and_reports_every_bad_row(
     assert not job.result["written"]
 
 
-def test_importing_the_same_student_file_twice_creates_no_duplicates(
-    client, coordinator, outbox
-):
+def test_importing_the_same_student_file_twice_creates_no_duplicates(client, coordinator, outbox):
     content = _students(*(_student_row(n) for n in range(1, 4)))
     _import_students(client, content)
     assert _student_count() == 3 and len(outbox()) == 3
@@ -228,7 +228,9 @@ PLACE_HEADER = (
 )
 
 
-def _place_row(company, n: int, *, tasks: str = "Je leert het vak van begin tot eind.", **changes) -> str:
+def _place_row(
+    company, n: int, *, tasks: str = "Je leert het vak van begin tot eind.", **changes
+) -> str:
     values = {"title": f"Plek {n}", "leerweg": "BOL", "crebo": company.accreditations[0].qualification.crebo,
               "town": "Enschede", "start": (today() + timedelta(days=30)).isoformat(), "weeks": "20",
               "hours": "32", "pay": "250", "seats": "1", "meester": "Ans Meester", "tasks": tasks,

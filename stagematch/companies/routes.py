@@ -705,7 +705,9 @@ def import_placements():
         raw = form.file.data.read(place_import.MAX_BYTES + 1)
         problem = place_import.check_upload(raw)
         if problem is None:
-            job = place_import.start_import(company=_company(), raw=raw, by=current_user._get_current_object())
+            job = place_import.start_import(
+                company=_company(), raw=raw, by=current_user._get_current_object()
+            )
             return redirect(url_for("main.job", job_id=job.id))
         form.file.errors = [problem]
     return render_template(

@@ -71,6 +71,23 @@ def rankable(sessions: Sequence[Session]) -> list[Session]:
     return [s for s in sessions if len(s.places) >= 2 and max(s.grades, default=0) > NOTHING]
 
 
+SETTLE_DAYS = 60
+
+
+def settled(sessions: Sequence[Session], *, as_of: date | None = None) -> list[Session]:
+    """The sessions whose grades are final on `as_of` (default: the last session's day): the
+    internship among the candidates has ended, or none started there and SETTLE_DAYS have passed.
+    A running internship may still end well, so its session cannot be judged yet."""
+    if not sessions:
+        return []
+    as_of = as_of or max(s.on for s in sessions)
+    return [
+        s
+        for s in sessions
+        if s.success is not None or (s.started is None and (as_of - s.on).days >= SETTLE_DAYS)
+    ]
+
+
 def order(flat: Flat, scores: np.ndarray, *, seed: int = 0) -> np.ndarray:
     """Row indices, each session's rows best first (ties at random, seeded)."""
     noise = np.random.default_rng(seed).random(len(scores))

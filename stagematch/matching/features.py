@@ -37,6 +37,9 @@ FEATURES = [
     "low_level",  # (4 − level) / 3: 1 for Entree, 0 for level 4
     "low_level_x_time",  # low_level · time_per_learner: time matters more at levels 1–2
     "low_level_x_gezel",  # low_level · has_gezel: so does a gezel beside the learner
+    "interest_overlap",  # share of the student's interests among the place's required skills
+    "low_level_x_distance",  # low_level · distance_ratio: lower levels are bound to their region
+    "bbl_x_pay",  # pay_ratio on BBL places (a wage is income), 0 on stage places
 ]
 MAX_HOURS_PER_LEARNER = 8.0
 
@@ -51,14 +54,15 @@ MONOTONE = {
     "pay_ratio": 1, "bbl_days_gap": -1, "sqi": 1, "sqi_structure": 1, "sqi_outcome": 1,
     "sqi_load": 1, "meester_load_ratio": -1, "company_completion": 1, "has_gezel": 1,
     "time_per_learner": 1, "meester_trained": 1, "rating": 1, "meester_completion": 1,
-    "low_level": 0, "low_level_x_time": 1, "low_level_x_gezel": 1,
+    "low_level": 0, "low_level_x_time": 1, "low_level_x_gezel": 1, "interest_overlap": 1,
+    "low_level_x_distance": -1, "bbl_x_pay": 1,
 }  # fmt: skip
 SIGNS = [MONOTONE[f] for f in FEATURES]
 
 # Groups of features that a reason talks about together.
 GROUPS = {
-    "distance": ["distance_km", "distance_ratio"],
-    "fit": ["same_crebo", "text_fit", "skill_overlap"],
+    "distance": ["distance_km", "distance_ratio", "low_level_x_distance"],
+    "fit": ["same_crebo", "text_fit", "skill_overlap", "interest_overlap"],
     "supervision": [
         "sqi",
         "sqi_structure",
@@ -73,7 +77,7 @@ GROUPS = {
         "low_level_x_time",
         "low_level_x_gezel",
     ],
-    "pay": ["pay_ratio"],
+    "pay": ["pay_ratio", "bbl_x_pay"],
     "bbl_days": ["bbl_days_gap"],
     "company": ["company_completion"],
     "level": ["low_level"],
@@ -187,6 +191,8 @@ class StudentBlock:
     low_level: np.ndarray  # (4 − level) / 3, within 0..1
     text: object  # sparse TF-IDF rows
     skills: object  # sparse 0/1 over the place block's skills
+    interests: object  # sparse 0/1: the student's interests among the place block's skills
+    n_interests: np.ndarray
 
 
 def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=None) -> PlaceBlock:
@@ -254,16 +260,22 @@ def student_block(
     from scipy import sparse
 
     n = len(students)
-    rows, cols = [], []
-    for i, s in enumerate(students):
-        for tag in _norm((*s.skills, *s.interests)):
-            j = places.skill_index.get(tag)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    skills = sparse.csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(n, places.skills.shape[1])
-    )
+
+    def known(tags_of) -> object:
+        """Sparse 0/1 (students x the place block's skills) of the tags each student lists."""
+        rows, cols = [], []
+        for i, s in enumerate(students):
+            for tag in _norm(tags_of(s)):
+                j = places.skill_index.get(tag)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+        return sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(n, places.skills.shape[1])
+        )
+
+    skills = known(lambda s: (*s.skills, *s.interests))
+    interests = known(lambda s: s.interests)
     if text is None:
         text, index = _transform(context, [_student_text(s) for s in students])
         text = text[index]
@@ -275,7 +287,8 @@ def student_block(
         crebo=np.array([places.crebo_index.get(s.crebo, -1) for s in students], dtype=np.intp),
         bbl_days=np.array([s.bbl_days or 0 for s in students], dtype=float),
         low_level=np.clip((4 - np.array([s.level for s in students], dtype=float)) / 3, 0, 1),
-        text=text, skills=skills,
+        text=text, skills=skills, interests=interests,
+        n_interests=np.array([len(_norm(s.interests)) for s in students], dtype=float),
     )  # fmt: skip
 
 
@@ -333,6 +346,11 @@ def _pair_rows(X, students: StudentBlock, places: PlaceBlock, si, pj) -> None:
     X[:, 18] = low
     X[:, 19] = low * X[:, 14]
     X[:, 20] = low * X[:, 13]
+    liked = _rowwise_dot(students.interests[si], places.skills[pj])
+    wanted = students.n_interests[si]
+    X[:, 21] = np.divide(liked, wanted, out=np.zeros(n), where=wanted > 0)
+    X[:, 22] = low * X[:, 1]
+    X[:, 23] = np.where(places.bbl[pj], X[:, 5], 0.0)
 
 
 def build_features(

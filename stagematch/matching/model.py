@@ -269,6 +269,43 @@ def _pairs(flat: evaluation.Flat, rng: np.random.Generator, per_graded: int):
     return better[keep], worse[keep]
 
 
+class Blend:
+    """A ranker of where students go plus `weight` × the log-odds of a good completion there:
+    f = choice(x) + weight · success(x). With weight ≥ 0 and both parts monotone the same way in
+    every constrained feature, so is f; two linear parts fold into one (`coef_`, `intercept_`)."""
+
+    def __init__(self, choice, success, weight: float):
+        self.choice, self.success, self.weight = choice, success, weight
+        if _is_linear(choice) and _is_linear(success):
+            self.coef_ = np.asarray(choice.coef_, float) + weight * np.asarray(success.coef_, float)
+            self.intercept_ = float(choice.intercept_) + weight * float(success.intercept_)
+
+    def decision_function(self, X) -> np.ndarray:
+        if hasattr(self, "coef_"):
+            return np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_
+        part = self.choice.decision_function(X)
+        return part + self.weight * self.success.decision_function(X) if self.weight else part
+
+
+def _is_linear(estimator) -> bool:
+    return isinstance(estimator, SignConstrainedLogistic | PairwiseLogistic | Blend) and hasattr(
+        estimator, "coef_"
+    )
+
+
+SUCCESS_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+"""Weights of the success part tried on the validation slice (0: where students go alone)."""
+
+
+def _success_part(X: np.ndarray, flat: evaluation.Flat) -> SignConstrainedLogistic | None:
+    """P(good completion | the student started there), from the started places with a known
+    outcome; None when there are too few of either outcome."""
+    rows, outcomes = _outcome_rows(flat)
+    if len(rows) < 20 or min(outcomes.sum(), len(outcomes) - outcomes.sum()) < 5:
+        return None
+    return SignConstrainedLogistic(C=1.0, signs=SIGNS).fit(X[rows], outcomes)
+
+
 def monotone_boosting(seed: int = 0, **settings) -> HistGradientBoostingClassifier:
     params = dict(max_iter=120, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
                   l2_regularization=1.0, early_stopping=False)  # fmt: skip
@@ -285,11 +322,10 @@ class MatchScorer:
 
     def __init__(self, ranker, a: float, b: float):
         self.ranker, self.a, self.b = ranker, a, b
-        linear = getattr(ranker, "coef_", None)
         # A linear ranker folds into one dot product (fast for a page of candidates).
         self._linear = None
-        if isinstance(ranker, SignConstrainedLogistic | PairwiseLogistic):
-            self._linear = (a * np.asarray(linear, float), a * float(ranker.intercept_) + b)
+        if _is_linear(ranker):
+            self._linear = (a * np.asarray(ranker.coef_, float), a * float(ranker.intercept_) + b)
 
     def decision_function(self, X) -> np.ndarray:
         return self.ranker.decision_function(X)
@@ -352,6 +388,10 @@ CANDIDATES = (
 MAX_NEGATIVES = 20  # places with nothing graded kept per student for fitting (all for judging)
 MAX_BOOSTING_ROWS = 250_000
 MIN_SESSIONS = 50
+
+
+def _name(candidate: Candidate, weight: float) -> str:
+    return f"{candidate.name} + {weight:g} × success" if weight else candidate.name
 
 
 def _fit(candidate: Candidate, X: np.ndarray, flat: evaluation.Flat, seed: int):
@@ -427,7 +467,21 @@ def _outcome_rows(flat: evaluation.Flat) -> tuple[np.ndarray, np.ndarray]:
 # --- training ---------------------------------------------------------------------------------
 
 
-def train(
+TRAINING_THREADS = 1
+"""Threads for numpy and scikit-learn while training. One: OpenMP and BLAS pools spin while they
+wait, and on a small machine shared with the site (or other jobs) a second thread made
+gradient boosting 20–30 times slower instead of twice as fast."""
+
+
+def train(*args, **kwargs) -> TrainedModel:
+    """`_train` (below) with TRAINING_THREADS threads for numpy and scikit-learn."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=TRAINING_THREADS):
+        return _train(*args, **kwargs)
+
+
+def _train(
     data: Sequence[Session] | Sequence[TrainingExample], *, random_state: int = 0,
     progress: Callable[[str], None] | None = None, candidates: Sequence[Candidate] = CANDIDATES,
     n_boot: int = evaluation.BOOTSTRAP,
@@ -436,7 +490,7 @@ def train(
     sessions = list(data)
     if sessions and isinstance(sessions[0], TrainingExample):
         sessions = sessions_from_examples(sessions, seed=random_state)
-    sessions = evaluation.rankable(sessions)
+    sessions = evaluation.settled(evaluation.rankable(sessions))
     if len(sessions) < MIN_SESSIONS:
         raise ValueError(
             f"need at least {MIN_SESSIONS} students who applied, among other places on offer"
@@ -457,32 +511,41 @@ def train(
     X_choose = build_features(flat_choose.pairs, context)  # noqa: N806
     X_report = build_features(flat_report.pairs, context)  # noqa: N806
 
+    success = _success_part(X_fit, flat_fit)
+    success_choose = success.decision_function(X_choose) if success is not None else None
     selection = []
-    best, best_score = None, -math.inf
+    best, best_weight, best_score = None, 0.0, -math.inf
     for candidate in candidates:
         say(f"Proberen: {candidate.name} …")
         try:
             estimator = _fit(candidate, X_fit, flat_fit, random_state)
         except ValueError:
             continue
-        score = evaluation.mean_ndcg(
-            flat_choose, estimator.decision_function(X_choose), seed=random_state
-        )
-        selection.append({"name": candidate.name, "kind": "selection", "ndcg10": round(score, 4)})
-        if score > best_score + 1e-9:
-            best, best_score = candidate, score
+        choice = estimator.decision_function(X_choose)
+        for weight in SUCCESS_WEIGHTS if success is not None else (0.0,):
+            scores = choice + weight * success_choose if weight else choice
+            score = evaluation.mean_ndcg(flat_choose, scores, seed=random_state)
+            selection.append({"name": _name(candidate, weight), "kind": "selection",
+                              "ndcg10": round(score, 4)})  # fmt: skip
+            if score > best_score + 1e-9:
+                best, best_weight, best_score = candidate, weight, score
     if best is None:
         raise ValueError(
             "no candidate could be fitted: need students who applied and places nobody applied to"
         )
+    family = _name(best, best_weight)
     for row in selection:
-        row["chosen"] = row["name"] == best.name
+        row["chosen"] = row["name"] == family
 
-    say(f"Gekozen: {best.name}; opnieuw trainen op de oudste 75 % …")
+    say(f"Gekozen: {family}; opnieuw trainen op de oudste 75 % …")
     final_sessions = evaluation.censor([*fit_trimmed, *choose_trimmed], report_from)
     flat_final = evaluation.flatten(final_sessions)
     X_final = np.vstack([X_fit, build_features(evaluation.flatten(choose_trimmed).pairs, context)])  # noqa: N806
     ranker = _fit(best, X_final, flat_final, random_state)
+    if best_weight:
+        success = _success_part(X_final, flat_final)
+        if success is not None:
+            ranker = Blend(ranker, success, best_weight)
     f_final = ranker.decision_function(X_final)
     rows, outcomes = _outcome_rows(flat_final)
     a, b = calibrate(f_final[rows], outcomes)
@@ -494,7 +557,7 @@ def train(
     rankers.update(evaluation.baseline_scores(flat_report, X_report, FEATURES))
     metrics = evaluation.evaluate(flat_report, rankers, reference="model", expected=expected,
                                   n_boot=n_boot, seed=random_state)  # fmt: skip
-    model_name = Phrase(N_("model (%(family)s)"), family=best.name)
+    model_name = Phrase(N_("model (%(family)s)"), family=family)
     for row in metrics:
         if row["name"] == "model":
             row["name"] = model_name
@@ -509,7 +572,7 @@ def train(
     }  # fmt: skip
     ordered = sorted(sessions, key=lambda s: s.on)
     return TrainedModel(
-        estimator=scorer, family=best.name, context=context, features=list(FEATURES),
+        estimator=scorer, family=family, context=context, features=list(FEATURES),
         reference=np.median(X_fit, axis=0), metrics=[*metrics, *selection, summary],
         importances=importances, n_examples=len(fit_part) + len(choose_part),
         date_range=(ordered[0].on.isoformat(), ordered[-1].on.isoformat()), summary=summary,

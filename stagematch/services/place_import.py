@@ -214,7 +214,9 @@ def _check_row(row: CsvRow, company: Company, context: dict) -> tuple[_Row | Non
             problems.append(Phrase(N_("crebo %(crebo)s bestaat niet"), crebo=crebo))
         elif q.id not in context["accredited"]:
             problems.append(
-                Phrase(N_("je bedrijf heeft geen geldige erkenning voor crebo %(crebo)s"), crebo=crebo)
+                Phrase(
+                    N_("je bedrijf heeft geen geldige erkenning voor crebo %(crebo)s"), crebo=crebo
+                )
             )
         else:
             qualifications.append(q)
@@ -245,9 +247,7 @@ def _check_row(row: CsvRow, company: Company, context: dict) -> tuple[_Row | Non
     if not values["uren_per_week"]:
         problems.append(_problem("uren_per_week", N_("Vul een aantal uren in.")))
     elif not _DECIMAL.fullmatch(values["uren_per_week"]):
-        problems.append(
-            _problem("uren_per_week", N_("Vul een getal in, bijvoorbeeld 4 of 4,5."))
-        )
+        problems.append(_problem("uren_per_week", N_("Vul een getal in, bijvoorbeeld 4 of 4,5.")))
     else:
         hours = float(Decimal(values["uren_per_week"].replace(",", ".")))
         if not 4 <= hours <= 60:

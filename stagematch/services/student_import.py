@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -112,14 +113,18 @@ def _town_problem(text: str) -> Phrase:
                   town=text, options=options)  # fmt: skip
 
 
+@dataclass(slots=True)
 class _Checked:
     """One good row, ready to write."""
 
-    __slots__ = ("line", "number", "name", "email", "qualification", "leerweg", "town", "planned")
-
-    def __init__(self, line, number, name, email, qualification, leerweg, town, planned):
-        self.line, self.number, self.name, self.email = line, number, name, email
-        self.qualification, self.leerweg, self.town, self.planned = qualification, leerweg, town, planned
+    line: int
+    number: str
+    name: str
+    email: str
+    qualification: Qualification
+    leerweg: str
+    town: geo.Town | None
+    planned: date | None
 
 
 def _existing_accounts(emails: list[str]) -> dict[str, tuple[str, int | None, str | None]]:
@@ -241,7 +246,9 @@ def _check(
         else:
             problems.append(Phrase(N_("er is al een account met %(email)s"), email=email))
     if number_ok and not already and taken_numbers.get(number, email) != email:
-        problems.append(Phrase(N_("studentnummer %(number)s staat al in StageMatch"), number=number))
+        problems.append(
+            Phrase(N_("studentnummer %(number)s staat al in StageMatch"), number=number)
+        )
     if email is not None:
         first_email.setdefault(email, row.line)
     if number_ok:
