@@ -67,25 +67,33 @@ def run() -> None:
           f"  outbox (every mail the site sends): {os.environ.get('MAIL_FILE_PATH') or instance / 'outbox'}\n"
           f"  job queue: {os.environ.get('JOBS_URL') or instance / 'jobs.db'} (worker pid {worker.pid});"
           f" a job's progress and report are on /taken/<id>\n", flush=True)  # fmt: skip
+    interrupted = False
     try:
         code = sh(BIN / "flask", "--app", "stagematch", "run", "--host", "127.0.0.1", "--port", port,
                   check=False)  # fmt: skip
-    except KeyboardInterrupt:
-        code = 0
+    except KeyboardInterrupt:  # Ctrl-C reached the worker too: it is finishing its task already
+        code, interrupted = 0, True
     finally:
-        stop(worker)
+        stop(worker, signalled=interrupted)
     sys.exit(code)
 
 
-def stop(process: subprocess.Popen, timeout: float = 10) -> None:
-    """Stop a child: politely (SIGINT: Huey's consumer finishes the task at hand), then for sure."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
+def stop(process: subprocess.Popen, timeout: float = 10, signalled: bool = False) -> None:
+    """Stop a child: politely (SIGINT: Huey's consumer finishes the task at hand; skipped when it
+    had one already), then firmly (SIGTERM: at once), then for sure."""
+    polite = [signal.SIGINT, signal.SIGTERM] if os.name != "nt" else [signal.SIGTERM]
+    for sig in [None, *polite[1:]] if signalled else polite:
+        if process.poll() is not None:
+            return
+        if sig is not None:
+            process.send_signal(sig)
         try:
             process.wait(timeout)
+            return
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            pass
+    process.kill()
+    process.wait()
 
 
 def test(extra: list[str]) -> None:

@@ -912,13 +912,8 @@ class _History:
                 # outcome still counts for its meester).
                 self._supply(seeker, 1, near=False)
                 options = self._options(seeker, near=False)
-            seeker["tried"] = set()
-            for _ in range(3):  # more rounds of applications, a week apart, while nobody offers
-                options = [(p, d) for p, d in options if p["row"]["id"] not in seeker["tried"]]
-                if not options or self._choose(seeker, options):
-                    break
-                seeker["applied"] += timedelta(days=7)
-                options = self._options(seeker, near=near)
+            if options:
+                self._choose(seeker, options)
         for places in self.pool.values():
             for place in places:
                 if place["filled"] >= place["row"]["seats"]:
@@ -934,7 +929,7 @@ class _History:
 
     def _on_offer(self, student: dict, places, day: date, *, near: bool = True):
         """Of `places`, those on offer on `day` that the rules allow the student, with the
-        distance: published by then, starting two weeks to a year later, a seat left, their
+        distance: published by then, not started (within two years), a seat left, their
         crebo or a sibling of their dossier at their level, within their travel distance
         (`near`), a BBL wage for their age."""
         b, q, row = self.b, student["q"], student["row"]
@@ -942,7 +937,7 @@ class _History:
         for place in places:
             r = place["row"]
             start = r["start_date"]
-            if not (day + timedelta(days=14) <= start <= day + timedelta(days=365)):
+            if not (day < start <= day + timedelta(days=730)):
                 continue
             if r["published_at"].date() > day or place["filled"] >= r["seats"]:
                 continue
@@ -996,19 +991,20 @@ class _History:
             self.pool[(q.dossier_crebo, row["leerweg"])].append(place)
             made += 1
 
-    def _choose(self, seeker: dict, options: list[tuple[dict, float]]) -> bool:
-        """Apply to the one to three places liked best, take the first offer in that order
-        (True: a place was taken)."""
+    def _choose(self, seeker: dict, options: list[tuple[dict, float]]) -> None:
+        """On one day, apply to the one to three places liked best, and take the first that
+        offers, in that order; when none offers, the next ones (at most three batches). The
+        company that takes a student decides that day (so the seat is taken from that day on,
+        as the database shows it)."""
         b, rng, student = self.b, self.rng, seeker["student"]
         ranked = _by_preference(rng, student, options)
-        applied_to = ranked[: rng.choice([1, 2, 2, 3])]
+        batch = rng.choice([1, 2, 2, 3])
         when = datetime.combine(seeker["applied"], datetime.min.time()) + timedelta(
             hours=rng.randint(8, 20)
         )
         taken = None
-        for place, _ in applied_to:
+        for done, (place, _) in enumerate(ranked[: 3 * batch], start=1):
             r = place["row"]
-            seeker["tried"].add(r["id"])
             match = _overlap(student["skills"], place["skills"][:3])
             offered = rng.random() < offer_probability(skill_match=match)
             mentors = [self.mentors[m] for m in (r["meester_id"], r["gezel_id"]) if m is not None]
@@ -1018,7 +1014,7 @@ class _History:
                 room = room and all(_fits(m, r["start_date"], r["end_date"], 1) for m in mentors)
             if taken is None and offered and room:
                 taken = place
-                aid = _application(b, student, place, ApplicationStatus.ACCEPTED, when)
+                aid = _application(b, student, place, ApplicationStatus.ACCEPTED, when, quick=True)
                 for mentor in mentors:
                     mentor["past"].append((r["start_date"], r["end_date"]))
                     if running:
@@ -1036,7 +1032,8 @@ class _History:
                     ApplicationStatus.WITHDRAWN if offered and room else ApplicationStatus.REJECTED
                 )
                 _application(b, student, place, status, when)
-        return taken is not None
+            if taken is not None and done % batch == 0:
+                break  # the batch in which a place was taken is the last
 
     def _hire(self, student: dict, place: dict, applied: datetime) -> None:
         """An accepted application and the running internship it became."""
@@ -1148,7 +1145,8 @@ def _by_preference(rng: random.Random, student: dict, options: list[tuple[dict, 
             # What the place page lists (its required skills); the work itself has more.
             fit=interest_fit(student["interests"], student["skills"], place["skills"][:3]),
             pay_ratio=place["row"]["pay_per_month"] / median,
-            own_crebo=student["q"] in place["crebos"], level=row["level"],
+            own_crebo=student["q"] in place["crebos"],
+            level=row["level"],
             bbl=row["leerweg"] == "BBL",
         )
         scored.append((utility + _gumbel(rng), place["row"]["id"], place, distance))
@@ -1166,10 +1164,22 @@ def _supervision(place: dict, mentors: dict) -> float:
     )  # fmt: skip
 
 
-def _application(b, student: dict, place: dict, status: str, created: datetime) -> int:
-    """An application made at `created`; shortlisting and decisions follow within days, and
-    none after now."""
+def _application(
+    b, student: dict, place: dict, status: str, created: datetime, *, quick: bool = False
+) -> int:
+    """An application made at `created`; shortlisting and decisions follow within days (`quick`:
+    within hours), and none after now."""
     aid = b.new_id("application")
+    if quick:
+        moment = min(created + timedelta(hours=2), b.now)
+        b.rows[Application].append(dict(
+            id=aid, student_id=student["row"]["id"], placement_id=place["row"]["id"],
+            motivation="Deze plek past bij mijn opleiding en ik wil graag bij jullie leren.",
+            status=status, anonymous=b.rng.random() < 0.85, rejection_reason=None,
+            rejection_note="", created_at=created, updated_at=moment, shortlisted_at=moment,
+            decided_at=moment,
+        ))  # fmt: skip
+        return aid
     shortlisted = decided = None
     if status in (
         ApplicationStatus.SHORTLISTED, ApplicationStatus.ACCEPTED, ApplicationStatus.WITHDRAWN

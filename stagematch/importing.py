@@ -8,7 +8,6 @@ in-request form that the SBB register import still uses for its refused rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from stagematch.csvutil import CsvFile, to_csv
 from stagematch.i18n import translate
@@ -25,9 +24,6 @@ class ImportRow:
     line: int
     ok: bool
     message: str
-    placement_id: int | None = None
-    user: Any = None
-    link: str | None = None
 
 
 @dataclass

@@ -87,19 +87,6 @@ def bind_worker_app(app: Flask) -> None:
     _worker_app = app
 
 
-def where() -> str:
-    """Where the queue is, for people (./dev.py run, the logs): the Redis URL or the SQLite file."""
-    storage = huey.storage
-    if huey.immediate:
-        return "immediate (tasks run in the request)"
-    filename = getattr(storage, "filename", None)
-    if filename:
-        return str(filename)
-    pool = getattr(getattr(storage, "conn", None), "connection_pool", None)
-    kwargs = getattr(pool, "connection_kwargs", {})
-    return f"redis {kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
-
-
 def _in_app_context(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def run(*args, **kwargs):

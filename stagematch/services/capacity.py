@@ -562,22 +562,22 @@ def _agreed_spans(column, ids) -> dict[int, list[tuple[date, date, date]]]:
 
 def learners_as_of(queries) -> list[int]:
     """For each (mentor id, start, end, day): the mentor's learners over [start, end) as this
-    module counted them on `day` (`learners_sql` with on=day): internships agreed by then, naming
-    the mentor as meester or gezel, not ended by `day`, overlapping the period."""
+    module counted them when `day` began (`learners_sql` with on=day): internships agreed before
+    that day, naming the mentor as meester or gezel, not ended by it, overlapping the period."""
     queries = list(queries)
     mentors = {q[0] for q in queries}
     spans = _agreed_spans(Internship.meester_id, mentors)
     for mentor_id, items in _agreed_spans(Internship.gezel_id, mentors).items():
         spans[mentor_id].extend(items)
     return [
-        sum(1 for agreed, s, e in spans.get(m, ()) if agreed <= day < e and s < end and start < e)
+        sum(1 for agreed, s, e in spans.get(m, ()) if agreed < day < e and s < end and start < e)
         for m, start, end, day in queries
     ]
 
 
 def seats_taken_as_of(queries) -> list[int]:
-    """For each (place id, day): the place's seats taken on `day` as `seats_taken` counts them:
-    internships agreed by then and not ended, and offers made by then that were still open."""
+    """For each (place id, day): the place's seats taken when `day` began, as `seats_taken` counts
+    them: internships agreed before that day and not ended, offers made before it still open."""
     queries = list(queries)
     places = {q[0] for q in queries}
     spans = _agreed_spans(Internship.placement_id, places)
@@ -592,11 +592,11 @@ def seats_taken_as_of(queries) -> list[int]:
         ):  # fmt: skip
             offers[pid].append((offered.date(), decided.date() if decided else None, respond_by))
     return [
-        sum(1 for agreed, _s, e in spans.get(p, ()) if agreed <= day < e)
+        sum(1 for agreed, _s, e in spans.get(p, ()) if agreed < day < e)
         + sum(
             1
             for offered, decided, respond_by in offers.get(p, ())
-            if offered <= day
+            if offered < day
             and (decided is None or decided > day)
             and (respond_by is None or respond_by >= day)
         )
