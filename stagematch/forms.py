@@ -5,7 +5,6 @@ from __future__ import annotations
 import decimal
 import re
 from datetime import date
-from functools import cache
 
 import wtforms
 from flask_babel import gettext as _
@@ -19,19 +18,12 @@ from stagematch import geo
 from stagematch.extensions import db
 from stagematch.inputs import MAX_ID, coerce_id, parse_int
 from stagematch.models import Qualification
+from stagematch.passwords import is_common_password
 
 MIN_PASSWORD_LENGTH = 8
 # Longer than anything a person types in a name field: not looked up (SQLite refuses a LIKE
 # pattern over 50 KB, and no qualification or town is named like a book).
 MAX_TYPED = 300
-
-
-@cache
-def _common_passwords() -> frozenset[str]:
-    """The 30,000 most common passwords, from the list the zxcvbn package ships."""
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
-
-    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 class NotCommonPassword:
@@ -40,8 +32,7 @@ class NotCommonPassword:
     )
 
     def __call__(self, form: Form, field: Field) -> None:
-        value = (field.data or "").lower()
-        if value in _common_passwords() or len(set(value)) <= 2:
+        if is_common_password(field.data or ""):
             raise ValidationError(str(self.message))  # str: the reader's language, now
 
 

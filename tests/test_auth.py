@@ -240,7 +240,7 @@ def test_common_dutch_passwords_are_refused_with_the_input_kept(client, make, pa
 
 
 def test_a_dutch_word_inside_a_longer_password_is_fine():
-    from stagematch.auth.passwords import is_common_password
+    from stagematch.passwords import is_common_password
 
     assert not is_common_password("welkom-op-mijn-stage")
     assert not is_common_password("goed-wachtwoord-123")

@@ -59,8 +59,13 @@ def test_production_refuses_the_default_secret_and_sets_secure_cookies(monkeypat
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        create_app(ProductionConfig, {"SECRET_KEY": "a-real-secret-from-the-environment",
+                                      "BASE_URL": "https://stagematch.example",
+                                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})  # fmt: skip
     app = create_app(ProductionConfig, {"SECRET_KEY": "a-real-secret-from-the-environment",
                                         "BASE_URL": "https://stagematch.example",
+                                        "RATELIMIT_ALLOW_MEMORY": True,
                                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})  # fmt: skip
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
 

@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
-from stagematch.auth.passwords import NotCommonPassword
 from stagematch.forms import (
     MIN_PASSWORD_LENGTH,
+    NotCommonPassword,
     QualificationRef,
     RadioField,
     SelectField,

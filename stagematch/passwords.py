@@ -1,6 +1,7 @@
 """Refusing passwords that are easy to guess: zxcvbn's list of common passwords (mostly English)
 and our own list of common Dutch ones (stagematch/data/common_passwords_nl.txt), also with digits
-or punctuation added at the end ("Welkom123!", "voetbal2026")."""
+or punctuation added at the end ("Welkom123!", "voetbal2026"). The form validator is
+`stagematch.forms.NotCommonPassword`."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import re
 from functools import cache
 from pathlib import Path
 
-from wtforms import Field, Form
-from wtforms.validators import ValidationError
-
-from stagematch import forms
-
-DUTCH_LIST = Path(__file__).resolve().parent.parent / "data" / "common_passwords_nl.txt"
+DUTCH_LIST = Path(__file__).resolve().parent / "data" / "common_passwords_nl.txt"
 _ADDED_AT_END = re.compile(r"[\d!?.]+$")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, from the list the zxcvbn package ships."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 @cache
@@ -27,16 +31,8 @@ def is_common_password(password: str) -> bool:
     value = password.strip().lower()
     if len(set(value)) <= 2:
         return True
-    lists = (dutch_common_passwords(), forms._common_passwords())
+    lists = (dutch_common_passwords(), common_passwords())
     if any(value in common for common in lists):
         return True
     word = _ADDED_AT_END.sub("", value)
     return len(word) >= 3 and any(word in common for common in lists)
-
-
-class NotCommonPassword(forms.NotCommonPassword):
-    """The shared validator (same message), with the Dutch list and the simple variants."""
-
-    def __call__(self, form: Form, field: Field) -> None:
-        if is_common_password(field.data or ""):
-            raise ValidationError(str(self.message))  # str: the reader's language, now
