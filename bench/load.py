@@ -466,6 +466,7 @@ def run(args, redis_uri: str, stop_command: str | None, start_command: str | Non
         floor = report("trivial Flask endpoint", latencies, errors, min(30, args.seconds))
     finally:
         stop(server)
+        shutil.rmtree(floor_dir, ignore_errors=True)
     print(
         f"StageMatch over the framework floor: p50 {ours['p50'] / floor['p50']:.1f}x, "
         f"throughput {floor['rps'] / ours['rps']:.1f}x lower"

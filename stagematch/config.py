@@ -43,6 +43,8 @@ class Config:
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "24"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis away: count per worker meanwhile instead of failing the rate-limited pages with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Production runs several workers, whose rate-limit counters (login throttling included) must
     # be shared: it refuses memory:// unless RATELIMIT_ALLOW_MEMORY=1 (a single worker).
     RATELIMIT_ALLOW_MEMORY = os.environ.get("RATELIMIT_ALLOW_MEMORY") == "1"
