@@ -1,5 +1,6 @@
-"""The match ranking on the site: training from the database, the registry and its fallback, the
-rule when there is no model, and reasons that come from the ranking itself."""
+"""The match ranking on the site: training from the database (point in time, evaluated per
+student), the registry and its fallback, the rule when there is no model, and reasons that come
+from the ranking itself."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ def test_without_a_model_the_rule_ranks_and_says_so(client, auth, demo):
 def test_train_registers_a_model_that_ranks_the_site(client, auth, runner, demo):
     output = runner.invoke(args=["train"]).output
     assert "NDCG@10" in output and "afstand (Stagemarkt)" in output
+    # The per-student table: every baseline and the rule, intervals, the paired difference.
+    for text in ("per student", "nieuwste eerst", "alleen SQI", "de regel (zonder model)",
+                 "95 %", "verschil", "gekozen op"):  # fmt: skip
+        assert text in output, text
     version = db.session.scalar(select(ModelVersion))
     assert version.active and (models_folder() / version.artifact).is_file()
     result = recommendations(demo, limit=5)
@@ -53,12 +58,103 @@ def test_train_registers_a_model_that_ranks_the_site(client, auth, runner, demo)
 
 
 def test_training_examples_do_not_see_their_own_outcome(demo):
-    examples = training_examples()
-    assert len(examples) > 200
-    # Leave-one-out: no example's meester facts include its own rating or completion.
-    for e in examples[:200]:
-        assert e.place.meester.completed_ok <= e.place.meester.finished
-        assert e.place.company_ok <= e.place.company_finished
+    """Issue 16: history was counted over all time. Every session's facts are those of its day:
+    no meester's completions include an internship that ended on or after it."""
+    from stagematch.models import Internship
+
+    sessions = training_examples()
+    assert len(sessions) > 200
+    ended: dict[int, list] = {}
+    for i in db.session.scalars(select(Internship).where(Internship.ended_at.is_not(None))):
+        ended.setdefault(i.meester_id, []).append(i.ended_at)
+    checked = 0
+    for s in sessions[:300]:
+        for place in s.places:
+            before = sum(1 for day in ended.get(place.meester_id, ()) if day < s.on)
+            assert place.meester.finished == before, (s.student.id, place.id)
+            assert place.meester.completed_ok <= place.meester.finished
+            assert place.company_ok <= place.company_finished
+            checked += 1
+    assert checked > 300
+    # The meester's load is the load of that day, not zero (issue 16: train/serve skew).
+    assert any(p.meester.active_learners > 0 for s in sessions for p in s.places)
+
+
+def test_training_sessions_hold_each_feature_as_it_was_when_the_student_applied(make):
+    """One meester, seen on the day D a student applied: a learner agreed before D counts, one
+    agreed after does not; an internship that ended before D counts in completions and ratings,
+    one that ended after D counts in neither; the student's own place is on offer and graded."""
+    from datetime import datetime, timedelta
+
+    from stagematch.matching.data import GOOD
+    from stagematch.models import Application, Evaluation, Internship
+    from stagematch.models.enums import (
+        ApplicationStatus,
+        EvaluationAuthor,
+        EvaluationMoment,
+        InternshipOutcome,
+        InternshipStatus,
+        PlacementStatus,
+    )
+
+    day = today_() - timedelta(days=200)
+    at = lambda n: datetime.combine(day + timedelta(days=n), datetime.min.time())  # noqa: E731
+    company = make.company()
+    meester = make.meester(company, capacity=3, hours_per_week=6)
+
+    def place(start: int, weeks: int, published: int = -60):
+        return make.placement(company, meester, start_date=day + timedelta(days=start),
+                              duration_weeks=weeks, status=PlacementStatus.FILLED,
+                              published_at=at(published), confirmed_at=at(published))  # fmt: skip
+
+    def internship(placement, *, agreed: int, ended: int | None, outcome=None):
+        student = make.student()
+        i = Internship(
+            student_id=student.profile.id, placement=placement, school_id=student.profile.school_id,
+            meester_id=meester.id, start_date=placement.start_date,
+            end_date=day + timedelta(days=ended) if ended is not None else placement.end_date,
+            status=InternshipStatus.COMPLETED if outcome else InternshipStatus.ACTIVE,
+            outcome=outcome, ended_at=day + timedelta(days=ended) if ended is not None else None,
+            created_at=at(agreed),
+        )  # fmt: skip
+        db.session.add(i)
+        db.session.flush()
+        return i
+
+    def rating(i, submitted: int, value: int):
+        db.session.add(Evaluation(
+            internship_id=i.id, author_role=EvaluationAuthor.STUDENT, moment=EvaluationMoment.FINAL,
+            due_date=day + timedelta(days=submitted), submitted_at=at(submitted),
+            supervision_time=value, feedback=value, learning_tasks=value, safety=value, overall=value,
+        ))  # fmt: skip
+
+    target = place(30, 20, published=-10)
+    early = internship(place(-150, 10), agreed=-170, ended=-80, outcome=InternshipOutcome.SUCCESS)
+    rating(early, -80, 5)
+    internship(place(10, 20), agreed=-20, ended=150, outcome=InternshipOutcome.SUCCESS)  # load on D
+    internship(place(40, 10), agreed=5, ended=120, outcome=InternshipOutcome.SUCCESS)  # agreed later
+    late = internship(place(-290, 40), agreed=-300, ended=20, outcome=InternshipOutcome.DROPPED_OUT)
+    rating(late, 10, 1)
+    student = make.student()
+    db.session.add(Application(student_id=student.profile.id, placement=target,
+                               status=ApplicationStatus.ACCEPTED, created_at=at(0)))  # fmt: skip
+    db.session.add(Internship(
+        student_id=student.profile.id, placement=target, school_id=student.profile.school_id,
+        meester_id=meester.id, start_date=target.start_date, end_date=target.end_date,
+        status=InternshipStatus.COMPLETED, outcome=InternshipOutcome.SUCCESS,
+        ended_at=target.end_date, created_at=at(2),
+    ))  # fmt: skip
+    db.session.commit()
+
+    [session] = [s for s in training_examples() if s.student.id == student.profile.id]
+    assert session.on == day
+    [seen] = [p for p in session.places if p.id == target.id]
+    assert seen.meester.active_learners == 1
+    assert (seen.meester.finished, seen.meester.completed_ok) == (1, 1)
+    assert (seen.meester.ratings_n, seen.meester.rating_mean) == (1, 5.0)
+    assert (seen.company_finished, seen.company_ok) == (1, 1)
+    assert session.grades[session.places.index(seen)] == GOOD
+    assert session.success is True and session.started == session.places.index(seen)
 
 
 def test_broken_artifact_falls_back_to_the_previous_version(runner, demo, caplog):
@@ -86,9 +182,15 @@ def test_admin_model_card_and_activation(client, auth, make, runner, demo):
         "afstand (Stagemarkt)",
         "nieuwste eerst",
         "alleen SQI",
+        "de regel (zonder model)",
         "Belang van kenmerken",
+        "per student",
+        "verschil met het model",
+        "Zo gekozen",
+        "Wat het model leert",
+        "nooit slechter",
     ):
-        assert text in page
+        assert text in page, text
     first = db.session.scalar(select(ModelVersion).order_by(ModelVersion.id))
     client.post("/beheer/model", data={"version": first.id})
     db.session.refresh(first)
