@@ -211,14 +211,16 @@ def restore_command(source: str) -> None:
 @click.command("train")
 @click.option("--if-needed", is_flag=True, help="Only when there is no model yet.")
 def train_command(if_needed: bool) -> None:
-    """Train the match model on finished internships, register it and make it active."""
+    """Train the match model on what students chose and how it went, register it and make it
+    active; print the per-student evaluation against the baselines."""
+    from stagematch.matching.model import CANDIDATES
     from stagematch.models import ModelVersion
     from stagematch.ranking import train_and_register
 
     if if_needed and db.session.scalar(select(func.count(ModelVersion.id))):
         click.echo("Er is al een model; niet opnieuw getraind.")
         return
-    with click.progressbar(length=5, label="Trainen", file=sys.stderr) as bar:
+    with click.progressbar(length=len(CANDIDATES) + 3, label="Trainen", file=sys.stderr) as bar:
 
         def progress(message: str) -> None:
             bar.update(1)
@@ -227,12 +229,40 @@ def train_command(if_needed: bool) -> None:
             version, model = train_and_register(progress=progress)
         except ValueError as error:
             raise click.ClickException(f"Te weinig gegevens om te trainen: {error}") from error
-    click.echo(
-        f"Model v{version.id} ({model.family}), {model.n_examples} afgeronde stages "
-        f"({model.date_range[0]} t/m {model.date_range[1]}). Op de nieuwste 25 % (niet gebruikt bij trainen):"
-    )
-    click.echo(f"  {'volgorde':<34} {'NDCG@10':>8} {'AUC':>7} {'Brier':>7}")
-    for row in model.metrics:
-        click.echo(
-            f"  {row['name']:<34} {row['ndcg10']:>8.3f} {row['auc']:>7.3f} {row['brier']:>7.3f}"
+    click.echo(evaluation_table(version.id, model))
+
+
+def evaluation_table(version_id: int, model) -> str:
+    """The per-student evaluation of a trained model as plain text (`flask train`)."""
+    summary = next((m for m in model.metrics if m.get("kind") == "summary"), {})
+    rows = [m for m in model.metrics if m.get("kind") in ("model", "baseline")]
+    lines = [
+        f"Model v{version_id} ({model.family}), getraind op {model.n_examples} studenten "
+        f"({model.date_range[0]} t/m {model.date_range[1]}).",
+        f"Per student gemeten op de nieuwste 25 %: {summary.get('report', '?')} studenten vanaf "
+        f"{summary.get('report_from', '?')}, niet gebruikt bij trainen; gemiddeld "
+        f"{summary.get('candidates', '?')} plekken per student; 95 %-intervallen (bootstrap over studenten).",
+        f"  {'volgorde':<44} {'NDCG@10':>8} {'95 %':>15} {'recall@10':>10} {'succes 1e':>10}   "
+        f"{'verschil model − dit (95 %)':>28}",
+    ]
+
+    def interval(row, key):
+        return (
+            f"[{row.get(key + '_lo', float('nan')):.3f}, {row.get(key + '_hi', float('nan')):.3f}]"
         )
+
+    for row in rows:
+        diff = ""
+        if row["kind"] == "baseline":
+            diff = f"{row['diff']:+.3f} {interval(row, 'diff')}"
+        lines.append(
+            f"  {row['name']:<44} {row['ndcg10']:>8.3f} {interval(row, 'ndcg10'):>15} "
+            f"{row.get('recall10', float('nan')):>10.3f} {row.get('top_success', float('nan')):>10.3f}   {diff:>28}"
+        )
+    lines.append(
+        "Familie en instellingen gekozen op NDCG@10 per student (de 15 % vóór de nieuwste 25 %):"
+    )
+    for row in (m for m in model.metrics if m.get("kind") == "selection"):
+        chosen = "  ← gekozen" if row.get("chosen") else ""
+        lines.append(f"  {row['name']:<60} {row['ndcg10']:>8.3f}{chosen}")
+    return "\n".join(lines)

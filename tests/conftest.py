@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -347,3 +350,47 @@ def run_together(app, jobs: list[Callable[[], object]]) -> list[str]:
     for t in threads:
         t.join()
     return outcomes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A throwaway redis-server on a free port (skipped without the binary, unless
+    STAGEMATCH_REQUIRE_REDIS=1); stopped whatever happens."""
+    import redis
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).is_file():
+        if os.environ.get("STAGEMATCH_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is not installed (STAGEMATCH_REQUIRE_REDIS=1)")
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        client = redis.Redis(host="127.0.0.1", port=port)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    client.ping()
+                    break
+                except redis.ConnectionError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise
+                    time.sleep(0.05)
+        finally:
+            client.close()
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(10)

@@ -431,12 +431,6 @@ def test_the_nightly_cleanup_removes_old_exports_and_lost_jobs(make):
 # --- a real worker -----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)  # Huey: finish the task at hand, then stop
@@ -445,42 +439,6 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    """A throwaway redis-server on a free port (skipped without the binary, unless
-    STAGEMATCH_REQUIRE_REDIS=1); stopped whatever happens."""
-    import redis
-
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not Path(binary).is_file():
-        if os.environ.get("STAGEMATCH_REQUIRE_REDIS") == "1":
-            pytest.fail("redis-server is not installed (STAGEMATCH_REQUIRE_REDIS=1)")
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        client = redis.Redis(host="127.0.0.1", port=port)
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    client.ping()
-                    break
-                except redis.ConnectionError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise
-                    time.sleep(0.05)
-        finally:
-            client.close()
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        _stop(server)
 
 
 @contextmanager
