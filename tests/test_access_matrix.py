@@ -18,6 +18,7 @@ from stagematch.models import (
     AllocationRound,
     Application,
     CompanyInvitation,
+    Job,
     Flag,
     RoundPlace,
     RoundStudent,
@@ -44,6 +45,7 @@ ROLES = [
     "admin",
 ]
 OK, DENY, LOGIN, TOKEN = "ok", "deny", "login", "token"
+HIDDEN = "hidden"  # someone else's job: 404, so its id tells nothing
 
 
 @dataclass
@@ -100,10 +102,13 @@ def build_world(make) -> World:
     )
     db.session.add(invitation)
     flag = db.session.scalar(select(Flag).where(Flag.school_id == roc.id))
+    coordinator = make.coordinator(roc)
+    job = Job(id="a" * 32, kind="student_import", owner_id=coordinator.id, status="done")
+    db.session.add(job)
     users = {
         "student": student, "student2": student2,
         "company": make.company_user(company), "company2": make.company_user(company2),
-        "coordinator": make.coordinator(roc), "coordinator2": make.coordinator(deltion), "admin": make.admin(),
+        "coordinator": coordinator, "coordinator2": make.coordinator(deltion), "admin": make.admin(),
     }  # fmt: skip
     db.session.commit()
     evaluation_student = next(e for e in internship.evaluations if e.author_role == "student")
@@ -115,7 +120,7 @@ def build_world(make) -> World:
         evaluation_student=evaluation_student.id, evaluation_meester=evaluation_meester.id,
         internship_user=internship.student.user.id, token=password_token(student), token_id=token.id, suggested=suggested.profile.id,
         round=round_.id, offer=offer.id, company=company.id,
-        invitation=invitation.id, invitation_token=invitation_token(invitation),
+        invitation=invitation.id, invitation_token=invitation_token(invitation), job=job.id,
     )  # fmt: skip
     return World(users, ids)
 
@@ -170,6 +175,8 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "main.admin_home": ("GET", "/beheer", ADMIN, None),
     "main.audit_log": ("GET", "/beheer/logboek", ADMIN, None),
     "main.model_card": ("GET", "/beheer/model", ADMIN, None),
+    "main.job": ("GET", "/taken/{job}", {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK, "admin": OK}, None),
+    "main.job_file": ("GET", "/taken/{job}/bestand", {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK}, None),
     "main.sbb_register": ("GET", "/beheer/sbb-register", ADMIN, None),
     "main.privacy": ("GET", "/privacy", everyone(OK), None),
     "main.set_language": ("POST", "/taal", everyone(OK), {"taal": "en", "next": "/"}),
@@ -306,6 +313,8 @@ def test_access(app, make, endpoint):
                 )  # no CV: nothing there
         elif want == DENY:
             assert status == 403, label
+        elif want == HIDDEN:
+            assert status == 404, label
         elif want == TOKEN:
             assert status == 401 and response.is_json, label
         else:
