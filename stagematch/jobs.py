@@ -27,7 +27,7 @@ from pathlib import Path
 
 from flask import Flask, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from stagematch.extensions import db
 from stagematch.models import Job
@@ -252,6 +252,20 @@ def progress(job: Job, done: int, total: int | None = None, message: str | None 
         session.commit()
     finally:
         session.expire_on_commit = expire
+
+
+KEEP_JOBS = timedelta(days=30)
+
+
+def remove_old_jobs(older_than: timedelta = KEEP_JOBS) -> int:
+    """Finished jobs older than 30 days are deleted: their reports hold students' names, numbers
+    and addresses, which the school keeps in its own records, not here. Returns how many."""
+    result = db.session.execute(
+        delete(Job).where(Job.status.in_((JobStatus.DONE, JobStatus.FAILED)),
+                          Job.created_at < utcnow() - older_than)
+    )  # fmt: skip
+    db.session.commit()
+    return result.rowcount
 
 
 def fail_abandoned(older_than: timedelta = timedelta(days=1)) -> int:

@@ -140,8 +140,8 @@ def nightly_retention() -> None:
 def nightly_cleanup() -> None:
     from stagematch.exports import remove_old_files
 
-    log.info("%s export files removed, %s lost jobs marked failed",
-             remove_old_files(), jobs.fail_abandoned())  # fmt: skip
+    log.info("%s export files removed, %s lost jobs marked failed, %s old jobs deleted",
+             remove_old_files(), jobs.fail_abandoned(), jobs.remove_old_jobs())  # fmt: skip
 
 
 @jobs.periodic_task(crontab(minute="45"))

@@ -418,6 +418,9 @@ def test_a_nightly_job_computes_closed_rounds_and_mails_the_coordinator(round_, 
 def test_the_nightly_cleanup_removes_old_exports_and_lost_jobs(make):
     owner = make.coordinator()
     lost = _job(owner, status="queued", created_at=utcnow() - timedelta(days=3))
+    report = _job(owner, status="done", created_at=utcnow() - timedelta(days=31))
+    recent = _job(owner, status="done", created_at=utcnow() - timedelta(days=29))
+    report_id, recent_id = report.id, recent.id
     old_file, new_file = exports.folder() / "oud.csv", exports.folder() / "nieuw.csv"
     old_file.write_text("x")
     new_file.write_text("y")
@@ -426,6 +429,8 @@ def test_the_nightly_cleanup_removes_old_exports_and_lost_jobs(make):
     tasks.nightly_cleanup()
     db.session.expire_all()
     assert not old_file.exists() and new_file.exists() and lost.status == "failed"
+    # Reports hold personal data: kept for 30 days.
+    assert db.session.get(Job, report_id) is None and db.session.get(Job, recent_id) is not None
 
 
 # --- a real worker -----------------------------------------------------------------------------------
