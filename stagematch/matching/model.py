@@ -353,6 +353,8 @@ class MatchScorer:
 def calibrate(f: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Platt scaling (a, b) of scores f to outcomes y, with a slope of at least a small positive
     amount (a flat calibration would tie every place)."""
+    if len(f) == 0:
+        return 1.0, 0.0
     spread = float(np.std(f)) or 1.0
     least = 0.05 / spread
     if len(y) < 10 or len(set(y.tolist())) < 2:
@@ -557,6 +559,10 @@ def _train(
             ranker = Blend(ranker, success, best_weight)
     f_final = decision(ranker, X_final)
     rows, outcomes = _outcome_rows(flat_final)
+    if len(rows) < 10 or len(set(outcomes.tolist())) < 2:
+        # Too few outcomes to calibrate on: the chance that a student applies there instead.
+        rows = np.arange(len(flat_final.grade))
+        outcomes = (flat_final.grade > NOTHING).astype(float)
     a, b = calibrate(f_final[rows], outcomes)
     scorer = MatchScorer(ranker, a, b)
 

@@ -93,11 +93,13 @@ def test_every_candidate_keeps_the_structure_even_when_the_data_says_the_opposit
     the constrained model learns nothing against the structure (it cannot reverse it)."""
     sessions = market(1200, seed=3)
     col = {f: i for i, f in enumerate(FEATURES)}
+    flat = ev.flatten(sessions)
+    X = build_features(flat.pairs, _context(sessions))
+    badness = X[:, col["distance_ratio"]] - X[:, col["sqi"]] / 50
     reversed_sessions = []
-    for s in sessions:
-        X = build_features([(s.student, p) for p in s.places], _context(sessions))
-        worst = int(np.argmax(X[:, col["distance_ratio"]] - X[:, col["sqi"]] / 50))
-        grades = tuple(ENGAGED if i == worst else NOTHING for i in range(len(s.places)))
+    for i, s in enumerate(sessions):
+        worst = int(np.argmax(badness[flat.start[i] : flat.start[i] + flat.size[i]]))
+        grades = tuple(ENGAGED if j == worst else NOTHING for j in range(len(s.places)))
         reversed_sessions.append(dataclasses.replace(s, grades=grades, started=None, success=None))
     chosen = [c for c in CANDIDATES if c.name == candidate]
     model = train(reversed_sessions, random_state=0, candidates=chosen, n_boot=50)
@@ -134,7 +136,7 @@ def test_the_pairwise_objective_ranks_within_each_student():
     rows, grades, groups = [], [], []
     for g in range(300):
         base = rng.normal(scale=5, size=len(FEATURES))
-        for j in range(6):
+        for _ in range(6):
             x = base + rng.normal(size=len(FEATURES))
             rows.append(x)
             groups.append(g)
