@@ -712,11 +712,10 @@ def generate(
         "leerbedrijven": len(b.rows[Company]),
         "meesters en gezellen": len(b.rows[Mentor]),
         "plekken nu (open, concept, gesloten)": sum(
-            r["status"] != PlacementStatus.FILLED for r in b.rows[Placement]
+            p["row"]["status"] != PlacementStatus.FILLED for p in open_places
         ),
-        "plekken vervuld (lopend en eerder)": sum(
-            r["status"] == PlacementStatus.FILLED for r in b.rows[Placement]
-        ),
+        "plekken eerder (vervuld of gesloten) en vervuld nu": len(b.rows[Placement])
+        - sum(p["row"]["status"] != PlacementStatus.FILLED for p in open_places),
         "studenten": len(b.rows[StudentProfile]),
         "sollicitaties": len(b.rows[Application]),
         "stages (lopend en afgerond)": len(b.rows[Internship]),

@@ -132,7 +132,9 @@ def test_training_sessions_hold_each_feature_as_it_was_when_the_student_applied(
     early = internship(place(-150, 10), agreed=-170, ended=-80, outcome=InternshipOutcome.SUCCESS)
     rating(early, -80, 5)
     internship(place(10, 20), agreed=-20, ended=150, outcome=InternshipOutcome.SUCCESS)  # load on D
-    internship(place(40, 10), agreed=5, ended=120, outcome=InternshipOutcome.SUCCESS)  # agreed later
+    internship(
+        place(40, 10), agreed=5, ended=120, outcome=InternshipOutcome.SUCCESS
+    )  # agreed later
     late = internship(place(-290, 40), agreed=-300, ended=20, outcome=InternshipOutcome.DROPPED_OUT)
     rating(late, 10, 1)
     student = make.student()

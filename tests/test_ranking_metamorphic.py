@@ -101,8 +101,12 @@ CHECKS = {
         (s, _meester(p, finished=p.meester.finished + 4)),
     ),
     "more good completions at the company": lambda s, p: (
-        (s, dataclasses.replace(p, company_finished=p.company_finished + 5,
-                                company_ok=p.company_ok + 5)),
+        (
+            s,
+            dataclasses.replace(
+                p, company_finished=p.company_finished + 5, company_ok=p.company_ok + 5
+            ),
+        ),
         (s, dataclasses.replace(p, company_finished=p.company_finished + 5)),
     ),  # fmt: skip
     "trained meester": lambda s, p: (
@@ -112,7 +116,12 @@ CHECKS = {
     "gezel on the place": lambda s, p: ((s, _with_gezel(p, True)), (s, _with_gezel(p, False))),
     "own crebo over a sibling of the dossier": lambda s, p: (
         (s, dataclasses.replace(p, crebos=frozenset({s.crebo}), dossiers=frozenset({s.dossier}))),
-        (s, dataclasses.replace(p, crebos=frozenset({_sibling(s)}), dossiers=frozenset({s.dossier}))),
+        (
+            s,
+            dataclasses.replace(
+                p, crebos=frozenset({_sibling(s)}), dossiers=frozenset({s.dossier})
+            ),
+        ),
     ),  # fmt: skip
 }
 

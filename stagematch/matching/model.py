@@ -585,12 +585,12 @@ def _train(
         "candidates": round(float(np.mean([len(s.places) for s in report_part])), 1),
         "calibration": [round(a, 4), round(b, 4)],
     }  # fmt: skip
-    ordered = sorted(sessions, key=lambda s: s.on)
+    fitted_on = [*fit_part, *choose_part]  # in time order
     return TrainedModel(
         estimator=scorer, family=family, context=context, features=list(FEATURES),
         reference=np.median(X_fit, axis=0), metrics=[*metrics, *selection, summary],
         importances=importances, n_examples=len(fit_part) + len(choose_part),
-        date_range=(ordered[0].on.isoformat(), ordered[-1].on.isoformat()), summary=summary,
+        date_range=(fitted_on[0].on.isoformat(), fitted_on[-1].on.isoformat()), summary=summary,
     )  # fmt: skip
 
 
