@@ -209,16 +209,19 @@ def restore_command(source: str) -> None:
 
 
 @click.command("train")
-@click.option("--if-needed", is_flag=True, help="Only when there is no model yet.")
+@click.option(
+    "--if-needed",
+    is_flag=True,
+    help="Only when no active model can be loaded (none yet, or one from an older version).",
+)
 def train_command(if_needed: bool) -> None:
     """Train the match model on what students chose and how it went, register it and make it
     active; print the per-student evaluation against the baselines."""
     from stagematch.matching.model import CANDIDATES
-    from stagematch.models import ModelVersion
-    from stagematch.ranking import train_and_register
+    from stagematch.ranking import active_model, train_and_register
 
-    if if_needed and db.session.scalar(select(func.count(ModelVersion.id))):
-        click.echo("Er is al een model; niet opnieuw getraind.")
+    if if_needed and active_model() is not None:
+        click.echo("Er is al een werkend model; niet opnieuw getraind.")
         return
     with click.progressbar(length=len(CANDIDATES) + 3, label="Trainen", file=sys.stderr) as bar:
 

@@ -80,7 +80,7 @@ def test_the_owner_sees_the_progress_others_get_404(client, make, auth):
     assert client.get(url).status_code == 302  # to the login page
     auth.login(owner)
     page = client.get(url).get_data(as_text=True)
-    assert "Bezig: 30 van 120." in page and "regel 30" in page
+    assert "Bezig: 25% klaar." in page and "regel 30" in page
     assert 'value="25"' in page and 'http-equiv="refresh"' in page
     assert client.get(f"/taken/{uuid.uuid4().hex}").status_code == 404
     assert client.get("/taken/niet-een-id").status_code == 404
