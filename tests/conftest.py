@@ -394,3 +394,20 @@ def redis_url(tmp_path):
         if server.poll() is None:
             server.terminate()
             server.wait(10)
+
+
+@pytest.fixture
+def server(app):
+    """The app behind werkzeug's threaded server (one thread per request), as in production."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):
+            pass
+
+    srv = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join()
