@@ -54,6 +54,9 @@ def run() -> None:
     flask("demo", "--if-empty")
     flask("train", "--if-needed")
     instance = Path(os.environ.get("STAGEMATCH_INSTANCE", ROOT / "instance"))
+    port = os.environ.get("PORT", "5000")
+    # Links in mail (built by the site and by the worker) point at this site, on whatever port.
+    os.environ.setdefault("BASE_URL", f"http://127.0.0.1:{port}")
     # The job worker (mail, exports, training, large allocations, the nightly jobs) runs next to
     # the site and stops with it: Ctrl-C reaches both, and whatever way the site ends, the worker
     # is stopped too.
@@ -62,7 +65,6 @@ def run() -> None:
         [str(BIN / "huey_consumer"), "stagematch.worker.huey", "-w", "2", "-k", "thread", "-f"],
         cwd=ROOT,
     )
-    port = os.environ.get("PORT", "5000")
     print(f"\nStageMatch: http://127.0.0.1:{port}\n"
           f"  outbox (every mail the site sends): {os.environ.get('MAIL_FILE_PATH') or instance / 'outbox'}\n"
           f"  job queue: {os.environ.get('JOBS_URL') or instance / 'jobs.db'} (worker pid {worker.pid});"
