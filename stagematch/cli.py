@@ -215,10 +215,11 @@ def restore_command(source: str) -> None:
     help="Only when no active model can be loaded (none yet, or one from an older version).",
 )
 def train_command(if_needed: bool) -> None:
-    """Train the match model on what students chose and how it went, register it and make it
-    active; print the per-student evaluation against the baselines."""
+    """Train the match model on what students chose and how it went, register it, and make it
+    active only if it passes the gate; print the per-student evaluation against the baselines and
+    the gate's outcome."""
     from stagematch.matching.model import CANDIDATES
-    from stagematch.ranking import active_model, train_and_register
+    from stagematch.ranking import active_model, refusal, train_and_register
 
     if if_needed and active_model() is not None:
         click.echo("Er is al een werkend model; niet opnieuw getraind.")
@@ -229,10 +230,15 @@ def train_command(if_needed: bool) -> None:
             bar.update(1)
 
         try:
-            version, model = train_and_register(progress=progress)
+            version, model = train_and_register(progress=progress, activate_if_passed=True)
         except ValueError as error:
             raise click.ClickException(f"Te weinig gegevens om te trainen: {error}") from error
     click.echo(evaluation_table(version.id, model))
+    reason = refusal(version)
+    if reason is None:
+        click.echo(f"Versie {version.id} is door de toets gekomen en is nu actief.")
+    else:
+        click.echo(f"Geregistreerd, niet actief gemaakt. {reason}")
 
 
 def evaluation_table(version_id: int, model) -> str:

@@ -66,7 +66,8 @@ def train_model(job) -> dict:
 
 @jobs.periodic_task(crontab(day_of_week="0", hour="3", minute="30"))
 def weekly_training() -> None:
-    """A new version every week, registered but not made active: the active one stays."""
+    """A new version every week, registered but never made active (also when it passes the
+    gate): the active one stays; an administrator decides on the model page."""
     from stagematch.models import ModelVersion
     from stagematch.ranking import activate
 
@@ -142,6 +143,10 @@ def nightly_cleanup() -> None:
 
     log.info("%s export files removed, %s lost jobs marked failed, %s old jobs deleted",
              remove_old_files(), jobs.fail_abandoned(), jobs.remove_old_jobs())  # fmt: skip
+    from stagematch.services.interactions import remove_old
+
+    days = current_app.config.get("INTERACTION_RETENTION_DAYS", 730)
+    log.info("%s interactions older than %s days deleted", remove_old(days), days)
 
 
 @jobs.periodic_task(crontab(minute="45"))

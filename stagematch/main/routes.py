@@ -169,7 +169,9 @@ def model_card():
     from stagematch.inputs import form_int
     from stagematch.matching.text import Phrase
     from stagematch.models import ModelVersion
-    from stagematch.ranking import activate
+    from stagematch.ranking import activate, refusal
+    from stagematch.ranking.registry import gate
+    from stagematch.services import DomainError
 
     if request.method == "POST" and request.form.get("actie") == "trainen":
         from stagematch.tasks import start_training
@@ -177,8 +179,12 @@ def model_card():
         return redirect(url_for("main.job", job_id=start_training(by=current_user).id))
     if request.method == "POST":
         version = db.get_or_404(ModelVersion, form_int("version", 0))
-        activate(version)
-        flash(_("Versie %(id)s is nu actief.", id=version.id), "success")
+        try:
+            activate(version)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Versie %(id)s is nu actief.", id=version.id), "success")
         return redirect(url_for("main.model_card"))
     versions = db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
     active = next((v for v in versions if v.active), None)
@@ -188,7 +194,11 @@ def model_card():
         metrics = [{**m, "name": Phrase(m["name"])} for m in json.loads(active.metrics)]
         card = {"metrics": metrics,
                 "importances": sorted(json.loads(active.importances).items(), key=lambda kv: -kv[1])}  # fmt: skip
-    return render_template("main/model_card.html", versions=versions, active=active, card=card)
+    gates = {v.id: (gate(v), refusal(v)) for v in versions}
+    from stagematch.ranking.gate import MARGIN, MIN_GROUP
+
+    return render_template("main/model_card.html", versions=versions, active=active, card=card,
+                           gates=gates, margin=MARGIN, min_group=MIN_GROUP)  # fmt: skip
 
 
 @bp.post("/taal")

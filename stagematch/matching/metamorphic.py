@@ -59,7 +59,12 @@ CHECKS: dict[str, Callable[[StudentData, PlaceData], tuple[Pair, Pair]]] = {
         (s, _meester(p, finished=p.meester.finished + 4)),
     ),
     "more good completions at the company": lambda s, p: (
-        (s, dataclasses.replace(p, company_finished=p.company_finished + 5, company_ok=p.company_ok + 5)),
+        (
+            s,
+            dataclasses.replace(
+                p, company_finished=p.company_finished + 5, company_ok=p.company_ok + 5
+            ),
+        ),
         (s, dataclasses.replace(p, company_finished=p.company_finished + 5)),
     ),  # fmt: skip
     "trained meester": lambda s, p: (
@@ -69,7 +74,12 @@ CHECKS: dict[str, Callable[[StudentData, PlaceData], tuple[Pair, Pair]]] = {
     "gezel on the place": lambda s, p: ((s, _with_gezel(p, True)), (s, _with_gezel(p, False))),
     "own crebo over a sibling of the dossier": lambda s, p: (
         (s, dataclasses.replace(p, crebos=frozenset({s.crebo}), dossiers=frozenset({s.dossier}))),
-        (s, dataclasses.replace(p, crebos=frozenset({_sibling(s)}), dossiers=frozenset({s.dossier}))),
+        (
+            s,
+            dataclasses.replace(
+                p, crebos=frozenset({_sibling(s)}), dossiers=frozenset({s.dossier})
+            ),
+        ),
     ),  # fmt: skip
 }
 
@@ -147,5 +157,7 @@ def run_checks(model, pairs: Sequence[Pair]) -> list[dict]:
         for check in CHECKS
     ]
     cases, failures = invariance_failures(model, pairs)
-    rows.append({"name": "protected attributes change nothing", "cases": cases, "failures": failures})
+    rows.append(
+        {"name": "protected attributes change nothing", "cases": cases, "failures": failures}
+    )
     return rows

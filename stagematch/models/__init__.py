@@ -12,6 +12,7 @@ from stagematch.models.application import REJECTION_REASONS, Application, Intern
 from stagematch.models.audit import AuditEvent
 from stagematch.models.company import Accreditation, Company, Mentor
 from stagematch.models.evaluation import Evaluation, VisitNote
+from stagematch.models.interaction import Interaction, InteractionKind
 from stagematch.models.invitation import CompanyInvitation
 from stagematch.models.job import Job
 from stagematch.models.model_version import ModelVersion
@@ -43,6 +44,8 @@ __all__ = [
     "Flag",
     "Job",
     "Internship",
+    "Interaction",
+    "InteractionKind",
     "Mentor",
     "ModelVersion",
     "Placement",

@@ -16,12 +16,13 @@ from stagematch.forms import choices, find_qualification, qualification_labels
 from stagematch.models import Application, Placement
 from stagematch.models.enums import PlacementStatus, Role
 from stagematch.places import bp
-from stagematch.ranking import make_ranker, placement_sqi, with_reasons
+from stagematch.ranking import log_shown, make_ranker, placement_sqi, with_reasons
 from stagematch.reference import sectors
 from stagematch.services import DomainError
 from stagematch.services import applications as application_service
 from stagematch.services.capacity import mentor_load, place_rooms
 from stagematch.services.eligibility import pair_reasons
+from stagematch.services.interactions import log_event
 from stagematch.services.placements import stale_reason
 from stagematch.services.search import SearchFilters, search
 from stagematch.services.supervision import MIN_STUDENTS_FOR_AVERAGES, rating_averages
@@ -53,16 +54,18 @@ def search_page():
     form.sector.choices = choices([("", _("Alle branches"))] + [(s, s) for s in sectors()])
     valid = form.validate()
     filters = filters_from_form(form) if valid else None
-    page = None
+    page = ranker = None
     if filters is not None:
         filters.student = profile
         ranker = make_ranker(profile) if filters.sort == "relevance" else None
         page = with_reasons(search(filters, ranker=ranker), ranker)
-    return render_template(
+    html = render_template(
         "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
         qualification_options=qualification_labels(), town_options=geo.town_names(),
         query_string=query_string_for(args),
-    ), 200 if page is not None else 422  # fmt: skip
+    )  # fmt: skip
+    log_shown(page, ranker, source="search")  # after rendering: the log commits
+    return html, 200 if page is not None else 422
 
 
 def filters_from_form(form: SearchForm) -> SearchFilters | None:
@@ -121,11 +124,14 @@ def detail(placement_id: int):
     blocked = (
         pair_reasons(profile, placement) if profile is not None and application is None else []
     )
-    return render_template(
+    html = render_template(
         "places/detail.html", placement=placement, distance=distance, profile=profile, application=application,
         load=load, blocked=blocked, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,
         stale=stale_reason(placement), show_names=current_user.is_authenticated, sqi=placement_sqi(placement),
     )  # fmt: skip
+    if profile is not None or not current_user.is_authenticated:  # students and visitors
+        log_event("place_view", student_id=profile.id if profile else None, place_id=placement_id)
+    return html
 
 
 @bp.route("/<int:placement_id>/solliciteren", methods=["GET", "POST"])

@@ -34,6 +34,7 @@ class Ranker:
         self.student = student_data(profile)
         self.model = active_model()
         self.is_model = self.model is not None
+        self.version_id = getattr(self.model, "version_id", None)
         self._rows: dict[int, tuple[PlaceData, np.ndarray, float]] = {}
 
     def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
@@ -146,7 +147,9 @@ def recommendations(profile: StudentProfile, *, limit: int = 5, page: int = 1) -
     filters = profile_filters(profile)
     filters.page = page
     ranker = make_ranker(profile)
-    return with_reasons(search(filters, per_page=limit, ranker=ranker), ranker)
+    result = with_reasons(search(filters, per_page=limit, ranker=ranker), ranker)
+    result.ranker = ranker  # for `log_shown`
+    return result
 
 
 def with_reasons(result: SearchPage, ranker) -> SearchPage:
@@ -158,6 +161,23 @@ def with_reasons(result: SearchPage, ranker) -> SearchPage:
             if hit.placement.id in details:
                 hit.score, hit.label, hit.sqi, hit.reasons = details[hit.placement.id]
     return result
+
+
+def log_shown(result: SearchPage | None, ranker=None, *, source: str) -> None:
+    """Log a ranked list the student was shown (one row: the places in order, their scores and
+    the model version; `services.interactions`). Lists in another order are not logged. Without
+    `ranker`, the one `recommendations` used."""
+    from stagematch.services.interactions import log_list
+
+    ranker = ranker or getattr(result, "ranker", None)
+    if result is None or ranker is None or result.ranked_by not in ("model", "rule"):
+        return
+    hits = result.hits
+    if not hits:
+        return
+    log_list(student_id=ranker.profile.id, place_ids=[h.placement.id for h in hits],
+             scores=[h.score for h in hits],
+             source=source, page=result.page, model_version_id=ranker.version_id)  # fmt: skip
 
 
 def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:

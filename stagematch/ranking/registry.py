@@ -1,6 +1,10 @@
 """The model registry: versions in the database (`ModelVersion`), artifacts (joblib) in
 instance/models, and which version is active.
 
+A version becomes active only when it passed the gate (`ranking.gate`, stored with its metrics);
+`activate` refuses any other with a DomainError. With no active version the transparent rule
+ranks (cold start).
+
 Instances share nothing in memory that could disagree: the active version is read from the
 database; a loaded artifact is cached per file (path, time, size), never across a changed file."""
 
@@ -13,12 +17,15 @@ from pathlib import Path
 
 import joblib
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from stagematch.extensions import db
 from stagematch.matching.features import FEATURES
 from stagematch.matching.model import TrainedModel
 from stagematch.models import ModelVersion
+from stagematch.ranking.gate import failed_checks, gate_of
+from stagematch.services import DomainError
 
 log = logging.getLogger(__name__)
 _loaded: dict[tuple, TrainedModel] = {}  # (artifact path, mtime, size) -> model
@@ -43,11 +50,59 @@ def save_model(model: TrainedModel) -> ModelVersion:
     db.session.flush()
     version.artifact = f"model-v{version.id}.joblib"
     joblib.dump(model, models_folder() / version.artifact)
-    activate(version)
+    db.session.commit()
     return version
 
 
+def gate(version: ModelVersion) -> dict | None:
+    """The version's gate outcome (None: never gated, e.g. trained before the gate existed)."""
+    try:
+        return gate_of(json.loads(version.metrics))
+    except (TypeError, ValueError):
+        return None
+
+
+def refusal(version: ModelVersion) -> str | None:
+    """Why `version` may not become active, in plain Dutch; None when it passed the gate."""
+    outcome = gate(version)
+    if outcome is None:
+        return _(
+            "Versie %(id)s is nooit door de toets gegaan en kan niet actief worden.", id=version.id
+        )
+    if outcome.get("passed"):
+        return None
+    reasons = [_reason(check) for check in failed_checks(outcome)]
+    return _(
+        "Versie %(id)s is niet door de toets gekomen en kan niet actief worden: %(reasons)s.",
+        id=version.id, reasons="; ".join(reasons) or _("geen vergelijking met de baselines"),
+    )  # fmt: skip
+
+
+def _reason(check: dict) -> str:
+    if check["check"] == "baseline":
+        baseline = check["name"]  # a msgid of `matching.evaluation`
+        return _(
+            "niet zeker beter dan %(baseline)s (verschil %(diff)s, ondergrens %(lo)s)",
+            baseline=_(baseline), diff=f"{check['diff']:+.3f}", lo=f"{check['diff_lo']:+.3f}",
+        )  # fmt: skip
+    if check["check"] == "metamorphic":
+        return _(
+            "structuurtest %(check)s faalt in %(failures)s van %(cases)s gevallen",
+            check=check["name"], failures=check["failures"], cases=check["cases"],
+        )  # fmt: skip
+    labels = {"level": _("niveau"), "leerweg": _("leerweg"), "school": _("school")}
+    return _(
+        "%(group)s %(value)s: %(diff)s slechter dan de regel (%(n)s studenten)",
+        group=labels.get(check["group"], check["group"]), value=check["value"],
+        diff=f"{-check['diff']:.3f}", n=check["n"],
+    )  # fmt: skip
+
+
 def activate(version: ModelVersion) -> None:
+    """Make `version` the active one; a version that did not pass the gate is refused."""
+    reason = refusal(version)
+    if reason is not None:
+        raise DomainError(reason)
     # The others off in SQL; this one on (also when it was on already: the ORM would not write an
     # unchanged True after the bulk update switched it off).
     db.session.execute(
@@ -85,17 +140,29 @@ def _load(key: tuple) -> TrainedModel:
 
 def active_model() -> TrainedModel | None:
     """The active model; if its artifact is missing, corrupt or incompatible, the newest earlier
-    version that loads (with a logged warning); None when there is none: rule score."""
-    versions = db.session.scalars(
-        select(ModelVersion).order_by(ModelVersion.active.desc(), ModelVersion.id.desc())
-    ).all()
-    for version in versions:
+    version that passed the gate and loads (with a logged warning); None when no version is
+    active or none loads: the transparent rule ranks."""
+    active = db.session.scalar(select(ModelVersion).where(ModelVersion.active.is_(True)))
+    if active is None:
+        return None
+
+    def candidates():
+        yield active
+        earlier = select(ModelVersion).where(ModelVersion.id < active.id)
+        for version in db.session.scalars(earlier.order_by(ModelVersion.id.desc())).all():
+            if refusal(version) is None:
+                yield version
+
+    for version in candidates():  # the earlier ones only read when the active one fails
         key = _artifact_key(version)
         if time.monotonic() - _failed.get(key, -RETRY_FAILED_AFTER) < RETRY_FAILED_AFTER:
             continue
         try:
-            return _load(key)
+            model = _load(key)
         except Exception as error:  # a broken file must not take the site down
             _failed[key] = time.monotonic()
             log.warning("Model version %s cannot be used (%s); falling back", version.id, error)
+            continue
+        model.version_id = version.id  # what the interaction log records with a list shown
+        return model
     return None

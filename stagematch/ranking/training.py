@@ -163,9 +163,38 @@ def _as_of(base: PlaceData, place, day: date, learners: int, history, cache) -> 
     return found
 
 
-def train_and_register(progress=None):
-    """Train on the sessions of the whole history, register the version and make it active."""
+def train_and_register(progress=None, *, activate_if_passed: bool = False):
+    """Train on the sessions of the whole history, run the gate (`ranking.gate`; its outcome is
+    stored with the version's metrics) and register the version; make it active only when asked
+    and the gate passed. The version is never active otherwise: an administrator decides."""
     from stagematch.matching.model import train
+    from stagematch.ranking.gate import run_gate
+    from stagematch.ranking.registry import activate
 
-    model = train(training_examples(), progress=progress)
-    return save_model(model), model
+    sessions = training_examples()
+    model = train(sessions, progress=progress)
+    if progress is not None:
+        progress("Toets: baselines, structuur en groepen …")
+    model.metrics.append(run_gate(model, sessions, _schools([s.student.id for s in sessions])))
+    version = save_model(model)
+    if activate_if_passed and model.metrics[-1]["passed"]:
+        activate(version)
+    return version, model
+
+
+def _schools(student_ids: list[int]) -> dict[int, str]:
+    """Each student's school name (the gate's school groups)."""
+    from sqlalchemy import select
+
+    from stagematch.extensions import db
+    from stagematch.models import School, StudentProfile
+
+    found: dict[int, str] = {}
+    for start in range(0, len(student_ids), data.CHUNK):
+        chunk = student_ids[start : start + data.CHUNK]
+        found.update(db.session.execute(
+            select(StudentProfile.id, School.name)
+            .join(School, School.id == StudentProfile.school_id)
+            .where(StudentProfile.id.in_(chunk))
+        ).tuples().all())  # fmt: skip
+    return found

@@ -43,6 +43,7 @@ from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.services.capacity import filled_seats, lock_place_and_mentors
 from stagematch.services.eligibility import describe, pair_reasons, require_pair
+from stagematch.services.interactions import log_event
 from stagematch.timeutil import age_on, today, utcnow
 from stagematch.urls import external_url
 
@@ -127,6 +128,7 @@ def apply(
         raise
     record("application.submit", application, placement=placement_id)
     db.session.commit()
+    log_event("apply", student_id=student_id, place_id=placement_id)
     return application
 
 
@@ -224,6 +226,7 @@ def shortlist(application: Application, *, by: User | None = None) -> None:
             shortlisted_at=utcnow())  # fmt: skip
     record("application.shortlist", application, actor=by)
     db.session.commit()
+    log_event("shortlist", student_id=application.student_id, place_id=application.placement_id)
 
 
 def reject(
@@ -277,6 +280,7 @@ def make_offer(application_id: int, *, respond_by: date, by: User | None = None)
         raise
     record("application.offer", application, respond_by=respond_by, minor=minor, actor=by)
     db.session.commit()
+    log_event("offer", student_id=application.student_id, place_id=application.placement_id)
     _notify_offer_made(application, minor=minor)
     return application
 
@@ -293,6 +297,7 @@ def withdraw(application: Application, *, by: User | None = None) -> None:
     _decide(application, ApplicationStatus.WITHDRAWN, allowed=COMPANY_DECIDES, decided_at=utcnow())
     record("application.withdraw", application, actor=by)
     db.session.commit()
+    log_event("withdraw", student_id=application.student_id, place_id=application.placement_id)
 
 
 def decline_offer(application_id: int, *, by: User | None = None) -> Application:
@@ -308,6 +313,7 @@ def decline_offer(application_id: int, *, by: User | None = None) -> Application
     db.session.refresh(application)
     record("application.decline", application, actor=by)
     db.session.commit()
+    log_event("decline", student_id=application.student_id, place_id=application.placement_id)
     _notify_company(application, "offer_declined_company")
     return application
 
@@ -430,6 +436,8 @@ def _take_place(application_id: int, *, offered: bool, withdraw_ids: Iterable[in
     record("application.accept", application, internship=internship.id, offer=offered,
            withdrawn=[o.id for o in withdrawn], declined=[o.id for o in declined], actor=by)  # fmt: skip
     db.session.commit()
+    log_event("accept", student_id=application.student_id, place_id=application.placement_id,
+              payload={"offer": offered})  # fmt: skip
     return internship, declined
 
 
@@ -488,6 +496,8 @@ def end_internship(internship: Internship, *, outcome: str, terminated: bool) ->
         placement.confirmed_at = utcnow()
     record("internship.end", internship, outcome=outcome, terminated=terminated)
     db.session.commit()
+    log_event("complete", student_id=internship.student_id, place_id=internship.placement_id,
+              payload={"outcome": outcome, "terminated": terminated})  # fmt: skip
 
 
 # --- mail (after the commit; each in the recipient's language) ----------------------------------

@@ -48,7 +48,7 @@ def _profile() -> StudentProfile:
 @bp.route("/")
 @role_required(Role.STUDENT)
 def home():
-    from stagematch.ranking import recommendations
+    from stagematch.ranking import log_shown, recommendations
 
     profile = _profile()
     checklist = profile_checklist(profile)
@@ -62,10 +62,12 @@ def home():
     from stagematch.services.evaluations import due_for_student
 
     recommended = recommendations(profile, limit=5)
-    return render_template(
+    html = render_template(
         "students/home.html", profile=profile, checklist=checklist, applications=applications,
         recommended=recommended, due=due_for_student(profile), rounds=rounds_for_student(profile),
     )  # fmt: skip
+    log_shown(recommended, source="home")  # after rendering: the log commits
+    return html
 
 
 @bp.route("/profiel", methods=["GET", "POST"])
