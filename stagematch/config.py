@@ -41,6 +41,8 @@ class Config:
     # Students who left (no login and no finished internship for this long) are anonymised by
     # `flask retention`; see the privacy page.
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "24"))
+    # The interaction log (what was shown and done; the ranking's memory) is kept this long.
+    INTERACTION_RETENTION_DAYS = int(os.environ.get("INTERACTION_RETENTION_DAYS", "730"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Redis away: count per worker meanwhile instead of failing the rate-limited pages with a 500.

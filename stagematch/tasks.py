@@ -145,7 +145,7 @@ def nightly_cleanup() -> None:
              remove_old_files(), jobs.fail_abandoned(), jobs.remove_old_jobs())  # fmt: skip
     from stagematch.services.interactions import remove_old
 
-    days = current_app.config.get("INTERACTION_RETENTION_DAYS", 730)
+    days = current_app.config["INTERACTION_RETENTION_DAYS"]
     log.info("%s interactions older than %s days deleted", remove_old(days), days)
 
 

@@ -115,6 +115,24 @@ def test_every_step_of_an_application_is_logged(world, make):
     assert _rows("complete")[0].payload == {"outcome": "success", "terminated": False}
 
 
+def test_an_evaluation_is_logged_with_its_scores(world, make):
+    from stagematch.services import evaluations
+
+    place, profile = world["places"][0], world["profile"]
+    application = service.apply(student=profile, placement=place, motivation="Graag.")
+    service.make_offer(application.id, respond_by=today() + timedelta(days=5))
+    internship = service.accept_offer(application.id)
+    internship.start_date = today() - timedelta(days=120)
+    evaluation = next(e for e in internship.evaluations if e.author_role == "student")
+    evaluation.due_date = today()
+    db.session.commit()
+    evaluations.submit_student(evaluation, supervision_time=4, feedback=3, learning_tasks=4,
+                               safety=5, overall=4, mostly_routine=False, comment="")  # fmt: skip
+    row = _rows("evaluate")[0]
+    assert (row.student_id, row.place_id) == (profile.id, place.id)
+    assert row.payload["author"] == "student" and row.payload["overall"] == 4
+
+
 def test_a_failing_log_never_breaks_the_request(client, auth, world, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("database away")

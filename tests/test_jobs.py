@@ -196,7 +196,8 @@ def _fake_training(calls: list):
         for step in ("kenmerken", "model 1", "model 2", "kalibreren", "belang"):
             progress(step)
         version = ModelVersion(family="logistic regression", n_examples=80, date_from="2024-01-01",
-                               date_to="2025-06-01", features="[]", metrics="[]", importances="{}",
+                               date_to="2025-06-01", features="[]", importances="{}",
+                               metrics='[{"name": "", "kind": "gate", "passed": true, "checks": []}]',
                                artifact="model-test.joblib")  # fmt: skip
         db.session.add(version)
         db.session.flush()

@@ -14,7 +14,6 @@ from stagematch.models.enums import check_in
 from stagematch.timeutil import utcnow
 
 
-
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

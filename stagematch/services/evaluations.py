@@ -90,6 +90,7 @@ def submit_student(evaluation: Evaluation, *, supervision_time: int, feedback: i
     evaluation.submitted_at = utcnow()
     record("evaluation.submit", evaluation, author="student")
     db.session.commit()
+    _log_evaluation(evaluation, overall=overall, supervision_time=supervision_time)
 
 
 def submit_meester(evaluation: Evaluation, *, progress: int, attitude: int, comment: str) -> None:
@@ -104,6 +105,16 @@ def submit_meester(evaluation: Evaluation, *, progress: int, attitude: int, comm
     evaluation.submitted_at = utcnow()
     record("evaluation.submit", evaluation, author="meester")
     db.session.commit()
+    _log_evaluation(evaluation, progress=progress)
+
+
+def _log_evaluation(evaluation: Evaluation, **scores: int) -> None:
+    """An evaluation is a signal for the ranking's memory (the interaction log)."""
+    from stagematch.services.interactions import log_event
+
+    internship = evaluation.internship
+    log_event("evaluate", student_id=internship.student_id, place_id=internship.placement_id,
+              payload={"author": evaluation.author_role, "moment": evaluation.moment, **scores})  # fmt: skip
 
 
 def send_reminders() -> int:
