@@ -16,6 +16,7 @@ from stagematch.models.interaction import Interaction, InteractionKind
 from stagematch.models.invitation import CompanyInvitation
 from stagematch.models.job import Job
 from stagematch.models.model_version import ModelVersion
+from stagematch.models.notification import FlagAction, MailLog, Notification, SavedPlace
 from stagematch.models.placement import Placement, placement_qualification
 from stagematch.models.qualification import Qualification
 from stagematch.models.school import School
@@ -42,14 +43,18 @@ __all__ = [
     "DiscriminationReport",
     "Evaluation",
     "Flag",
+    "FlagAction",
     "Job",
+    "MailLog",
     "Internship",
     "Interaction",
     "InteractionKind",
     "Mentor",
     "ModelVersion",
+    "Notification",
     "Placement",
     "Qualification",
+    "SavedPlace",
     "SavedSearch",
     "School",
     "StudentProfile",

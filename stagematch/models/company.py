@@ -35,6 +35,8 @@ class Company(db.Model):
     size_band: Mapped[str] = mapped_column(String(8))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by an administrator: the company's places are hidden and its users cannot log in.
+    deactivated_at: Mapped[datetime | None]
 
     users: WriteOnlyMapped[User] = relationship(back_populates="company")  # noqa: F821
     accreditations: Mapped[list[Accreditation]] = relationship(

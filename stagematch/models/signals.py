@@ -65,6 +65,14 @@ class Flag(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     resolution_note: Mapped[str] = mapped_column(Text, default="")
+    # Case handling: who owns it, how urgent, the report it is about (discrimination, safety).
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    priority: Mapped[str] = mapped_column(String(8), default="normal", server_default="normal")
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discrimination_report.id", ondelete="SET NULL"), index=True
+    )
 
     @property
     def text(self) -> str:

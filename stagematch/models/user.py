@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -41,6 +41,10 @@ class User(UserMixin, db.Model):
     # Bumped by a password change, a reset and "overal uitloggen": every session and remember
     # cookie carries the version it was made with and stops working when it no longer matches.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Per notification kind: 'mail', 'digest' or 'site' (missing kinds: the kind's default).
+    notification_settings: Mapped[dict | None] = mapped_column(JSON)
+    # The order of suggestion lists the user chose: 'model', 'distance' or 'start' (None: model).
+    list_order: Mapped[str | None] = mapped_column(String(10))
 
     school: Mapped[School | None] = relationship(back_populates="users")  # noqa: F821
     company: Mapped[Company | None] = relationship(back_populates="users")  # noqa: F821
