@@ -268,10 +268,23 @@ def evaluation_table(version_id: int, model) -> str:
             f"  {row['name']:<44} {row['ndcg10']:>8.3f} {interval(row, 'ndcg10'):>15} "
             f"{row.get('recall10', float('nan')):>10.3f} {row.get('top_success', float('nan')):>10.3f}   {diff:>28}"
         )
+    exposure = [m for m in model.metrics if m.get("kind") == "exposure"]
+    if exposure:
+        lines.append(
+            "Spreiding over de plekken (top 10): Gini (lager = meer gespreid) en het aandeel "
+            "studenten met een plek met < 3 open sollicitaties per vrije plaats in hun top 10:"
+        )
+        for row in exposure:
+            lines.append(
+                f"  {str(row['name']):<60} NDCG@10 {row['ndcg10']:.3f}  Gini {row['gini']:.3f}  "
+                f"rustig {row['uncrowded']:.3f}"
+            )
+    selection = [m for m in model.metrics if m.get("kind") == "selection"]
     lines.append(
-        "Familie en instellingen gekozen op NDCG@10 per student (de 15 % vóór de nieuwste 25 %):"
+        f"Familie en instellingen gekozen op NDCG@10 per student (de 15 % vóór de nieuwste 25 %; "
+        f"{len(selection)} geprobeerd, de beste 8):"
     )
-    for row in (m for m in model.metrics if m.get("kind") == "selection"):
+    for row in sorted(selection, key=lambda r: -r["ndcg10"])[:8]:
         chosen = "  ← gekozen" if row.get("chosen") else ""
         lines.append(f"  {row['name']:<60} {row['ndcg10']:>8.3f}{chosen}")
     return "\n".join(lines)

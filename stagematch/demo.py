@@ -18,7 +18,11 @@ drives the simulation is partly hidden from it, as in life:
         skills the place lists and what the student filled in), pay relative to the other
         places on offer, their own crebo — plus their own taste (a Gumbel draw per place);
         students cannot see how good the supervision will be (`choice_utility`)
-    a company offers for:  the student's skills against the place's (`offer_probability`)
+    a company answers:  or not — each company has its own habit (`answer_propensity`: most
+        answer nearly always, some half the time, a few hardly ever; small firms more often
+        slow); an application nobody answers expires after ANSWER_DAYS
+    a company offers for:  the student's skills against the place's, less when other
+        applications for the place are still open per free seat (`offer_probability`)
     an internship succeeds for:  the meester's time per learner while it runs (the learners the
         meester actually has then, agreed before or after), counting more at levels 1–2; a
         trained meester; a gezel, mostly for levels 1–2; experience; a hidden quality only
@@ -213,9 +217,27 @@ def choice_utility(
     )
 
 
-def offer_probability(*, skill_match: float) -> float:
-    """The chance a company offers the place to an applicant whose skills match this share."""
-    return sigmoid(1.5 + 2.0 * (skill_match - 0.3))
+def offer_probability(*, skill_match: float, competition: float = 0.0) -> float:
+    """The chance a company that answers offers the place to an applicant whose skills match
+    this share, when `competition` other applications per free seat are still open (the
+    company weighs the applicant against them)."""
+    return sigmoid(1.5 + 2.0 * (skill_match - 0.3) - 0.8 * competition)
+
+
+def answer_propensity(rng: random.Random, size_band: str) -> float:
+    """How often a company answers an application within the answer period (issue #21: mbo
+    students send many applications that nobody answers). Most answer nearly always, some
+    about half the time, a few hardly ever; small firms without HR more often slow."""
+    small = size_band in ("1", "2-9")
+    roll = rng.random()
+    if roll < (0.55 if small else 0.70):
+        return rng.uniform(0.85, 1.0)
+    if roll < (0.82 if small else 0.90):
+        return rng.uniform(0.35, 0.8)
+    return rng.uniform(0.0, 0.25)
+
+
+ANSWER_DAYS = 14  # an application nobody answered expires after this many days (issue #21)
 
 
 def success_probability(
@@ -804,6 +826,31 @@ class _History:
         self.finished: list[tuple[dict, dict, int]] = []  # (student, place, application id)
         self.running: list[tuple[int, dict]] = []  # (internship id, place)
         self.waiting: list[tuple[dict, bool]] = []  # (student, accepts a place starting soon)
+        self.sizes = {c["id"]: c["size"] for c in company_info}
+        self._answers: dict[int, float] = {}
+
+    def answers(self, company_id: int) -> float:
+        """The company's habit of answering (`answer_propensity`), drawn when first needed."""
+        found = self._answers.get(company_id)
+        if found is None:
+            found = self._answers[company_id] = answer_propensity(
+                self.rng, self.sizes.get(company_id, "2-9")
+            )
+        return found
+
+    @staticmethod
+    def open_applications(place: dict, when: datetime) -> int:
+        """Applications for the place made before `when` and not decided by then."""
+        return sum(
+            1 for created, closed in place.get("apps", ())
+            if created < when and (closed is None or closed > when)
+        )  # fmt: skip
+
+    def _apply(self, student: dict, place: dict, status: str, when: datetime, **kw) -> int:
+        aid = _application(self.b, student, place, status, when, **kw)
+        row = self.b.rows[Application][-1]
+        place.setdefault("apps", []).append((when, row["decided_at"]))
+        return aid
 
     def _companies(
         self, student: dict, on: date, *, near: bool = True
@@ -1005,7 +1052,12 @@ class _History:
         for done, (place, _) in enumerate(ranked[: 3 * batch], start=1):
             r = place["row"]
             match = _overlap(student["skills"], place["skills"][:3])
-            offered = rng.random() < offer_probability(skill_match=match)
+            answered = rng.random() < self.answers(r["company_id"])
+            free = max(1, r["seats"] - place["filled"])
+            competition = self.open_applications(place, when) / free
+            offered = answered and rng.random() < offer_probability(
+                skill_match=match, competition=competition
+            )
             mentors = [self.mentors[m] for m in (r["meester_id"], r["gezel_id"]) if m is not None]
             room = all(_has_room(m, r["start_date"], r["end_date"]) for m in mentors)
             running = r["end_date"] > b.today
@@ -1013,7 +1065,7 @@ class _History:
                 room = room and all(_fits(m, r["start_date"], r["end_date"], 1) for m in mentors)
             if taken is None and offered and room:
                 taken = place
-                aid = _application(b, student, place, ApplicationStatus.ACCEPTED, when, quick=True)
+                aid = self._apply(student, place, ApplicationStatus.ACCEPTED, when, quick=True)
                 for mentor in mentors:
                     mentor["past"].append((r["start_date"], r["end_date"]))
                     if running:
@@ -1027,17 +1079,20 @@ class _History:
                 else:
                     self.finished.append((student, place, aid))
             else:
-                status = (
-                    ApplicationStatus.WITHDRAWN if offered and room else ApplicationStatus.REJECTED
-                )
-                _application(b, student, place, status, when)
+                if not answered:
+                    status = ApplicationStatus.EXPIRED
+                elif offered and room:
+                    status = ApplicationStatus.WITHDRAWN
+                else:
+                    status = ApplicationStatus.REJECTED
+                self._apply(student, place, status, when)
             if taken is not None and done % batch == 0:
                 break  # the batch in which a place was taken is the last
 
     def _hire(self, student: dict, place: dict, applied: datetime) -> None:
         """An accepted application and the running internship it became."""
         b = self.b
-        aid = _application(b, student, place, ApplicationStatus.ACCEPTED, applied)
+        aid = self._apply(student, place, ApplicationStatus.ACCEPTED, applied)
         decided = b.rows[Application][-1]["decided_at"]
         iid = _internship(b, student, place, InternshipStatus.ACTIVE, None, application_id=aid,
                           created=decided)  # fmt: skip
@@ -1089,9 +1144,14 @@ class _History:
                     if place["filled"] >= place["row"]["seats"]:
                         place["row"]["status"] = PlacementStatus.FILLED
                     continue
-                status = b.weighted([ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED,
-                                     ApplicationStatus.REJECTED], [0.6, 0.25, 0.15])  # fmt: skip
-                _application(b, student, place, status, when)
+                if rng.random() >= self.answers(place["row"]["company_id"]):
+                    # Nobody answers: open until the answer period is over, then expired.
+                    late = when < b.now - timedelta(days=ANSWER_DAYS)
+                    status = ApplicationStatus.EXPIRED if late else ApplicationStatus.SUBMITTED
+                else:
+                    status = b.weighted([ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED,
+                                         ApplicationStatus.REJECTED], [0.45, 0.35, 0.2])  # fmt: skip
+                self._apply(student, place, status, when)
 
     def outcomes(self, medians: dict[str, int]) -> None:
         b = self.b
@@ -1190,6 +1250,8 @@ def _application(
         ApplicationStatus.WITHDRAWN,
     ):
         decided = min((shortlisted or created) + timedelta(days=b.rng.randint(1, 10)), b.now)
+    elif status == ApplicationStatus.EXPIRED:  # nobody answered within the answer period
+        decided = min(created + timedelta(days=ANSWER_DAYS), b.now)
     b.rows[Application].append(dict(
         id=aid, student_id=student["row"]["id"], placement_id=place["row"]["id"],
         motivation="Deze plek past bij mijn opleiding en ik wil graag bij jullie leren.",

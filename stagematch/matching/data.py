@@ -67,6 +67,16 @@ class PlaceData:
     meester_room: int = 0
     gezel_room: int | None = None
     meester_id: int | None = None  # who supervises (evaluation groups outcomes by it)
+    # False when an administrator deactivated the company: no student may see or get the place.
+    company_active: bool = True
+    # The market around the place (`services.responses`), as it stood on the day: the company's
+    # applications whose answer period had ended, and how many of those it answered; the
+    # place's applications still open (not decided), and all it had received; its seats.
+    company_asked: int = 0
+    company_answered: int = 0
+    open_applications: int = 0
+    applications: int = 0
+    seats: int = 1
 
     @property
     def accreditation_current(self) -> bool:

@@ -21,7 +21,8 @@ The rules (sources and dates in docs/rules.md):
   one school day, so days at work + school days <= 5;
 - dates: the place starts within two years of today and lasts 1–104 weeks; it has not ended,
   and it does not end before the student is available;
-- distance: within the student's maximum travel distance.
+- distance: within the student's maximum travel distance;
+- company: the company takes part (an administrator has not deactivated it).
 
 Age is read only by the legal rules (wage, working time); no feature or score reads it.
 """
@@ -85,10 +86,11 @@ NOT_ACCREDITED = Reason("accreditation", N_("bedrijf niet (meer) erkend"))
 WAGE = Reason("wage", N_("loon lager dan het wettelijk minimumloon voor de leeftijd"))
 WORKING_TIME = Reason("working_time", N_("te veel werkuren volgens de Arbeidstijdenwet"))
 SCHOOL_DAY = Reason("school_day", N_("geen schooldag vrij naast het werk"))
+COMPANY_INACTIVE = Reason("company_inactive", N_("leerbedrijf doet niet meer mee"))
 
 ALL_REASONS = (
     LEERWEG, QUALIFICATION, LEVEL, DISTANCE, NOT_AVAILABLE, ENDED, DATES, NO_SEAT, MEESTER_FULL,
-    GEZEL_FULL, NOT_ACCREDITED, WAGE, WORKING_TIME, SCHOOL_DAY,
+    GEZEL_FULL, NOT_ACCREDITED, WAGE, WORKING_TIME, SCHOOL_DAY, COMPANY_INACTIVE,
 )  # fmt: skip
 
 
@@ -204,8 +206,10 @@ def accredited_for(student: StudentData, place: PlaceData) -> bool:
 
 def place_reasons(place: PlaceData, *, on: date) -> list[Reason]:
     """The rules that hold for a place whoever the student: dates, seats, capacity, an accredited
-    crebo, the adult working-time limits and the school day."""
+    crebo, the adult working-time limits, the school day, and a company that takes part."""
     found = []
+    if not place.company_active:
+        found.append(COMPANY_INACTIVE)
     if not dates_ok(place.start_date, place.duration_weeks, on=on):
         found.append(DATES)
     if place_end(place) <= on:

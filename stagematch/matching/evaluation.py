@@ -234,6 +234,54 @@ def evaluate(
     return rows
 
 
+CROWDED = 3.0  # applications per free seat from which a place counts as crowded
+
+
+def gini(counts: np.ndarray) -> float:
+    """Gini coefficient of non-negative counts (0: all equal, → 1: all on one)."""
+    x = np.sort(np.asarray(counts, dtype=float))
+    n, total = len(x), float(x.sum())
+    if n == 0 or total == 0:
+        return 0.0
+    return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * total))
+
+
+def exposure(flat: Flat, scores: np.ndarray, *, k: int = K, seed: int = 0) -> dict[str, float]:
+    """How a ranking spreads students over the places: `gini` of the number of top-k lists each
+    place on offer appears in (every place that was a candidate for anyone counts, also with
+    none), and `uncrowded`: the share of students whose top k holds at least one place with
+    fewer than CROWDED open applications per free seat (on their day)."""
+    from stagematch.matching.features import applicants_per_seat
+
+    ranked = order(flat, scores, seed=seed)
+    position = np.empty(len(ranked), dtype=np.int64)
+    position[ranked] = np.arange(len(ranked)) - flat.start[flat.group[ranked]]
+    top = position < k
+    places = [p for s in flat.sessions for p in s.places]
+    ids = np.array([p.id for p in places])
+    crowded = np.array([applicants_per_seat(p) >= CROWDED for p in places])
+    _, index = np.unique(ids, return_inverse=True)
+    shown = np.bincount(index, weights=top.astype(float))
+    room = np.bincount(flat.group, weights=(top & ~crowded).astype(float),
+                       minlength=len(flat.sessions))  # fmt: skip
+    return {"gini": gini(shown), "uncrowded": float(np.mean(room > 0))}
+
+
+def exposure_rows(
+    flat: Flat, rankers: Mapping[str, np.ndarray], *, k: int = K, seed: int = 0
+) -> list[dict]:
+    """One row (kind "exposure") per ranker: mean NDCG@k, Gini and the uncrowded share."""
+    rows = []
+    for name, scores in rankers.items():
+        spread = exposure(flat, scores, k=k, seed=seed)
+        rows.append({
+            "name": name, "kind": "exposure", "n": len(flat.sessions),
+            "ndcg10": round(mean_ndcg(flat, scores, k=k, seed=seed), 4),
+            "gini": round(spread["gini"], 4), "uncrowded": round(spread["uncrowded"], 4),
+        })  # fmt: skip
+    return rows
+
+
 def mean_ndcg(flat: Flat, scores: np.ndarray, *, k: int = K, seed: int = 0) -> float:
     """Mean per-student NDCG@k (what model selection maximises)."""
     if not len(flat.sessions):

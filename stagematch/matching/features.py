@@ -40,6 +40,8 @@ FEATURES = [
     "interest_overlap",  # share of the student's interests among the place's required skills
     "low_level_x_distance",  # low_level · distance_ratio: lower levels are bound to their region
     "bbl_x_pay",  # pay_ratio on BBL places (a wage is income), 0 on stage places
+    "answer_rate",  # share of the company's applications answered in time (shrunk)
+    "competition",  # log(1 + open applications per free seat of the place)
 ]
 MAX_HOURS_PER_LEARNER = 8.0
 
@@ -55,7 +57,7 @@ MONOTONE = {
     "sqi_load": 1, "meester_load_ratio": -1, "company_completion": 1, "has_gezel": 1,
     "time_per_learner": 1, "meester_trained": 1, "rating": 1, "meester_completion": 1,
     "low_level": 0, "low_level_x_time": 1, "low_level_x_gezel": 1, "interest_overlap": 1,
-    "low_level_x_distance": -1, "bbl_x_pay": 1,
+    "low_level_x_distance": -1, "bbl_x_pay": 1, "answer_rate": 1, "competition": -1,
 }  # fmt: skip
 SIGNS = [MONOTONE[f] for f in FEATURES]
 
@@ -81,7 +83,21 @@ GROUPS = {
     "bbl_days": ["bbl_days_gap"],
     "company": ["company_completion"],
     "level": ["low_level"],
+    "market": ["answer_rate", "competition"],
 }
+
+# Shrinking a company's answer rate toward what most companies do, so that one unanswered
+# application of a company with no history does not make it "never answers".
+ANSWER_PRIOR, ANSWER_PRIOR_WEIGHT = 0.7, 3.0
+
+
+def answer_rate(asked: int, answered: int) -> float:
+    return (answered + ANSWER_PRIOR_WEIGHT * ANSWER_PRIOR) / (asked + ANSWER_PRIOR_WEIGHT)
+
+
+def applicants_per_seat(place: PlaceData) -> float:
+    """Open applications per free seat (at least one seat: a full place is not on offer)."""
+    return place.open_applications / max(1, place.seats_free)
 
 
 def _norm(tags: Sequence[str]) -> set[str]:
@@ -179,6 +195,7 @@ class PlaceBlock:
     completion: np.ndarray
     gezel: np.ndarray
     meester: np.ndarray  # (places x 4): time per learner, trained, rating, completion
+    market: np.ndarray  # (places x 2): answer rate, competition
 
 
 @dataclass
@@ -215,6 +232,7 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=No
     sqi = np.zeros((n, 4))
     numbers = np.zeros((n, 8))  # lat, lon, pay ratio, bbl, days, load ratio, completion, gezel
     meester = np.zeros((n, 4))
+    market = np.zeros((n, 2))
     for i, p in enumerate(places):
         for c in p.crebos:
             crebos[i, crebo_index[c]] = True
@@ -239,6 +257,10 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=No
             float(m.trained), sqi_module.shrunk_rating(m.ratings_n, m.rating_mean),
             sqi_module.shrunk_completion(m.finished, m.completed_ok),
         )  # fmt: skip
+        market[i] = (
+            answer_rate(p.company_asked, p.company_answered),
+            np.log1p(applicants_per_seat(p)),
+        )
     skills = sparse.csr_matrix(
         (np.ones(len(rows)), (rows, cols)), shape=(n, max(1, len(skill_index)))
     )
@@ -250,7 +272,7 @@ def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=No
         crebo_index=crebo_index, crebos=crebos, text=text, skill_index=skill_index,
         skills=skills, n_required=n_required, pay_ratio=numbers[:, 2], bbl=numbers[:, 3].astype(bool),
         days=numbers[:, 4], sqi=sqi, load_ratio=numbers[:, 5], completion=numbers[:, 6],
-        gezel=numbers[:, 7], meester=meester,
+        gezel=numbers[:, 7], meester=meester, market=market,
     )  # fmt: skip
 
 
@@ -351,6 +373,7 @@ def _pair_rows(X, students: StudentBlock, places: PlaceBlock, si, pj) -> None:
     X[:, 21] = np.divide(liked, wanted, out=np.zeros(n), where=wanted > 0)
     X[:, 22] = low * X[:, 1]
     X[:, 23] = np.where(places.bbl[pj], X[:, 5], 0.0)
+    X[:, 24:26] = places.market[pj]
 
 
 def build_features(

@@ -72,6 +72,24 @@ CHECKS: dict[str, Callable[[StudentData, PlaceData], tuple[Pair, Pair]]] = {
         (s, _meester(p, trained=False)),
     ),
     "gezel on the place": lambda s, p: ((s, _with_gezel(p, True)), (s, _with_gezel(p, False))),
+    "the company answers more applications": lambda s, p: (
+        (
+            s,
+            dataclasses.replace(
+                p, company_asked=p.company_asked + 10, company_answered=p.company_answered + 10
+            ),
+        ),
+        (
+            s,
+            dataclasses.replace(
+                p, company_asked=p.company_asked + 10, company_answered=p.company_answered + 2
+            ),
+        ),
+    ),  # fmt: skip
+    "fewer open applications per free seat": lambda s, p: (
+        (s, p),
+        (s, dataclasses.replace(p, open_applications=p.open_applications + 3)),
+    ),
     "own crebo over a sibling of the dossier": lambda s, p: (
         (s, dataclasses.replace(p, crebos=frozenset({s.crebo}), dossiers=frozenset({s.dossier}))),
         (

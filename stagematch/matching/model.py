@@ -270,21 +270,36 @@ def _pairs(flat: evaluation.Flat, rng: np.random.Generator, per_graded: int):
 
 
 class Blend:
-    """A ranker of where students go plus `weight` × the log-odds of a good completion there:
-    f = choice(x) + weight · success(x). With weight ≥ 0 and both parts monotone the same way in
-    every constrained feature, so is f; two linear parts fold into one (`coef_`, `intercept_`)."""
+    """A ranker of where students go plus `weight` × the log-odds of a good completion there
+    plus `offer_weight` × the log-odds that the company answers and takes the student:
+    f = choice(x) + weight · success(x) + offer_weight · offer(x) — the chance of a good
+    placement, not fit alone. With weights ≥ 0 and every part monotone the same way in every
+    constrained feature, so is f; linear parts fold into one (`coef_`, `intercept_`)."""
 
-    def __init__(self, choice, success, weight: float):
+    def __init__(self, choice, success, weight: float, offer=None, offer_weight: float = 0.0):
         self.choice, self.success, self.weight = choice, success, weight
-        if _is_linear(choice) and _is_linear(success):
-            self.coef_ = np.asarray(choice.coef_, float) + weight * np.asarray(success.coef_, float)
-            self.intercept_ = float(choice.intercept_) + weight * float(success.intercept_)
+        self.offer, self.offer_weight = offer, offer_weight
+        parts = [
+            (p, w) for p, w in ((success, weight), (offer, offer_weight)) if p is not None and w
+        ]
+        if _is_linear(choice) and all(_is_linear(p) for p, _ in parts):
+            self.coef_ = np.asarray(choice.coef_, float) + sum(
+                (w * np.asarray(p.coef_, float) for p, w in parts), np.zeros(len(choice.coef_))
+            )
+            self.intercept_ = float(choice.intercept_) + sum(
+                w * float(p.intercept_) for p, w in parts
+            )
 
     def decision_function(self, X) -> np.ndarray:
         if hasattr(self, "coef_"):
             return np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_
         part = decision(self.choice, X)
-        return part + self.weight * decision(self.success, X) if self.weight else part
+        if self.weight and self.success is not None:
+            part = part + self.weight * decision(self.success, X)
+        offer = getattr(self, "offer", None)
+        if offer is not None and self.offer_weight:
+            part = part + self.offer_weight * decision(offer, X)
+        return part
 
 
 def decision(estimator, X) -> np.ndarray:
@@ -304,6 +319,36 @@ def _is_linear(estimator) -> bool:
 
 SUCCESS_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 """Weights of the success part tried on the validation slice (0: where students go alone)."""
+
+
+OFFER_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
+"""Weights of the offer part (does the company answer and take the student) tried on the
+validation slice (0: fit and success alone, the "plain" model)."""
+MARKET = ("answer_rate", "competition")  # what the plain model leaves out
+
+
+def _offer_part(X: np.ndarray, flat: evaluation.Flat) -> SignConstrainedLogistic | None:
+    """P(the student started there | applied there): the company answered, chose the student
+    over the other applicants and had room — from every place students applied to; None with
+    too few of either."""
+    rows, started = [], []
+    for i, s in enumerate(flat.sessions):
+        for j, grade in enumerate(s.grades):
+            if grade > NOTHING:
+                rows.append(flat.start[i] + j)
+                started.append(float(s.started == j))
+    started = np.array(started)
+    if len(rows) < 20 or min(started.sum(), len(started) - started.sum()) < 5:
+        return None
+    return SignConstrainedLogistic(C=1.0, signs=SIGNS).fit(X[np.array(rows)], started)
+
+
+def _without_market(X: np.ndarray) -> np.ndarray:
+    """X with the market features (the company's answers, the competition) held constant."""
+    X = X.copy()  # noqa: N806
+    for name in MARKET:
+        X[:, FEATURES.index(name)] = 0.0
+    return X
 
 
 def _success_part(X: np.ndarray, flat: evaluation.Flat) -> SignConstrainedLogistic | None:
@@ -401,8 +446,9 @@ MAX_BOOSTING_ROWS = 250_000
 MIN_SESSIONS = 50
 
 
-def _name(candidate: Candidate, weight: float) -> str:
-    return f"{candidate.name} + {weight:g} × success" if weight else candidate.name
+def _name(candidate: Candidate, weight: float, offer_weight: float = 0.0) -> str:
+    name = f"{candidate.name} + {weight:g} × success" if weight else candidate.name
+    return f"{name} + {offer_weight:g} × offer" if offer_weight else name
 
 
 def _fit(candidate: Candidate, X: np.ndarray, flat: evaluation.Flat, seed: int):
@@ -524,8 +570,12 @@ def _train(
 
     success = _success_part(X_fit, flat_fit)
     success_choose = success.decision_function(X_choose) if success is not None else None
+    offer = _offer_part(X_fit, flat_fit)
+    offer_choose = offer.decision_function(X_choose) if offer is not None else None
+    X_choose_plain = _without_market(X_choose)  # noqa: N806
     selection = []
-    best, best_weight, best_score = None, 0.0, -math.inf
+    best, best_weight, best_offer, best_score = None, 0.0, 0.0, -math.inf
+    plain, plain_score = None, -math.inf  # the best without the market (for the exposure report)
     for candidate in candidates:
         say(f"Proberen: {candidate.name} …")
         try:
@@ -534,17 +584,29 @@ def _train(
             continue
         choice = decision(estimator, X_choose)
         for weight in SUCCESS_WEIGHTS if success is not None else (0.0,):
-            scores = choice + weight * success_choose if weight else choice
+            for offer_weight in OFFER_WEIGHTS if offer is not None else (0.0,):
+                scores = choice + weight * success_choose if weight else choice
+                if offer_weight:
+                    scores = scores + offer_weight * offer_choose
+                score = evaluation.mean_ndcg(flat_choose, scores, seed=random_state)
+                name = _name(candidate, weight, offer_weight)
+                selection.append({"name": name, "kind": "selection", "ndcg10": round(score, 4)})
+                if score > best_score + 1e-9:
+                    best, best_weight, best_offer, best_score = (
+                        candidate, weight, offer_weight, score
+                    )  # fmt: skip
+        # The plain version of this candidate: the market held constant, no offer part.
+        base = decision(estimator, X_choose_plain)
+        for weight in SUCCESS_WEIGHTS if success is not None else (0.0,):
+            scores = base + weight * success.decision_function(X_choose_plain) if weight else base
             score = evaluation.mean_ndcg(flat_choose, scores, seed=random_state)
-            selection.append({"name": _name(candidate, weight), "kind": "selection",
-                              "ndcg10": round(score, 4)})  # fmt: skip
-            if score > best_score + 1e-9:
-                best, best_weight, best_score = candidate, weight, score
+            if score > plain_score + 1e-9:
+                plain, plain_score = (candidate, weight), score
     if best is None:
         raise ValueError(
             "no candidate could be fitted: need students who applied and places nobody applied to"
         )
-    family = _name(best, best_weight)
+    family = _name(best, best_weight, best_offer)
     for row in selection:
         row["chosen"] = row["name"] == family
 
@@ -552,23 +614,12 @@ def _train(
     final_sessions = evaluation.censor([*fit_trimmed, *choose_trimmed], report_from)
     flat_final = evaluation.flatten(final_sessions)
     X_final = np.vstack([X_fit, build_features(evaluation.flatten(choose_trimmed).pairs, context)])  # noqa: N806
-    ranker = _fit(best, X_final, flat_final, random_state)
-    if best_weight:
-        success = _success_part(X_final, flat_final)
-        if success is not None:
-            ranker = Blend(ranker, success, best_weight)
-    f_final = decision(ranker, X_final)
-    rows, outcomes = _outcome_rows(flat_final)
-    if len(rows) < 10 or len(set(outcomes.tolist())) < 2:
-        # Too few outcomes to calibrate on: the chance that a student applies there instead.
-        rows = np.arange(len(flat_final.grade))
-        outcomes = (flat_final.grade > NOTHING).astype(float)
-    a, b = calibrate(f_final[rows], outcomes)
-    scorer = MatchScorer(ranker, a, b)
+    scorer = _final(best, best_weight, best_offer, X_final, flat_final, random_state)
 
     say("Per student meten tegen de baselines …")
     expected = evaluation.expected_success(sessions, flat_report, since=report_from)
-    rankers = {"model": scorer.positive(X_report)}
+    model_scores = scorer.positive(X_report)
+    rankers = {"model": model_scores}
     rankers.update(evaluation.baseline_scores(flat_report, X_report, FEATURES))
     metrics = evaluation.evaluate(flat_report, rankers, reference="model", expected=expected,
                                   n_boot=n_boot, seed=random_state)  # fmt: skip
@@ -576,6 +627,19 @@ def _train(
     for row in metrics:
         if row["name"] == "model":
             row["name"] = model_name
+    # Exposure: how concentrated the top 10s are over the places, next to NDCG, for the model,
+    # the plain model (the same training without the market) and the rule.
+    say("Spreiding over de plekken meten …")
+    exposure_rankers = {model_name: model_scores}
+    if plain is not None:
+        plain_scorer = _final(plain[0], plain[1], 0.0, _without_market(X_final), flat_final,
+                              random_state)  # fmt: skip
+        exposure_rankers[
+            Phrase(N_("model zonder reacties en drukte (%(family)s)"),
+                   family=_name(plain[0], plain[1]))
+        ] = plain_scorer.positive(_without_market(X_report))  # fmt: skip
+    exposure_rankers[evaluation.RULE] = rankers[evaluation.RULE]
+    metrics += evaluation.exposure_rows(flat_report, exposure_rankers, seed=random_state)
     importances = _permutation_importance(scorer, X_report, flat_report, random_state)
     summary = {
         "name": "", "kind": "summary", "students": len(sessions), "fit": len(fit_part),
@@ -583,7 +647,7 @@ def _train(
         "choose_from": choose_from.isoformat(), "report_from": report_from.isoformat(),
         "good": int(sum(GOOD in s.grades for s in sessions)),
         "candidates": round(float(np.mean([len(s.places) for s in report_part])), 1),
-        "calibration": [round(a, 4), round(b, 4)],
+        "calibration": [round(scorer.a, 4), round(scorer.b, 4)],
     }  # fmt: skip
     fitted_on = [*fit_part, *choose_part]  # in time order
     return TrainedModel(
@@ -592,6 +656,25 @@ def _train(
         importances=importances, n_examples=len(fit_part) + len(choose_part),
         date_range=(fitted_on[0].on.isoformat(), fitted_on[-1].on.isoformat()), summary=summary,
     )  # fmt: skip
+
+
+def _final(candidate, weight, offer_weight, X, flat, seed) -> MatchScorer:  # noqa: N803
+    """The candidate refitted (with its success and offer parts) on X, calibrated to the chance
+    of a good completion."""
+    ranker = _fit(candidate, X, flat, seed)
+    success = _success_part(X, flat) if weight else None
+    offer = _offer_part(X, flat) if offer_weight else None
+    if success is not None or offer is not None:
+        ranker = Blend(ranker, success, weight if success is not None else 0.0, offer,
+                       offer_weight if offer is not None else 0.0)  # fmt: skip
+    f = decision(ranker, X)
+    rows, outcomes = _outcome_rows(flat)
+    if len(rows) < 10 or len(set(outcomes.tolist())) < 2:
+        # Too few outcomes to calibrate on: the chance that a student applies there instead.
+        rows = np.arange(len(flat.grade))
+        outcomes = (flat.grade > NOTHING).astype(float)
+    a, b = calibrate(f[rows], outcomes)
+    return MatchScorer(ranker, a, b)
 
 
 IMPORTANCE_SESSIONS = 3000
@@ -739,6 +822,16 @@ def reason_text(group: str, student: StudentData, place: PlaceData, x: np.ndarra
     if group == "company":
         if x[col["company_completion"]] > 0.75:
             return Phrase(N_("eerdere stages hier gingen goed"))
+        return None
+    if group == "market":
+        from stagematch.matching.features import answer_rate
+
+        if place.company_asked >= 5 and place.company_answered / place.company_asked >= 0.8:
+            return Phrase(N_("dit bedrijf reageert bijna altijd op sollicitaties"))
+        if answer_rate(place.company_asked, place.company_answered) >= 0.5 and (
+            place.open_applications < place.seats_free
+        ):
+            return Phrase(N_("weinig andere sollicitanten"))
         return None
     if group == "bbl_days":
         if place.leerweg == "BBL" and x[col["bbl_days_gap"]] == 0:

@@ -9,7 +9,7 @@ import functools
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -119,6 +119,7 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
 
     from stagematch.models.enums import PlacementStatus
     from stagematch.services.capacity import learners_sql, room_sql, seats_free_sql
+    from stagematch.services.responses import open_applications_sql
 
     if kind == "ids" and dialect == "postgresql":
         # One array parameter: the same SQL text for any number of ids, so psycopg prepares it
@@ -174,6 +175,7 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
             Placement.hours_per_week.label("place_hours"),
             Placement.wage_age,
             Company.sector,
+            Company.deactivated_at,
             Placement.published_at,
             Placement.title,
             Placement.tasks,
@@ -194,6 +196,7 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
             scalar(func.count(I.id), company_finished, join=company_join).label("c_finished"),
             *room_columns,
             scalar(func.sum(success), company_finished, join=company_join).label("c_ok"),
+            open_applications_sql(Placement).label("open_apps"),
         )  # fmt: skip
         .join(Company, Company.id == Placement.company_id)
         .join(Mentor, Mentor.id == Placement.meester_id)
@@ -230,6 +233,7 @@ def load_places(
     (`holding_offer`, `as_open`: see there). `facts` (meester id -> MeesterFacts) replaces the
     meester facts read here. Places without a meester row are left out."""
     from stagematch.services.capacity import PlaceRoom, place_rooms
+    from stagematch.services.responses import company_answers
     from stagematch.timeutil import today
 
     statement, quals_statement, meesters = _place_statement(
@@ -266,6 +270,8 @@ def load_places(
     else:
         rooms = {}
     meester_of = dict(db.session.execute(meesters, params).all()) if facts is not None else {}
+    # How the companies answer (now; training replaces it with the day's figures).
+    answers = {} if facts is not None else company_answers({r.company_id for r in rows})
     result = []
     for r in rows:
         room = rooms.get(r.id, NO_ROOM)
@@ -297,6 +303,11 @@ def load_places(
             accredited_crebos=frozenset(accredited_crebos.get(r.id, ())),
             accredited_dossiers=frozenset(accredited_dossiers.get(r.id, ())),
             meester_room=room.meester_room, gezel_room=room.gezel_room, meester_id=r.meester_id,
+            # Training (facts given) reads history: the places were open then, whatever now.
+            company_active=facts is not None or r.deactivated_at is None,
+            company_asked=answers.get(r.company_id, (0, 0))[0],
+            company_answered=answers.get(r.company_id, (0, 0))[1],
+            open_applications=r.open_apps or 0, seats=r.seats,
         ))  # fmt: skip
     return result
 
@@ -399,6 +410,22 @@ class History:
     ratings: Timeline  # meester id -> mean of time, feedback, learning tasks, safety
     meester_done: Timeline  # meester id -> 1 if the internship ended well, else 0
     company_done: Timeline  # company id -> the same
+    # services.responses, by day: a company's applications whose answer period ended (value:
+    # answered by then), answers that came after it; a place's applications made and decided.
+    asked: Timeline | None = None
+    late_answers: Timeline | None = None
+    applied: Timeline | None = None
+    decided: Timeline | None = None
+
+    def market(self, company_id: int, place_id: int, day: date) -> tuple[int, int, int, int]:
+        """(asked, answered, open applications, applications received) on `day`."""
+        if self.asked is None:
+            return 0, 0, 0, 0
+        asked, answered = self.asked.before(company_id, day)
+        late, _ = self.late_answers.before(company_id, day)
+        received, _ = self.applied.before(place_id, day)
+        decided, _ = self.decided.before(place_id, day)
+        return asked, int(answered) + late, received - decided, received
 
     def meester(self, facts: sqi_module.MeesterFacts, meester_id: int, day: date, learners: int):
         n, total = self.ratings.before(meester_id, day)
@@ -431,7 +458,27 @@ def history() -> History:
     def ended(row) -> date:
         return row.ended_at or row.end_date
 
+    from stagematch.services.responses import answer_days, history_rows
+
+    period = timedelta(days=answer_days())
+    applications = history_rows()
+    counted = [a for a in applications if a.counted]
     return History(
+        asked=Timeline(
+            (
+                a.company_id,
+                a.created + period,
+                float(a.answered is not None and a.answered < a.created + period),
+            )
+            for a in counted
+        ),  # fmt: skip
+        late_answers=Timeline(
+            (a.company_id, a.answered, 1.0)
+            for a in counted
+            if a.answered is not None and a.answered >= a.created + period
+        ),  # fmt: skip
+        applied=Timeline((a.placement_id, a.created, 1.0) for a in applications),
+        decided=Timeline((a.placement_id, a.closed, 1.0) for a in applications if a.closed),
         ratings=Timeline((m, submitted.date(), float(v)) for m, submitted, v in ratings),
         meester_done=Timeline(
             (r.meester_id, ended(r), float(r.outcome == InternshipOutcome.SUCCESS))

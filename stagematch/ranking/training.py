@@ -130,7 +130,8 @@ def training_examples() -> list[Session]:
         session_places, grades = [], []
         started_at = None
         for pid in chosen:
-            place = _as_of(base[pid], by_id[pid], day, next(learners), history, cache)
+            free = seats[pid] - taken[(pid, day)]
+            place = _as_of(base[pid], by_id[pid], day, next(learners), history, cache, free)
             grade = ENGAGED if pid in engaged else NOTHING
             if internship is not None and internship.placement_id == pid:
                 started_at = len(session_places)
@@ -148,17 +149,22 @@ def training_examples() -> list[Session]:
     return sessions
 
 
-def _as_of(base: PlaceData, place, day: date, learners: int, history, cache) -> PlaceData:
+def _as_of(
+    base: PlaceData, place, day: date, learners: int, history, cache, free: int
+) -> PlaceData:
     """The place as the site showed it on `day`: the meester's learners then, ratings and
-    completions up to then, the company's completions up to then."""
+    completions up to then, the company's completions and answers up to then, the place's open
+    applications and free seats then."""
     meester = history.meester(base.meester, place.meester_id, day, learners)
     company = history.company(place.company_id, day)
-    key = (base.id, meester, company)
+    market = history.market(place.company_id, base.id, day)
+    key = (base.id, meester, company, market, free)
     found = cache.get(key)
     if found is None:
         found = cache[key] = dataclasses.replace(
             base, meester=meester, company_finished=company[0], company_ok=company[1],
-            meester_id=place.meester_id,
+            meester_id=place.meester_id, company_asked=market[0], company_answered=market[1],
+            open_applications=market[2], applications=market[3], seats_free=max(1, free),
         )  # fmt: skip
     return found
 

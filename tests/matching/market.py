@@ -13,13 +13,16 @@ from __future__ import annotations
 import heapq
 import math
 import random
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
 
 from stagematch.demo import (
+    ANSWER_DAYS,
     VOCABULARY,
+    answer_propensity,
     choice_utility,
     interest_fit,
     offer_probability,
@@ -71,6 +74,12 @@ def market(
             hidden=rng.gauss(0, 0.15), has_gezel=rng.random() < 0.5, meestertitel=rng.random() < 0.08,
         ))  # fmt: skip
     by_kind_meesters = {k: meesters[i :: len(KINDS)] for i, k in enumerate(KINDS)}
+    answers = {
+        c: answer_propensity(rng, rng.choice(["1", "2-9", "2-9", "10-49"]))
+        for c in range(1, n_meesters // 2 + 2)
+    }
+    # company -> (days its applications' answer periods end, running count answered)
+    asked: dict[int, tuple[list[int], list[int]]] = {}
 
     # Places: of a kind (dossier and leerweg), a crebo of the dossier (levels 2–4), somewhere in
     # the region, published on a day, starting 3–20 weeks later.
@@ -102,7 +111,7 @@ def market(
             lat=rng.uniform(*REGION[:2]), lon=rng.uniform(*REGION[2:]), published=published,
             start=start, end=start + 7 * duration, duration=duration, days=days_pw, pay=pay,
             seats=1 if rng.random() < 0.8 else 2, filled=0, meester=m, skills=skills,
-            gezel=m.has_gezel and rng.random() < 0.7,
+            gezel=m.has_gezel and rng.random() < 0.7, apps=[],
         ))  # fmt: skip
     index: dict[tuple[str, str], list[dict]] = {}
     for p in place_rows:
@@ -170,23 +179,30 @@ def market(
         batch = rng.choice([1, 2, 2, 3])
         grades = [NOTHING] * len(options)
         started = success = ended = None
+        facts_places = [_place(p, day, cache, asked) for p in options]
         for done, i in enumerate(order[: 3 * batch], start=1):
             p = options[i]
             grades[i] = ENGAGED
             m = p["meester"]
             busy = sum(1 for _a, st, en in m.spans if st < p["end"] and p["start"] < en)
             match = len(set(skills) & set(p["skills"][:3])) / 3
-            if (
-                started is None
-                and busy < m.capacity
-                and rng.random() < offer_probability(skill_match=match)
-            ):
+            answered = rng.random() < answers[m.company_id]
+            competition = _open(p, day) / max(1, p["seats"] - p["filled"])
+            offered = answered and rng.random() < offer_probability(
+                skill_match=match, competition=competition
+            )
+            closed = day + rng.randint(1, 10) if answered else day + ANSWER_DAYS
+            if started is None and busy < m.capacity and offered:
                 started = i
                 p["filled"] += 1
                 m.spans.append((day, p["start"], p["end"]))
+                closed = day
+            p["apps"].append((day, closed))
+            dues, total = asked.setdefault(m.company_id, ([], [0]))
+            dues.append(day + ANSWER_DAYS)  # in day order: sessions come in day order
+            total.append(total[-1] + answered)
             if started is not None and done % batch == 0:
                 break
-        facts_places = [_place(p, day, cache) for p in options]
         if started is not None:
             p = options[started]
             m = p["meester"]
@@ -218,14 +234,22 @@ def market(
     return sessions
 
 
-def _place(p: dict, day: int, cache: dict) -> PlaceData:
+def _open(p: dict, day: int) -> int:
+    """Applications for the place made before `day` and not decided by then."""
+    return sum(1 for created, closed in p["apps"] if created < day < closed)
+
+
+def _place(p: dict, day: int, cache: dict, asked: dict) -> PlaceData:
     """The place as it stood on `day`: its meester's learners over its period, ratings and
-    completions up to then."""
+    completions up to then, its company's answers and its open applications up to then."""
     m: _Meester = p["meester"]
     learners = sum(
         1 for agreed, st, en in m.spans if agreed < day < en and st < p["end"] and p["start"] < en
     )
-    key = (p["id"], m.version, learners)
+    dues, total = asked.get(m.company_id, ([], [0]))
+    n = bisect_left(dues, day)
+    market = (n, total[n], _open(p, day), sum(1 for c, _ in p["apps"] if c < day))
+    key = (p["id"], m.version, learners, market)
     found = cache.get(key)
     if found is not None:
         return found
@@ -244,7 +268,9 @@ def _place(p: dict, day: int, cache: dict) -> PlaceData:
         pay_per_month=p["pay"], sector=p["kind"],
         published_at=datetime.combine(_day(p["published"]), datetime.min.time()),
         text=f"{p['kind']} Je leert {p['skills'][0]} en {p['skills'][1]}.", skills=tuple(p["skills"][:3]),
-        seats_free=1, meester=facts, gezel=p["gezel"], meester_id=m.id,
+        seats_free=max(1, p["seats"] - p["filled"]), meester=facts, gezel=p["gezel"], meester_id=m.id,
         hours_per_week=32.0 if p["leerweg"] == "BOL" else 8.0 * p["days"],
+        company_asked=market[0], company_answered=market[1], open_applications=market[2],
+        applications=market[3], seats=p["seats"],
     )  # fmt: skip
     return found

@@ -127,3 +127,32 @@ def test_split_by_time_and_settled_sessions():
 def test_only_sessions_with_something_to_rank_count():
     assert ev.rankable([_session(1, [NOTHING, NOTHING]), _session(2, [GOOD]),
                         _session(3, [NOTHING, ENGAGED])]) == [_session(3, [NOTHING, ENGAGED])]  # fmt: skip
+
+
+def test_gini_of_exposure():
+    assert ev.gini(np.array([5, 5, 5, 5])) == pytest.approx(0.0)
+    assert ev.gini(np.array([0, 0, 0, 8])) == pytest.approx(0.75)  # (n − 1) / n: all on one
+    assert ev.gini(np.array([0, 0])) == 0.0
+
+
+def test_exposure_counts_every_candidate_and_crowded_top_lists():
+    """Two students share places 0 and 1 (one crowded: 3 open applications per free seat); a
+    ranking that puts the crowded place first for both, with k = 1, shows it twice and the
+    others never: Gini over the three places 2/3; no student's top 1 holds an uncrowded place."""
+    rng = random.Random(0)
+    quiet = place(rng, 1, meester_id=1)
+    crowded = dataclasses.replace(place(rng, 2, meester_id=2), open_applications=3, seats_free=1)
+    other = place(rng, 3, meester_id=3)
+    sessions = [
+        Session(student(rng, 1), date(2025, 1, 1), (quiet, crowded), (ENGAGED, NOTHING)),
+        Session(student(rng, 2), date(2025, 1, 1), (crowded, other), (NOTHING, ENGAGED)),
+    ]
+    flat = ev.flatten(sessions)
+    crowded_first = np.array([0.0, 1.0, 1.0, 0.0])
+    spread = ev.exposure(flat, crowded_first, k=1)
+    assert spread["gini"] == pytest.approx(2 / 3)
+    assert spread["uncrowded"] == 0.0
+    quiet_first = np.array([1.0, 0.0, 0.0, 1.0])
+    spread = ev.exposure(flat, quiet_first, k=1)
+    assert spread["gini"] == pytest.approx(1 / 3)  # counts 1, 0, 1
+    assert spread["uncrowded"] == 1.0
