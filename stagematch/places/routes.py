@@ -17,6 +17,8 @@ from stagematch.models import Application, Placement
 from stagematch.models.enums import PlacementStatus, Role
 from stagematch.places import bp
 from stagematch.ranking import log_shown, make_ranker, placement_sqi, with_reasons
+from stagematch.services.responses import MIN_SHOWN
+from stagematch.services.responses import summary as response_summary
 from stagematch.reference import sectors
 from stagematch.services import DomainError
 from stagematch.services import applications as application_service
@@ -128,6 +130,7 @@ def detail(placement_id: int):
         "places/detail.html", placement=placement, distance=distance, profile=profile, application=application,
         load=load, blocked=blocked, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,
         stale=stale_reason(placement), show_names=current_user.is_authenticated, sqi=placement_sqi(placement),
+        responses=response_summary(placement, free_seats=seats_left), min_shown=MIN_SHOWN,
     )  # fmt: skip
     if profile is not None or not current_user.is_authenticated:  # students and visitors
         log_event("place_view", student_id=profile.id if profile else None, place_id=placement_id)
