@@ -17,8 +17,6 @@ from stagematch.models import Application, Placement
 from stagematch.models.enums import PlacementStatus, Role
 from stagematch.places import bp
 from stagematch.ranking import log_shown, make_ranker, placement_sqi, with_reasons
-from stagematch.services.responses import MIN_SHOWN
-from stagematch.services.responses import summary as response_summary
 from stagematch.reference import sectors
 from stagematch.services import DomainError
 from stagematch.services import applications as application_service
@@ -26,6 +24,8 @@ from stagematch.services.capacity import mentor_load, place_rooms
 from stagematch.services.eligibility import pair_reasons
 from stagematch.services.interactions import log_event
 from stagematch.services.placements import stale_reason
+from stagematch.services.responses import MIN_SHOWN
+from stagematch.services.responses import summary as response_summary
 from stagematch.services.search import SearchFilters, search
 from stagematch.services.supervision import MIN_STUDENTS_FOR_AVERAGES, rating_averages
 from stagematch.students.forms import SORTS, ApplyForm, SearchForm
