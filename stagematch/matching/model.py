@@ -573,6 +573,7 @@ def _train(
     offer = _offer_part(X_fit, flat_fit)
     offer_choose = offer.decision_function(X_choose) if offer is not None else None
     X_choose_plain = _without_market(X_choose)  # noqa: N806
+    success_plain = success.decision_function(X_choose_plain) if success is not None else None
     selection = []
     best, best_weight, best_offer, best_score = None, 0.0, 0.0, -math.inf
     plain, plain_score = None, -math.inf  # the best without the market (for the exposure report)
@@ -598,7 +599,7 @@ def _train(
         # The plain version of this candidate: the market held constant, no offer part.
         base = decision(estimator, X_choose_plain)
         for weight in SUCCESS_WEIGHTS if success is not None else (0.0,):
-            scores = base + weight * success.decision_function(X_choose_plain) if weight else base
+            scores = base + weight * success_plain if weight else base
             score = evaluation.mean_ndcg(flat_choose, scores, seed=random_state)
             if score > plain_score + 1e-9:
                 plain, plain_score = (candidate, weight), score
