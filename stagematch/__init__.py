@@ -125,11 +125,13 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from stagematch.admin import bp as admin_bp
     from stagematch.api import bp as api_bp
     from stagematch.auth import bp as auth_bp
     from stagematch.companies import bp as companies_bp
     from stagematch.coordinators import bp as coordinators_bp
     from stagematch.main import bp as main_bp
+    from stagematch.notifications import bp as notifications_bp
     from stagematch.places import bp as places_bp
     from stagematch.students import bp as students_bp
 
@@ -140,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(companies_bp, url_prefix="/leerbedrijf")
     app.register_blueprint(coordinators_bp, url_prefix="/coordinator")
+    app.register_blueprint(admin_bp, url_prefix="/beheer")
+    app.register_blueprint(notifications_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

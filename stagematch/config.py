@@ -43,6 +43,9 @@ class Config:
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "24"))
     # The interaction log (what was shown and done; the ranking's memory) is kept this long.
     INTERACTION_RETENTION_DAYS = int(os.environ.get("INTERACTION_RETENTION_DAYS", "730"))
+    # A company answers an application within this many days (reminders after 7 and 12), else it
+    # expires. One value for the school year; set it per year (e.g. 21 around the holidays).
+    APPLICATION_ANSWER_DAYS = int(os.environ.get("APPLICATION_ANSWER_DAYS", "14"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Redis away: count per worker meanwhile instead of failing the rate-limited pages with a 500.

@@ -2,12 +2,13 @@
 administrator asks for it (a job with progress), and the scheduled jobs.
 
 The scheduled jobs run the same service functions as the CLI commands in stagematch/cli.py (which
-stay, for cron): every night offers past their date expire, closed allocation rounds are computed,
-saved-search alerts and evaluation reminders go out, students who left are anonymised, old export
-files and lost jobs are cleaned up; every hour the open-data snapshot is refreshed (when it is
-large); every week a new model version is trained and registered, not activated: an administrator
-decides that on the model page. Times are UTC (Huey's crontab): the night is 03:00–05:00 in
-Amsterdam."""
+stay, for cron): every night offers past their date expire, unanswered applications get reminders
+or expire, closed allocation rounds are computed, saved-search alerts and evaluation reminders go
+out, flags are raised and the daily notification overview is mailed, students who left are anonymised, old export
+files, lost jobs and mail log rows (90 days) are cleaned up; every hour the open-data snapshot is
+refreshed (when it is large); every week a new model version is trained and registered, not
+activated: an administrator decides that on the model page. Times are UTC (Huey's crontab): the
+night is 03:00–05:00 in Amsterdam."""
 
 from __future__ import annotations
 
@@ -106,6 +107,48 @@ def nightly_expire_offers() -> None:
     log.info("%s offers expired", len(expired))
 
 
+@jobs.periodic_task(crontab(hour="2", minute="5"))
+def nightly_application_deadlines() -> None:
+    """Applications within a deadline (services/applications.py): offers that expire within two
+    days, reminders to companies after 7 and 12 days, unanswered applications expire. Running it
+    twice sends nothing twice."""
+    from stagematch.services import applications
+
+    warned = _with_links(applications.warn_expiring_offers)
+    reminded = _with_links(applications.remind_companies)
+    expired = _with_links(applications.expire_unanswered)
+    log.info("%s offers about to expire, %s companies reminded, %s applications expired",
+             warned, reminded, len(expired))  # fmt: skip
+
+
+@jobs.periodic_task(crontab(hour="2", minute="15"))
+def nightly_rounds_closing() -> None:
+    from stagematch.services.allocation_rounds import warn_closing_rounds
+
+    log.info("%s students told their round closes soon", _with_links(warn_closing_rounds))
+
+
+@jobs.periodic_task(crontab(hour="2", minute="35"))
+def nightly_flags() -> None:
+    """Raise every school's new flags, so coordinators hear of them without opening the site."""
+    from stagematch.models import School
+    from stagematch.services.flags import refresh_flags
+
+    def refresh_all() -> int:
+        return sum(refresh_flags(school) for school in db.session.scalars(select(School)).all())
+
+    log.info("%s flags raised", _with_links(refresh_all))
+
+
+@jobs.periodic_task(crontab(hour="5", minute="0"))
+def daily_digest() -> None:
+    """The daily overview: one mail per user with the notifications they chose to get that way
+    (07:00 in Amsterdam in summer, 06:00 in winter), after the night's jobs."""
+    from stagematch.services.notifications import send_digests
+
+    log.info("%s digest mails sent", _with_links(send_digests))
+
+
 @jobs.periodic_task(crontab(hour="2", minute="10"))
 def nightly_compute_rounds() -> None:
     from stagematch.services.allocation_rounds import compute_closed_rounds
@@ -147,6 +190,9 @@ def nightly_cleanup() -> None:
 
     days = current_app.config["INTERACTION_RETENTION_DAYS"]
     log.info("%s interactions older than %s days deleted", remove_old(days), days)
+    from stagematch.mailer import remove_old_log
+
+    log.info("%s mail log rows older than 90 days deleted", remove_old_log())
 
 
 @jobs.periodic_task(crontab(minute="45"))

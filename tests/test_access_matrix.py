@@ -20,6 +20,7 @@ from stagematch.models import (
     CompanyInvitation,
     Flag,
     Job,
+    Notification,
     RoundPlace,
     RoundStudent,
     SavedSearch,
@@ -27,6 +28,7 @@ from stagematch.models import (
 )
 from stagematch.services import applications as application_service
 from stagematch.services.accounts import password_token
+from stagematch.services.alerts import unsubscribe_token
 from stagematch.services.companies import invitation_token
 from stagematch.services.flags import refresh_flags
 from stagematch.services.students import store_cv
@@ -105,6 +107,9 @@ def build_world(make) -> World:
     coordinator = make.coordinator(roc)
     job = Job(id="a" * 32, kind="student_import", owner_id=coordinator.id, status="done")
     db.session.add(job)
+    notification = Notification(user=student, kind="application_shortlisted", subject_key="t",
+                                message_data={"text": "Test"}, url="/student/sollicitaties")  # fmt: skip
+    db.session.add(notification)
     users = {
         "student": student, "student2": student2,
         "company": make.company_user(company), "company2": make.company_user(company2),
@@ -116,11 +121,12 @@ def build_world(make) -> World:
     ids = dict(
         place=place.id, place2=place2.id, application=application.id, mentor=meester.id,
         accreditation=company.accreditations[0].id, internship=internship.id, profile=student.profile.id,
-        internship_student=internship.student_id, flag=flag.id, saved=saved.id,
+        internship_student=internship.student_id, flag=flag.id, saved=saved.id, alert_token=unsubscribe_token(saved),
         evaluation_student=evaluation_student.id, evaluation_meester=evaluation_meester.id,
         internship_user=internship.student.user.id, token=password_token(student), token_id=token.id, suggested=suggested.profile.id,
         round=round_.id, offer=offer.id, company=company.id,
         invitation=invitation.id, invitation_token=invitation_token(invitation), job=job.id,
+        notification=notification.id,
     )  # fmt: skip
     return World(users, ids)
 
@@ -149,6 +155,7 @@ STUDENT, COMPANY, COORDINATOR, ADMIN = (
     only("admin"),
 )
 LOGGED_IN = {**everyone(OK), "anon": LOGIN}
+CASE = {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK, "admin": OK}
 
 # endpoint: (method, url template, expectations, form data)
 ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
@@ -178,6 +185,16 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "main.job": ("GET", "/taken/{job}", {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK, "admin": OK}, None),
     "main.job_file": ("GET", "/taken/{job}/bestand", {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK}, None),
     "main.sbb_register": ("GET", "/beheer/sbb-register", ADMIN, None),
+    "admin.users": ("GET", "/beheer/gebruikers", ADMIN, None),
+    "admin.user": ("GET", "/beheer/gebruikers/{internship_user}", ADMIN, None),
+    # Actions: the GET is the confirmation page (the POST needs bevestigd=ja; test_admin).
+    "admin.user_action": ("GET", "/beheer/gebruikers/{internship_user}/uitzetten", ADMIN, None),
+    "admin.companies": ("GET", "/beheer/bedrijven", ADMIN, None),
+    "admin.company": ("GET", "/beheer/bedrijven/{company}", ADMIN, None),
+    "admin.company_action": ("GET", "/beheer/bedrijven/{company}/uitzetten", ADMIN, None),
+    "admin.resend_invitation": ("GET", "/beheer/uitnodigingen/{invitation}/opnieuw", ADMIN, None),
+    "admin.mail_log": ("GET", "/beheer/mail", ADMIN, None),
+    "admin.jobs": ("GET", "/beheer/taken", ADMIN, None),
     "main.privacy": ("GET", "/privacy", everyone(OK), None),
     "main.set_language": ("POST", "/taal", everyone(OK), {"taal": "en", "next": "/"}),
     "students.privacy": ("GET", "/student/privacy", STUDENTS, None),
@@ -207,6 +224,12 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "students.report": ("GET", "/student/sollicitaties/{application}/melden", STUDENT, None),
     "students.saved_searches": ("GET", "/student/zoekopdrachten", STUDENTS, None),
     "students.delete_saved_search": ("POST", "/student/zoekopdrachten/{saved}/verwijderen", STUDENT, None),
+    "students.toggle_alert": ("POST", "/student/zoekopdrachten/{saved}/mail", STUDENT, {"alert": "0"}),
+    # Public: the signed link in the alert mail is the key (no login, so it works after logging out).
+    "students.unsubscribe_alert": ("GET", "/student/zoekopdrachten/uit/{alert_token}", everyone(OK), None),
+    "students.favourites": ("GET", "/student/bewaard", STUDENTS, None),
+    "students.save_place": ("POST", "/student/bewaard/{place}", STUDENTS, None),
+    "students.remove_place": ("POST", "/student/bewaard/{place}/verwijderen", STUDENTS, None),
     "students.evaluation": ("GET", "/student/evaluaties/{evaluation_student}", {**STUDENT, "student": DENY, "internship_student": OK}, None),
     "companies.home": ("GET", "/leerbedrijf/", COMPANIES, None),
     "companies.profile": ("GET", "/leerbedrijf/bedrijf", COMPANIES, None),
@@ -246,6 +269,15 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.over_capacity": ("GET", "/coordinator/meesters-over-capaciteit", COORDINATORS, None),
     "coordinators.flags": ("GET", "/coordinator/signalen", COORDINATORS, None),
     "coordinators.resolve_flag": ("POST", "/coordinator/signalen/{flag}/afhandelen", COORDINATOR, {"note": "Gebeld."}),
+    # A case: only coordinators of the flag's school and administrators; for anyone else it does not exist.
+    "coordinators.case": ("GET", "/coordinator/signalen/{flag}", CASE, None),
+    "coordinators.case_note": ("POST", "/coordinator/signalen/{flag}/notitie", CASE, {"text": "Gebeld met de student."}),
+    "coordinators.case_owner": ("POST", "/coordinator/signalen/{flag}/eigenaar", CASE, {"owner": "0"}),
+    "coordinators.case_take_over": ("POST", "/coordinator/signalen/{flag}/neem-over", CASE, None),
+    "coordinators.case_priority": ("POST", "/coordinator/signalen/{flag}/prioriteit", CASE, {"priority": "high"}),
+    "coordinators.case_message": ("POST", "/coordinator/signalen/{flag}/bericht", CASE, {"message": "We gaan het bespreken."}),
+    "coordinators.case_resolve": ("POST", "/coordinator/signalen/{flag}/sluiten", CASE, {"note": "Gebeld."}),
+    "coordinators.case_reopen": ("POST", "/coordinator/signalen/{flag}/heropenen", CASE, None),
     "coordinators.internships": ("GET", "/coordinator/stages", COORDINATORS, None),
     "coordinators.internship": ("GET", "/coordinator/stages/{internship}", COORDINATOR, None),
     "coordinators.import_students": ("GET", "/coordinator/studenten/importeren", COORDINATORS, None),
@@ -260,6 +292,11 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "students.accept_offer": ("POST", "/student/sollicitaties/{offer}/aanbod-aannemen", STUDENT, None),
     "students.decline_offer": ("POST", "/student/sollicitaties/{offer}/aanbod-afslaan", STUDENT, None),
     "companies.allocation_round": ("GET", "/leerbedrijf/verdeelrondes/{round}", COMPANY, None),
+    "notifications.index": ("GET", "/meldingen", LOGGED_IN, None),
+    # Someone else's notification does not exist for you.
+    "notifications.follow": ("GET", "/meldingen/{notification}", {**everyone(HIDDEN), "anon": LOGIN, "student": OK}, None),
+    "notifications.read_all": ("POST", "/meldingen/alles-gelezen", LOGGED_IN, None),
+    "auth.notification_settings": ("POST", "/account/meldingen", LOGGED_IN, {}),
 }  # fmt: skip
 
 

@@ -83,17 +83,17 @@ def test_every_status_is_computed(make, coordinator):
 
 
 def test_student_list_filters_paginates_and_exports(client, make, coordinator):
-    for n in range(30):
+    for n in range(60):  # 50 a page
         make.student(skills="x", name=f"Student {n:02d}", leerweg="BBL" if n % 3 == 0 else "BOL")
     other_school = db.session.scalar(select(School).where(School.name == "Deltion College"))
     make.student(school=other_school, name="Niet van mij")
     db.session.commit()
     page = client.get("/coordinator/studenten").get_data(as_text=True)
-    assert "30 studenten" in page and "Pagina 1 van 2" in page and "Niet van mij" not in page
+    assert "60 studenten" in page and "Pagina 1 van 2" in page and "Niet van mij" not in page
     bbl = client.get("/coordinator/studenten?leerweg=BBL").get_data(as_text=True)
-    assert "10 studenten" in bbl
+    assert "20 studenten" in bbl
     csv_text = client.get("/coordinator/studenten?leerweg=BBL&formaat=csv").get_data(as_text=True)
-    assert csv_text.count("\r\n") == 11 and "Niet van mij" not in csv_text
+    assert csv_text.count("\r\n") == 21 and "Niet van mij" not in csv_text
     assert client.get("/coordinator/studenten?page=-3&level=9").status_code == 200
 
 

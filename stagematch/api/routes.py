@@ -27,7 +27,7 @@ from stagematch.models import (
 )
 from stagematch.models.enums import InternshipStatus, PlacementStatus, Role
 from stagematch.services.capacity import filled_by_qualification, place_rooms
-from stagematch.services.eligibility import place_clause
+from stagematch.services.eligibility import open_to_students, place_clause
 from stagematch.services.placements import visible_in_search_clause
 from stagematch.services.tokens import user_for_secret
 from stagematch.urls import external_url
@@ -166,7 +166,7 @@ def place(placement_id: int):
 
     placement = db.session.get(Placement, placement_id)
     own = placement is not None and g.api_user.company_id == placement.company_id
-    if placement is None or (placement.status != PlacementStatus.OPEN and not own):
+    if placement is None or (not open_to_students(placement) and not own):
         return api_error(404, "Not Found", "No open place with this id.")
     data = place_json(placement)
     sqi = meester_sqis([placement.meester_id]).get(placement.meester_id)

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from stagematch import mailer
 from stagematch.auth import bp, throttle
 from stagematch.auth.forms import (
     ChangePasswordForm,
@@ -20,11 +19,11 @@ from stagematch.auth.forms import (
 from stagematch.extensions import db, limiter
 from stagematch.forms import choices, qualification_labels
 from stagematch.geo import town_names
-from stagematch.models import School, User
+from stagematch.models import School
 from stagematch.models.enums import Role
 from stagematch.reference import sectors
 from stagematch.services import DomainError, accounts
-from stagematch.urls import external_url, safe_next
+from stagematch.urls import safe_next
 
 
 def _apply_domain_error(form, error: DomainError) -> None:
@@ -116,7 +115,32 @@ def account():
                 "success",
             )
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form), 422 if form.errors else 200
+    return render_template(
+        "auth/account.html", form=form, notification_rows=_notification_rows()
+    ), 422 if form.errors else 200
+
+
+def _notification_rows(posted=None) -> list:
+    from stagematch.services.notifications import settings_rows
+
+    return settings_rows(current_user._get_current_object(), posted)
+
+
+@bp.route("/meldingen", methods=["POST"])
+@login_required
+def notification_settings():
+    """Per kind of notification: a mail at once, the daily overview, or only in the site."""
+    from stagematch.services.notifications import save_settings
+
+    user = current_user._get_current_object()
+    rows = _notification_rows(request.form)
+    if any(row.error for row in rows):
+        return render_template(
+            "auth/account.html", form=ChangePasswordForm(formdata=None), notification_rows=rows
+        ), 422
+    save_settings(user=user, choices={row.kind: row.channel for row in rows})
+    flash(_("Je keuzes voor meldingen zijn bewaard."), "success")
+    return redirect(url_for("auth.account", _anchor="meldingen"))
 
 
 @bp.route("/overal-uitloggen", methods=["POST"])
@@ -162,6 +186,7 @@ def register_student():
                 qualification=form.qualification.qualification,
                 leerweg=form.leerweg.data,
                 town=form.town.town,
+                next_path=safe_next(request.args.get("next")),  # the place a student came from
             )
         except DomainError as error:
             _apply_domain_error(form, error)
@@ -219,15 +244,16 @@ def confirm_email(token: str):
     """The link from the registration mail. GET shows a button and changes nothing (mail scanners
     open links); the button confirms the address and logs the new user in."""
     user = accounts.user_from_confirmation_token(token)
+    target = safe_next(request.args.get("next"))  # e.g. the apply page of the place they came from
     if user is None or not accounts.can_reset_password(user):
-        return render_template("auth/confirm_email.html", state="invalid")
+        return render_template("auth/confirm_email.html", state="invalid", next=target)
     if not user.awaiting_confirmation:
-        return render_template("auth/confirm_email.html", state="done")
+        return render_template("auth/confirm_email.html", state="done", next=target)
     if request.method == "POST":
         accounts.confirm_email(user)
         login_user(user)
         flash(str(WELCOME.get(Role(user.role), _("Welkom!"))), "success")
-        return redirect(url_for("main.home"))
+        return redirect(target or url_for("main.home"))
     return render_template("auth/confirm_email.html", state="confirm", user=user)
 
 
@@ -252,14 +278,7 @@ def set_password(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = db.session.scalar(
-            select(User).where(User.email == accounts.normalise_email(form.email.data))
-        )
-        if user is not None and accounts.can_reset_password(user):
-            link = external_url("auth.set_password", token=accounts.password_token(user))
-            mailer.send(
-                user.email, _l("nieuw wachtwoord kiezen"), "password_reset", user=user, link=link
-            )
+        accounts.send_password_reset(form.email.data)
         # The same answer whether or not the address has an account: no one can probe for accounts.
         flash(
             _(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
-from stagematch import mailer
 from stagematch.access import ensure, role_required
 from stagematch.companies import bp
 from stagematch.companies.forms import (
@@ -52,7 +50,6 @@ from stagematch.services.audit import record
 from stagematch.services.capacity import filled_seats, mentor_loads
 from stagematch.templating import format_date
 from stagematch.timeutil import today
-from stagematch.urls import external_url
 from stagematch.wages import table_date
 
 
@@ -645,7 +642,6 @@ def make_offer(application_id: int):
 @role_required(Role.COMPANY)
 def application_action(application_id: int, action: str):
     application = _own_application(application_id)
-    student_user = application.student.user if application.student else None
     try:
         if action == "uitnodigen":
             application_service.shortlist(application, by=current_user._get_current_object())
@@ -653,7 +649,6 @@ def application_action(application_id: int, action: str):
                 _("De student staat op je shortlist. Je ziet nu de naam en contactgegevens."),
                 "success",
             )
-            subject, template = _l("je bent uitgenodigd"), "application_shortlisted"
         elif action == "afwijzen":
             form = RejectForm()
             if not form.validate_on_submit():
@@ -666,21 +661,11 @@ def application_action(application_id: int, action: str):
                 by=current_user._get_current_object(),
             )
             flash(_("De sollicitatie is afgewezen. De student krijgt bericht."), "success")
-            subject, template = _l("je sollicitatie is afgewezen"), "application_rejected"
         else:
             abort(404)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("companies.application", application_id=application.id))
-    if student_user is not None:
-        db.session.refresh(application)
-        mailer.send(
-            student_user.email,
-            subject,
-            template,
-            application=application,
-            reasons=REJECTION_REASONS,
-        )
     return redirect(url_for("companies.application", application_id=application.id))
 
 
@@ -761,27 +746,17 @@ def evaluation(evaluation_id: int):
 @role_required(Role.COMPANY)
 def invite_student(placement_id: int, profile_id: int):
     """Invite a suggested student to apply. The company still does not learn who the student is."""
-    from stagematch.models import AuditEvent, StudentProfile
+    from stagematch.models import StudentProfile
     from stagematch.ranking import suggested_students
 
     placement = _own_placement(placement_id)
     if profile_id not in {s["profile_id"] for s in suggested_students(placement, limit=50)}:
         abort(404)
-    already = db.session.scalar(
-        select(AuditEvent.id).where(
-            AuditEvent.action == "placement.invite",
-            AuditEvent.object_id == placement.id,
-            AuditEvent.detail.contains(f'"student": {profile_id}'),
-        )  # fmt: skip
-    )
-    if already:
+    profile = db.session.get(StudentProfile, profile_id)
+    if not application_service.invite_to_apply(placement=placement, profile=profile,
+                                               by=current_user._get_current_object()):  # fmt: skip
         flash(_("Deze student heeft al een uitnodiging voor deze plek."), "info")
     else:
-        profile = db.session.get(StudentProfile, profile_id)
-        record("placement.invite", placement, student=profile_id)
-        db.session.commit()
-        mailer.send(profile.user.email, _l("een leerbedrijf nodigt je uit"), "student_invited", placement=placement,
-                    link=external_url("places.detail", placement_id=placement.id))  # fmt: skip
         flash(
             _(
                 "De student krijgt een uitnodiging om te solliciteren. Je ziet de naam als hij of zij solliciteert en je uitnodigt."

@@ -296,9 +296,7 @@ def round_reopen(round_id: int):
 
 
 def _publish(round_: AllocationRound):
-    offers = service.publish(round_.id, by=current_user)
-    service.notify_offers(offers)
-    return offers
+    return service.publish(round_.id, by=current_user)  # publish tells students and companies
 
 
 @bp.post("/verdeelrondes/<int:round_id>/publiceren")

@@ -15,7 +15,10 @@ from stagematch.access import ensure, role_required
 from stagematch.coordinators import bp
 from stagematch.coordinators.forms import (
     AccreditationCheckForm,
+    CompanyListForm,
+    FlagListForm,
     FlagResolveForm,
+    InternshipListForm,
     StudentImportForm,
     StudentListForm,
     VisitForm,
@@ -34,10 +37,11 @@ from stagematch.models import (
     StudentProfile,
     VisitNote,
 )
-from stagematch.models.enums import InternshipStatus, Role
+from stagematch.models.enums import Role
 from stagematch.pagination import page_arg, paginate_rows
 from stagematch.services import DomainError
 from stagematch.services import accreditations as accreditation_service
+from stagematch.services import cases as case_service
 from stagematch.services import coordinators as service
 from stagematch.services import flags as flag_service
 from stagematch.services.audit import record
@@ -45,6 +49,7 @@ from stagematch.timeutil import today
 from stagematch.urls import safe_next
 
 DEFAULT_WEEKS = 6
+PAGE_SIZE = 50  # rows per page on every coordinator list
 
 
 def _school():
@@ -83,7 +88,8 @@ def home():
 def _student_filters(form: StudentListForm) -> service.StudentFilters:
     return service.StudentFilters(
         qualification_id=form.qualification.data or None, level=int(form.level.data) if form.level.data else None,
-        leerweg=form.leerweg.data or None, status=form.status.data or None, q=form.q.data or "",
+        leerweg=form.leerweg.data or None, status=form.status.data or None, q=(form.q.data or "").strip(),
+        place=form.place.data or None,
     )  # fmt: skip
 
 
@@ -154,10 +160,11 @@ def students():
         return exports.csv_or_job(
             "coordinator_students", params, filename="studenten.csv", rows=exports.count(stmt)
         )
-    page = paginate_rows(stmt, page_arg(request))
+    page = paginate_rows(stmt, page_arg(request), per_page=PAGE_SIZE)
     return render_template(
-        "coordinators/students.html", form=form, page=page, labels=service.STATUS_LABELS
-    )
+        "coordinators/students.html", form=form, page=page, labels=service.STATUS_LABELS,
+        q=(form.q.data or "").strip() if valid else "",
+    )  # fmt: skip
 
 
 @bp.route("/zonder-plek")
@@ -171,7 +178,7 @@ def without_place():
             "coordinator_without_place", {"weeks": weeks}, filename="zonder-plek.csv",
             rows=exports.count(stmt),
         )  # fmt: skip
-    page = paginate_rows(stmt, page_arg(request))
+    page = paginate_rows(stmt, page_arg(request), per_page=PAGE_SIZE)
     return render_template(
         "coordinators/without_place.html", page=page, weeks=weeks, labels=service.STATUS_LABELS
     )
@@ -194,6 +201,7 @@ def student(profile_id: int):
         .where(Application.student_id == profile.id)
         .order_by(Application.created_at.desc())
     ).all()
+    reports = case_service.student_reports(profile.id)
     record("student.view", profile)
     db.session.commit()
     return render_template(
@@ -201,35 +209,56 @@ def student(profile_id: int):
         profile=profile,
         internships=internships,
         applications=applications,
+        reports=reports,
+        report_flags=case_service.flags_for_reports(reports),
     )
 
 
 # --- companies and meesters ------------------------------------------------------------------
 
 
+COMPANY_HEADER = ["bedrijf", "plaats", "studenten nu", "meesters over capaciteit", "meldingen discriminatie",
+                  "erkenning"]  # fmt: skip
+
+
+def _company_filters(form: CompanyListForm, valid: bool) -> service.CompanyFilters:
+    if not valid:
+        return service.CompanyFilters()
+    return service.CompanyFilters(q=(form.q.data or "").strip(), sector=form.sector.data or "",
+                                  open_flags=bool(form.open_flags.data))  # fmt: skip
+
+
+@exports.exporter("coordinator_companies")
+def _companies_export(owner, params: dict):
+    school = owner.school
+    ids = list(
+        db.session.scalars(service.companies_statement(school, service.CompanyFilters(**params)))
+    )
+    rows = service.companies_page_rows(school, ids)
+    return COMPANY_HEADER, [[r.company.name, r.company.city, r.students, sum(m.over_capacity for m in r.meesters),
+                             r.reports, r.accreditation_note] for r in rows]  # fmt: skip
+
+
 @bp.route("/bedrijven")
 @role_required(Role.COORDINATOR)
 def companies():
     school = _school()
-    rows = service.companies_overview(school, service.host_company_ids(school))
+    form = CompanyListForm(request.args)
+    form.sector.choices = choices(
+        [("", _("Alle sectoren"))] + [(s, s) for s in service.company_sectors(school)]
+    )
+    valid = form.validate()
+    filters = _company_filters(form, valid)
+    stmt = service.companies_statement(school, filters)
     if request.args.get("formaat") == "csv":
-        header = [
-            "bedrijf",
-            "plaats",
-            "studenten nu",
-            "meesters over capaciteit",
-            "meldingen discriminatie",
-            "erkenning",
-        ]
-        data = [[r.company.name, r.company.city, r.students, sum(m.over_capacity for m in r.meesters), r.reports,
-                 r.accreditation_note] for r in rows]  # fmt: skip
-        return csv_response(to_csv(header, data), "bedrijven.csv")
-    per_page = 25
-    page = page_arg(request)
-    pages = max(1, -(-len(rows) // per_page))
-    page = min(page, pages)
-    return render_template("coordinators/companies.html", rows=rows[(page - 1) * per_page : page * per_page],
-                           total=len(rows), page=page, pages=pages)  # fmt: skip
+        return exports.csv_or_job("coordinator_companies", asdict(filters), filename="bedrijven.csv",
+                                  rows=exports.count(stmt))  # fmt: skip
+    page = paginate_rows(stmt, page_arg(request), per_page=PAGE_SIZE)
+    ids = [row[0] for row in page.items]
+    rows = service.companies_page_rows(school, ids)
+    return render_template("coordinators/companies.html", form=form, page=page, rows=rows, q=filters.q,
+                           filtered=filters != service.CompanyFilters(),
+                           open_flags=service.open_flag_counts(school, ids))  # fmt: skip
 
 
 @bp.route("/erkenningen")
@@ -294,33 +323,46 @@ def over_capacity():
 # --- flags -----------------------------------------------------------------------------------
 
 
+FLAG_HEADER = ["gemeld", "soort", "wat", "afgehandeld", "notitie"]
+
+
+def _flag_filters(form: FlagListForm, valid: bool) -> case_service.FlagFilters:
+    if not valid:
+        return case_service.FlagFilters()
+    return case_service.FlagFilters(state=form.toon.data or "open", kind=form.soort.data or "",
+                                    owner=form.van.data or "", priority=form.prioriteit.data or "")  # fmt: skip
+
+
+@exports.exporter("coordinator_flags")
+def _flags_export(owner, params: dict):
+    stmt = case_service.flags_statement(
+        owner.school_id, case_service.FlagFilters(**params), user_id=owner.id
+    )
+    return FLAG_HEADER, [[f.raised_at.date().isoformat(), flag_service.KIND_LABELS.get(f.kind, f.kind), f.message,
+                          f.resolved_at.date().isoformat() if f.resolved_at else "", f.resolution_note]
+                         for f in db.session.scalars(stmt)]  # fmt: skip
+
+
 @bp.route("/signalen")
 @role_required(Role.COORDINATOR)
 def flags():
     school = _school()
     flag_service.refresh_flags(school)
-    show = request.args.get("toon", "open")
-    kind = request.args.get("soort", "")
-    stmt = (
-        select(Flag)
-        .where(Flag.school_id == school.id)
-        .order_by(Flag.raised_at.desc(), Flag.id.desc())
-    )
-    stmt = stmt.where(
-        Flag.resolved_at.is_(None) if show == "open" else Flag.resolved_at.is_not(None)
-    )
-    if kind in flag_service.KIND_LABELS:
-        stmt = stmt.where(Flag.kind == kind)
+    form = FlagListForm(request.args)
+    form.soort.choices = choices([("", _("Alle soorten"))] + list(flag_service.KIND_LABELS.items()))
+    form.prioriteit.choices = choices([("", _("Alle"))] + list(case_service.PRIORITIES.items()))
+    valid = form.validate()
+    filters = _flag_filters(form, valid)
+    stmt = case_service.flags_statement(school.id, filters, user_id=current_user.id)
     if request.args.get("formaat") == "csv":
-        items = db.session.scalars(stmt).all()
-        data = [[f.raised_at.date().isoformat(), flag_service.KIND_LABELS.get(f.kind, f.kind), f.message,
-                 f.resolved_at.date().isoformat() if f.resolved_at else "", f.resolution_note] for f in items]  # fmt: skip
-        return csv_response(
-            to_csv(["gemeld", "soort", "wat", "afgehandeld", "notitie"], data), "signalen.csv"
-        )
-    page = db.paginate(stmt, page=page_arg(request), per_page=25, error_out=False)
-    return render_template("coordinators/flags.html", page=page, show=show, kind=kind, kinds=flag_service.KIND_LABELS,
-                           form=FlagResolveForm())  # fmt: skip
+        return exports.csv_or_job("coordinator_flags", asdict(filters), filename="signalen.csv",
+                                  rows=exports.count(stmt))  # fmt: skip
+    page = paginate_rows(stmt, page_arg(request), per_page=PAGE_SIZE)
+    page.items = [row[0] for row in page.items]
+    return render_template("coordinators/flags.html", page=page, form=form, filters=filters,
+                           kinds=flag_service.KIND_LABELS, priorities=case_service.PRIORITIES,
+                           owners=case_service.owner_names(page.items),
+                           filtered=filters != case_service.FlagFilters())  # fmt: skip
 
 
 @bp.route("/signalen/<int:flag_id>/afhandelen", methods=["POST"])
@@ -382,20 +424,41 @@ def internship(internship_id: int):
                            visits=visits, form=form, today=today()), 422 if form.errors else 200  # fmt: skip
 
 
+INTERNSHIP_HEADER = ["student", "plek", "leerbedrijf", "meester", "begin", "einde", "status"]
+
+
+def _internship_filters(form: InternshipListForm, valid: bool) -> service.InternshipFilters:
+    if not valid:
+        return service.InternshipFilters()
+    return service.InternshipFilters(status=form.status.data or "active", company=(form.company.data or "").strip(),
+                                     meester=(form.meester.data or "").strip())  # fmt: skip
+
+
+@exports.exporter("coordinator_internships")
+def _internships_export(owner, params: dict):
+    from stagematch.templating import status_label
+
+    stmt = service.internships_statement(owner.school, service.InternshipFilters(**params))
+    return INTERNSHIP_HEADER, [[i.student.user.name if i.student else "", i.placement.title, i.placement.company.name,
+                                i.meester.name, i.start_date.isoformat(), i.end_date.isoformat(),
+                                status_label(i.status)] for i in db.session.scalars(stmt)]  # fmt: skip
+
+
 @bp.route("/stages")
 @role_required(Role.COORDINATOR)
 def internships():
     school = _school()
-    status = request.args.get("status", "active")
-    stmt = (
-        select(Internship)
-        .where(Internship.school_id == school.id)
-        .order_by(Internship.start_date.desc())
-    )
-    if status in {s.value for s in InternshipStatus}:
-        stmt = stmt.where(Internship.status == status)
-    page = db.paginate(stmt, page=page_arg(request), per_page=25, error_out=False)
-    return render_template("coordinators/internships.html", page=page, status=status)
+    form = InternshipListForm(request.args)
+    valid = form.validate()
+    filters = _internship_filters(form, valid)
+    stmt = service.internships_statement(school, filters)
+    if request.args.get("formaat") == "csv":
+        return exports.csv_or_job("coordinator_internships", asdict(filters), filename="stages.csv",
+                                  rows=exports.count(stmt))  # fmt: skip
+    page = paginate_rows(stmt, page_arg(request), per_page=PAGE_SIZE)
+    page.items = [row[0] for row in page.items]
+    return render_template("coordinators/internships.html", page=page, form=form, filters=filters,
+                           filtered=filters != service.InternshipFilters())  # fmt: skip
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -44,7 +44,11 @@ def admin_home():
         _("Plekken"): db.session.scalar(select(func.count(Placement.id))),
     }
     recent = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(20)).all()
-    return render_template("main/admin_home.html", counts=counts, recent=recent)
+    from stagematch.services.admin import failures_since
+
+    failed_mails, failed_jobs = failures_since(days=7)
+    return render_template("main/admin_home.html", counts=counts, recent=recent,
+                           failed_mails=failed_mails, failed_jobs=failed_jobs)  # fmt: skip
 
 
 @bp.route("/beheer/sbb-register", methods=["GET", "POST"])

@@ -77,6 +77,30 @@ class Application(db.Model):
         )
 
     @property
+    def awaiting_answer(self) -> bool:
+        """The company has not decided yet (sent or invited for an interview)."""
+        return self.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED)
+
+    @property
+    def can_withdraw(self) -> bool:
+        """The student may still take it back (an offer is declined instead)."""
+        return self.awaiting_answer
+
+    @property
+    def is_offer(self) -> bool:
+        """An offer the student still has to accept or decline."""
+        return self.status == ApplicationStatus.OFFERED
+
+    @property
+    def offer_lapsed(self) -> bool:
+        """An offer the student did not answer by its respond-by date."""
+        return self.status == ApplicationStatus.EXPIRED and self.offered_at is not None
+
+    @property
+    def rejected_with_note(self) -> bool:
+        return self.status == ApplicationStatus.REJECTED and bool(self.rejection_note)
+
+    @property
     def identity_visible(self) -> bool:
         """Whether the company may see who the student is."""
         return not self.anonymous or self.status in (

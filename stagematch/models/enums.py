@@ -35,7 +35,9 @@ class ApplicationStatus(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"  # the student said no to an offer
-    EXPIRED = "expired"  # an offer nobody answered before its respond-by date
+    # An offer the student did not answer before its respond-by date, or an application the
+    # company did not answer within APPLICATION_ANSWER_DAYS (services/applications.py). Closed.
+    EXPIRED = "expired"
 
 
 class AccreditationVerification(StrEnum):

@@ -61,8 +61,13 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
-        return self.is_active_account
+    def is_active(self) -> bool:
+        """May use the site: the one check behind logging in, every session and remember cookie,
+        API tokens and password links. Off for an account switched off (or removed), and for
+        the users of a leerbedrijf an administrator deactivated."""
+        if not self.is_active_account:
+            return False
+        return self.company_id is None or self.company.deactivated_at is None
 
     @property
     def awaiting_confirmation(self) -> bool:

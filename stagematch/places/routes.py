@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from stagematch import geo, mailer
+from stagematch import geo
 from stagematch.access import role_required
 from stagematch.extensions import db
 from stagematch.forms import choices, find_qualification, qualification_labels
@@ -21,7 +20,8 @@ from stagematch.reference import sectors
 from stagematch.services import DomainError
 from stagematch.services import applications as application_service
 from stagematch.services.capacity import mentor_load, place_rooms
-from stagematch.services.eligibility import pair_reasons
+from stagematch.services.eligibility import open_to_students, pair_reasons
+from stagematch.services.favourites import saved_ids
 from stagematch.services.interactions import log_event
 from stagematch.services.placements import stale_reason
 from stagematch.services.responses import MIN_SHOWN
@@ -30,7 +30,6 @@ from stagematch.services.search import SearchFilters, search
 from stagematch.services.supervision import MIN_STUDENTS_FOR_AVERAGES, rating_averages
 from stagematch.students.forms import SORTS, ApplyForm, SearchForm
 from stagematch.students.routes import query_string_for
-from stagematch.urls import external_url
 
 
 def _student_profile():
@@ -65,6 +64,7 @@ def search_page():
         "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
         qualification_options=qualification_labels(), town_options=geo.town_names(),
         query_string=query_string_for(args),
+        saved_ids=None if profile is None else saved_ids(profile, [h.placement.id for h in page.hits] if page else []),
     )  # fmt: skip
     log_shown(page, ranker, source="search")  # after rendering: the log commits
     return html, 200 if page is not None else 422
@@ -101,7 +101,7 @@ def detail(placement_id: int):
         # A draft is the company's own work in progress: to anyone else it does not exist.
         if not (own_company or current_user.has_role(Role.ADMIN)):
             abort(404)
-    elif placement.status != PlacementStatus.OPEN and not own_company:
+    elif not open_to_students(placement) and not own_company:
         existing = profile and db.session.scalar(
             select(Application.id).where(
                 Application.student_id == profile.id, Application.placement_id == placement.id
@@ -130,6 +130,7 @@ def detail(placement_id: int):
         "places/detail.html", placement=placement, distance=distance, profile=profile, application=application,
         load=load, blocked=blocked, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,
         stale=stale_reason(placement), show_names=current_user.is_authenticated, sqi=placement_sqi(placement),
+        saved=bool(saved_ids(profile, [placement.id])),
         responses=response_summary(placement, free_seats=seats_left), min_shown=MIN_SHOWN,
     )  # fmt: skip
     if profile is not None or not current_user.is_authenticated:  # students and visitors
@@ -144,10 +145,16 @@ def apply(placement_id: int):
     if placement.status == PlacementStatus.DRAFT:
         abort(404)  # as on the place page: a draft does not exist outside its company
     profile = _student_profile()
+    if profile is not None and db.session.scalar(select(Application.id).where(
+        Application.student_id == profile.id, Application.placement_id == placement.id
+    )):  # fmt: skip
+        # Applied already: the place page shows the application and its status, not a new form.
+        flash(_("Je hebt al op deze plek gesolliciteerd."), "info")
+        return redirect(url_for("places.detail", placement_id=placement.id))
     form = ApplyForm()
     if form.validate_on_submit():
         try:
-            application = application_service.apply(
+            application_service.apply(
                 student=profile,
                 placement=placement,
                 motivation=form.motivation.data,
@@ -156,9 +163,6 @@ def apply(placement_id: int):
         except DomainError as error:
             flash(error.message, "error")
             return redirect(url_for("places.detail", placement_id=placement.id))
-        link = external_url("companies.application", application_id=application.id)
-        mailer.send(_company_emails(placement), _l("nieuwe sollicitatie"), "application_new",
-                    application=application, link=link)  # fmt: skip
         flash(
             _("Je sollicitatie is verstuurd! Je ziet de status bij 'Mijn sollicitaties'."),
             "success",
@@ -167,15 +171,3 @@ def apply(placement_id: int):
     return render_template(
         "places/apply.html", form=form, placement=placement
     ), 422 if form.errors else 200
-
-
-def _company_emails(placement: Placement) -> list[str]:
-    from stagematch.models import User
-
-    return list(
-        db.session.scalars(
-            select(User.email).where(
-                User.company_id == placement.company_id, User.is_active_account.is_(True)
-            )
-        )
-    )

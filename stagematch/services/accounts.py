@@ -78,7 +78,9 @@ def _tell_owner(user: User, password: str) -> None:
     )
 
 
-def _finish_registration(user: User, *, email: str, password: str, action: str) -> User | None:
+def _finish_registration(
+    user: User, *, email: str, password: str, action: str, next_path: str | None = None
+) -> User | None:
     """Store the new account and mail the confirmation link; if the address got an account
     meanwhile (two registrations at once), treat it as an existing address."""
     db.session.add(user)
@@ -95,7 +97,7 @@ def _finish_registration(user: User, *, email: str, password: str, action: str) 
         return None
     record(action, user.company if user.role == Role.COMPANY else user, actor=user)
     db.session.commit()
-    send_confirmation(user)
+    send_confirmation(user, next_path=next_path)
     return user
 
 
@@ -108,10 +110,12 @@ def register_student(
     qualification: Qualification,
     leerweg: str,
     town: geo.Town | None = None,
+    next_path: str | None = None,
 ) -> User | None:
     """The student's account, unconfirmed, with the confirmation link mailed. None when the
     address already has an account: its owner is mailed instead. Callers answer the same way in
-    both cases ("kijk in je mail")."""
+    both cases ("kijk in je mail"). `next_path`, a checked site path (a place's apply page), rides
+    along in the confirmation link: confirming goes on there."""
     if not qualification.offers(leerweg):
         raise DomainError(
             _(
@@ -137,7 +141,9 @@ def register_student(
         lat=town.lat if town else None,
         lon=town.lon if town else None,
     )
-    return _finish_registration(user, email=email, password=password, action="user.register")
+    return _finish_registration(
+        user, email=email, password=password, action="user.register", next_path=next_path
+    )
 
 
 def register_company(
@@ -225,8 +231,9 @@ def user_from_confirmation_token(token: str, max_age: int = CONFIRM_TOKEN_MAX_AG
     return user
 
 
-def send_confirmation(user: User) -> None:
-    link = external_url("auth.confirm_email", token=confirmation_token(user))
+def send_confirmation(user: User, *, next_path: str | None = None) -> None:
+    extra = {"next": next_path} if next_path else {}
+    link = external_url("auth.confirm_email", token=confirmation_token(user), **extra)
     mailer.send(user.email, _l("bevestig je e-mailadres"), "confirm_email", user=user, link=link)
 
 
@@ -268,7 +275,12 @@ def authenticate(*, email: str, password: str) -> User | None:
             )
         )
     if not user.is_active:
-        return None
+        # The right password: the owner may know why (an administrator switched it off).
+        if user.is_active_account:
+            raise DomainError(_("Je leerbedrijf is uitgezet op StageMatch, dus je kunt niet inloggen. "
+                                "Neem contact op met de beheerder van StageMatch."))  # fmt: skip
+        raise DomainError(_("Je account is uitgezet, dus je kunt niet inloggen. Neem contact op met "
+                            "de beheerder van StageMatch."))  # fmt: skip
     user.last_login_at = utcnow()
     db.session.commit()
     return user
@@ -337,6 +349,19 @@ def can_reset_password(user: User) -> bool:
     """Active accounts, and accounts still waiting for their address to be confirmed (the reset
     link proves the address too); never an anonymised one."""
     return user.is_active or user.awaiting_confirmation
+
+
+def send_password_reset(email: str) -> bool:
+    """Mail a set-password link to the account with this address, if it may reset (an account
+    mail, not a notification). The caller answers the same either way, so no one can probe for
+    accounts; returns whether a mail went out."""
+    user = _account_for(normalise_email(email))
+    if user is None or not can_reset_password(user):
+        return False
+    link = external_url("auth.set_password", token=password_token(user))
+    return mailer.send(
+        user.email, _l("nieuw wachtwoord kiezen"), "password_reset", user=user, link=link
+    )
 
 
 def user_from_password_token(token: str, max_age: int = PASSWORD_TOKEN_MAX_AGE) -> User | None:

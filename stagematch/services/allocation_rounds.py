@@ -34,6 +34,7 @@ from stagematch.extensions import db
 from stagematch.i18n import N_
 from stagematch.matching.allocation import allocate
 from stagematch.matching.model import match_label
+from stagematch.matching.text import Phrase
 from stagematch.models import (
     AllocationRound,
     Application,
@@ -55,7 +56,6 @@ from stagematch.models.enums import ApplicationStatus, InternshipStatus, Placeme
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.timeutil import today, utcnow
-from stagematch.urls import external_url
 
 MAX_STUDENTS = 1000  # per round; a big school splits its cohort by qualification
 PLACES_PER_STUDENT = 3  # candidates per student in the round: this many times max_choices
@@ -202,6 +202,7 @@ def open_round(
     db.session.flush()
     record("round.open", round_, students=len(profiles), places=len(place_ids), actor=created_by)
     db.session.commit()
+    _queue_notifications(round_.id, "round_opened")
     return round_
 
 
@@ -790,15 +791,14 @@ def publish(round_id: int, *, by: User | None = None) -> list[Application]:
     db.session.flush()
     record("round.publish", round_, offers=len(offers), actor=by)
     db.session.commit()
+    _queue_notifications(round_id, "round_result")
     return offers
 
 
 def compute_closed_rounds() -> list[tuple[AllocationRound, ComputeSummary]]:
-    """The scheduled job: compute every open round whose choosing period has ended and mail the
+    """The scheduled job: compute every open round whose choosing period has ended and tell the
     coordinator who opened it to review and publish. Publishing stays a person's decision."""
-    from flask_babel import lazy_gettext as _l
-
-    from stagematch import mailer
+    from stagematch.services.notifications import notify, site_path
 
     done = []
     closed = select(AllocationRound).where(
@@ -808,38 +808,137 @@ def compute_closed_rounds() -> list[tuple[AllocationRound, ComputeSummary]]:
         summary = compute(round_)
         done.append((round_, summary))
         coordinator = db.session.get(User, round_.created_by_id) if round_.created_by_id else None
-        if coordinator is not None and coordinator.is_active_account:
-            mailer.send(
-                coordinator.email, _l("verdeelronde %(name)s is berekend", name=round_.name),
-                "round_computed", round=round_, summary=summary,
-                link=external_url("coordinators.round_detail", round_id=round_.id),
-            )  # fmt: skip
+        message = Phrase(N_('Verdeelronde "%(name)s" is berekend: bekijk de verdeling en publiceer '
+                            "haar."), name=round_.name)  # fmt: skip
+        notify(coordinator, "round_computed", f"round:{round_.id}:{(round_.computed_at or utcnow()):%Y%m%d%H%M%S}",
+               message, site_path("coordinators.round_detail", round_id=round_.id),
+               template="round_computed", round=round_, summary=summary,
+               subject=_l("verdeelronde %(name)s is berekend", name=round_.name))  # fmt: skip
     return done
 
 
-def notify_offers(offers: list[Application]) -> None:
-    """One mail to each student with an offer and one to the company of the place, each in the
-    recipient's language."""
-    from flask_babel import lazy_gettext as _l
+# --- telling students and companies ------------------------------------------------------------
 
-    from stagematch import mailer
+CLOSING_WARNING_DAYS = 2
+MESSAGES = {
+    "round_opened": N_(
+        'Je doet mee aan verdeelronde "%(name)s". Kies tot en met %(date)s welke plekken je het '
+        "liefst wilt."
+    ),
+    "round_closing": N_(
+        'Verdeelronde "%(name)s" sluit op %(date)s. Kijk je keuzes nog een keer na.'
+    ),
+    "placed": N_(
+        'Verdeelronde "%(name)s": je krijgt een plek aangeboden, "%(title)s" bij %(company)s. '
+        "Neem het aanbod aan of sla het af tot en met %(date)s."
+    ),
+    "not_placed": N_(
+        'Verdeelronde "%(name)s": je hebt geen plek gekregen. %(why)s Zoek zelf verder en '
+        "solliciteer op plekken die bij je passen; je stagecoördinator helpt je daarbij."
+    ),
+    "company": N_('De verdeelronde van %(school)s biedt "%(title)s" aan een student aan.'),
+}
+NOTES = {note: note for note in (NOTE_PLACED, NOTE_NO_CHOICES, NOTE_OUTRANKED)}
 
-    for application in offers:
-        placement = application.placement
-        mailer.send(
-            application.student.user.email, _l("je hebt een stageplek aangeboden gekregen"),
-            "offer_student", application=application, placement=placement,
-            link=external_url("students.applications"),
-        )  # fmt: skip
-        company_emails = list(
-            db.session.scalars(
-                select(User.email).where(
-                    User.company_id == placement.company_id, User.is_active_account.is_(True)
-                )
+
+def _queue_notifications(round_id: int, kind: str) -> None:
+    """Tell the round's students (and companies) in the worker: a round has up to a thousand."""
+    try:
+        notify_round(round_id, kind)
+    except Exception:  # the queue is away: tell them now rather than not at all
+        current_app.logger.exception("Could not queue the %s notifications of round %s",
+                                     kind, round_id)  # fmt: skip
+        notify_round.call_local(round_id, kind)
+
+
+@jobs.task()
+def notify_round(round_id: int, kind: str) -> int:
+    """Notify every student of the round: it opened ('round_opened'), closes soon
+    ('round_closing') or was published ('round_result': an offer, or no place and what next,
+    and the companies of the offered places). Sent once per student and round; returns how many."""
+    from stagematch.services.notifications import format_date_for, notify, site_path
+
+    round_ = db.session.get(AllocationRound, round_id)
+    if round_ is None:
+        return 0
+    made = 0
+    members = db.session.scalars(
+        select(RoundStudent).where(RoundStudent.round_id == round_id).order_by(RoundStudent.id)
+    ).all()
+    if kind in ("round_opened", "round_closing"):
+        url = site_path("students.allocation_round", round_id=round_id)
+        for member in members:
+            user = member.student.user
+            message = Phrase(MESSAGES[kind], name=round_.name,
+                             date=format_date_for(user, round_.closes_on))  # fmt: skip
+            made += notify(user, kind, f"round:{round_id}", message, url) is not None
+        return made
+    offers = {
+        a.student_id: a
+        for a in db.session.scalars(
+            select(Application).where(
+                Application.round_id == round_id, Application.status.in_(
+                    (ApplicationStatus.OFFERED, ApplicationStatus.ACCEPTED,
+                     ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED))
             )
         )
-        mailer.send(
-            company_emails, _l("aanbod verstuurd voor %(title)s", title=placement.title),
-            "offer_company", application=application, placement=placement,
-            link=external_url("companies.application", application_id=application.id),
-        )  # fmt: skip
+    }  # fmt: skip
+    for member in members:
+        user = member.student.user
+        offer = offers.get(member.student_id)
+        if offer is not None:
+            made += _tell_offer(offer, round_) > 0
+            continue
+        why = member.result_note or NOTE_NO_CHOICES
+        message = Phrase(MESSAGES["not_placed"], name=round_.name,
+                         why=Phrase(NOTES[why]) if why in NOTES else why)  # fmt: skip
+        made += notify(user, "round_result", f"round:{round_id}", message,
+                       site_path("places.search_page"),
+                       subject=_l("geen plek in verdeelronde %(name)s", name=round_.name)) is not None  # fmt: skip
+    return made
+
+
+def _tell_offer(application: Application, round_: AllocationRound) -> int:
+    """A round's offer: the student hears the result, the place's company that it was offered."""
+    from stagematch.services.applications import company_users
+    from stagematch.services.notifications import format_date_for, notify, site_path
+
+    placement = application.placement
+    user = application.student.user
+    message = Phrase(MESSAGES["placed"], name=round_.name, title=placement.title,
+                     company=placement.company.name,
+                     date=format_date_for(user, application.respond_by))  # fmt: skip
+    made = notify(user, "round_result", f"round:{round_.id}", message,
+                  site_path("students.applications", _anchor=f"sollicitatie-{application.id}"),
+                  template="offer_student", subject=_l("je hebt een stageplek aangeboden gekregen"),
+                  application=application, placement=placement) is not None  # fmt: skip
+    url = site_path("companies.application", application_id=application.id)
+    for company_user in company_users(placement.company_id):
+        message = Phrase(MESSAGES["company"], school=round_.school.name, title=placement.title)
+        notify(company_user, "offer_made", f"application:{application.id}", message, url,
+               template="offer_company", application=application, placement=placement,
+               subject=_l("aanbod verstuurd voor %(title)s", title=placement.title))  # fmt: skip
+    return int(made)
+
+
+def notify_offers(offers: list[Application]) -> None:
+    """Tell the students with an offer and the companies of the places (once: `publish` has
+    queued this already, so a second call sends nothing)."""
+    for application in offers:
+        if application.round_id is not None:
+            _tell_offer(application, db.session.get(AllocationRound, application.round_id))
+
+
+def warn_closing_rounds(*, on: date | None = None) -> int:
+    """The nightly job: students of a round that closes within two days are told (once)."""
+    from datetime import timedelta
+
+    on = on or today()
+    ids = db.session.scalars(
+        select(AllocationRound.id).where(
+            AllocationRound.status == RoundStatus.OPEN,
+            AllocationRound.closes_on >= on,
+            AllocationRound.closes_on <= on + timedelta(days=CLOSING_WARNING_DAYS),
+        ).order_by(AllocationRound.id)
+    ).all()  # fmt: skip
+    return sum(notify_round.call_local(round_id, "round_closing") for round_id in ids)

@@ -4,6 +4,11 @@ Hiring is by consent: the company makes an offer (with a date to answer by), the
 or declines it; an offer nobody answered expires (`expire_offers`, a daily job). Allocation rounds
 make offers too and use the same accept and decline.
 
+Answers within a deadline: a company answers (invites, rejects or offers) within
+APPLICATION_ANSWER_DAYS (config, 14) of the submission; it is reminded after 7 and 12 days, and an
+application still unanswered after its answer-by date expires (`expire_unanswered`, a nightly job).
+Everyone involved is told through `services.notifications`, after the commit.
+
 Every status change is one conditional UPDATE on the application row ("still in a status it may
 leave"): of two simultaneous decisions on one application (the student withdraws while accepting
 in another tab, the company offers while the student withdraws) exactly one wins, the other gets a
@@ -15,15 +20,18 @@ rules themselves are `services.eligibility`'s."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from stagematch.extensions import db
 from stagematch.matching.eligibility import Reason
+from stagematch.matching.text import N_, Phrase
 from stagematch.models import (
+    REJECTION_REASONS,
     Application,
     Evaluation,
     Internship,
@@ -45,7 +53,6 @@ from stagematch.services.capacity import filled_seats, lock_place_and_mentors
 from stagematch.services.eligibility import describe, pair_reasons, require_pair
 from stagematch.services.interactions import log_event
 from stagematch.timeutil import age_on, today, utcnow
-from stagematch.urls import external_url
 
 # Open: still to be decided. An offer is decided by the student.
 OPEN_STATUSES = (
@@ -129,7 +136,35 @@ def apply(
     record("application.submit", application, placement=placement_id)
     db.session.commit()
     log_event("apply", student_id=student_id, place_id=placement_id)
+    _notify_received(application)
     return application
+
+
+def invite_to_apply(
+    *, placement: Placement, profile: StudentProfile, by: User | None = None
+) -> bool:
+    """A company invites a suggested student to apply (once per student and place); the student
+    is told, the company still does not learn who it is. False: invited before."""
+    from stagematch.models import AuditEvent
+    from stagematch.services.notifications import notify, site_path
+
+    already = db.session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.action == "placement.invite",
+            AuditEvent.object_id == placement.id,
+            AuditEvent.detail.contains(f'"student": {profile.id}'),
+        )
+    )
+    if already:
+        return False
+    record("placement.invite", placement, student=profile.id, actor=by)
+    db.session.commit()
+    message = Phrase(N_('%(company)s nodigt je uit om te solliciteren op "%(title)s".'),
+                     company=placement.company.name, title=placement.title)  # fmt: skip
+    notify(profile.user, "place_invitation", f"placement:{placement.id}", message,
+           site_path("places.detail", placement_id=placement.id), template="student_invited",
+           subject=_l("een leerbedrijf nodigt je uit"), placement=placement)  # fmt: skip
+    return True
 
 
 # --- conditional status changes -----------------------------------------------------------------
@@ -227,6 +262,7 @@ def shortlist(application: Application, *, by: User | None = None) -> None:
     record("application.shortlist", application, actor=by)
     db.session.commit()
     log_event("shortlist", student_id=application.student_id, place_id=application.placement_id)
+    _tell_student(application, "application_shortlisted")
 
 
 def reject(
@@ -234,8 +270,6 @@ def reject(
 ) -> None:
     """Reject with a reason. No rule check: turning down a pair the rules forbid is exactly what
     the company should be able to do."""
-    from stagematch.models import REJECTION_REASONS
-
     _require_company_decides(application)
     if reason not in REJECTION_REASONS:
         raise DomainError(_("Kies een reden."), "reason")
@@ -243,6 +277,7 @@ def reject(
             rejection_note=note.strip(), decided_at=utcnow())  # fmt: skip
     record("application.reject", application, reason=reason, note=note.strip(), actor=by)
     db.session.commit()
+    _tell_student(application, "application_rejected")
 
 
 def make_offer(application_id: int, *, respond_by: date, by: User | None = None) -> Application:
@@ -314,7 +349,7 @@ def decline_offer(application_id: int, *, by: User | None = None) -> Application
     record("application.decline", application, actor=by)
     db.session.commit()
     log_event("decline", student_id=application.student_id, place_id=application.placement_id)
-    _notify_company(application, "offer_declined_company")
+    _tell_company(application, "offer_declined")
     return application
 
 
@@ -462,8 +497,8 @@ def expire_offers(*, on: date | None = None) -> list[Application]:
             expired.append(application)
     db.session.commit()
     for application in expired:
-        _notify_student(application, "offer_expired_student")
-        _notify_company(application, "offer_expired_company")
+        _tell_student(application, "offer_expired")
+        _tell_company(application, "offer_expired")
     return expired
 
 
@@ -500,85 +535,252 @@ def end_internship(internship: Internship, *, outcome: str, terminated: bool) ->
               payload={"outcome": outcome, "terminated": terminated})  # fmt: skip
 
 
-# --- mail (after the commit; each in the recipient's language) ----------------------------------
+# --- answers within a deadline -----------------------------------------------------------------
 
 
-def company_emails(company_id: int) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(User.email).where(
-                User.company_id == company_id, User.is_active_account.is_(True)
-            )
-        )
+def answer_days() -> int:
+    from flask import current_app
+
+    return int(current_app.config["APPLICATION_ANSWER_DAYS"])
+
+
+def answer_by(application: Application) -> date:
+    """The last day the company can answer a submitted application; after it, it expires."""
+    return application.created_at.date() + timedelta(days=answer_days())
+
+
+def waiting_answer_by(application: Application) -> date | None:
+    """The answer-by date of an application that waits for the company's first answer (for the
+    student's page); None once the company answered or it closed."""
+    if application.status != ApplicationStatus.SUBMITTED:
+        return None
+    return answer_by(application)
+
+
+def _submitted_before(days: int, on: date):
+    """Submitted applications at least `days` days old on `on` (by their submission date)."""
+    cutoff = on - timedelta(days=days)
+    return select(Application.id).where(
+        Application.status == ApplicationStatus.SUBMITTED,
+        Application.created_at < datetime.combine(cutoff + timedelta(days=1), time.min),
     )
 
 
-def _school_coordinator_emails(school_id: int) -> list[str]:
+def remind_companies(*, on: date | None = None) -> int:
+    """The nightly job: companies are reminded of applications unanswered for 7 and for 12 days
+    (each reminder once: a second run sends nothing). Returns the number of reminders."""
+    on = on or today()
+    sent = 0
+    ids = db.session.scalars(
+        _submitted_before(REMIND_AFTER_DAYS[0], on).order_by(Application.id)
+    ).all()
+    for application_id in ids:
+        application = db.session.get(Application, application_id)
+        age = (on - application.created_at.date()).days
+        due = [d for d in REMIND_AFTER_DAYS if age >= d]
+        if not due or age > answer_days():
+            continue
+        sent += _tell_company(application, "application_reminder", due[-1])
+    return sent
+
+
+def expire_unanswered(*, on: date | None = None) -> list[Application]:
+    """The nightly job: a submitted application the company did not answer by its answer-by date
+    becomes 'expired' (closed, like a rejection); student and company are told. A conditional
+    UPDATE per application, so a second run (or an answer at the same moment) changes nothing."""
+    on = on or today()
+    due = db.session.scalars(
+        _submitted_before(answer_days() + 1, on).order_by(Application.id)
+    ).all()
+    expired = []
+    for application_id in due:
+        if _transition(application_id, ApplicationStatus.EXPIRED,
+                       allowed=(ApplicationStatus.SUBMITTED,), decided_at=utcnow()):  # fmt: skip
+            application = _fresh(application_id)
+            record("application.expire_unanswered", application, days=answer_days())
+            expired.append(application)
+    db.session.commit()
+    for application in expired:
+        _tell_student(application, "application_expired")
+        _tell_company(application, "application_expired")
+    return expired
+
+
+def warn_expiring_offers(*, on: date | None = None) -> int:
+    """The nightly job: students whose offer must be answered within two days are told (once)."""
+    on = on or today()
+    ids = db.session.scalars(
+        select(Application.id).where(
+            Application.status == ApplicationStatus.OFFERED,
+            Application.respond_by >= on,
+            Application.respond_by <= on + timedelta(days=OFFER_WARNING_DAYS),
+        ).order_by(Application.id)
+    ).all()  # fmt: skip
+    return sum(_tell_student(db.session.get(Application, i), "offer_expiring") for i in ids)
+
+
+# --- notifications (after the commit; each in the recipient's language) -------------------------
+
+# Per notification kind, what the student and the company read in their list (and in the generic
+# mail); the values are the place's title, the company's name, a date and a number of days.
+STUDENT_MESSAGES = {
+    "application_shortlisted": N_('%(company)s nodigt je uit voor "%(title)s".'),
+    "application_rejected": N_('%(company)s heeft je sollicitatie voor "%(title)s" afgewezen.'),
+    "application_expired": N_(
+        'Je sollicitatie voor "%(title)s" bij %(company)s is verlopen: het leerbedrijf heeft niet '
+        "binnen %(days)s dagen geantwoord. Solliciteer gerust op andere plekken."
+    ),
+    "offer_made": N_('%(company)s biedt je "%(title)s" aan. Reageer uiterlijk %(date)s.'),
+    "offer_expiring": N_(
+        'Je aanbod voor "%(title)s" bij %(company)s verloopt op %(date)s. Neem het aan of sla '
+        "het af."
+    ),
+    "offer_expired": N_('Je aanbod voor "%(title)s" bij %(company)s is verlopen.'),
+    "offer_accepted": N_('Je stage bij %(company)s ("%(title)s") staat vast.'),
+}
+COMPANY_MESSAGES = {
+    "application_received": N_('Nieuwe sollicitatie op "%(title)s".'),
+    "application_reminder": N_(
+        'Een sollicitatie op "%(title)s" wacht al %(days)s dagen op antwoord. Antwoord uiterlijk '
+        "%(date)s, anders verloopt ze."
+    ),
+    "application_expired": N_(
+        'Een sollicitatie op "%(title)s" is verlopen: er kwam binnen %(days)s dagen geen antwoord.'
+    ),
+    "offer_accepted": N_('Je aanbod voor "%(title)s" is aangenomen.'),
+    "offer_declined": N_('Je aanbod voor "%(title)s" is afgeslagen.'),
+    "offer_expired": N_('Je aanbod voor "%(title)s" is verlopen zonder antwoord.'),
+}
+# Kinds with a mail of their own (else the generic one), per audience: (template, subject).
+STUDENT_MAILS = {
+    "application_shortlisted": ("application_shortlisted", lambda a: _l("je bent uitgenodigd")),
+    "application_rejected": ("application_rejected", lambda a: _l("je sollicitatie is afgewezen")),
+    "application_expired": (None, lambda a: _l("je sollicitatie is verlopen")),
+    "offer_made": ("offer_made_student", lambda a: _l("je krijgt een aanbod voor een stageplek")),
+    "offer_expiring": (None, lambda a: _l("je aanbod verloopt bijna")),
+    "offer_expired": ("offer_expired_student", lambda a: _l("je aanbod is verlopen")),
+    "offer_accepted": ("application_accepted", lambda a: _l("je stage staat vast")),
+}
+COMPANY_MAILS = {
+    "application_received": ("application_new", lambda a: _l("nieuwe sollicitatie")),
+    "application_reminder": (
+        None,
+        lambda a: _l("sollicitatie wacht op antwoord: %(title)s", title=a.placement.title),
+    ),
+    "application_expired": (
+        None,
+        lambda a: _l("sollicitatie verlopen voor %(title)s", title=a.placement.title),
+    ),
+    "offer_accepted": (
+        "offer_accepted_company",
+        lambda a: _l("aanbod aangenomen voor %(title)s", title=a.placement.title),
+    ),
+    "offer_declined": (
+        "offer_declined_company",
+        lambda a: _l("aanbod afgeslagen voor %(title)s", title=a.placement.title),
+    ),
+    "offer_expired": (
+        "offer_expired_company",
+        lambda a: _l("aanbod verlopen voor %(title)s", title=a.placement.title),
+    ),
+}
+REMIND_AFTER_DAYS = (7, 12)
+OFFER_WARNING_DAYS = 2
+
+
+def company_users(company_id: int) -> list[User]:
     return list(
         db.session.scalars(
-            select(User.email).where(
-                User.school_id == school_id, User.role == Role.COORDINATOR,
+            select(User).where(
+                User.company_id == company_id, User.role == Role.COMPANY,
                 User.is_active_account.is_(True),
-            )
+            ).order_by(User.id)
         )
     )  # fmt: skip
 
 
-def _subject_for(template: str, application: Application):
-    from flask_babel import lazy_gettext as _l
+def company_emails(company_id: int) -> list[str]:
+    return [user.email for user in company_users(company_id)]
 
-    title = application.placement.title
-    # Literal msgids, so the catalogue extractor finds them.
+
+def _values(application: Application, user: User, *, days: int | None = None) -> dict:
+    from stagematch.services.notifications import format_date_for
+
+    placement = application.placement
+    when = application.respond_by
+    if days is not None or application.status in (ApplicationStatus.SUBMITTED,
+                                                   ApplicationStatus.EXPIRED):  # fmt: skip
+        when = answer_by(application)
     return {
-        "offer_made_student": lambda: _l("je krijgt een aanbod voor een stageplek"),
-        "offer_minor_school": lambda: _l("aanbod aan een minderjarige student"),
-        "offer_accepted_company": lambda: _l("aanbod aangenomen voor %(title)s", title=title),
-        "offer_declined_company": lambda: _l("aanbod afgeslagen voor %(title)s", title=title),
-        "offer_expired_student": lambda: _l("je aanbod is verlopen"),
-        "offer_expired_company": lambda: _l("aanbod verlopen voor %(title)s", title=title),
-        "application_accepted": lambda: _l("je stage staat vast"),
-    }[template]()
+        "title": placement.title, "company": placement.company.name,
+        "date": format_date_for(user, when), "days": days if days is not None else answer_days(),
+    }  # fmt: skip
 
 
-def _notify_student(application: Application, template: str, **context) -> None:
-    from stagematch import mailer
+def _tell_student(application: Application, kind: str, **context) -> int:
+    """Notify the application's student about `kind`; 1 when a notification was made."""
+    from stagematch.services.notifications import notify, site_path
 
     student = application.student
-    if student is None or student.user is None or not student.user.is_active_account:
-        return
-    mailer.send(student.user.email, _subject_for(template, application), template,
-                application=application, placement=application.placement,
-                link=external_url("students.applications", _anchor=f"sollicitatie-{application.id}"),
-                **context)  # fmt: skip
+    user = student.user if student is not None else None
+    if user is None:
+        return 0
+    template, subject = STUDENT_MAILS[kind]
+    message = Phrase(STUDENT_MESSAGES[kind], **_values(application, user))
+    url = site_path("students.applications", _anchor=f"sollicitatie-{application.id}")
+    made = notify(user, kind, f"application:{application.id}", message, url, template=template,
+                  subject=subject(application), application=application,
+                  placement=application.placement, reasons=REJECTION_REASONS, **context)  # fmt: skip
+    return int(made is not None)
 
 
-def _notify_company(application: Application, template: str, **context) -> None:
-    from stagematch import mailer
+def _tell_company(application: Application, kind: str, days: int | None = None) -> int:
+    """Notify every user of the place's company about `kind` (a reminder names its day)."""
+    from stagematch.services.notifications import notify, site_path
 
-    mailer.send(company_emails(application.placement.company_id), _subject_for(template, application),
-                template, application=application, placement=application.placement,
-                link=external_url("companies.application", application_id=application.id), **context)  # fmt: skip
+    template, subject = COMPANY_MAILS[kind]
+    key = f"application:{application.id}" + (f":{days}" if days is not None else "")
+    url = site_path("companies.application", application_id=application.id)
+    made = 0
+    for user in company_users(application.placement.company_id):
+        message = Phrase(COMPANY_MESSAGES[kind], **_values(application, user, days=days))
+        made += notify(user, kind, key, message, url, template=template,
+                       subject=subject(application), application=application,
+                       placement=application.placement) is not None  # fmt: skip
+    return int(made > 0)
+
+
+def _notify_received(application: Application) -> None:
+    _tell_company(application, "application_received")
 
 
 def _notify_offer_made(application: Application, *, minor: bool) -> None:
     """The student gets the offer; for a student under 18 also the school's coordinators (there is
     no parent address: the student's mail says to discuss it with a parent or guardian)."""
-    from stagematch import mailer
+    from stagematch.services.notifications import notify, site_path
 
     coordinators = []
     if minor and application.student is not None:
-        coordinators = _school_coordinator_emails(application.student.school_id)
-    _notify_student(application, "offer_made_student", minor=minor, school_told=bool(coordinators))
-    if coordinators:
-        mailer.send(
-            coordinators, _subject_for("offer_minor_school", application), "offer_minor_school",
-            application=application, placement=application.placement,
-            link=external_url("coordinators.student", profile_id=application.student_id),
-        )  # fmt: skip
+        coordinators = db.session.scalars(
+            select(User).where(
+                User.school_id == application.student.school_id, User.role == Role.COORDINATOR,
+                User.is_active_account.is_(True),
+            ).order_by(User.id)
+        ).all()  # fmt: skip
+    _tell_student(application, "offer_made", minor=minor, school_told=bool(coordinators))
+    url = site_path("coordinators.student", profile_id=application.student_id)
+    for coordinator in coordinators:
+        notify(coordinator, "offer_minor", f"application:{application.id}",
+               Phrase(N_('%(student)s (jonger dan 18) krijgt een aanbod van %(company)s voor '
+                         '"%(title)s".'), student=application.student.user.name,
+                      company=application.placement.company.name,
+                      title=application.placement.title),
+               url, template="offer_minor_school", subject=_l("aanbod aan een minderjarige student"),
+               application=application, placement=application.placement)  # fmt: skip
 
 
 def _notify_accepted(application: Application, declined: list[Application]) -> None:
-    _notify_student(application, "application_accepted")
-    _notify_company(application, "offer_accepted_company")
+    _tell_student(application, "offer_accepted")
+    _tell_company(application, "offer_accepted")
     for other in declined:
-        _notify_company(other, "offer_declined_company")
+        _tell_company(other, "offer_declined")

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union
+from sqlalchemy.orm import contains_eager, selectinload
 
 from stagematch.extensions import db
 from stagematch.models import (
@@ -17,6 +18,7 @@ from stagematch.models import (
     Application,
     Company,
     DiscriminationReport,
+    Flag,
     Internship,
     Mentor,
     Placement,
@@ -86,6 +88,7 @@ class StudentFilters:
     leerweg: str | None = None
     status: str | None = None
     q: str = ""
+    place: str | None = None  # "met": with a running internship, "zonder": without
 
 
 def students_statement(school: School, filters: StudentFilters, on: date | None = None):
@@ -116,10 +119,19 @@ def students_statement(school: School, filters: StudentFilters, on: date | None 
         stmt = stmt.where(StudentProfile.leerweg == filters.leerweg)
     if filters.status:
         stmt = stmt.where(student_status_expr(on) == filters.status)
+    if filters.place in ("met", "zonder"):
+        placed = exists().where(
+            Internship.student_id == StudentProfile.id,
+            Internship.status == InternshipStatus.ACTIVE,
+        )
+        stmt = stmt.where(placed if filters.place == "met" else ~placed)
     for word in filters.q.split()[:4]:
-        pattern = f"%{word}%"
         stmt = stmt.where(
-            or_(User.name.ilike(pattern), StudentProfile.student_number.ilike(pattern))
+            or_(
+                User.name.icontains(word, autoescape=True),
+                User.email.icontains(word, autoescape=True),
+                StudentProfile.student_number.icontains(word, autoescape=True),
+            )
         )
     return stmt.order_by(User.name, StudentProfile.id)
 
@@ -218,6 +230,81 @@ def host_company_ids(school: School) -> list[int]:
     return list(db.session.scalars(host_companies_statement(school).distinct()))
 
 
+@dataclass
+class CompanyFilters:
+    q: str = ""  # words in the name or the town
+    sector: str = ""
+    open_flags: bool = False  # only companies with an open flag of the school
+
+
+def school_companies_statement(school: School):
+    """SQL: ids of the companies on the coordinator's list: host companies (placed now or in the
+    last two years) and companies the school has a flag about (a report, an accreditation)."""
+    flagged = select(Flag.company_id).where(
+        Flag.school_id == school.id, Flag.company_id.is_not(None)
+    )
+    return union(host_companies_statement(school), flagged)
+
+
+def companies_statement(school: School, filters: CompanyFilters):
+    """SQL: the ids of the school's companies that pass the filters, by name."""
+    ids = school_companies_statement(school).subquery()
+    stmt = select(Company.id).where(Company.id.in_(select(ids.c[0])))
+    for word in filters.q.split()[:4]:
+        stmt = stmt.where(
+            or_(
+                Company.name.icontains(word, autoescape=True),
+                Company.city.icontains(word, autoescape=True),
+            )
+        )
+    if filters.sector:
+        stmt = stmt.where(Company.sector == filters.sector)
+    if filters.open_flags:
+        stmt = stmt.where(
+            exists().where(
+                Flag.company_id == Company.id,
+                Flag.school_id == school.id,
+                Flag.resolved_at.is_(None),
+            )
+        )
+    return stmt.order_by(Company.name, Company.id)
+
+
+def company_sectors(school: School) -> list[str]:
+    """The sectors of the school's companies (for the filter)."""
+    ids = school_companies_statement(school).subquery()
+    return list(
+        db.session.scalars(
+            select(Company.sector)
+            .where(Company.id.in_(select(ids.c[0])))
+            .distinct()
+            .order_by(Company.sector)
+        )
+    )
+
+
+def companies_page_rows(school: School, company_ids: list[int]) -> list[CompanyRow]:
+    """The overview rows of `company_ids`, in that order (a page of `companies_statement`)."""
+    rows = {r.company.id: r for r in companies_overview(school, company_ids)}
+    return [rows[i] for i in company_ids if i in rows]
+
+
+def open_flag_counts(school: School, company_ids: list[int]) -> dict[int, int]:
+    if not company_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Flag.company_id, func.count())
+            .where(
+                Flag.school_id == school.id,
+                Flag.company_id.in_(company_ids),
+                Flag.resolved_at.is_(None),
+            )
+            .group_by(Flag.company_id)
+        ).all()
+    )
+
+
 def companies_overview(
     school: School, company_ids: list[int], on: date | None = None
 ) -> list[CompanyRow]:
@@ -298,6 +385,39 @@ def over_capacity_meesters(school: School) -> list[MeesterRow]:
 
 
 # --- internships and visits ------------------------------------------------------------------
+
+
+INTERNSHIP_STATUSES = ("active", "completed", "terminated", "all")
+
+
+@dataclass
+class InternshipFilters:
+    status: str = "active"  # or "completed", "terminated", "all"
+    company: str = ""  # words in the company's name
+    meester: str = ""  # words in the meester's name
+
+
+def internships_statement(school: School, filters: InternshipFilters):
+    """SQL: the school's internships that pass the filters, latest start first."""
+    stmt = (
+        select(Internship)
+        .join(Placement, Placement.id == Internship.placement_id)
+        .join(Company, Company.id == Placement.company_id)
+        .join(Mentor, Mentor.id == Internship.meester_id)
+        .where(Internship.school_id == school.id)
+        .options(
+            contains_eager(Internship.placement).contains_eager(Placement.company),
+            contains_eager(Internship.meester),
+            selectinload(Internship.student).selectinload(StudentProfile.user),
+        )
+    )
+    if filters.status in {s.value for s in InternshipStatus}:
+        stmt = stmt.where(Internship.status == filters.status)
+    for word in filters.company.split()[:4]:
+        stmt = stmt.where(Company.name.icontains(word, autoescape=True))
+    for word in filters.meester.split()[:4]:
+        stmt = stmt.where(Mentor.name.icontains(word, autoescape=True))
+    return stmt.order_by(Internship.start_date.desc(), Internship.id.desc())
 
 
 def school_internship(school: School, internship_id: int) -> Internship:

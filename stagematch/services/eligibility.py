@@ -32,6 +32,7 @@ from stagematch.matching import eligibility as rules
 from stagematch.matching.data import PlaceData, StudentData
 from stagematch.models import (
     Accreditation,
+    Company,
     Placement,
     Qualification,
     StudentProfile,
@@ -64,6 +65,26 @@ def accreditation_current_clause(company_id, qualification_id, day):
         )
         .correlate_except(Accreditation)
     )
+
+
+def company_active_clause():
+    """SQL: the place's company takes part, not deactivated by an administrator (the rule of
+    `PlaceData.company_active`)."""
+    return not_(
+        exists(
+            select(Company.id)
+            .where(Company.id == Placement.company_id, Company.deactivated_at.is_not(None))
+            .correlate_except(Company)
+        )
+    )
+
+
+def open_to_students(placement: Placement) -> bool:
+    """Whether students may see the place at all: open, and its company not deactivated (for
+    single-place pages; lists use the clauses below)."""
+    from stagematch.models.enums import PlacementStatus
+
+    return placement.status == PlacementStatus.OPEN and placement.company.deactivated_at is None
 
 
 def _accredited_qualification(qualification_filter):
@@ -135,6 +156,7 @@ def _place_template(capacity: bool):
         _accredited_qualification(lambda q: literal(True)),
         adult_time_clause(),
         _school_day_clause(),
+        company_active_clause(),
     )
 
 
@@ -239,6 +261,7 @@ def _student_template(known_birth: bool, capacity: bool):
         adult_time_clause(),
         _school_day_clause(),
         Placement.end_date >= bindparam("el_available", type_=Date),
+        company_active_clause(),
     ]
     if known_birth:
         n = _wage_segment_count()

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from stagematch import mailer
 from stagematch.extensions import db
+from stagematch.matching.text import N_, Phrase
 from stagematch.models import Evaluation, Internship, Placement, StudentProfile, User
 from stagematch.models.enums import EvaluationAuthor, InternshipStatus, Role
 from stagematch.services import DomainError
@@ -117,6 +118,48 @@ def _log_evaluation(evaluation: Evaluation, **scores: int) -> None:
               payload={"author": evaluation.author_role, "moment": evaluation.moment, **scores})  # fmt: skip
 
 
+REMINDER_MESSAGES = {
+    ("student", "midterm"): N_("Vul de tussenevaluatie van je stage bij %(company)s in, uiterlijk %(date)s."),
+    ("student", "final"): N_("Vul de eindevaluatie van je stage bij %(company)s in, uiterlijk %(date)s."),
+    ("meester", "midterm"): N_("Vul als meester de tussenevaluatie van %(student)s in, uiterlijk %(date)s."),
+    ("meester", "final"): N_("Vul als meester de eindevaluatie van %(student)s in, uiterlijk %(date)s."),
+}  # fmt: skip
+
+
+def _remind(evaluation: Evaluation, *, key: str) -> bool:
+    """Tell whoever fills in `evaluation`: the student, or the company's users and the meester
+    (who may have no account: a mail of its own then). Whether anyone was told."""
+    from stagematch.services.notifications import format_date_for, notify, site_path
+
+    internship = evaluation.internship
+    by_student = evaluation.author_role == EvaluationAuthor.STUDENT
+    if by_student:
+        if internship.student is None:
+            return False
+        users = [internship.student.user]
+        url = site_path("students.evaluation", evaluation_id=evaluation.id)
+    else:
+        users = list(db.session.scalars(
+            select(User).where(User.company_id == internship.placement.company_id, User.role == Role.COMPANY,
+                               User.is_active_account.is_(True)).order_by(User.id)
+        ))  # fmt: skip
+        url = site_path("companies.evaluation", evaluation_id=evaluation.id)
+    student_name = internship.student.user.name if internship.student is not None else ""
+    told = False
+    for user in users:
+        message = Phrase(REMINDER_MESSAGES[(evaluation.author_role, evaluation.moment)],
+                         company=internship.placement.company.name, student=student_name,
+                         date=format_date_for(user, evaluation.due_date))  # fmt: skip
+        told |= notify(user, "evaluation_due", key, message, url, template="evaluation_reminder",
+                       subject=_l("evaluatie invullen"), evaluation=evaluation) is not None  # fmt: skip
+    meester = internship.meester.email if not by_student else None
+    if meester and meester not in {u.email for u in users}:
+        told |= mailer.send(meester, _l("evaluatie invullen"), "evaluation_reminder",
+                            evaluation=evaluation, link=external_url("companies.evaluation",
+                                                                     evaluation_id=evaluation.id))  # fmt: skip
+    return told
+
+
 def send_reminders() -> int:
     """Mail whoever has an open evaluation (within 7 days of the due date, or overdue), at most once a
     week per evaluation. Needs a request context for the links. Returns the number of mails."""
@@ -136,27 +179,7 @@ def send_reminders() -> int:
     ).all()
     sent = 0
     for evaluation in evaluations:
-        internship = evaluation.internship
-        if evaluation.author_role == EvaluationAuthor.STUDENT:
-            if internship.student is None:
-                continue
-            recipients = [internship.student.user.email]
-            link = external_url("students.evaluation", evaluation_id=evaluation.id)
-        else:
-            recipients = list(db.session.scalars(
-                select(User.email).where(User.company_id == internship.placement.company_id, User.role == Role.COMPANY,
-                                         User.is_active_account.is_(True))
-            ))  # fmt: skip
-            if internship.meester.email:
-                recipients.append(internship.meester.email)
-            link = external_url("companies.evaluation", evaluation_id=evaluation.id)
-        if mailer.send(
-            recipients,
-            _l("evaluatie invullen"),
-            "evaluation_reminder",
-            evaluation=evaluation,
-            link=link,
-        ):
+        if _remind(evaluation, key=f"evaluation:{evaluation.id}:{today().isoformat()}"):
             evaluation.reminded_at = now
             sent += 1
     db.session.commit()

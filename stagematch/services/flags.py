@@ -12,12 +12,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from stagematch.extensions import db
+from stagematch.inputs import MAX_ID, parse_int
 from stagematch.matching.text import N_, Phrase, to_data
 from stagematch.models import (
     Accreditation,
     DiscriminationReport,
     Evaluation,
     Flag,
+    FlagAction,
     Internship,
     Mentor,
     Placement,
@@ -64,6 +66,7 @@ class Candidate:
     internship_id: int | None = None
     company_id: int | None = None
     mentor_id: int | None = None
+    report_id: int | None = None  # the discrimination report a case is about
 
 
 def _student_name(internship_id_col):
@@ -238,7 +241,7 @@ def find_problems(school: School) -> list[Candidate]:
         found.append(Candidate("discrimination", f"report:{report_id}",
                                Phrase(N_("%(name)s meldt mogelijke discriminatie."), name=name) if name
                                else Phrase(N_("Een student meldt mogelijke discriminatie.")),
-                               company_id=company_id))  # fmt: skip
+                               company_id=company_id, report_id=report_id))  # fmt: skip
     return found
 
 
@@ -251,17 +254,71 @@ def refresh_flags(school: School) -> int:
             select(Flag.kind, Flag.subject_key).where(Flag.school_id == school.id)
         ).tuples()
     )
-    added = 0
+    added = []
     for c in candidates:
         if (c.kind, c.subject_key) in known:
             continue
         known.add((c.kind, c.subject_key))
-        db.session.add(Flag(school_id=school.id, kind=c.kind, subject_key=c.subject_key, message=c.message[:300],
-                            message_data=to_data(c.message),
-                            internship_id=c.internship_id, company_id=c.company_id, mentor_id=c.mentor_id))  # fmt: skip
-        added += 1
+        added.append(Flag(school_id=school.id, kind=c.kind, subject_key=c.subject_key, message=c.message[:300],
+                          message_data=to_data(c.message),
+                          internship_id=c.internship_id, company_id=c.company_id, mentor_id=c.mentor_id,
+                          report_id=c.report_id))  # fmt: skip
+    db.session.add_all(added)
+    _link_reports(school)
     db.session.commit()
-    return added
+    _notify_raised(school, added)
+    return len(added)
+
+
+def _notify_raised(school: School, flags: list[Flag]) -> None:
+    """Every coordinator of the school hears of a new flag (a report at once by default, the other
+    signals in the daily overview), with a link to the flag."""
+    from stagematch.services.notifications import flag_path, notify
+
+    if not flags:
+        return
+    coordinators = db.session.scalars(
+        select(User).where(User.school_id == school.id, User.role == "coordinator",
+                           User.is_active_account.is_(True)).order_by(User.id)
+    ).all()  # fmt: skip
+    for flag in flags:
+        message = flag.message_data or {"text": flag.message}
+        report = report_of(flag) if flag.kind == "discrimination" else None
+        for coordinator in coordinators:
+            if report is not None:
+                notify(coordinator, "report_raised", f"flag:{flag.id}", message, flag_path(flag),
+                       template="discrimination_report", report=report, coordinator=coordinator,
+                       subject=_l("melding van mogelijke discriminatie"))  # fmt: skip
+            else:
+                notify(coordinator, "flag_raised", f"flag:{flag.id}", message, flag_path(flag))
+
+
+def _link_reports(school: School) -> None:
+    """Flags raised before `Flag.report_id` existed name their report only in the subject key
+    ("report:<id>"): link them, so a case finds its report either way."""
+    for flag in db.session.scalars(
+        select(Flag).where(
+            Flag.school_id == school.id,
+            Flag.kind == "discrimination",
+            Flag.report_id.is_(None),
+            Flag.subject_key.like("report:%"),
+        )
+    ).all():
+        report = report_of(flag)
+        if report is not None:
+            flag.report_id = report.id
+
+
+def report_of(flag: Flag) -> DiscriminationReport | None:
+    """The discrimination report a flag is about: by `report_id`, or for older flags by the
+    report id in the subject key (only a report of the flag's own school)."""
+    if flag.report_id is not None:
+        return db.session.get(DiscriminationReport, flag.report_id)
+    if flag.kind != "discrimination" or not flag.subject_key.startswith("report:"):
+        return None
+    report_id = parse_int(flag.subject_key.removeprefix("report:"), lo=1, hi=MAX_ID)
+    report = db.session.get(DiscriminationReport, report_id) if report_id else None
+    return report if report is not None and report.school_id == flag.school_id else None
 
 
 def resolve(flag: Flag, *, user: User, note: str) -> None:
@@ -272,10 +329,13 @@ def resolve(flag: Flag, *, user: User, note: str) -> None:
     flag.resolved_at = utcnow()
     flag.resolved_by_id = user.id
     flag.resolution_note = note.strip()
-    if flag.kind == "discrimination" and flag.subject_key.startswith("report:"):
-        report = db.session.get(DiscriminationReport, int(flag.subject_key.split(":")[1]))
-        if report is not None and report.handled_at is None:
-            report.handled_at = flag.resolved_at
-            report.handled_note = flag.resolution_note
+    report = report_of(flag)
+    if report is not None and report.handled_at is None:
+        report.handled_at = flag.resolved_at
+        report.handled_note = flag.resolution_note
+    # The case's history (services/cases.py) shows who resolved it, when and why.
+    db.session.add(
+        FlagAction(flag_id=flag.id, actor_id=user.id, kind="resolved", note=flag.resolution_note)
+    )
     record("flag.resolve", flag, note=flag.resolution_note)
     db.session.commit()

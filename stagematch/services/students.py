@@ -159,6 +159,10 @@ def report_discrimination(application: Application, description: str) -> Discrim
     db.session.flush()
     record("discrimination.report", report, company=report.company_id)
     db.session.commit()
+    # The report becomes a flag in the coordinators' work queue now, and they are told.
+    from stagematch.services.flags import refresh_flags
+
+    refresh_flags(application.student.school)
     return report
 
 

@@ -131,10 +131,14 @@ class ReportForm(FlaskForm):
 
 
 class SavedSearchForm(FlaskForm):
+    # Optional: without a name the search is named after its words and town (services.alerts).
     name = StringField(
-        _l("Naam voor deze zoekopdracht"), validators=[DataRequired(REQUIRED), Length(max=120)]
+        _l("Naam voor deze zoekopdracht"),
+        description=_l("Leeg laten mag: dan heet hij naar je zoekwoorden en plaats."),
+        validators=[Optional(), Length(max=120, message=_l("Gebruik hooguit 120 tekens."))],
     )
     query_string = StringField(validators=[Optional(), Length(max=2000)])
+    next = StringField(validators=[Optional(), Length(max=2000)])
 
 
 SORTS = [

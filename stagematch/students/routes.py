@@ -1,4 +1,4 @@
-"""The student's pages: home, profile and CV, applications, reports, saved searches."""
+"""The student's pages: home, profile and CV, applications, reports, saved searches, favourites."""
 
 from __future__ import annotations
 
@@ -6,24 +6,24 @@ from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from stagematch import mailer
 from stagematch.access import ensure, role_required
 from stagematch.extensions import db
 from stagematch.forms import choices, qualification_labels
 from stagematch.geo import town_names
-from stagematch.models import Application, SavedSearch, School, StudentProfile
-from stagematch.models.enums import ApplicationStatus, Role
-from stagematch.services import DomainError
+from stagematch.models import Application, Placement, SavedSearch, School, StudentProfile
+from stagematch.models.enums import ApplicationStatus, PlacementStatus, Role
+from stagematch.services import DomainError, alerts
 from stagematch.services import applications as application_service
+from stagematch.services import favourites as favourite_service
 from stagematch.services import students as student_service
 from stagematch.services.audit import record
 from stagematch.students import bp
 from stagematch.students.forms import AcceptOfferForm, ProfileForm, ReportForm, SavedSearchForm
 from stagematch.timeutil import utcnow
+from stagematch.urls import safe_next
 
 
 def profile_checklist(profile) -> list[tuple[str, bool]]:
@@ -65,6 +65,8 @@ def home():
     html = render_template(
         "students/home.html", profile=profile, checklist=checklist, applications=applications,
         recommended=recommended, due=due_for_student(profile), rounds=rounds_for_student(profile),
+        saved_ids=favourite_service.saved_ids(profile, [h.placement.id for h in recommended.hits]),
+        saved_search_count=len(alerts.searches_of(current_user)),
     )  # fmt: skip
     log_shown(recommended, source="home")  # after rendering: the log commits
     return html
@@ -245,10 +247,7 @@ def report(application_id: int):
     application = _own_application(application_id)
     form = ReportForm()
     if form.validate_on_submit():
-        report = student_service.report_discrimination(application, form.description.data)
-        for coordinator in student_service.coordinators_of(report.school_id):
-            mailer.send(coordinator.email, _l("melding van mogelijke discriminatie"), "discrimination_report",
-                        report=report, coordinator=coordinator)  # fmt: skip
+        student_service.report_discrimination(application, form.description.data)
         flash(
             _(
                 "Bedankt voor je melding. Je stagecoördinator neemt contact met je op. Het bedrijf krijgt dit niet te zien."
@@ -270,31 +269,116 @@ def saved_searches():
     form = SavedSearchForm()
     if form.validate_on_submit():
         try:
-            student_service.save_search(
+            saved = alerts.save_search(
                 current_user, name=form.name.data, query_string=form.query_string.data or ""
             )
         except DomainError as error:
-            flash(error.message, "error")
+            db.session.rollback()
+            _field_error(form, error)
         else:
-            flash(_("Bewaard. Je krijgt een e-mail als er nieuwe plekken bij komen."), "success")
-        return redirect(url_for("students.saved_searches"))
-    items = db.session.scalars(
-        select(SavedSearch)
-        .where(SavedSearch.user_id == current_user.id)
-        .order_by(SavedSearch.created_at.desc())
-    ).all()
-    return render_template("students/saved_searches.html", items=items, form=form)
+            message = _('Zoekopdracht "%(name)s" bewaard. Je krijgt een e-mail als er nieuwe plekken '
+                        "bij komen. Je vindt hem onder 'Zoekopdrachten' in het menu.", name=saved.name)  # fmt: skip
+            flash(message, "success")
+            return redirect(
+                safe_next(form.next.data, within="/plekken/") or url_for("students.saved_searches")
+            )
+    return render_template(
+        "students/saved_searches.html", items=alerts.searches_of(current_user), form=form
+    ), 422 if form.errors else 200
+
+
+def _field_error(form, error: DomainError) -> None:
+    field = getattr(form, error.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _own_saved_search(search_id: int) -> SavedSearch:
+    saved = db.get_or_404(SavedSearch, search_id)
+    ensure(saved.user_id == current_user.id)
+    return saved
 
 
 @bp.route("/zoekopdrachten/<int:search_id>/verwijderen", methods=["POST"])
 @role_required(Role.STUDENT)
 def delete_saved_search(search_id: int):
-    saved = db.get_or_404(SavedSearch, search_id)
-    ensure(saved.user_id == current_user.id)
-    db.session.delete(saved)
-    db.session.commit()
+    alerts.delete_search(_own_saved_search(search_id))
     flash(_("Zoekopdracht verwijderd."), "success")
     return redirect(url_for("students.saved_searches"))
+
+
+@bp.route("/zoekopdrachten/<int:search_id>/mail", methods=["POST"])
+@role_required(Role.STUDENT)
+def toggle_alert(search_id: int):
+    saved = _own_saved_search(search_id)
+    on = request.form.get("alert") == "1"
+    alerts.set_alert(saved, on)
+    if on:
+        flash(_('Je krijgt weer e-mail over "%(name)s".', name=saved.name), "success")
+    else:
+        flash(_('Je krijgt geen e-mail meer over "%(name)s".', name=saved.name), "success")
+    return redirect(url_for("students.saved_searches"))
+
+
+@bp.route("/zoekopdrachten/uit/<token>", methods=["GET", "POST"])
+def unsubscribe_alert(token: str):
+    """The link in the alert mail: no login needed (the signed token is the key). GET only
+    shows a button (mail scanners open links); the button switches the alert off."""
+    genuine, saved = alerts.search_from_token(token)
+    if not genuine:
+        return render_template("students/unsubscribe.html", state="invalid"), 400
+    if saved is None:
+        return render_template("students/unsubscribe.html", state="gone")
+    if request.method == "POST":
+        alerts.set_alert(saved, False)
+        return redirect(url_for("students.unsubscribe_alert", token=token))
+    return render_template(
+        "students/unsubscribe.html", state="on" if saved.alert else "off", saved=saved
+    )
+
+
+# --- favourites (bewaarde plekken) -------------------------------------------------------------
+
+
+@bp.route("/bewaard")
+@role_required(Role.STUDENT)
+def favourites():
+    return render_template(
+        "students/favourites.html", items=favourite_service.favourites(_profile())
+    )
+
+
+def _back_to(placement_id: int) -> str:
+    """Where the student pressed the button (a site path in the form), at the same card."""
+    target = safe_next(request.form.get("next")) or url_for(
+        "places.detail", placement_id=placement_id
+    )
+    return target.split("#", 1)[0] + f"#plek-{placement_id}"
+
+
+@bp.route("/bewaard/<int:placement_id>", methods=["POST"])
+@role_required(Role.STUDENT)
+def save_place(placement_id: int):
+    placement = db.get_or_404(Placement, placement_id)
+    if placement.status == PlacementStatus.DRAFT:
+        abort(404)  # as on the place page: a draft does not exist outside its company
+    try:
+        favourite_service.save(student=_profile(), placement=placement)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Bewaard. Je vindt deze plek onder 'Bewaard' in het menu."), "success")
+    return redirect(_back_to(placement_id))
+
+
+@bp.route("/bewaard/<int:placement_id>/verwijderen", methods=["POST"])
+@role_required(Role.STUDENT)
+def remove_place(placement_id: int):
+    if favourite_service.remove(student=_profile(), placement_id=placement_id):
+        flash(_("Niet meer bewaard."), "success")
+    return redirect(_back_to(placement_id))
 
 
 def query_string_for(args) -> str:

@@ -1,0 +1,191 @@
+"""Finding and acting on users and companies; the mail log and the jobs. Every action is a GET
+confirmation page whose form POSTs back with `bevestigd=ja`; the services do the work."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from stagematch.access import role_required
+from stagematch.admin import bp
+from stagematch.admin.forms import ConfirmForm
+from stagematch.extensions import db
+from stagematch.models import Company, CompanyInvitation, User
+from stagematch.models.enums import Role
+from stagematch.pagination import page_arg
+from stagematch.services import DomainError
+from stagematch.services import admin as service
+
+PER_PAGE = 25
+# The URL's word for each action (users' words) and the service's name for it.
+USER_ACTIONS = {"uitzetten": "deactivate", "aanzetten": "reactivate", "verwijderen": "remove",
+                "uitnodiging": "invite"}  # fmt: skip
+COMPANY_ACTIONS = {"uitzetten": "deactivate", "aanzetten": "reactivate", "verwijderen": "remove"}
+
+
+def _confirmed(form: ConfirmForm) -> bool:
+    return request.form.get("bevestigd") == "ja" and form.validate_on_submit()
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+
+@bp.route("/gebruikers")
+@role_required(Role.ADMIN)
+def users():
+    filters = service.UserFilters.from_args(request.args)
+    page = db.paginate(service.users_statement(filters), page=page_arg(request), per_page=PER_PAGE,
+                       error_out=False)  # fmt: skip
+    return render_template("admin/users.html", page=page, filters=filters, roles=list(Role),
+                           state_of=service.account_state, state_labels=service.STATE_LABELS)  # fmt: skip
+
+
+@bp.route("/gebruikers/<int:user_id>")
+@role_required(Role.ADMIN)
+def user(user_id: int):
+    found = db.get_or_404(User, user_id)
+    actions = {
+        word: service.user_action_refusal(name, found, by=current_user) is None
+        for word, name in USER_ACTIONS.items()
+    }
+    return render_template("admin/user.html", user=found, actions=actions,
+                           state=service.account_state(found), state_labels=service.STATE_LABELS)  # fmt: skip
+
+
+@bp.route("/gebruikers/<int:user_id>/<action>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def user_action(user_id: int, action: str):
+    found = db.get_or_404(User, user_id)
+    name = USER_ACTIONS.get(action) or abort(404)
+    form = ConfirmForm()
+    if request.method == "POST" and _confirmed(form):
+        admin = current_user._get_current_object()
+        label = found.name
+        try:
+            if name == "deactivate":
+                service.deactivate_user(found, by=admin)
+                flash(_("%(name)s staat uit en is overal uitgelogd.", name=label), "success")
+            elif name == "reactivate":
+                service.reactivate_user(found, by=admin)
+                flash(_("%(name)s staat weer aan.", name=label), "success")
+            elif name == "remove":
+                service.remove_user(found, by=admin)
+                flash(_("Het account van %(name)s is verwijderd.", name=label), "success")
+            elif service.resend_invitation(found, by=admin):
+                flash(_("De uitnodiging is opnieuw verstuurd naar %(email)s.", email=found.email),
+                      "success")  # fmt: skip
+            else:
+                flash(
+                    _("De uitnodiging kon niet worden verstuurd. Kijk in het maillogboek."), "error"
+                )
+        except DomainError as error:
+            flash(error.message, "error")
+        return redirect(url_for("admin.user", user_id=user_id))
+    refusal = service.user_action_refusal(name, found, by=current_user)
+    return render_template("admin/confirm_user.html", user=found, action=action, form=form,
+                           refusal=refusal)  # fmt: skip
+
+
+# --- companies -------------------------------------------------------------------------------------
+
+
+@bp.route("/bedrijven")
+@role_required(Role.ADMIN)
+def companies():
+    from stagematch.pagination import paginate_rows
+
+    filters = service.CompanyFilters.from_args(request.args)
+    page = paginate_rows(service.companies_statement(filters), page_arg(request), per_page=PER_PAGE)
+    return render_template("admin/companies.html", page=page, filters=filters)
+
+
+@bp.route("/bedrijven/<int:company_id>")
+@role_required(Role.ADMIN)
+def company(company_id: int):
+    found = db.get_or_404(Company, company_id)
+    facts = service.company_facts(found)
+    actions = {
+        word: service.company_action_refusal(name, found, facts) is None
+        for word, name in COMPANY_ACTIONS.items()
+    }
+    return render_template("admin/company.html", company=found, facts=facts, actions=actions,
+                           state_of=service.account_state, state_labels=service.STATE_LABELS)  # fmt: skip
+
+
+@bp.route("/bedrijven/<int:company_id>/<action>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def company_action(company_id: int, action: str):
+    found = db.get_or_404(Company, company_id)
+    name = COMPANY_ACTIONS.get(action) or abort(404)
+    form = ConfirmForm()
+    if request.method == "POST" and _confirmed(form):
+        admin = current_user._get_current_object()
+        label = found.name
+        try:
+            if name == "deactivate":
+                service.deactivate_company(found, by=admin)
+                flash(_("%(name)s staat uit: de plekken zijn van de site en niemand van het bedrijf "
+                        "kan inloggen.", name=label), "success")  # fmt: skip
+            elif name == "reactivate":
+                service.reactivate_company(found, by=admin)
+                flash(_("%(name)s staat weer aan.", name=label), "success")
+            else:
+                service.remove_company(found, by=admin)
+                flash(_("%(name)s is verwijderd.", name=label), "success")
+                return redirect(url_for("admin.companies"))
+        except DomainError as error:
+            flash(error.message, "error")
+        return redirect(url_for("admin.company", company_id=company_id))
+    facts = service.company_facts(found)
+    refusal = service.company_action_refusal(name, found, facts)
+    return render_template("admin/confirm_company.html", company=found, facts=facts, action=action,
+                           form=form, refusal=refusal)  # fmt: skip
+
+
+@bp.route("/uitnodigingen/<int:invitation_id>/opnieuw", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def resend_invitation(invitation_id: int):
+    invitation = db.get_or_404(CompanyInvitation, invitation_id)
+    form = ConfirmForm()
+    if request.method == "POST" and _confirmed(form):
+        try:
+            queued = service.resend_colleague_invitation(
+                invitation, by=current_user._get_current_object()
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            if queued:
+                flash(_("De uitnodiging is opnieuw verstuurd naar %(email)s.", email=invitation.email),
+                      "success")  # fmt: skip
+            else:
+                flash(
+                    _("De uitnodiging kon niet worden verstuurd. Kijk in het maillogboek."), "error"
+                )
+        return redirect(url_for("admin.company", company_id=invitation.company_id))
+    return render_template("admin/confirm_invitation.html", invitation=invitation, form=form)
+
+
+# --- mail and jobs ---------------------------------------------------------------------------------
+
+
+@bp.route("/mail")
+@role_required(Role.ADMIN)
+def mail_log():
+    filters = service.MailFilters.from_args(request.args)
+    page = db.paginate(service.mail_statement(filters), page=page_arg(request), per_page=PER_PAGE,
+                       error_out=False)  # fmt: skip
+    return render_template("admin/mail.html", page=page, filters=filters)
+
+
+@bp.route("/taken")
+@role_required(Role.ADMIN)
+def jobs():
+    status = request.args.get("status", "")
+    status = status if status in service.JOB_STATES else ""
+    page = db.paginate(service.jobs_statement(status), page=page_arg(request), per_page=PER_PAGE,
+                       error_out=False)  # fmt: skip
+    # Messages are Dutch msgids (or plain text): translated here, escaped by the template.
+    messages = {job.id: _(job.message) for job in page.items if job.message}
+    return render_template("admin/jobs.html", page=page, status=status, messages=messages)
