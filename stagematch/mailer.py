@@ -39,10 +39,12 @@ SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
 
 
-def send(to: str | list[str], subject, template: str, **context) -> bool:
+def send(to: str | list[str], subject, template: str, *, headers: dict[str, str] | None = None,
+         **context) -> bool:  # fmt: skip
     """Render templates/email/<template>.txt, once per language among the recipients, and queue
     its delivery; returns whether it is on its way to everyone (False: no recipients, or the queue
-    and the mail server were both unreachable). `subject` is a lazy string or a plain str."""
+    and the mail server were both unreachable). `subject` is a lazy string or a plain str;
+    `headers`: extra mail headers (e.g. List-Unsubscribe)."""
     recipients = [to] if isinstance(to, str) else [r for r in to if r]
     if not recipients:
         return False
@@ -51,19 +53,20 @@ def send(to: str | list[str], subject, template: str, **context) -> bool:
         with in_locale(locale):
             subject_text = f"StageMatch: {subject}"
             body = render_template(f"email/{template}.txt", **context)
-        queued = _queue(subject_text, body, group, template) and queued
+        queued = _queue(subject_text, body, group, template, headers) and queued
     return queued
 
 
-def _queue(subject: str, body: str, recipients: list[str], template: str = "") -> bool:
+def _queue(subject: str, body: str, recipients: list[str], template: str = "",
+           headers: dict[str, str] | None = None) -> bool:  # fmt: skip
     log_id = _log_queued(subject, recipients, template)
     try:
-        deliver(subject, body, recipients, log_id=log_id)
+        deliver(subject, body, recipients, log_id=log_id, headers=headers)
         return True
     except Exception:  # the queue itself is away (Redis down): try the mail server once, now
         log.exception("Could not queue mail %r to %s; sending it now", subject, recipients)
     try:
-        _message(subject, body, recipients).send()
+        _message(subject, body, recipients, headers).send()
     except Exception as error:
         log.exception("Could not send mail %r to %s", subject, recipients)
         _log_attempt(log_id, 1, error=error, final=True)
@@ -72,20 +75,22 @@ def _queue(subject: str, body: str, recipients: list[str], template: str = "") -
     return True
 
 
-def _message(subject: str, body: str, recipients: list[str]) -> EmailMessage:
-    return EmailMessage(subject=subject, body=body, to=recipients)
+def _message(subject: str, body: str, recipients: list[str],
+             headers: dict[str, str] | None = None) -> EmailMessage:  # fmt: skip
+    return EmailMessage(subject=subject, body=body, to=recipients, headers=headers or None)
 
 
 @task(retries=len(RETRY_DELAYS), retry_delay=RETRY_DELAYS[0], context=True)
 def deliver(
-    subject: str, body: str, recipients: list[str], log_id: int | None = None, task=None
-) -> None:
+    subject: str, body: str, recipients: list[str], log_id: int | None = None,
+    headers: dict[str, str] | None = None, task=None,
+) -> None:  # fmt: skip
     """Send one rendered mail. On failure the worker tries again after the next pause of
     RETRY_DELAYS; when none is left, the mail is logged as not sent (and the task ends). Each
     attempt is written to the mail log row `log_id` (None: there is none)."""
     attempt = len(RETRY_DELAYS) - task.retries + 1
     try:
-        _message(subject, body, recipients).send()
+        _message(subject, body, recipients, headers).send()
     except Exception as error:
         if task.retries <= 0:
             log.error("Mail %r to %s not sent after %s attempts: %r",

@@ -304,7 +304,9 @@ def test_coordinator_home_counts_unchecked_and_links_to_the_list(client, make, a
     assert "/coordinator/erkenningen?status=declared" in page
     listing = client.get("/coordinator/erkenningen?status=declared").get_data(as_text=True)
     assert company.name in listing and unrelated.name not in listing
-    assert company.accreditations[0].qualification.crebo in listing
+    # The relationship has no order: pick the declared one by its state, not by position.
+    declared = next(a for a in company.accreditations if a.verification == "declared")
+    assert declared.qualification.crebo in listing
     assert "25180" not in listing  # the verified one is filtered out
 
 

@@ -151,3 +151,55 @@ def test_admin_searches_the_audit_log(client, auth, make):
 def test_privacy_page_is_plain_and_public(client):
     page = client.get("/privacy").get_data(as_text=True)
     assert "Wat we bewaren en waarom" in page and "24 maanden" in page
+
+
+def _everything_else(make, student):
+    """What #21 added about a student: a favourite, a notification (and its mail in the mail
+    log), and a coordinator's answer to their report."""
+    from stagematch.models import Flag, FlagAction, MailLog, SavedPlace
+    from stagematch.services import favourites, notifications
+    from stagematch.services.flags import refresh_flags
+
+    company = make.company(name="Bakkerij Zoet")
+    place = make.placement(company, make.meester(company), title="Bakker")
+    favourites.save(student=student.profile, placement=place)
+    notifications.notify(student, "application_shortlisted", "test:1",
+                         notifications.Phrase("Je bent uitgenodigd"), "/student/sollicitaties")  # fmt: skip
+    report = db.session.scalar(select(DiscriminationReport))
+    refresh_flags(student.profile.school)  # the report becomes a case
+    flag = db.session.scalar(select(Flag).where(Flag.report_id == report.id))
+    coordinator = make.coordinator(school=student.profile.school)
+    db.session.add(FlagAction(flag_id=flag.id, actor_id=coordinator.id, kind="message",
+                              note="We hebben het bedrijf gebeld.", to_student=True))  # fmt: skip
+    db.session.commit()
+    assert db.session.scalar(select(SavedPlace)) is not None
+    assert any(student.email in row.recipients for row in db.session.scalars(select(MailLog)))
+
+
+def test_the_export_holds_favourites_notifications_and_the_coordinators_answers(client, auth, make):
+    student, _ = _student_with_history(make)
+    _everything_else(make, student)
+    auth.login(student)
+    data = json.loads(
+        zipfile.ZipFile(io.BytesIO(client.get("/student/mijn-gegevens.zip").data)).read("data.json")
+    )
+    assert [f["place"] for f in data["favourites"]] == ["Bakker"]
+    assert data["notifications"][0]["text"] == "Je bent uitgenodigd"
+    assert (
+        data["discrimination_reports"][0]["answers"][0]["text"] == "We hebben het bedrijf gebeld."
+    )
+
+
+def test_deleting_the_account_removes_favourites_notifications_and_the_address_in_the_mail_log(
+    client, auth, make
+):
+    from stagematch.models import MailLog, Notification, SavedPlace
+
+    student, _ = _student_with_history(make)
+    _everything_else(make, student)
+    email = student.email
+    auth.login(student)
+    client.post("/student/privacy", data={"password": PASSWORD, "confirm": "y"})
+    assert db.session.scalar(select(SavedPlace)) is None
+    assert db.session.scalar(select(Notification)) is None
+    assert all(email not in row.recipients for row in db.session.scalars(select(MailLog)))

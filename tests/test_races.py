@@ -263,3 +263,37 @@ def test_accept_and_decline_in_two_tabs_over_http_exactly_one_wins(make, server,
         select(func.count(Internship.id)).where(Internship.student_id == student.id)
     )
     assert count == sum(1 for s in states if s[1])
+
+
+def test_two_coordinators_closing_one_case_at_once_close_it_once(app, make, postgres):
+    """Two coordinators press "Sluiten" on the same case: one closes it, the other is told it is
+    already closed; the history holds one "resolved" step."""
+    from stagematch.models import Flag, FlagAction
+    from stagematch.services import cases
+
+    first, second = make.coordinator(), make.coordinator()
+    student = make.student()
+    flag = Flag(school_id=student.profile.school_id, kind="discrimination",
+                subject_key="test:race", message="Melding")  # fmt: skip
+    db.session.add(flag)
+    db.session.commit()
+    ids = (flag.id, first.id, second.id)
+
+    def close(coordinator_id: int, note: str):
+        def job():
+            from stagematch.models import User
+
+            case = db.session.get(Flag, ids[0])
+            cases.resolve(case, by=db.session.get(User, coordinator_id), note=note)
+
+        return job
+
+    outcomes = run_together(app, [close(ids[1], "Gebeld"), close(ids[2], "Gemaild")])
+    assert sorted(outcomes) == [OK, REFUSED]
+    db.session.expire_all()
+    steps = db.session.scalars(
+        select(FlagAction).where(FlagAction.flag_id == ids[0], FlagAction.kind == "resolved")
+    ).all()
+    assert len(steps) == 1
+    kept = db.session.get(Flag, ids[0])
+    assert kept.resolution_note == steps[0].note

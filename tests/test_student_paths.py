@@ -406,3 +406,23 @@ def test_from_the_login_page_to_registration_the_place_is_kept(client, place):
     page = client.get(choice).get_data(as_text=True)
     student = re.search(r'href="(/account/registreren/student[^"]*)"', page).group(1)
     assert parse_qs(urlsplit(student.replace("&amp;", "&")).query)["next"] == [apply_path]
+
+
+def test_the_alert_mail_has_a_one_click_unsubscribe_header_that_works_without_a_form(
+    app, client, student, make, outbox, auth
+):
+    """RFC 8058: the mail program shows "Afmelden" and POSTs to the header's link itself, with no
+    form token; the signed link is the key."""
+    message = _alert_mail(client, student, make, outbox)
+    link = _path(mailed_link(message, "/student/zoekopdrachten/uit/"))
+    header = (message["List-Unsubscribe"] or "").strip()
+    assert header.startswith("<http") and header.strip("<>").endswith(link)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    auth.logout()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(_path(header.strip("<>")), data={"List-Unsubscribe": "One-Click"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code in (200, 302)
+    assert db.session.scalar(select(SavedSearch)).alert is False

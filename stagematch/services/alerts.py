@@ -137,7 +137,10 @@ def send_search_alerts() -> tuple[int, int]:
                 ),
             }
             subject = _alert_subject(len(hits), saved.name)
-            if mailer.send(saved.user.email, subject, "search_alert", **context):
+            # RFC 8058: the mail program offers "Afmelden" and POSTs to the link itself.
+            headers = {"List-Unsubscribe": f"<{context['unsubscribe_link']}>",
+                       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}  # fmt: skip
+            if mailer.send(saved.user.email, subject, "search_alert", headers=headers, **context):
                 sent += 1
         saved.last_alerted_at = now
     db.session.commit()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, update
 
 from stagematch.extensions import db
 from stagematch.matching.text import N_, Phrase
@@ -409,11 +409,18 @@ def resolve(flag: Flag, *, by: User, note: str) -> None:
 
 def reopen(flag: Flag, *, by: User, note: str = "") -> FlagAction:
     """Open a closed case again (its report counts as not handled again)."""
-    if flag.resolved_at is None:
-        raise DomainError(_("Dit signaal is nog open."))
     text = _clean_note(note, required=False)
-    flag.resolved_at = None
-    flag.resolved_by_id = None
+    # Conditional, like closing: of two coordinators reopening at once, one does it.
+    reopened = db.session.execute(
+        update(Flag)
+        .where(Flag.id == flag.id, Flag.resolved_at.is_not(None))
+        .values(resolved_at=None, resolved_by_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    if reopened.rowcount != 1:
+        db.session.rollback()
+        raise DomainError(_("Dit signaal is nog open."))
+    db.session.refresh(flag, ["resolved_at", "resolved_by_id"])
     report = flag_service.report_of(flag)
     if report is not None:
         report.handled_at = None

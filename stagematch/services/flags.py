@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import aliased
 
 from stagematch.extensions import db
@@ -326,9 +326,18 @@ def resolve(flag: Flag, *, user: User, note: str) -> None:
         raise DomainError(_("Deze melding is al afgehandeld."))
     if len(note.strip()) < 3:
         raise DomainError(_("Schrijf kort wat je gedaan hebt."), "note")
-    flag.resolved_at = utcnow()
-    flag.resolved_by_id = user.id
-    flag.resolution_note = note.strip()
+    # One conditional UPDATE decides between two coordinators closing the case at once: the
+    # second finds it closed and is told so (the row lock makes it wait for the first).
+    closed = db.session.execute(
+        update(Flag)
+        .where(Flag.id == flag.id, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=user.id, resolution_note=note.strip())
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != 1:
+        db.session.rollback()
+        raise DomainError(_("Deze melding is al afgehandeld."))
+    db.session.refresh(flag, ["resolved_at", "resolved_by_id", "resolution_note"])
     report = report_of(flag)
     if report is not None and report.handled_at is None:
         report.handled_at = flag.resolved_at

@@ -14,7 +14,7 @@ import zipfile
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from stagematch.extensions import db
 from stagematch.models import (
@@ -22,7 +22,12 @@ from stagematch.models import (
     AuditEvent,
     DiscriminationReport,
     Evaluation,
+    Flag,
+    FlagAction,
     Internship,
+    MailLog,
+    Notification,
+    SavedPlace,
     SavedSearch,
     StudentProfile,
     User,
@@ -117,11 +122,28 @@ def export_data(user: User) -> bytes:
                 "company": r.company.name,
                 "description": r.description,
                 "created_at": _iso(r.created_at),
+                "answers": _answers_to(r),
             }
             for r in db.session.scalars(
                 select(DiscriminationReport).where(DiscriminationReport.student_id == profile.id)
             )
         ]
+        data["favourites"] = [
+            {"place": saved.placement.title, "company": saved.placement.company.name,
+             "saved_at": _iso(saved.created_at)}
+            for saved in db.session.scalars(
+                select(SavedPlace).where(SavedPlace.student_id == profile.id)
+                .order_by(SavedPlace.created_at)
+            )
+        ]  # fmt: skip
+    data["notifications"] = [
+        {"kind": n.kind, "text": n.text, "link": n.url, "created_at": _iso(n.created_at),
+         "read_at": _iso(n.read_at), "mailed_at": _iso(n.mailed_at)}
+        for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id)
+            .order_by(Notification.created_at)
+        )
+    ]  # fmt: skip
     data["saved_searches"] = [
         {"name": s.name, "query": s.query_string, "alert": s.alert}
         for s in db.session.scalars(select(SavedSearch).where(SavedSearch.user_id == user.id))
@@ -147,6 +169,19 @@ def export_data(user: User) -> bytes:
     record("student.export", user, actor=user)
     db.session.commit()
     return buffer.getvalue()
+
+
+def _answers_to(report: DiscriminationReport) -> list[dict]:
+    """What the school wrote back to the student about their report (the case's messages)."""
+    return [
+        {"text": action.note, "at": _iso(action.created_at)}
+        for action in db.session.scalars(
+            select(FlagAction)
+            .join(Flag, Flag.id == FlagAction.flag_id)
+            .where(Flag.report_id == report.id, FlagAction.to_student.is_(True))
+            .order_by(FlagAction.created_at, FlagAction.id)
+        )
+    ]
 
 
 def anonymise_student(user: User, *, reason: str, actor: User | None = None) -> None:
@@ -183,8 +218,16 @@ def anonymise_student(user: User, *, reason: str, actor: User | None = None) -> 
             .where(DiscriminationReport.student_id == profile.id)
             .values(student_id=None)
         )
+        db.session.execute(delete(SavedPlace).where(SavedPlace.student_id == profile.id))
     for saved in db.session.scalars(select(SavedSearch).where(SavedSearch.user_id == user.id)):
         db.session.delete(saved)
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    # The mail log keeps that a mail went out, not to which address.
+    db.session.execute(
+        update(MailLog)
+        .where(MailLog.recipients.contains(user.email, autoescape=True))
+        .values(recipients=func.replace(MailLog.recipients, user.email, label))
+    )
     user.name = DELETED_NAME
     user.email = f"verwijderd-{user.id}-{secrets.token_hex(4)}@stagematch.invalid"
     user.password_hash = "!" + secrets.token_hex(32)  # no password matches

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from stagematch.access import ensure, role_required
-from stagematch.extensions import db
+from stagematch.extensions import csrf, db
 from stagematch.forms import choices, qualification_labels
 from stagematch.geo import town_names
 from stagematch.models import Application, Placement, SavedSearch, School, StudentProfile
@@ -323,9 +323,11 @@ def toggle_alert(search_id: int):
 
 
 @bp.route("/zoekopdrachten/uit/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the key; mail programs POST here without a form (RFC 8058)
 def unsubscribe_alert(token: str):
     """The link in the alert mail: no login needed (the signed token is the key). GET only
-    shows a button (mail scanners open links); the button switches the alert off."""
+    shows a button (mail scanners open links); the button, or the mail program's one-click
+    "Afmelden" (List-Unsubscribe-Post), switches the alert off."""
     genuine, saved = alerts.search_from_token(token)
     if not genuine:
         return render_template("students/unsubscribe.html", state="invalid"), 400
