@@ -24,6 +24,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(compute_rounds_command)
     app.cli.add_command(expire_offers_command)
     app.cli.add_command(retention_command)
+    app.cli.add_command(application_deadlines_command)
+    app.cli.add_command(send_digests_command)
+    app.cli.add_command(warn_closing_rounds_command)
+    app.cli.add_command(refresh_flags_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(train_command)
     app.cli.add_command(restore_command)
@@ -169,6 +173,48 @@ def expire_offers_command() -> None:
     ):
         expired = expire_offers()
     click.echo(f"{len(expired)} aanbiedingen verlopen.")
+
+
+@click.command("application-deadlines")
+def application_deadlines_command() -> None:
+    """Answers within a deadline (run daily; the worker does it at 02:05): warn about offers that
+    expire within two days, remind companies after 7 and 12 days, expire applications nobody
+    answered. Running it twice sends nothing twice."""
+    from stagematch.services import applications
+    from stagematch.tasks import with_links
+
+    warned, reminded, expired = with_links(applications.run_deadlines)
+    click.echo(f"Aanbiedingen die bijna verlopen: {warned}")
+    click.echo(f"Herinneringen aan bedrijven: {reminded}")
+    click.echo(f"Verlopen sollicitaties: {expired}")
+
+
+@click.command("warn-closing-rounds")
+def warn_closing_rounds_command() -> None:
+    """Tell the students of allocation rounds that close within two days (run daily)."""
+    from stagematch.services.allocation_rounds import warn_closing_rounds
+    from stagematch.tasks import with_links
+
+    click.echo(f"Studenten gewaarschuwd: {with_links(warn_closing_rounds)}")
+
+
+@click.command("refresh-flags")
+def refresh_flags_command() -> None:
+    """Raise every school's new flags; coordinators are told (run daily)."""
+    from stagematch.services.flags import refresh_all_schools
+    from stagematch.tasks import with_links
+
+    click.echo(f"Nieuwe signalen: {with_links(refresh_all_schools)}")
+
+
+@click.command("send-digests")
+def send_digests_command() -> None:
+    """Mail each user's daily overview of the notifications they chose to get that way (run
+    daily; the worker does it at 05:00 UTC)."""
+    from stagematch.services.notifications import send_digests
+    from stagematch.tasks import with_links
+
+    click.echo(f"Dagoverzichten verstuurd: {with_links(send_digests)}")
 
 
 @click.command("retention")

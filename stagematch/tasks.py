@@ -91,7 +91,7 @@ def weekly_training() -> None:
 # --- the nightly jobs --------------------------------------------------------------------------
 
 
-def _with_links(fn: Callable):
+def with_links(fn: Callable):
     """Run `fn` as the CLI does: in a request on BASE_URL, for the links in mails."""
     with current_app.test_request_context(
         base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
@@ -103,7 +103,7 @@ def _with_links(fn: Callable):
 def nightly_expire_offers() -> None:
     from stagematch.services.applications import expire_offers
 
-    expired = _with_links(expire_offers)
+    expired = with_links(expire_offers)
     log.info("%s offers expired", len(expired))
 
 
@@ -114,30 +114,24 @@ def nightly_application_deadlines() -> None:
     twice sends nothing twice."""
     from stagematch.services import applications
 
-    warned = _with_links(applications.warn_expiring_offers)
-    reminded = _with_links(applications.remind_companies)
-    expired = _with_links(applications.expire_unanswered)
+    warned, reminded, expired = with_links(applications.run_deadlines)
     log.info("%s offers about to expire, %s companies reminded, %s applications expired",
-             warned, reminded, len(expired))  # fmt: skip
+             warned, reminded, expired)  # fmt: skip
 
 
 @jobs.periodic_task(crontab(hour="2", minute="15"))
 def nightly_rounds_closing() -> None:
     from stagematch.services.allocation_rounds import warn_closing_rounds
 
-    log.info("%s students told their round closes soon", _with_links(warn_closing_rounds))
+    log.info("%s students told their round closes soon", with_links(warn_closing_rounds))
 
 
 @jobs.periodic_task(crontab(hour="2", minute="35"))
 def nightly_flags() -> None:
     """Raise every school's new flags, so coordinators hear of them without opening the site."""
-    from stagematch.models import School
-    from stagematch.services.flags import refresh_flags
+    from stagematch.services.flags import refresh_all_schools
 
-    def refresh_all() -> int:
-        return sum(refresh_flags(school) for school in db.session.scalars(select(School)).all())
-
-    log.info("%s flags raised", _with_links(refresh_all))
+    log.info("%s flags raised", with_links(refresh_all_schools))
 
 
 @jobs.periodic_task(crontab(hour="5", minute="0"))
@@ -146,14 +140,14 @@ def daily_digest() -> None:
     (07:00 in Amsterdam in summer, 06:00 in winter), after the night's jobs."""
     from stagematch.services.notifications import send_digests
 
-    log.info("%s digest mails sent", _with_links(send_digests))
+    log.info("%s digest mails sent", with_links(send_digests))
 
 
 @jobs.periodic_task(crontab(hour="2", minute="10"))
 def nightly_compute_rounds() -> None:
     from stagematch.services.allocation_rounds import compute_closed_rounds
 
-    done = _with_links(compute_closed_rounds)
+    done = with_links(compute_closed_rounds)
     log.info("%s allocation rounds computed", len(done))
 
 
@@ -161,7 +155,7 @@ def nightly_compute_rounds() -> None:
 def nightly_search_alerts() -> None:
     from stagematch.services.alerts import send_search_alerts
 
-    checked, sent = _with_links(send_search_alerts)
+    checked, sent = with_links(send_search_alerts)
     log.info("%s saved searches checked, %s alerts sent", checked, sent)
 
 
@@ -169,7 +163,7 @@ def nightly_search_alerts() -> None:
 def nightly_evaluation_reminders() -> None:
     from stagematch.services.evaluations import send_reminders
 
-    log.info("%s evaluation reminders sent", _with_links(send_reminders))
+    log.info("%s evaluation reminders sent", with_links(send_reminders))
 
 
 @jobs.periodic_task(crontab(hour="2", minute="40"))

@@ -391,6 +391,20 @@ def test_a_deactivated_companys_places_leave_search_home_place_page_and_api(
     assert db.session.scalar(select(func.count(Application.id))) == 0, _page(response)
 
 
+def test_a_deactivated_companys_places_leave_the_public_counts(client, admin, bakery):
+    """The front page's "Nu 1 open plek", the public statistics and the API's statistics count
+    only places students can see."""
+    seats = bakery["place"].seats
+    assert "Nu 1 open plek." in _page(client.get("/"))
+    before = client.get("/api/v1/statistics").json["qualifications"]
+    assert sum(q["seats_offered"] for q in before) == seats
+    _deactivate(client, bakery["company"])
+    assert "Nu 0 open plekken." in _page(client.get("/"))
+    after = client.get("/api/v1/statistics").json["qualifications"]
+    assert sum(q["seats_offered"] for q in after) == 0
+    assert f"<strong>{seats}</strong> plaatsen aangeboden" not in _page(client.get("/statistieken"))
+
+
 def test_a_deactivated_companys_places_leave_allocation_rounds(client, make, admin, bakery):
     profile, place = bakery["student"].profile, bakery["place"]
 

@@ -654,3 +654,41 @@ def test_a_mail_that_could_not_be_queued_is_not_marked_mailed(world, monkeypatch
     made = notify(world["student"], "application_rejected", "a", notifications.phrase("x"), "/")
     db.session.expire_all()
     assert db.session.get(Notification, made.id).mailed_at is None
+
+
+def test_the_deadline_and_digest_jobs_can_be_run_from_the_command_line(app, runner, world, outbox):
+    """For a server without the worker's clock (cron): `flask application-deadlines` and
+    `flask send-digests` do what the nightly jobs do, and say how much."""
+    application = _apply(world)
+    application.created_at = _days_ago(15)
+    world["student"].notification_settings = {"application_expired": "digest"}
+    db.session.commit()
+    result = runner.invoke(args=["application-deadlines"])
+    assert result.exit_code == 0, result.output
+    assert "Verlopen sollicitaties: 1" in result.output
+    db.session.refresh(application)
+    assert application.status == ApplicationStatus.EXPIRED
+    _clear(app)
+    result = runner.invoke(args=["send-digests"])
+    assert result.exit_code == 0 and "Dagoverzichten verstuurd: 1" in result.output
+    assert len(_mails_to(outbox, world["student"])) == 1
+    assert "Dagoverzichten verstuurd: 0" in runner.invoke(args=["send-digests"]).output
+
+
+def test_the_round_and_flag_jobs_can_be_run_from_the_command_line(runner, make, world):
+    """`flask refresh-flags` raises a discrimination report's flag (and tells the coordinator);
+    a second run raises nothing."""
+    from stagematch.models import DiscriminationReport, Flag
+
+    application = _apply(world)
+    db.session.add(DiscriminationReport(application_id=application.id, company_id=world["company"].id,
+                                        school_id=world["student"].profile.school_id,
+                                        student_id=world["student"].profile.id,
+                                        description="Opmerking over mijn afkomst"))  # fmt: skip
+    db.session.commit()
+    result = runner.invoke(args=["refresh-flags"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count(Flag.id)).where(Flag.kind == "discrimination")) == 1
+    assert "Nieuwe signalen: 0" in runner.invoke(args=["refresh-flags"]).output
+    result = runner.invoke(args=["warn-closing-rounds"])
+    assert result.exit_code == 0 and "Studenten gewaarschuwd: 0" in result.output

@@ -21,12 +21,12 @@ from stagematch.models import (
     Flag,
     Internship,
     Placement,
-    Qualification,
     StudentProfile,
     User,
 )
-from stagematch.models.enums import InternshipStatus, PlacementStatus, Role
-from stagematch.services.capacity import filled_by_qualification, place_rooms
+from stagematch.models.enums import InternshipStatus, Role
+from stagematch.services import statistics as statistics_service
+from stagematch.services.capacity import place_rooms
 from stagematch.services.eligibility import open_to_students, place_clause
 from stagematch.services.placements import visible_in_search_clause
 from stagematch.services.tokens import user_for_secret
@@ -398,39 +398,7 @@ def docs():
     )
 
 
-def qualification_stats() -> list[dict]:
-    """Per qualification: open places, seats offered, seats filled (running internships)."""
-    from stagematch.models import placement_qualification
-
-    offered = dict(
-        db.session.execute(
-            select(placement_qualification.c.qualification_id, func.sum(Placement.seats))
-            .join(Placement, Placement.id == placement_qualification.c.placement_id)
-            .where(Placement.status.in_((PlacementStatus.OPEN, PlacementStatus.FILLED)))
-            .group_by(placement_qualification.c.qualification_id)
-        ).all()
-    )
-    filled = filled_by_qualification()
-    ids = set(offered) | set(filled)
-    quals = {
-        q.id: q for q in db.session.scalars(select(Qualification).where(Qualification.id.in_(ids)))
-    }
-    rows = [
-        {
-            "crebo": quals[i].crebo,
-            "qualification": quals[i].name,
-            "level": quals[i].level,
-            "domain": quals[i].domain_name,
-            "seats_offered": int(offered.get(i) or 0),
-            "seats_filled": int(filled.get(i, 0)),
-        }  # fmt: skip
-        for i in ids
-        if i in quals
-    ]
-    return sorted(rows, key=lambda r: (-r["seats_offered"], r["crebo"]))
-
-
 @bp.route("/statistics")
 def statistics():
-    return jsonify({"qualifications": qualification_stats(),
+    return jsonify({"qualifications": statistics_service.qualification_stats(),
                     "students": db.session.scalar(select(func.count(User.id)).where(User.role == Role.STUDENT))})  # fmt: skip

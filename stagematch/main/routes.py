@@ -9,7 +9,8 @@ from stagematch.access import role_required
 from stagematch.extensions import db
 from stagematch.main import bp
 from stagematch.models import AuditEvent, Company, Placement, School, StudentProfile, User
-from stagematch.models.enums import PlacementStatus, Role
+from stagematch.models.enums import Role
+from stagematch.services import statistics as statistics_service
 
 HOME_BY_ROLE = {
     Role.STUDENT: "students.home",
@@ -21,10 +22,7 @@ HOME_BY_ROLE = {
 
 @bp.route("/")
 def index():
-    open_places = db.session.scalar(
-        select(func.count(Placement.id)).where(Placement.status == PlacementStatus.OPEN)
-    )
-    return render_template("main/index.html", open_places=open_places)
+    return render_template("main/index.html", open_places=statistics_service.open_places())
 
 
 @bp.route("/home")
@@ -155,9 +153,7 @@ def audit_log():
 @bp.route("/statistieken")
 def statistics():
     """Public, anonymous aggregates: seats offered and filled per qualification."""
-    from stagematch.api.routes import qualification_stats
-
-    rows = qualification_stats()
+    rows = statistics_service.qualification_stats()
     return render_template("main/statistics.html", rows=rows, offered=sum(r["seats_offered"] for r in rows),
                            filled=sum(r["seats_filled"] for r in rows))  # fmt: skip
 

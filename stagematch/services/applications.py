@@ -784,3 +784,13 @@ def _notify_accepted(application: Application, declined: list[Application]) -> N
     _tell_company(application, "offer_accepted")
     for other in declined:
         _tell_company(other, "offer_declined")
+
+
+def run_deadlines() -> tuple[int, int, int]:
+    """The night's deadline work, in this order: offers that expire within two days, reminders to
+    companies after 7 and 12 days, unanswered applications expire. Returns the three counts; a
+    second run the same day does nothing twice."""
+    warned = warn_expiring_offers()
+    reminded = remind_companies()
+    expired = expire_unanswered()
+    return warned, reminded, len(expired)

@@ -270,6 +270,11 @@ def refresh_flags(school: School) -> int:
     return len(added)
 
 
+def refresh_all_schools() -> int:
+    """`refresh_flags` for every school (the nightly job); returns how many flags were raised."""
+    return sum(refresh_flags(school) for school in db.session.scalars(select(School)).all())
+
+
 def _notify_raised(school: School, flags: list[Flag]) -> None:
     """Every coordinator of the school hears of a new flag (a report at once by default, the other
     signals in the daily overview), with a link to the flag."""

@@ -108,15 +108,8 @@ def site_path(endpoint: str, *, _anchor: str | None = None, **values) -> str:
 
 
 def flag_path(flag) -> str:
-    """Where a coordinator handles a flag: its case page, else its line in the list."""
-    from werkzeug.routing import BuildError
-
-    for endpoint in ("coordinators.case", "coordinators.flag"):  # the case page (brief C)
-        try:
-            return site_path(endpoint, flag_id=flag.id)
-        except BuildError:
-            continue
-    return site_path("coordinators.flags", _anchor=f"signaal-{flag.id}")
+    """Where a coordinator handles a flag: its case page."""
+    return site_path("coordinators.case", flag_id=flag.id)
 
 
 def absolute(path: str) -> str:
