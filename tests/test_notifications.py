@@ -493,16 +493,34 @@ def test_other_flags_go_to_the_coordinators_daily_overview(app, client, make, wo
         if e.moment == "midterm":
             e.due_date = today() - timedelta(days=7)
     db.session.commit()
+    _english(world["coordinator"])
     _clear(app)
     assert refresh_flags(world["coordinator"].school) >= 1
     assert _mails_to(outbox, world["coordinator"]) == []
     notes = db.session.scalars(select(Notification).where(Notification.kind == "flag_raised")).all()
     assert notes and {n.channel for n in notes} == {"digest"}
+    assert {n.user_id for n in notes} == {world["coordinator"].id}  # nobody else
+    assert refresh_flags(world["coordinator"].school) == 0  # once
     assert notifications.send_digests() == 1
     [mail] = _mails_to(outbox, world["coordinator"])
     assert absolute(notes[0].url) in mail.get_content()
+    assert "Hello" in mail.get_content()  # in the coordinator's language
+    assert all(n.url.startswith("/coordinator/signalen/") for n in notes)  # the case page
     _login(client, world["coordinator"])
     assert client.get(notes[0].url.split("#")[0]).status_code == 200
+    assert notifications.send_digests() == 0
+
+
+def test_every_kind_has_a_test_that_it_is_sent_once_to_the_right_person_with_a_link():
+    """A new kind needs a `check_sent` test here (or, for a digest kind, a test like the one
+    above): this list is read from the source, not kept by hand."""
+    import re
+    from pathlib import Path
+
+    source = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    checked = set(re.findall(r'check_sent\([^)]*?,\s*"([a-z_]+)"', source, flags=re.S))
+    checked.add("flag_raised")  # the digest test above
+    assert set(notifications.KINDS) - checked == set()
 
 
 # --- the list, the preferences, the menu --------------------------------------------------------
