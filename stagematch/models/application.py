@@ -97,6 +97,28 @@ class Application(db.Model):
         return self.status == ApplicationStatus.EXPIRED and self.offered_at is not None
 
     @property
+    def answer_lapsed(self) -> bool:
+        """The company did not answer within the deadline (no offer was ever made)."""
+        return self.status == ApplicationStatus.EXPIRED and self.offered_at is None
+
+    @property
+    def can_shortlist(self) -> bool:
+        """Not yet invited for an interview (the company may still invite)."""
+        return self.status == ApplicationStatus.SUBMITTED
+
+    @property
+    def offer_declined(self) -> bool:
+        return self.status == ApplicationStatus.DECLINED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == ApplicationStatus.ACCEPTED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == ApplicationStatus.REJECTED
+
+    @property
     def rejected_with_note(self) -> bool:
         return self.status == ApplicationStatus.REJECTED and bool(self.rejection_note)
 
