@@ -401,3 +401,22 @@ def test_saved_search_filters_are_read_without_a_request(app):
     for bad in ("radius=20", "town=Enschde", "crebo=99999", "level=7", "min_pay=%D9%A3",
                 "start_from=31-02-2027", "leerweg=XYZ", "sector=Geen"):  # fmt: skip
         assert filters_from_query(bad) is None, bad
+
+
+def test_a_quoted_cell_with_the_separator_and_quotes_is_stored_as_written(
+    client, make, company_user
+):
+    """Issue #21: a CSV-quoted title with the separator inside and doubled quotes was stored
+    wrongly. It is the title `Taart; met "quotes"`, and the export writes it back the same way."""
+    company = company_user.company
+    make.meester(company, name="Ans Meester", capacity=5)
+    db.session.commit()
+    row = _place_row(company, 1, title='"Taart; met ""quotes"""')
+    page = _import_places(client, _places(row)).get_data(as_text=True)
+    assert _count(Placement) == 1, page
+    assert db.session.scalar(select(Placement.title)) == 'Taart; met "quotes"'
+    export = client.get("/leerbedrijf/plekken/export.csv").get_data(as_text=True)
+    assert '"Taart; met ""quotes"""' in export
+    # Importing the export again finds the same place.
+    assert "bestaat al" in _import_places(client, export.encode()).get_data(as_text=True)
+    assert _count(Placement) == 1
