@@ -80,3 +80,28 @@ def test_the_place_page_shows_how_the_company_answers_and_the_competition(client
     db.session.commit()
     page = client.get(f"/plekken/{a.id}").get_data(as_text=True)
     assert "reageerde op 60 % van de sollicitaties" in page
+
+
+def test_the_coordinators_company_list_shows_how_the_company_answers(client, auth, make):
+    """Issue #21: the answer rate and median answer time count in the coordinator's view too —
+    the same numbers as on the place page (one definition)."""
+    from stagematch.models import Internship
+
+    company, a, _b = _world(make)
+    # The company is one of the school's: a student of the school is placed there now.
+    student = make.student()
+    application = Application(student_id=student.profile.id, placement=a,
+                              status=ApplicationStatus.ACCEPTED)  # fmt: skip
+    db.session.add(application)
+    db.session.flush()
+    db.session.add(Internship(application=application, student_id=student.profile.id, placement=a,
+                              school_id=student.profile.school_id, meester_id=a.meester_id,
+                              start_date=today() - timedelta(days=10),
+                              end_date=today() + timedelta(days=100), status="active"))  # fmt: skip
+    db.session.commit()
+    [row] = responses.company_responses([company.id]).values()
+    assert (row.asked, row.answered, row.median_days) == (4, 2, 11.5)
+    auth.login(make.coordinator(school=student.profile.school))
+    page = client.get("/coordinator/bedrijven").get_data(as_text=True)
+    assert company.name in page
+    assert "reageerde op 2 van de 4 sollicitaties" in page

@@ -4,7 +4,7 @@ they stay fast with 60,000 students."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -33,6 +33,7 @@ from stagematch.models.enums import ApplicationStatus, InternshipStatus, MentorR
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.services.capacity import learners_by_school
+from stagematch.services.responses import CompanyResponse, company_responses
 from stagematch.services.supervision import rating_averages
 from stagematch.timeutil import today, utcnow
 
@@ -202,6 +203,7 @@ class CompanyRow:
     reports: int
     accreditation_ok: bool
     accreditation_note: str
+    responses: CompanyResponse | None = None  # how the company answers applications
 
     @property
     def over_capacity(self) -> bool:
@@ -286,7 +288,8 @@ def company_sectors(school: School) -> list[str]:
 def companies_page_rows(school: School, company_ids: list[int]) -> list[CompanyRow]:
     """The overview rows of `company_ids`, in that order (a page of `companies_statement`)."""
     rows = {r.company.id: r for r in companies_overview(school, company_ids)}
-    return [rows[i] for i in company_ids if i in rows]
+    answers = company_responses(company_ids)
+    return [replace(rows[i], responses=answers.get(i)) for i in company_ids if i in rows]
 
 
 def open_flag_counts(school: School, company_ids: list[int]) -> dict[int, int]:

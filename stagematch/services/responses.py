@@ -154,24 +154,67 @@ class ResponseSummary:
 MIN_SHOWN = 5  # fewer answered-or-not applications: "nog te weinig sollicitaties" instead
 
 
-def summary(placement: Placement, *, free_seats: int) -> ResponseSummary:
-    """The company's answer rate and median answer time, and the place's open applications."""
+@dataclass(frozen=True)
+class CompanyResponse:
+    """How a company answers: of the applications whose answer period has ended (`asked`), how
+    many it answered, and the median days to its first answer."""
+
+    asked: int
+    answered: int
+    median_days: float | None
+
+    @property
+    def rate(self) -> float | None:
+        return self.answered / self.asked if self.asked else None
+
+    @property
+    def shown(self) -> bool:
+        return self.asked >= MIN_SHOWN
+
+
+MEDIAN_OF = 200  # the median answer time is taken over a company's latest answered applications
+
+
+def company_responses(company_ids: Iterable[int]) -> dict[int, CompanyResponse]:
+    """`CompanyResponse` per company (for the place page and the coordinator's company list)."""
     from stagematch.timeutil import today
 
-    asked, answered = company_answers([placement.company_id]).get(placement.company_id, (0, 0))
+    ids = sorted(set(company_ids))
+    answers = company_answers(ids)
     cutoff = datetime.combine(today() - timedelta(days=answer_days()), datetime.min.time())
     A = Application  # noqa: N806
-    rows = db.session.execute(
-        select(A.created_at, A.shortlisted_at, A.offered_at, A.decided_at, A.updated_at, A.status)
+    newest = (
+        func.row_number()
+        .over(partition_by=Placement.company_id, order_by=(A.created_at.desc(), A.id.desc()))
+        .label("n")
+    )
+    answered = (
+        select(Placement.company_id.label("company_id"), A.created_at, A.shortlisted_at,
+               A.offered_at, A.decided_at, A.updated_at, A.status, newest)
         .join(Placement, Placement.id == A.placement_id)
-        .where(Placement.company_id == placement.company_id, A.created_at < cutoff, answered_sql())
-        .order_by(A.created_at.desc())
-        .limit(200)
-    ).all()  # fmt: skip
-    days = [(_answered_at(r) - r.created_at).total_seconds() / 86400 for r in rows]
+        .where(Placement.company_id.in_(ids), A.created_at < cutoff, answered_sql())
+        .subquery()
+    )  # fmt: skip
+    days: dict[int, list[float]] = {}
+    for r in db.session.execute(select(answered).where(answered.c.n <= MEDIAN_OF)):
+        days.setdefault(r.company_id, []).append(
+            (_answered_at(r) - r.created_at).total_seconds() / 86400
+        )
+    result = {}
+    for company_id in ids:
+        asked, ok = answers.get(company_id, (0, 0))
+        waited = days.get(company_id)
+        result[company_id] = CompanyResponse(
+            asked, ok, statistics.median(waited) if waited else None
+        )
+    return result
+
+
+def summary(placement: Placement, *, free_seats: int) -> ResponseSummary:
+    """The company's answer rate and median answer time, and the place's open applications."""
+    company = company_responses([placement.company_id])[placement.company_id]
     return ResponseSummary(
-        asked=asked, answered=answered,
-        median_days=statistics.median(days) if days else None,
+        asked=company.asked, answered=company.answered, median_days=company.median_days,
         open_applications=open_applications([placement.id]).get(placement.id, 0),
         free_seats=free_seats,
     )  # fmt: skip
