@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -66,7 +67,17 @@ def test_token_is_created_used_and_revoked(client, auth, make):
         and token.prefix == secret[:10]
     )
     assert client.get("/api/v1/company/places", headers=_bearer(secret)).status_code == 200
-    assert db.session.get(ApiToken, token.id).last_used_at is not None
+    first_use = db.session.get(ApiToken, token.id).last_used_at
+    assert first_use is not None
+    # Issue #20: no write on every call — "last used" is kept to the nearest few minutes.
+    assert client.get("/api/v1/company/places", headers=_bearer(secret)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at == first_use
+    db.session.get(ApiToken, token.id).last_used_at = first_use - timedelta(minutes=6)
+    db.session.commit()
+    assert client.get("/api/v1/company/places", headers=_bearer(secret)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at > first_use
     client.post(f"/account/sleutels/{token.id}/intrekken")
     revoked = client.get("/api/v1/company/places", headers=_bearer(secret))
     assert revoked.status_code == 401

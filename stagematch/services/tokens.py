@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -15,6 +16,8 @@ from stagematch.services.audit import record
 from stagematch.timeutil import utcnow
 
 MAX_TOKENS = 10
+# "Last used" is written at most this often: not a write and a commit on every API call.
+TOUCH_EVERY = timedelta(minutes=5)
 
 
 def _hash(secret: str) -> str:
@@ -49,8 +52,10 @@ def user_for_secret(secret: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
-    token.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+        token.last_used_at = now
+        db.session.commit()
     return token.user
 
 
