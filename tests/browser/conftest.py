@@ -165,7 +165,7 @@ def assert_no_horizontal_scroll(page, width: int | None = None) -> None:
             """(width) => [...document.querySelectorAll('body *')]
                 .filter(el => el.getBoundingClientRect().right > width + 1)
                 // inside a box that scrolls on its own (a .table-scroll) is not the page's fault
-                .filter(el => { for (let p = el.parentElement; p; p = p.parentElement) {
+                .filter(el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
                     if (getComputedStyle(p).overflowX !== 'visible') return false; } return true; })
                 .slice(0, 5)
                 .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
