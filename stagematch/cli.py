@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(train_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(export_ranking_log_command)
 
 
 @click.command("load-reference")
@@ -285,6 +286,41 @@ def train_command(if_needed: bool) -> None:
         click.echo(f"Versie {version.id} is door de toets gekomen en is nu actief.")
     else:
         click.echo(f"Geregistreerd, niet actief gemaakt. {reason}")
+
+
+@click.command("export-ranking-log")
+@click.option("--school", "school_name", required=True, help="School name.")
+@click.option("--since", required=True, help="First day (YYYY-MM-DD, UTC).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              help="csv: one line per candidate; jsonl: one line per list.")  # fmt: skip
+def export_ranking_log_command(school_name: str, since: str, out: str, fmt: str) -> None:
+    """Write the ranking log of a school's students (every ranked list served: who asked, when,
+    the model version, the candidates with positions and scores, which were shown) to OUT."""
+    from stagematch.services.ranking_log import find_school, parse_date, write_export
+
+    school = find_school(school_name)
+    if school is None:
+        names = ", ".join(db.session.scalars(select(School.name).order_by(School.name)).all())
+        raise click.ClickException(f"Onbekende school '{school_name}'. Kies uit: {names}")
+    day = parse_date(since)
+    if day is None:
+        raise click.ClickException(
+            f"Ongeldige datum '{since}': gebruik JJJJ-MM-DD, bijv. 2026-01-31."
+        )
+    import os
+
+    part = f"{out}.part"  # renamed when complete: never a half-written file under OUT
+    try:
+        with open(part, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as file:
+            count = write_export(school, day, file, fmt=fmt)
+        os.replace(part, out)
+    except OSError as error:
+        raise click.ClickException(f"Kon {out} niet schrijven: {error.strerror}") from error
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
+    click.echo(f"{count} ranglijsten van {school.name} sinds {day:%d-%m-%Y} geschreven naar {out}.")
 
 
 def evaluation_table(version_id: int, model) -> str:

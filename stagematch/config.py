@@ -6,6 +6,7 @@ import os
 from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+RANKING_LOG_MIN_DAYS = 183  # six months, rounded up
 
 
 class Config:
@@ -43,6 +44,9 @@ class Config:
     RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "24"))
     # The interaction log (what was shown and done; the ranking's memory) is kept this long.
     INTERACTION_RETENTION_DAYS = int(os.environ.get("INTERACTION_RETENTION_DAYS", "730"))
+    # The ranking log (every ranked list served; the `list_shown` rows of that log) is kept this
+    # long: at least six months (EU AI Act art. 26(6)); a smaller value refuses to start.
+    RANKING_LOG_DAYS = int(os.environ.get("RANKING_LOG_DAYS", str(RANKING_LOG_MIN_DAYS)))
     # A company answers an application within this many days (reminders after 7 and 12), else it
     # expires. One value for the school year; set it per year (e.g. 21 around the holidays).
     APPLICATION_ANSWER_DAYS = int(os.environ.get("APPLICATION_ANSWER_DAYS", "14"))
@@ -61,6 +65,7 @@ class Config:
     @staticmethod
     def check(config: dict) -> None:
         """Refuse settings that are unsafe for this environment."""
+        _check_ranking_log(config)
 
 
 class DevelopmentConfig(Config):
@@ -88,6 +93,7 @@ class ProductionConfig(Config):
 
     @staticmethod
     def check(config: dict) -> None:
+        _check_ranking_log(config)
         if config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
             raise RuntimeError("Set SECRET_KEY: production refuses to start with the default key.")
         _check_base_url(config)
@@ -98,6 +104,15 @@ class ProductionConfig(Config):
                 "Set RATELIMIT_STORAGE_URI (e.g. redis://localhost:6379/0): memory:// keeps "
                 "login throttling per worker. RATELIMIT_ALLOW_MEMORY=1 allows it for one worker."
             )
+
+
+def _check_ranking_log(config: dict) -> None:
+    days = config.get("RANKING_LOG_DAYS", RANKING_LOG_MIN_DAYS)
+    if not isinstance(days, int) or days < RANKING_LOG_MIN_DAYS:
+        raise RuntimeError(
+            f"RANKING_LOG_DAYS is {days!r}: the ranking log must be kept at least "
+            f"{RANKING_LOG_MIN_DAYS} days (six months); set it to {RANKING_LOG_MIN_DAYS} or more."
+        )
 
 
 def _check_base_url(config: dict) -> None:

@@ -18,7 +18,7 @@ compiles the .mo; both files are committed.
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale, gettext
+from flask_babel import Babel, force_locale, format_decimal, get_locale, get_translations, gettext
 from flask_login import current_user
 
 from stagematch.matching.text import Phrase
@@ -70,12 +70,24 @@ def translate(text):
     if isinstance(text, Phrase):
         if text.parts is not None:
             return text.separator.join(translate(part) for part in text.parts)
+        if text.plural is not None:
+            number = text.number if isinstance(text.number, int) else (1 if text.number == 1 else 2)
+            form = get_translations().ungettext(text.msgid, text.plural, number)
+            return form % {k: _value(v) for k, v in text.params.items()}
         if text.params:
-            return gettext(text.msgid, **{k: translate(v) for k, v in text.params.items()})
+            return gettext(text.msgid, **{k: _value(v) for k, v in text.params.items()})
         return gettext(text.msgid)
     if isinstance(text, (list, tuple)):
         return type(text)(translate(t) for t in text)
     return text
+
+
+def _value(value):
+    """A phrase's value as the reader writes it: a fractional number with their decimal sign
+    (3.4 is "3,4" in Dutch); counts, ids and text stay as they are."""
+    if isinstance(value, float):
+        return format_decimal(value)
+    return translate(value)
 
 
 def init_app(app: Flask) -> None:

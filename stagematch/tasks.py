@@ -183,7 +183,9 @@ def nightly_cleanup() -> None:
     from stagematch.services.interactions import remove_old
 
     days = current_app.config["INTERACTION_RETENTION_DAYS"]
-    log.info("%s interactions older than %s days deleted", remove_old(days), days)
+    ranking_days = current_app.config["RANKING_LOG_DAYS"]
+    log.info("%s interactions older than %s days (ranked lists: %s days) deleted",
+             remove_old(days, ranking_days=ranking_days), days, ranking_days)  # fmt: skip
     from stagematch.mailer import remove_old_log
 
     log.info("%s mail log rows older than 90 days deleted", remove_old_log())

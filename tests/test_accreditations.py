@@ -75,8 +75,8 @@ def test_import_verifies_accreditations_that_lie_within_the_register(client, mak
     response = _upload(client, text)
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "2 erkenning(en) gecontroleerd" in page
-    assert "1 onbekend(e) leerbedrijf-ID" in page
+    assert "2 erkenningen gecontroleerd" in page
+    assert "1 onbekend leerbedrijf-ID." in page
     db.session.expire_all()
     for accreditation in (own, bounded):
         accreditation = db.session.get(Accreditation, accreditation.id)

@@ -482,7 +482,7 @@ def test_import_reports_per_row_and_writes_all_or_nothing(client, make, company_
                            content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
     page = response.get_data(as_text=True)
     # All or nothing: four bad rows, so not even the good ones are written.
-    assert "Er is niets opgeslagen: 4 regel(s) hebben een fout" in page
+    assert "Er is niets opgeslagen: 4 regels hebben een fout" in page
     assert "Bedoel je Enschede" in page
     assert "crebo 99999 bestaat niet" in page
     assert "meester 'Jan Niemand' niet gevonden" in page
@@ -491,7 +491,7 @@ def test_import_reports_per_row_and_writes_all_or_nothing(client, make, company_
     good = ("\n".join([header, rows[0], rows[-1]]) + "\n").encode()
     response = client.post("/leerbedrijf/plekken/importeren", data={"file": (io.BytesIO(good), "plekken.csv")},
                            content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
-    assert "<strong>2</strong> plek(ken) opgeslagen" in response.get_data(as_text=True)
+    assert "<strong>2</strong> plekken opgeslagen" in response.get_data(as_text=True)
     statuses = dict(db.session.execute(select(Placement.title, Placement.status)).all())
     assert statuses == {"Goede plek": "open", "Concept": "draft"}
 

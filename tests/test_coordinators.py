@@ -279,7 +279,7 @@ def test_import_students_reports_per_row_and_invites(client, coordinator, outbox
     response = client.post("/coordinator/studenten/importeren", data={"file": (io.BytesIO((good + bad).encode()), "s.csv")},
                            content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
     page = response.get_data(as_text=True)
-    assert "Er is niets opgeslagen: 6 regel(s) hebben een fout" in page
+    assert "Er is niets opgeslagen: 6 regels hebben een fout" in page
     for message in ("crebo '99999' bestaat niet", "bedoel je Hengelo", "niveau 4 past niet",
                     "lotte@student.nl staat ook op regel 2", "studentnummer 100001 staat ook op regel 2",
                     "niet geldig"):  # fmt: skip
@@ -288,7 +288,7 @@ def test_import_students_reports_per_row_and_invites(client, coordinator, outbox
     assert outbox() == []
     response = client.post("/coordinator/studenten/importeren", data={"file": (io.BytesIO(good.encode()), "s.csv")},
                            content_type="multipart/form-data", follow_redirects=True)  # fmt: skip
-    assert "<strong>2</strong> student(en) toegevoegd" in response.get_data(as_text=True)
+    assert "<strong>2</strong> studenten toegevoegd" in response.get_data(as_text=True)
     names = set(db.session.scalars(select(User.name).where(User.role == "student")))
     assert names == {"Lotte Jansen", "Sem de Boer"}
     sem = db.session.scalar(select(StudentProfile).join(User).where(User.name == "Sem de Boer"))

@@ -71,7 +71,7 @@ def test_student_import_runs_as_a_job_and_mails_the_accounts_it_created(
     )
     assert response.status_code == 302 and "/taken/" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<strong>2</strong> student(en) toegevoegd" in page
+    assert "<strong>2</strong> studenten toegevoegd" in page
     job = _job("student_import")
     assert job.status == "done" and job.owner_id == coordinator.id
     assert job.result["counts"] == {"added": 2, "existing": 0, "refused": 0}
@@ -270,7 +270,7 @@ def test_importing_the_same_place_file_twice_creates_no_duplicates(client, make,
         _place_row(company, 3),
     )
     page = _import_places(client, content).get_data(as_text=True)
-    assert "<strong>3</strong> plek(ken) opgeslagen" in page, page
+    assert "<strong>3</strong> plekken opgeslagen" in page, page
     assert _count(Placement) == 3
     place = db.session.scalar(select(Placement).where(Placement.reference == "KOK-1"))
     assert place.status == "open"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from stagematch.access import role_required
 from stagematch.admin import bp
@@ -189,3 +190,33 @@ def jobs():
     # Messages are Dutch msgids (or plain text): translated here, escaped by the template.
     messages = {job.id: _(job.message) for job in page.items if job.message}
     return render_template("admin/jobs.html", page=page, status=status, messages=messages)
+
+
+# --- the ranking log -------------------------------------------------------------------------------
+
+RANKING_LOG_PER_PAGE = 50
+
+
+@bp.route("/ranglijsten")
+@role_required(Role.ADMIN)
+def ranking_log():
+    from stagematch.models import School
+    from stagematch.pagination import paginate_rows
+    from stagematch.services import ranking_log as log_service
+
+    messages = {
+        "school": _("Kies een school uit de lijst."),
+        "date": _("Vul een bestaande datum in, bijvoorbeeld 31-01-2026."),
+        "student": _("Een studentnummer in StageMatch is een getal."),
+    }
+    filters = log_service.LogFilters.from_args(request.args, messages)
+    page = paginate_rows(
+        log_service.lists_statement(filters), page_arg(request), per_page=RANKING_LOG_PER_PAGE
+    )
+    schools = db.session.execute(select(School.id, School.name).order_by(School.name)).all()
+    rows = [item[0] for item in page.items]
+    return render_template(
+        "admin/ranking_log.html", page=page, filters=filters, schools=schools,
+        sources=log_service.SOURCES, names=log_service.user_names(rows),
+        candidates_of=log_service.candidates_of, is_student_list=log_service.is_student_list,
+    ), 422 if filters.errors else 200  # fmt: skip

@@ -72,6 +72,12 @@ SEARCH = [
     {"name": "bbl_days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5}},
     {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "distance", "pay", "start"]}},
 ]  # fmt: skip
+ORDER = {
+    "name": "order", "in": "query", "schema": {"type": "string", "enum": ["model", "distance", "start"]},
+    "description": "model: ordered by the match model; distance or start: the same places nearest first or "
+                   "earliest start first, without the model (no scores). Default: the order the token's account "
+                   "chose on the site, else model. On /places an explicit sort wins.",
+}  # fmt: skip
 
 
 def _errors(*codes: int) -> dict:
@@ -116,7 +122,7 @@ def spec(server: str) -> dict:
         },
         "paths": {
             "/places": _get("Search open places (the same filters as the site)", page_of({"$ref": "#/components/schemas/Place"}),
-                            SEARCH + PAGING, (400, 401, 429), tag="places"),
+                            SEARCH + [ORDER] + PAGING, (400, 401, 429), tag="places"),
             "/places/{placement_id}": _get("One place, with its supervision quality index", {"$ref": "#/components/schemas/Place"},
                                            [{"name": "placement_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}],
                                            (401, 404, 429), tag="places"),
@@ -125,7 +131,7 @@ def spec(server: str) -> dict:
                 page_of({"type": "object", "properties": {"place_id": {"type": "integer"}, "title": {"type": "string"},
                                                           "score": NULLABLE_NUM, "label": NULLABLE_STR, "sqi": NULLABLE_NUM,
                                                           "distance_km": NULLABLE_NUM, "reasons": {"type": "array", "items": {"type": "string"}}}}),
-                [{"name": "profile_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}, *PAGING],
+                [{"name": "profile_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}, ORDER, *PAGING],
                 (400, 401, 403, 404, 429), tag="students"),
             "/company/places": _get("The token's company: its places", page_of({"$ref": "#/components/schemas/Place"}), PAGING,
                                     (400, 401, 403, 429), tag="companies"),

@@ -115,6 +115,19 @@ def place_json(place: Placement, *, room=None, distance_km: float | None = None)
     return data
 
 
+def _order_arg() -> tuple[str | None, Response | None]:
+    """`order=model|distance|start`: the list with or without the model; default the token
+    user's remembered order (`User.list_order`), else the model's."""
+    from stagematch.services import list_order
+
+    value = request.args.get("order")
+    if value is None or value == "":
+        return list_order.order_of(g.api_user), None
+    if not list_order.is_order(value):
+        return None, api_error(400, "Bad Request", "order must be model, distance or start")
+    return value, None
+
+
 def _search_filters():
     from stagematch.forms import choices
     from stagematch.places.routes import filters_from_form
@@ -134,21 +147,25 @@ def _search_filters():
 @bp.route("/places")
 @token_required()
 def places():
-    from stagematch.ranking import make_ranker
+    from stagematch.ranking import log_shown, make_ranker
     from stagematch.services.search import search
 
     page, per_page = _page_args()
     filters, error = _search_filters()
     if error:
         return error
+    order, error = _order_arg()
+    if error:
+        return error
+    if not request.args.get("sort"):  # an explicit sort wins over the order
+        from stagematch.services.list_order import SEARCH_SORT
+
+        filters.sort = SEARCH_SORT[order]
     filters.page = page
     profile = g.api_user.profile if g.api_user.role == Role.STUDENT else None
     filters.student = profile
-    result = search(
-        filters,
-        per_page=per_page,
-        ranker=make_ranker(profile) if filters.sort == "relevance" else None,
-    )
+    ranker = make_ranker(profile) if filters.sort == "relevance" else None
+    result = search(filters, per_page=per_page, ranker=ranker)
     rooms = place_rooms([h.placement.id for h in result.hits])
     items = [
         place_json(h.placement, room=rooms[h.placement.id], distance_km=h.distance_km)
@@ -156,6 +173,7 @@ def places():
     ]
     body = _paged(items, result.total, result.page, per_page)
     body["ranked_by"] = result.ranked_by
+    log_shown(result, ranker, source="api_places", who=g.api_user.id)  # the ranking log commits
     return jsonify(body)
 
 
@@ -177,7 +195,7 @@ def place(placement_id: int):
 @bp.route("/students/<int:profile_id>/matches")
 @token_required(Role.STUDENT, Role.COORDINATOR)
 def student_matches(profile_id: int):
-    from stagematch.ranking import recommendations
+    from stagematch.ranking import log_shown, recommendations
 
     profile = db.session.get(StudentProfile, profile_id)
     user = g.api_user
@@ -188,7 +206,10 @@ def student_matches(profile_id: int):
     if not allowed:
         return api_error(404, "Not Found", "No student with this id that this token may see.")
     page, per_page = _page_args()
-    result = recommendations(profile, limit=per_page, page=page)
+    order, error = _order_arg()
+    if error:
+        return error
+    result = recommendations(profile, limit=per_page, page=page, order=order)
     items = [
         {
             "place_id": h.placement.id,
@@ -203,6 +224,7 @@ def student_matches(profile_id: int):
     ]
     body = _paged(items, result.total, result.page, per_page)
     body["ranked_by"] = result.ranked_by
+    log_shown(result, source="api_matches", who=user.id)  # the ranking log commits
     return jsonify(body)
 
 

@@ -502,15 +502,17 @@ def placement(placement_id: int):
         if placement.status == PlacementStatus.DRAFT
         else []
     )
-    from stagematch.ranking import suggested_students
+    from stagematch.ranking import log_suggested, suggested_students
 
     suggestions = suggested_students(placement) if placement.status == PlacementStatus.OPEN else []
-    return render_template(
+    html = render_template(
         "companies/placement.html", placement=placement, applications=applications, problems=problems,
         suggestions=suggestions, filled=filled_seats([placement.id]).get(placement.id, 0), stale=placement_service.stale_reason(placement),
         subsidy=placement_service.subsidy_eligible(placement), subsidy_amount=placement_service.SUBSIDY_PER_PLACE_EUR,
         today=today(),
     )  # fmt: skip
+    log_suggested(suggestions, placement, who=current_user.id)  # after rendering: the log commits
+    return html
 
 
 @bp.route("/plekken/<int:placement_id>/bewerken", methods=["GET", "POST"])

@@ -34,7 +34,7 @@ from stagematch.models import (
 )
 from stagematch.models.enums import Role
 from stagematch.pagination import page_arg, paginate_rows
-from stagematch.services import DomainError
+from stagematch.services import DomainError, list_order
 from stagematch.services import allocation_rounds as service
 from stagematch.timeutil import today
 
@@ -43,6 +43,12 @@ ROUND_STATUS = {
     RoundStatus.COMPUTED: _l("berekend: nog niet gepubliceerd"),
     RoundStatus.PUBLISHED: _l("gepubliceerd: aanbiedingen verstuurd"),
 }
+
+
+ROUND_ORDER_CHOICES = [
+    ("model", _l("Beste match (model)")),
+    ("distance", _l("Afstand, zonder model (dichtstbij eerst)")),
+]
 
 
 class RoundForm(FlaskForm):
@@ -75,6 +81,20 @@ class RoundForm(FlaskForm):
             NumberRange(1, 20, _l("Kies tussen 1 en 20.")),
         ],
     )
+    order = SelectField(
+        _l("Startvolgorde"), choices=choices(ROUND_ORDER_CHOICES), default=service.MODEL
+    )
+
+
+def _remembered_order() -> str:
+    """The coordinator's remembered order as a round's order: anything but the model's is
+    distance (a round has no start-date order)."""
+    return service.MODEL if list_order.order_of(current_user) == service.MODEL else service.DISTANCE
+
+
+def _remember(order: str) -> None:
+    if list_order.order_of(current_user) != order:
+        list_order.set_list_order(user=current_user._get_current_object(), order=order)
 
 
 def _school():
@@ -130,6 +150,7 @@ def new_round():
     )  # fmt: skip
     if request.method == "GET":
         form.closes_on.data = today() + timedelta(days=14)
+        form.order.data = _remembered_order()
     if form.validate_on_submit():
         cohort = service.Cohort(
             qualification_id=form.qualification.data or None,
@@ -140,6 +161,7 @@ def new_round():
             round_ = service.open_round(
                 school=school, name=form.name.data, closes_on=form.closes_on.data,
                 max_choices=form.max_choices.data, cohort=cohort, created_by=current_user,
+                order=form.order.data,
             )  # fmt: skip
         except DomainError as error:
             target = getattr(form, error.field, None) if error.field else None
@@ -148,6 +170,7 @@ def new_round():
             else:
                 form.form_errors.append(error.message)
         else:
+            _remember(form.order.data)
             flash(
                 _(
                     "De ronde is open: %(students)s studenten kunnen kiezen uit %(places)s plekken.",
@@ -249,6 +272,7 @@ def round_detail(round_id: int):
         "coordinators/allocation_round.html", round=round_, page=page, counts=counts,
         places=len(round_.places), seats=seats, uses=uses, labels=ROUND_STATUS,
         shown=shown, filters=RESULT_FILTERS, job=service.compute_job_for(round_),
+        order=_remembered_order(), order_choices=ROUND_ORDER_CHOICES,
     )  # fmt: skip
 
 
@@ -270,11 +294,13 @@ def _round_step(round_id: int, step, message):
 def round_compute(round_id: int):
     """A small round is computed at once; a large one in the job queue, whose page follows it."""
     round_ = _round(round_id)
+    order = request.form.get("order") or _remembered_order()
     try:
-        outcome = service.start_compute(round_, by=current_user)
+        outcome = service.start_compute(round_, by=current_user, order=order)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("coordinators.round_detail", round_id=round_id))
+    _remember(order)
     if isinstance(outcome, Job):
         return redirect(url_for("main.job", job_id=outcome.id))
     flash(_("Berekend: %(assigned)s van de %(students)s studenten hebben een plek, %(unassigned)s nog "

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -63,14 +64,17 @@ def sbb_register():
     if form.validate_on_submit():
         report = accreditation_service.import_sbb_register(form.file.data.read(), by=current_user)
         if report.ok:
-            flash(_("Register ingelezen: %(verified)s erkenning(en) gecontroleerd, %(rejected)s afgekeurd, "
-                    "%(unchanged)s ongewijzigd; %(unknown)s onbekend(e) leerbedrijf-ID('s).",
-                    verified=report.verified, rejected=report.rejected, unchanged=report.unchanged,
-                    unknown=report.unknown_ids), "success")  # fmt: skip
+            flash(_("Register ingelezen: %(verified)s gecontroleerd, %(rejected)s afgekeurd, "
+                    "%(unchanged)s ongewijzigd; %(unknown)s.",
+                    verified=ngettext("%(num)s erkenning", "%(num)s erkenningen", report.verified),
+                    rejected=report.rejected, unchanged=report.unchanged,
+                    unknown=ngettext("%(num)s onbekend leerbedrijf-ID", "%(num)s onbekende leerbedrijf-ID's",
+                                     report.unknown_ids)), "success")  # fmt: skip
             return redirect(url_for("main.sbb_register"))
-        form.file.errors = [report.error or _("Er is niets opgeslagen: %(n)s regel(s) kloppen niet. "
-                                              "Verbeter ze en lees het hele bestand opnieuw in.",
-                                              n=len(report.rows))]  # fmt: skip
+        form.file.errors = [report.error or ngettext(
+            "Er is niets opgeslagen: %(num)s regel klopt niet. Verbeter die en lees het hele bestand opnieuw in.",
+            "Er is niets opgeslagen: %(num)s regels kloppen niet. Verbeter ze en lees het hele bestand opnieuw in.",
+            len(report.rows))]  # fmt: skip
     return render_template("main/sbb_register.html", form=form, report=report,
                            columns=accreditation_service.REGISTER_COLUMNS,
                            column_names=accreditation_service.COLUMN_LABELS,

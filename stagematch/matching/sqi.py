@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from stagematch.matching.text import N_, Phrase
+from stagematch.matching.text import N_, Phrase, ngettext
 
 PRIOR_RATING = 3.5
 RATING_WEIGHT = 5.0  # K: ratings needed before they count as much as the prior
@@ -121,15 +121,15 @@ def compute(f: MeesterFacts) -> SQI:
     yes, no = Phrase(N_("ja")), Phrase(N_("nee"))
     parts = [
         (Phrase(N_("Opgeleid als praktijkopleider")), yes if f.trained else no),
-        (Phrase(N_("Ervaring")), Phrase(N_("%(years)s jaar"), years=f.years_experience)),
+        (Phrase(N_("Ervaring")), ngettext("%(num)s jaar", "%(num)s jaar", f.years_experience)),
         (Phrase(N_("Tijd per leerling")),
-         Phrase(N_("%(hours)s uur per week"), hours=f"{f.hours_per_week / (f.active_learners + 1):.1f}")),
+         ngettext("%(num)s uur per week", "%(num)s uur per week", round(f.hours_per_week / (f.active_learners + 1), 1))),
         (Phrase(N_("Gezel in de begeleiding")), yes if f.has_gezel else no),
         (Phrase(N_("Bezetting")),
          Phrase(N_("%(active)s van %(capacity)s leerlingen"), active=f.active_learners, capacity=f.capacity)),
         (Phrase(N_("Oordeel van studenten")),
          Phrase(N_("%(rating)s van 5 (%(n)s beoordelingen)"),
-                rating=f"{shrunk_rating(f.ratings_n, f.rating_mean):.1f}", n=f.ratings_n)
+                rating=round(float(shrunk_rating(f.ratings_n, f.rating_mean)), 1), n=f.ratings_n)
          if f.ratings_n >= MIN_RATINGS else Phrase(N_("nog te weinig beoordelingen"))),
         (Phrase(N_("Goed afgeronde stages")),
          Phrase(N_("%(ok)s van %(finished)s"), ok=f.completed_ok, finished=f.finished)

@@ -16,18 +16,36 @@ def N_(msgid: str) -> str:
     return msgid
 
 
+def ngettext(singular: str, plural: str, number: float, **params) -> Phrase:
+    """The plural twin of `Phrase(N_(...))`: a phrase with a Dutch singular and plural, chosen by
+    `number` (also `%(num)s` unless given). Named after gettext's function so the extractor records
+    both forms; nothing is translated here."""
+    return Phrase.counted(singular, plural, number, **params)
+
+
 class Phrase(str):
     """Dutch text with its msgid and named values (`msgid % params`), or parts joined by a
-    separator. Values may be phrases themselves."""
+    separator. Values may be phrases themselves. A counted phrase (`ngettext`) also has a plural
+    msgid and the number that picks the form."""
 
     msgid: str
     params: dict
     parts: tuple | None
     separator: str
+    plural: str | None = None
+    number: float | None = None
 
     def __new__(cls, msgid: str, **params) -> Phrase:
         self = super().__new__(cls, msgid % params if params else msgid)
         self.msgid, self.params, self.parts, self.separator = msgid, params, None, ""
+        return self
+
+    @classmethod
+    def counted(cls, singular: str, plural: str, number: float, **params) -> Phrase:
+        params.setdefault("num", number)
+        self = super().__new__(cls, (singular if number == 1 else plural) % params)
+        self.msgid, self.params, self.parts, self.separator = singular, params, None, ""
+        self.plural, self.number = plural, number
         return self
 
     @classmethod
@@ -40,6 +58,8 @@ class Phrase(str):
     def __reduce__(self):
         if self.parts is not None:
             return (Phrase.join, (self.separator, self.parts))
+        if self.plural is not None:
+            return (_counted, (self.msgid, self.plural, self.number, self.params))
         return (_phrase, (self.msgid, self.params))
 
 
@@ -47,19 +67,33 @@ def _phrase(msgid: str, params: dict) -> Phrase:
     return Phrase(msgid, **params)
 
 
-def to_data(text: str) -> dict:
+def _counted(singular: str, plural: str, number: float, params: dict) -> Phrase:
+    return Phrase.counted(singular, plural, number, **params)
+
+
+def to_data(text: str | float) -> dict:
     """A phrase as plain JSON data (to store it and translate it when it is shown later)."""
+    if isinstance(text, float):  # kept a number, so the page writes it in the reader's language
+        return {"number": text}
     if not isinstance(text, Phrase):
         return {"text": str(text)}
     if text.parts is not None:
         return {"join": text.separator, "parts": [to_data(p) for p in text.parts]}
-    return {"msgid": text.msgid, "params": {k: to_data(v) for k, v in text.params.items()}}
+    data = {"msgid": text.msgid, "params": {k: to_data(v) for k, v in text.params.items()}}
+    if text.plural is not None:
+        data.update(plural=text.plural, number=text.number)
+    return data
 
 
-def from_data(data: dict) -> str:
-    """The phrase `to_data` stored; plain values come back as plain strings."""
+def from_data(data: dict) -> str | float:
+    """The phrase `to_data` stored; plain values come back as plain strings, fractions as floats."""
     if "parts" in data:
         return Phrase.join(data["join"], [from_data(p) for p in data["parts"]])
+    if "plural" in data:
+        params = {k: from_data(v) for k, v in data["params"].items()}
+        return Phrase.counted(data["msgid"], data["plural"], data["number"], **params)
     if "msgid" in data:
         return Phrase(data["msgid"], **{k: from_data(v) for k, v in data["params"].items()})
+    if "number" in data:
+        return data["number"]
     return data["text"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +19,7 @@ from stagematch.models.enums import PlacementStatus, Role
 from stagematch.places import bp
 from stagematch.ranking import log_shown, make_ranker, placement_sqi, with_reasons
 from stagematch.reference import sectors
-from stagematch.services import DomainError
+from stagematch.services import DomainError, list_order
 from stagematch.services import applications as application_service
 from stagematch.services.capacity import mentor_load, place_rooms
 from stagematch.services.eligibility import open_to_students, pair_reasons
@@ -44,14 +46,20 @@ def _student_profile():
 def search_page():
     profile = _student_profile()
     args = request.args
+    # A student's remembered order stands in for a sort the URL does not give (the URL's wins).
+    order = list_order.order_of(current_user) if profile is not None else list_order.MODEL
     fresh = not any(v for k, v in args.items() if k not in ("page", "sort"))
     if fresh and profile is not None and "alle" not in args:
         # A student starts from their own situation; every filter can be changed or cleared.
         args = MultiDict({"leerweg": profile.leerweg, "crebo": profile.qualification.label,
-                          "sort": args.get("sort", "relevance"), "page": args.get("page", "1")})  # fmt: skip
+                          "sort": args.get("sort") or list_order.SEARCH_SORT[order], "page": args.get("page", "1")})  # fmt: skip
         if profile.city:
             args.update({"town": profile.city, "radius": str(profile.max_travel_km)})
-    form = SearchForm(args)
+    form_args = args
+    if profile is not None and not args.get("sort"):
+        form_args = MultiDict(args)
+        form_args["sort"] = list_order.SEARCH_SORT[order]
+    form = SearchForm(form_args)
     form.sector.choices = choices([("", _("Alle branches"))] + [(s, s) for s in sectors()])
     valid = form.validate()
     filters = filters_from_form(form) if valid else None
@@ -63,11 +71,20 @@ def search_page():
     html = render_template(
         "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
         qualification_options=qualification_labels(), town_options=geo.town_names(),
-        query_string=query_string_for(args),
+        query_string=query_string_for(args), list_order=order, order_back=_without_sort(request),
         saved_ids=None if profile is None else saved_ids(profile, [h.placement.id for h in page.hits] if page else []),
     )  # fmt: skip
-    log_shown(page, ranker, source="search")  # after rendering: the log commits
+    # After rendering: the log commits. A ranker means a student searched (anonymous: no log).
+    log_shown(page, ranker, source="search", who=getattr(current_user, "id", None))
     return html, 200 if page is not None else 422
+
+
+def _without_sort(req) -> str:
+    """This search's path without its sort and page: where a changed order comes back to."""
+    rest = urlencode(
+        [(k, v) for k, v in req.args.items(multi=True) if v and k not in ("page", "sort")]
+    )
+    return req.path + (f"?{rest}" if rest else "")
 
 
 def filters_from_form(form: SearchForm) -> SearchFilters | None:

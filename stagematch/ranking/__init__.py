@@ -26,6 +26,7 @@ from stagematch.ranking.data import (
 from stagematch.ranking.rankers import (
     Ranker,
     log_shown,
+    log_suggested,
     make_ranker,
     profile_filters,
     rank_students,
@@ -46,7 +47,7 @@ from stagematch.ranking.training import train_and_register, training_examples
 
 __all__ = [
     "CHUNK", "History", "KEEP_LOADED", "RETRY_FAILED_AFTER", "Ranker", "activate", "active_model",
-    "company_completion", "history", "load_places", "log_shown", "make_ranker", "meester_facts", "meester_sqis",
+    "company_completion", "history", "load_places", "log_shown", "log_suggested", "make_ranker", "meester_facts", "meester_sqis",
     "models_folder", "place_data", "placement_sqi", "places_by_id", "profile_filters", "refusal",
     "rank_students", "recommendations", "save_model", "school_host_sqis", "student_data",
     "students_by_id", "suggested_students", "train_and_register", "training_examples",

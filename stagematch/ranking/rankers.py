@@ -143,10 +143,17 @@ def profile_filters(profile: StudentProfile) -> SearchFilters:
     )  # fmt: skip
 
 
-def recommendations(profile: StudentProfile, *, limit: int = 5, page: int = 1) -> SearchPage:
+def recommendations(
+    profile: StudentProfile, *, limit: int = 5, page: int = 1, order: str = "model"
+) -> SearchPage:
+    """The student's places, by the model (`order` "model") or without it ("distance", "start":
+    the same places; no ranker is made, so the model is not asked)."""
+    from stagematch.services.list_order import MODEL, SEARCH_SORT
+
     filters = profile_filters(profile)
     filters.page = page
-    ranker = make_ranker(profile)
+    filters.sort = SEARCH_SORT.get(order, "relevance")
+    ranker = make_ranker(profile) if order == MODEL else None
     result = with_reasons(search(filters, per_page=limit, ranker=ranker), ranker)
     result.ranker = ranker  # for `log_shown`
     return result
@@ -163,10 +170,12 @@ def with_reasons(result: SearchPage, ranker) -> SearchPage:
     return result
 
 
-def log_shown(result: SearchPage | None, ranker=None, *, source: str) -> None:
-    """Log a ranked list the student was shown (one row: the places in order, their scores and
-    the model version; `services.interactions`). Lists in another order are not logged. Without
-    `ranker`, the one `recommendations` used."""
+def log_shown(
+    result: SearchPage | None, ranker=None, *, source: str, who: int | None = None
+) -> None:
+    """Log a ranked list served (one row: who asked, the candidates in order with their scores,
+    the page shown, the model version; `services.interactions`). Lists in another order are not
+    logged. Without `ranker`, the one `recommendations` used."""
     from stagematch.services.interactions import log_list
 
     ranker = ranker or getattr(result, "ranker", None)
@@ -176,11 +185,32 @@ def log_shown(result: SearchPage | None, ranker=None, *, source: str) -> None:
     if not hits:
         return
     log_list(student_id=ranker.profile.id, place_ids=[h.placement.id for h in hits],
-             scores=[h.score for h in hits],
-             source=source, page=result.page, model_version_id=ranker.version_id)  # fmt: skip
+             scores=[h.score for h in hits], source=source, page=result.page,
+             model_version_id=ranker.version_id, who=who,
+             candidates=getattr(result, "ranked", None) or None,
+             offset=(result.page - 1) * result.per_page)  # fmt: skip
 
 
-def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
+class SuggestedStudents(list):
+    """The suggested students shown (dicts, best first) and, for the ranking log, every ranked
+    candidate as (profile id, score) and the model version that ranked them."""
+
+    ranked: list[tuple[int, float]]
+    version_id: int | None = None
+
+
+def log_suggested(suggestions, placement: Placement, *, who: int | None) -> None:
+    """Log the students suggested to a company for a place (one row, `of="students"`)."""
+    from stagematch.services.interactions import log_list
+
+    if not suggestions or not hasattr(suggestions, "ranked"):
+        return
+    log_list(student_id=None, place_id=placement.id, of="students", source="suggested",
+             place_ids=[s["profile_id"] for s in suggestions], scores=[s["score"] for s in suggestions],
+             candidates=suggestions.ranked, model_version_id=suggestions.version_id, who=who)  # fmt: skip
+
+
+def suggested_students(placement: Placement, *, limit: int = 10) -> SuggestedStudents:
     """Students who opted in to be found, that the hard rules allow for this place, ranked the
     same way as a student's own list. Returned without identity: the company sees who they are
     only after the student applies and the company shortlists."""
@@ -213,9 +243,10 @@ def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
     X = build_features(pairs, context)
     scores = model.predict(X) if model else rule_score(X)
     contrib = contributions(model, X)
-    order = sorted(range(len(pairs)), key=lambda i: -scores[i])[:limit]
+    ranking = sorted(range(len(pairs)), key=lambda i: -scores[i])
+    order = ranking[:limit]
     col = FEATURES.index("distance_km")
-    return [
+    result = SuggestedStudents(
         {
             "profile_id": pairs[i][0].id,
             "score": float(scores[i]),
@@ -225,4 +256,7 @@ def suggested_students(placement: Placement, *, limit: int = 10) -> list[dict]:
             "reasons": [t for _, _, t in explain(model, pairs[i][0], place, X[i], contrib[i])],
         }  # fmt: skip
         for i in order
-    ]
+    )
+    result.ranked = [(pairs[i][0].id, float(scores[i])) for i in ranking]
+    result.version_id = getattr(model, "version_id", None)
+    return result

@@ -26,6 +26,7 @@ from stagematch.matching.model import TrainedModel
 from stagematch.models import ModelVersion
 from stagematch.ranking.gate import failed_checks, gate_of
 from stagematch.services import DomainError
+from stagematch.templating import format_number
 
 log = logging.getLogger(__name__)
 _loaded: dict[tuple, TrainedModel] = {}  # (artifact path, mtime, size) -> model
@@ -94,7 +95,7 @@ def _reason(check: dict) -> str:
     return _(
         "%(group)s %(value)s: %(diff)s slechter dan de regel (%(n)s studenten)",
         group=labels.get(check["group"], check["group"]), value=check["value"],
-        diff=f"{-check['diff']:.3f}", n=check["n"],
+        diff=format_number(-check["diff"], 3, fixed=True), n=check["n"],
     )  # fmt: skip
 
 

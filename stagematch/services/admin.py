@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Select, case, delete, func, or_, select, update
 
 from stagematch import mailer
@@ -440,12 +441,21 @@ def reactivate_company(company: Company, *, by: User) -> None:
 def removal_refusal(facts: CompanyFacts) -> str | None:
     """Why the company cannot be removed (then it can only be switched off), or None."""
     if facts.internships:
-        return _("Dit leerbedrijf kan niet weg: er liepen hier %(n)s stage(s), en scholen bewaren "
-                 "die gegevens. Zet het uit; dan verdwijnen de plekken en kan niemand meer inloggen.",
-                 n=facts.internships)  # fmt: skip
+        return ngettext(
+            "Dit leerbedrijf kan niet weg: er liep hier %(num)s stage, en scholen bewaren die "
+            "gegevens. Zet het uit; dan verdwijnen de plekken en kan niemand meer inloggen.",
+            "Dit leerbedrijf kan niet weg: er liepen hier %(num)s stages, en scholen bewaren die "
+            "gegevens. Zet het uit; dan verdwijnen de plekken en kan niemand meer inloggen.",
+            facts.internships,
+        )
     if facts.reports:
-        return _("Dit leerbedrijf kan niet weg: er zijn %(n)s melding(en) van discriminatie over, en "
-                 "coördinatoren hebben die nodig. Zet het uit.", n=facts.reports)  # fmt: skip
+        return ngettext(
+            "Dit leerbedrijf kan niet weg: er is %(num)s melding van discriminatie over, en "
+            "coördinatoren hebben die nodig. Zet het uit.",
+            "Dit leerbedrijf kan niet weg: er zijn %(num)s meldingen van discriminatie over, en "
+            "coördinatoren hebben die nodig. Zet het uit.",
+            facts.reports,
+        )
     return None
 
 

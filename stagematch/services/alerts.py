@@ -8,7 +8,7 @@ from datetime import date, datetime
 from urllib.parse import parse_qsl
 
 from flask import current_app
-from flask_babel import LazyString, format_date, ngettext
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from stagematch.models import Qualification, SavedSearch, User
 from stagematch.models.enums import Leerweg
 from stagematch.services import DomainError
 from stagematch.services.search import SearchFilters, search
+from stagematch.templating import format_date
 from stagematch.timeutil import today, utcnow
 from stagematch.urls import external_url
 

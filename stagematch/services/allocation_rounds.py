@@ -55,11 +55,15 @@ from stagematch.models import (
 from stagematch.models.enums import ApplicationStatus, InternshipStatus, PlacementStatus
 from stagematch.services import DomainError
 from stagematch.services.audit import record
+from stagematch.services.interactions import list_payload, log_lists
 from stagematch.timeutil import today, utcnow
 
 MAX_STUDENTS = 1000  # per round; a big school splits its cohort by qualification
 PLACES_PER_STUDENT = 3  # candidates per student in the round: this many times max_choices
 UNFINISHED = (RoundStatus.OPEN, RoundStatus.COMPUTED)
+# The starting orders of a round: the match model's, or nearest first without it.
+MODEL, DISTANCE = "model", "distance"
+ROUND_ORDERS = (MODEL, DISTANCE)
 
 NOTE_PLACED = N_("Had al een stageplek toen de ronde werd berekend.")
 NOTE_NO_CHOICES = N_("Geen passende plekken om te kiezen in deze ronde.")
@@ -120,6 +124,35 @@ def _scored_candidates(
     )
 
 
+def _nearest_candidates(
+    profiles: list[StudentProfile], placements: list[Placement]
+) -> dict[int, list[tuple[int, float]]]:
+    """Per student: the places the hard rules allow (the same rules as `rank_students`), nearest
+    first, with the distance in km instead of a score. The match model is not asked."""
+    from stagematch.geo import distance_km
+    from stagematch.matching.eligibility import candidate_pairs
+    from stagematch.ranking import places_by_id, students_by_id
+
+    result: dict[int, list[tuple[int, float]]] = {p.id: [] for p in profiles}
+    students = students_by_id([p.id for p in profiles])
+    places = list(places_by_id([p.id for p in placements]).values()) if placements else []
+    if not students or not places:
+        return result
+    si, pj = candidate_pairs(students, places, on=today())
+    for i, j in zip(si.tolist(), pj.tolist(), strict=True):
+        student, place = students[i], places[j]
+        km = distance_km(student.lat, student.lon, place.lat, place.lon)
+        result[student.id].append((place.id, km))
+    for ranked in result.values():
+        ranked.sort(key=lambda item: (item[1], item[0]))
+    return result
+
+
+def _check_order(order: str) -> None:
+    if order not in ROUND_ORDERS:
+        raise DomainError(_("Kies een volgorde: beste match (model) of afstand."), "order")
+
+
 def _open_places_for(profiles: list[StudentProfile]) -> list[Placement]:
     dossiers = {p.qualification.dossier_crebo for p in profiles}
     leerwegen = {p.leerweg for p in profiles}
@@ -151,7 +184,11 @@ def open_round(
     max_choices: int,
     cohort: Cohort,
     created_by: User | None = None,
+    order: str = MODEL,
 ) -> AllocationRound:
+    """Open a round; `order` "distance" makes the starting orders without the match model
+    (nearest first); the choice is kept in the audit log (the round has no column for it)."""
+    _check_order(order)
     name = name.strip()
     if not name:
         raise DomainError(_("Geef de ronde een naam."), "name")
@@ -177,7 +214,8 @@ def open_round(
                 n=MAX_STUDENTS,
             )
         )
-    candidates = _scored_candidates(profiles, _open_places_for(profiles))
+    rank = _scored_candidates if order == MODEL else _nearest_candidates
+    candidates = rank(profiles, _open_places_for(profiles))
     keep = PLACES_PER_STUDENT * max_choices
     round_ = AllocationRound(
         school_id=school.id, name=name, closes_on=closes_on, max_choices=max_choices,
@@ -200,10 +238,37 @@ def open_round(
                 RoundChoice(round_id=round_.id, student_id=profile.id, placement_id=pid, rank=rank)
             )
     db.session.flush()
-    record("round.open", round_, students=len(profiles), places=len(place_ids), actor=created_by)
+    record("round.open", round_, students=len(profiles), places=len(place_ids), order=order,
+           actor=created_by)  # fmt: skip
+    logged = _default_order_rows(round_.id, profiles, candidates, max_choices=max_choices,
+                                 who=created_by.id if created_by else None)  # fmt: skip
     db.session.commit()
+    log_lists(logged)  # after the round committed: a row never belongs to a rolled-back round
     _queue_notifications(round_.id, "round_opened")
     return round_
+
+
+def _default_order_rows(
+    round_id: int, profiles: list[StudentProfile], candidates: dict[int, list[tuple[int, float]]],
+    *, max_choices: int, who: int | None,
+) -> list[dict]:  # fmt: skip
+    """The ranking log's rows for a round's default orders: per student, every candidate place in
+    the model's order with its score; the first `max_choices` became the student's choices."""
+    from stagematch.ranking import active_model
+
+    version_id = getattr(active_model(), "version_id", None)
+    rows = []
+    for profile in profiles:
+        ranked = candidates[profile.id]
+        if not ranked:
+            continue
+        chosen = ranked[:max_choices]
+        payload = list_payload(
+            place_ids=[pid for pid, _s in chosen], scores=[s for _pid, s in chosen],
+            source="allocation", who=who, candidates=ranked, extra={"round": round_id},
+        )  # fmt: skip
+        rows.append({"student_id": profile.id, "model_version_id": version_id, "payload": payload})
+    return rows
 
 
 # --- ranking ---------------------------------------------------------------------------------
@@ -499,10 +564,12 @@ jobs.JOB_TITLES["round_compute"] = _l("Verdeling berekenen")
 
 def compute(
     round_: AllocationRound, *, by: User | None = None,
-    progress: Callable[[int, str], None] | None = None,
+    progress: Callable[[int, str], None] | None = None, order: str = MODEL,
 ) -> ComputeSummary:  # fmt: skip
     """Compute the allocation and store it. `progress(step, message)` hears of each of the
-    COMPUTE_STEPS before it starts; nothing is written before the last one."""
+    COMPUTE_STEPS before it starts; nothing is written before the last one. With `order`
+    "distance", students a meester did not rank follow nearest first instead of by the model."""
+    _check_order(order)
     say = progress or (lambda step, message: None)
     if round_.status == RoundStatus.PUBLISHED:
         raise DomainError(_("Deze ronde is al gepubliceerd."))
@@ -561,16 +628,20 @@ def compute(
         p.id: p
         for p in db.session.scalars(select(StudentProfile).where(StudentProfile.id.in_(member_ids)))
     }
-    scores = _pair_scores(
-        [(profiles[s], placements[p]) for per in choosers.values() for s, p in per.items()]
-    )
+    pairs = [(profiles[s], placements[p]) for per in choosers.values() for s, p in per.items()]
+    if order == MODEL:
+        scores = _pair_scores(pairs)
+    else:  # nearer is better; the model is not asked
+        from stagematch.geo import distance_km
+
+        scores = {(s.id, p.id): -distance_km(s.lat, s.lon, p.lat, p.lon) for s, p in pairs}
     meester_prefs = {}
     for meester, per in choosers.items():
         ranked = saved.get(meester, {})
-        order = sorted(
+        students = sorted(
             per, key=lambda s: (s not in ranked, ranked.get(s, 0), -scores.get((s, per[s]), 0.0), s)
         )
-        meester_prefs[str(meester)] = [str(s) for s in order]
+        meester_prefs[str(meester)] = [str(s) for s in students]
 
     say(2, COMPUTE_STEPS[2])
     place_meester = {str(pid): str(placements[pid].meester_id) for pid in usable}
@@ -605,23 +676,25 @@ def compute(
         students=len(members), assigned=assigned, unassigned=len(members) - assigned,
         defaults_used=sum(1 for m in members if m.choices_saved_at is None),
     )  # fmt: skip
-    record("round.compute", round_, assigned=assigned, unassigned=summary.unassigned, actor=by)
+    record("round.compute", round_, assigned=assigned, unassigned=summary.unassigned, order=order,
+           actor=by)  # fmt: skip
     db.session.commit()
     return summary
 
 
-def start_compute(round_: AllocationRound, *, by: User) -> ComputeSummary | Job:
+def start_compute(round_: AllocationRound, *, by: User, order: str = MODEL) -> ComputeSummary | Job:
     """Compute a round of at most ALLOCATION_JOB_STUDENTS (config; 200) students at once; a larger
     one in the job queue: the Job whose page shows the progress (the one already running, if any)."""
+    _check_order(order)
     if round_.status == RoundStatus.PUBLISHED:
         raise DomainError(_("Deze ronde is al gepubliceerd."))
     size = db.session.scalar(
         select(func.count(RoundStudent.id)).where(RoundStudent.round_id == round_.id)
     )
     if size <= current_app.config.get("ALLOCATION_JOB_STUDENTS", COMPUTE_INLINE_MAX):
-        return compute(round_, by=by)
+        return compute(round_, by=by, order=order)
     return compute_job_for(round_) or jobs.submit(
-        "round_compute", compute_job, round_.id, by.id, owner=by, total=len(COMPUTE_STEPS) + 1,
+        "round_compute", compute_job, round_.id, by.id, order, owner=by, total=len(COMPUTE_STEPS) + 1,
         context={"round_id": round_.id},
     )  # fmt: skip
 
@@ -632,14 +705,15 @@ def compute_job_for(round_: AllocationRound) -> Job | None:
 
 
 @jobs.job_task()
-def compute_job(job: Job, round_id: int, by_id: int | None) -> dict:
+def compute_job(job: Job, round_id: int, by_id: int | None, order: str = MODEL) -> dict:
     round_ = db.session.get(AllocationRound, round_id)
     if round_ is None:
         raise jobs.JobFailed(N_("Deze ronde bestaat niet meer."))
     by = db.session.get(User, by_id) if by_id else None
     summary = compute(
-        round_, by=by, progress=lambda step, message: jobs.progress(job, step, message=message)
-    )
+        round_, by=by, order=order,
+        progress=lambda step, message: jobs.progress(job, step, message=message),
+    )  # fmt: skip
     return {"students": summary.students, "assigned": summary.assigned,
             "unassigned": summary.unassigned, "defaults_used": summary.defaults_used}  # fmt: skip
 

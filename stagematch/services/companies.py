@@ -114,8 +114,8 @@ def remove_accreditation(accreditation: Accreditation) -> None:
     if in_use:
         raise DomainError(
             ngettext(
-                "Er staat nog %(num)s open plek(ken) voor deze opleiding. Sluit die eerst.",
-                "Er staan nog %(num)s open plek(ken) voor deze opleiding. Sluit die eerst.",
+                "Er staat nog %(num)s open plek voor deze opleiding. Sluit die eerst.",
+                "Er staan nog %(num)s open plekken voor deze opleiding. Sluit die eerst.",
                 in_use,
             )
         )
@@ -376,10 +376,11 @@ def set_mentor_active(mentor: Mentor, active: bool) -> None:
         )
         if busy:
             raise DomainError(
-                _(
-                    "%(name)s staat nog bij %(count)s open plek(ken). Kies daar eerst iemand anders.",
+                ngettext(
+                    "%(name)s staat nog bij %(num)s open plek. Kies daar eerst iemand anders.",
+                    "%(name)s staat nog bij %(num)s open plekken. Kies daar eerst iemand anders.",
+                    busy,
                     name=mentor.name,
-                    count=busy,
                 )
             )
     mentor.active = active

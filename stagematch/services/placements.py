@@ -17,6 +17,7 @@ from stagematch.models.enums import Leerweg, MentorRole, PlacementStatus
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.services.capacity import free_seats, lock_mentors, lock_place_and_mentors
+from stagematch.templating import format_date, format_euro, format_money, format_number
 from stagematch.timeutil import today, utcnow
 from stagematch.wages import minimum_wage
 
@@ -122,13 +123,13 @@ def check_wage(*, pay: int, age: int, hours: float, on: date) -> list[DomainErro
             DomainError(
                 _(
                     "Het loon is lager dan het wettelijk minimumloon voor %(age)s-jarigen: minstens "
-                    "€ %(floor)s per maand bij %(hours)s uur per week (€ %(hourly)s per uur, geldig "
+                    "%(floor)s per maand bij %(hours)s uur per week (%(hourly)s per uur, geldig "
                     "vanaf %(date)s).",
                     age=f"{minimum.age}{'+' if minimum.age == 21 else ''}",
-                    floor=f"{floor:,.0f}".replace(",", "."),
-                    hours=f"{hours:g}",
-                    hourly=f"{minimum.hourly:.2f}",
-                    date=f"{minimum.valid_from:%d-%m-%Y}",
+                    floor=format_euro(floor),
+                    hours=format_number(hours, 1),
+                    hourly=format_money(minimum.hourly),
+                    date=format_date(minimum.valid_from),
                 ),
                 "pay_per_month",
             )

@@ -66,6 +66,8 @@ class SearchPage(RowPage):
     """A page of hits; pagination as every other list in the site."""
 
     ranked_by: str = "start"  # "model", "rule", "distance", "pay", "start"
+    # Ranked by relevance: every scored candidate as (placement id, score), best first (the log).
+    ranked: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def hits(self) -> list[Hit]:
@@ -189,6 +191,7 @@ def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> Search
         head.sort(key=lambda r: (-scores.get(r.id, (0.0, ""))[0], distances[r.id] or 0.0))
         kept = head + tail
         ranked_by = "model" if getattr(ranker, "is_model", False) else "rule"
+        ranked = [(r.id, scores[r.id][0]) for r in head]
     elif sort == "pay":
         kept.sort(key=lambda r: (-r.pay_per_month, r.start_date))
         ranked_by = "pay"
@@ -225,4 +228,7 @@ def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> Search
         for r in window
         if r.id in by_id
     ]
-    return SearchPage(hits, total, page, per_page, ranked_by)
+    result = SearchPage(hits, total, page, per_page, ranked_by)
+    if ranked_by in ("model", "rule"):
+        result.ranked = ranked
+    return result

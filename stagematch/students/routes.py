@@ -15,7 +15,7 @@ from stagematch.forms import choices, qualification_labels
 from stagematch.geo import town_names
 from stagematch.models import Application, Placement, SavedSearch, School, StudentProfile
 from stagematch.models.enums import ApplicationStatus, PlacementStatus, Role
-from stagematch.services import DomainError, alerts
+from stagematch.services import DomainError, alerts, list_order
 from stagematch.services import applications as application_service
 from stagematch.services import favourites as favourite_service
 from stagematch.services import students as student_service
@@ -61,15 +61,32 @@ def home():
     from stagematch.services.allocation_rounds import rounds_for_student
     from stagematch.services.evaluations import due_for_student
 
-    recommended = recommendations(profile, limit=5)
+    order = list_order.order_of(current_user)
+    recommended = recommendations(profile, limit=5, order=order)
     html = render_template(
         "students/home.html", profile=profile, checklist=checklist, applications=applications,
+        list_order=order,
         recommended=recommended, due=due_for_student(profile), rounds=rounds_for_student(profile),
         saved_ids=favourite_service.saved_ids(profile, [h.placement.id for h in recommended.hits]),
         saved_search_count=len(alerts.searches_of(current_user)),
     )  # fmt: skip
-    log_shown(recommended, source="home")  # after rendering: the log commits
+    log_shown(recommended, source="home", who=current_user.id)  # after rendering: the log commits
     return html
+
+
+@bp.post("/volgorde")
+@role_required(Role.STUDENT)
+def set_list_order():
+    """The order of the student's lists (home, search): the model's, distance or start date."""
+    try:
+        list_order.set_list_order(
+            user=current_user._get_current_object(), order=request.form.get("order", "")
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("De volgorde is bewaard."), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("students.home"))
 
 
 @bp.route("/profiel", methods=["GET", "POST"])
