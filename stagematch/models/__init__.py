@@ -17,6 +17,7 @@ from stagematch.models.invitation import CompanyInvitation
 from stagematch.models.job import Job
 from stagematch.models.model_version import ModelVersion
 from stagematch.models.notification import FlagAction, MailLog, Notification, SavedPlace
+from stagematch.models.oversight import AdCheck, Objection
 from stagematch.models.placement import Placement, placement_qualification
 from stagematch.models.qualification import Qualification
 from stagematch.models.school import School
@@ -26,6 +27,7 @@ from stagematch.models.token import ApiToken
 from stagematch.models.user import AnonymousUser, User
 
 __all__ = [
+    "AdCheck",
     "AllocationRound",
     "MeesterRanking",
     "RoundChoice",
@@ -52,6 +54,7 @@ __all__ = [
     "Mentor",
     "ModelVersion",
     "Notification",
+    "Objection",
     "Placement",
     "Qualification",
     "SavedPlace",
