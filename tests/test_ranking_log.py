@@ -302,6 +302,7 @@ def test_export_refuses_an_unknown_school_and_a_bad_date(runner, world, tmp_path
 def test_the_administrator_sees_and_filters_the_lists(client, auth, world, model, make):
     _served(client, auth, world, make)
     auth.login(make.admin())
+    assert "/beheer/ranglijsten" in client.get("/beheer").get_data(as_text=True)  # reachable
     page = client.get("/beheer/ranglijsten").get_data(as_text=True)
     assert "2 ranglijsten gevonden" in page
     assert "Startpagina student" in page and "Voorgestelde studenten" in page

@@ -25,12 +25,14 @@ def test_a_student_switches_to_distance_on_a_phone_without_javascript(make, new_
     page = new_page(*PHONE, java_script_enabled=False)
     login(page, student)
     page.goto("/student/")
+    page.get_by_text("Volgorde: beste match (model)").click()  # folded away until asked for
     order = page.get_by_role("group", name="Volgorde")
     assert order.get_by_label("beste match (model)").is_checked()
     assert_no_horizontal_scroll(page)
     order.get_by_label("afstand").check()
     page.get_by_role("button", name="Volgorde bewaren").click()
     assert "De volgorde is bewaard." in flash_text(page)
+    page.get_by_text("Volgorde: afstand").click()
     assert page.get_by_role("group", name="Volgorde").get_by_label("afstand").is_checked()
     titles = page.locator("article.place-card h3").all_inner_texts()
     assert titles == ["Stage in Hengelo", "Stage in Enschede", "Stage in Almelo"]
