@@ -277,12 +277,19 @@ def train_command(if_needed: bool) -> None:
             bar.update(1)
 
         try:
-            version, model = train_and_register(progress=progress, activate_if_passed=True)
+            version, model = train_and_register(progress=progress, activate_if_passed=False)
         except ValueError as error:
             raise click.ClickException(f"Te weinig gegevens om te trainen: {error}") from error
     click.echo(evaluation_table(version.id, model))
     reason = refusal(version)
     if reason is None:
+        # Whoever runs the command decides; the decision is kept with the review's figures like
+        # one made on the review page (services.model_review).
+        from stagematch.ranking.review import review
+        from stagematch.services.model_review import ACTIVATE, decide_activation
+
+        decide_activation(version, by=None, decision=ACTIVATE, summary=review(version).summary(),
+                          note="flask train op de opdrachtregel: door de toets gekomen")  # fmt: skip
         click.echo(f"Versie {version.id} is door de toets gekomen en is nu actief.")
     else:
         click.echo(f"Geregistreerd, niet actief gemaakt. {reason}")

@@ -182,6 +182,8 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "main.admin_home": ("GET", "/beheer", ADMIN, None),
     "main.audit_log": ("GET", "/beheer/logboek", ADMIN, None),
     "main.model_card": ("GET", "/beheer/model", ADMIN, None),
+    # No model version in this world: the administrator gets 404, everyone else no further.
+    "main.model_review": ("GET", "/beheer/model/999999/beoordelen", {**ADMIN, "admin": HIDDEN}, None),
     "main.job": ("GET", "/taken/{job}", {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK, "admin": OK}, None),
     "main.job_file": ("GET", "/taken/{job}/bestand", {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK}, None),
     "main.sbb_register": ("GET", "/beheer/sbb-register", ADMIN, None),

@@ -144,13 +144,14 @@ def test_the_model_page_refuses_a_failing_version_and_shows_why(client, auth, ma
     assert _active_ids() == [good.id]
 
 
-def test_the_model_page_activates_a_passing_version(client, auth, make):
+def test_the_model_page_sends_a_passing_version_to_its_review(client, auth, make):
+    """Activating needs the review and a recorded decision (tests/test_model_review.py)."""
     first, second = _version(_gate(True)), _version(_gate(True))
     activate(first)
     auth.login(make.admin())
-    response = client.post("/beheer/model", data={"version": second.id}, follow_redirects=True)
-    assert f"Versie {second.id} is nu actief" in response.get_data(as_text=True)
-    assert _active_ids() == [second.id]
+    response = client.post("/beheer/model", data={"version": second.id})
+    assert response.headers["Location"].endswith(f"/beheer/model/{second.id}/beoordelen")
+    assert _active_ids() == [first.id]
 
 
 # --- flask train and the cold start ---------------------------------------------------------------
@@ -190,6 +191,11 @@ def test_flask_train_activates_only_a_version_that_passes_the_gate(runner, monke
     second = db.session.scalar(select(ModelVersion).order_by(ModelVersion.id.desc()))
     assert _active_ids() == [second.id] and active_model() is not None
     assert recommendations(student, limit=3).ranked_by == "model"
+    # Run by hand, the command is the decision: kept with the review's figures.
+    from stagematch.models import AuditEvent
+
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "model.review"))
+    assert event.object_id == second.id and json.loads(event.detail)["review"]["students"] > 0
 
 
 def test_the_weekly_training_never_activates_even_a_passing_version(monkeypatch, app):

@@ -173,23 +173,22 @@ def model_card():
     from stagematch.inputs import form_int
     from stagematch.matching.text import Phrase
     from stagematch.models import ModelVersion
-    from stagematch.ranking import activate, refusal
+    from stagematch.ranking import refusal
     from stagematch.ranking.registry import gate
-    from stagematch.services import DomainError
 
     if request.method == "POST" and request.form.get("actie") == "trainen":
         from stagematch.tasks import start_training
 
         return redirect(url_for("main.job", job_id=start_training(by=current_user).id))
     if request.method == "POST":
+        # Activating goes through the review page (what changes for whom, and a recorded
+        # decision); a version that fails the gate is refused here already.
         version = db.get_or_404(ModelVersion, form_int("version", 0))
-        try:
-            activate(version)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Versie %(id)s is nu actief.", id=version.id), "success")
-        return redirect(url_for("main.model_card"))
+        reason = refusal(version)
+        if reason is not None:
+            flash(reason, "error")
+            return redirect(url_for("main.model_card"))
+        return redirect(url_for("main.model_review", version_id=version.id))
     versions = db.session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
     active = next((v for v in versions if v.active), None)
     card = None
@@ -220,3 +219,47 @@ def set_language():
             current_user.locale = locale
             db.session.commit()
     return response
+
+
+@bp.route("/beheer/model/<int:version_id>/beoordelen", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def model_review(version_id: int):
+    """Before activating: what would change for which groups of students, and the decision."""
+    from flask import flash, redirect, request, url_for
+
+    from stagematch.models import ModelVersion
+    from stagematch.ranking.registry import refusal
+    from stagematch.ranking.review import review
+    from stagematch.services import DomainError
+    from stagematch.services import model_review as service
+
+    version = db.get_or_404(ModelVersion, version_id)
+    if version.active:
+        flash(_("Versie %(id)s is al actief.", id=version.id), "info")
+        return redirect(url_for("main.model_card"))
+    try:
+        changes = review(version)
+    except (OSError, ValueError):  # the artifact is missing or does not fit
+        flash(_("Versie %(id)s kan niet worden geladen; zie het log.", id=version.id), "error")
+        return redirect(url_for("main.model_card"))
+    error = None
+    if request.method == "POST":
+        try:
+            active = service.decide_activation(
+                version, by=current_user._get_current_object(),
+                decision=request.form.get("besluit", ""), note=request.form.get("toelichting", ""),
+                summary=changes.summary(),
+            )  # fmt: skip
+        except DomainError as refused:
+            error = refused.message
+        else:
+            if active:
+                flash(_("Versie %(id)s is nu actief.", id=version.id), "success")
+            else:
+                flash(_("Je besluit over versie %(id)s is vastgelegd; de versie is niet actief.",
+                        id=version.id), "success")  # fmt: skip
+            return redirect(url_for("main.model_card"))
+    status = 422 if error else 200
+    return render_template("main/model_review.html", version=version, review=changes,
+                           refusal=refusal(version), error=error, form=request.form,
+                           min_note=service.NOTE_MIN), status  # fmt: skip

@@ -24,6 +24,8 @@ from stagematch.ranking.data import (
 from stagematch.ranking.registry import active_model
 from stagematch.services.search import SearchFilters, SearchPage, search
 
+ACTIVE = object()  # `rank_students(model=ACTIVE)`: the active model version (or the rule)
+
 
 class Ranker:
     """Scores candidate place ids for one student; used as `ranker` by services.search. Scores are
@@ -85,6 +87,7 @@ def rank_students(
     placement_ids=None,
     on=None,
     chunk: int = 200_000,
+    model=ACTIVE,
 ) -> dict[int, list[tuple[int, float]]]:
     """Batch ranking: per student, the places the hard rules allow (`failed_rules`, vectorised
     in `candidate_pairs`) with the active model's score (or the rule's), best first (ties by
@@ -92,7 +95,8 @@ def rank_students(
     Place data is loaded once for all students; the per-place parts of the features are computed
     once; scores come from large batches. Scores equal what `Ranker` gives for the same pair
     (with a model; the rule fits its context on the places it sees, so its pay ratio and TF-IDF
-    depend on the candidate set)."""
+    depend on the candidate set). `model`: a `TrainedModel` or None (the rule) instead of the
+    active one (the review before activating compares two)."""
     from stagematch.matching.eligibility import candidate_pairs
     from stagematch.matching.features import pair_features, place_block, student_block
     from stagematch.timeutil import today
@@ -108,7 +112,8 @@ def rank_students(
     si, pj = candidate_pairs(students, places, on=on or today())
     if not len(si):
         return result
-    model = active_model()
+    if model is ACTIVE:
+        model = active_model()
     context = model.context if model else fit_context(places)
     used = np.unique(pj)  # features only for places that are someone's candidate
     block = place_block([places[j] for j in used], context)

@@ -139,6 +139,13 @@ def _load(key: tuple) -> TrainedModel:
     return model
 
 
+def load_version(version: ModelVersion) -> TrainedModel:
+    """The model of `version` (raises when its artifact is missing or does not fit)."""
+    model = _load(_artifact_key(version))
+    model.version_id = version.id
+    return model
+
+
 def active_model() -> TrainedModel | None:
     """The active model; if its artifact is missing, corrupt or incompatible, the newest earlier
     version that passed the gate and loads (with a logged warning); None when no version is
