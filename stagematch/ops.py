@@ -8,11 +8,22 @@ import time
 import uuid
 
 from flask import Flask, g, jsonify, request
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from stagematch.extensions import db
 
 log = logging.getLogger("stagematch.requests")
+
+
+def _user_id(user) -> int | None:
+    """The logged-in user's id without a query: after a rollback (the interaction log gives up on
+    a failing write) the user object is expired, and reading `.id` would ask the database again
+    — which may be the thing that is down, turning a served page into a 500."""
+    state = sa_inspect(user, raiseerr=False) if user is not None else None
+    if state is not None:
+        return state.identity[0] if state.identity else None
+    return getattr(user, "id", None)
 
 
 def register(app: Flask) -> None:
@@ -32,7 +43,7 @@ def register(app: Flask) -> None:
                 "request_id": g.get("request_id"), "method": request.method, "path": request.path,
                 "status": response.status_code,
                 "ms": round(1000 * (time.perf_counter() - g.get("started", time.perf_counter())), 1),
-                "user": getattr(getattr(g, "_login_user", None), "id", None),
+                "user": _user_id(g.get("_login_user")),
             }))  # fmt: skip
         return response
 

@@ -124,6 +124,22 @@ def test_outage_after_the_user_was_loaded_keeps_their_language_and_needs_no_data
     _assert_clean_503(client.get("/plekken/"), language="en")
 
 
+def test_a_page_served_before_the_interaction_log_fails_is_still_served(
+    make, client, auth, monkeypatch
+):
+    """Seen in the restart test (a 500 on student search): the page was rendered, the database
+    went away as the list was logged, the log gave up (a rollback expires the user), and the
+    request log line then asked the database for the user's id."""
+    student = make.student(leerweg=Leerweg.BOL)
+    _place(make)
+    db.session.commit()
+    assert auth.login(student).status_code == 302
+    Outage(monkeypatch, trip="INSERT INTO interaction")
+    response = client.get("/plekken/")
+    assert response.status_code == 200
+    assert "Helpende zorg" in response.get_data(as_text=True)
+
+
 def test_outage_before_the_user_is_known_uses_the_language_cookie_or_browser(
     make, client, auth, monkeypatch
 ):
