@@ -17,6 +17,8 @@ compiles the .mo; both files are committed.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, force_locale, format_decimal, get_locale, get_translations, gettext
 from flask_login import current_user
@@ -84,9 +86,13 @@ def translate(text):
 
 def _value(value):
     """A phrase's value as the reader writes it: a fractional number with their decimal sign
-    (3.4 is "3,4" in Dutch); counts, ids and text stay as they are."""
+    (3.4 is "3,4" in Dutch), a date as "22 november 2026"; counts, ids and text stay as they are."""
     if isinstance(value, float):
         return format_decimal(value)
+    if isinstance(value, date):
+        from stagematch.templating import format_date
+
+        return format_date(value)
     return translate(value)
 
 

@@ -209,3 +209,19 @@ def test_metrics_keep_their_decimals_and_sign(app):
         assert format_number(float("nan"), 3, fixed=True) == "–"
     with in_locale("en"):
         assert format_number(0.03, 3, fixed=True, signed=True) == "+0.030"
+
+
+def test_dates_in_stored_phrases_are_written_for_the_reader(app):
+    """A flag's due date was stored as "22-11-2026" whatever the reader's language."""
+    late = Phrase(N_("De tussenevaluatie door de student van %(name)s is te laat (was %(due)s)."),
+                  name="Emma", due=date(2026, 11, 22))  # fmt: skip
+    stored = from_data(to_data(late))
+    assert (
+        str(stored)
+        == str(late)
+        == "De tussenevaluatie door de student van Emma is te laat (was 22 november 2026)."
+    )
+    with in_locale("nl"):
+        assert translate(stored).endswith("(was 22 november 2026).")
+    with in_locale("en"):
+        assert "22 November 2026" in translate(stored)

@@ -9,6 +9,7 @@ where it shows it (`stagematch.i18n.translate`, the `phrase` template filter).""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 
 def N_(msgid: str) -> str:
@@ -36,14 +37,14 @@ class Phrase(str):
     number: float | None = None
 
     def __new__(cls, msgid: str, **params) -> Phrase:
-        self = super().__new__(cls, msgid % params if params else msgid)
+        self = super().__new__(cls, msgid % _plain(params) if params else msgid)
         self.msgid, self.params, self.parts, self.separator = msgid, params, None, ""
         return self
 
     @classmethod
     def counted(cls, singular: str, plural: str, number: float, **params) -> Phrase:
         params.setdefault("num", number)
-        self = super().__new__(cls, (singular if number == 1 else plural) % params)
+        self = super().__new__(cls, (singular if number == 1 else plural) % _plain(params))
         self.msgid, self.params, self.parts, self.separator = singular, params, None, ""
         self.plural, self.number = plural, number
         return self
@@ -63,6 +64,17 @@ class Phrase(str):
         return (_phrase, (self.msgid, self.params))
 
 
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december")  # fmt: skip
+
+
+def _plain(params: dict) -> dict:
+    """Values for the phrase's plain Dutch text (exports, the API): a date as "10 november
+    2026", as the Dutch page shows it (the page itself formats it for its reader)."""
+    return {k: f"{v.day} {MONTHS[v.month - 1]} {v.year}" if isinstance(v, date) else v
+            for k, v in params.items()}  # fmt: skip
+
+
 def _phrase(msgid: str, params: dict) -> Phrase:
     return Phrase(msgid, **params)
 
@@ -71,10 +83,12 @@ def _counted(singular: str, plural: str, number: float, params: dict) -> Phrase:
     return Phrase.counted(singular, plural, number, **params)
 
 
-def to_data(text: str | float) -> dict:
+def to_data(text: str | float | date) -> dict:
     """A phrase as plain JSON data (to store it and translate it when it is shown later)."""
     if isinstance(text, float):  # kept a number, so the page writes it in the reader's language
         return {"number": text}
+    if isinstance(text, date):  # kept a date, written as the reader writes dates
+        return {"date": text.isoformat()}
     if not isinstance(text, Phrase):
         return {"text": str(text)}
     if text.parts is not None:
@@ -85,8 +99,9 @@ def to_data(text: str | float) -> dict:
     return data
 
 
-def from_data(data: dict) -> str | float:
-    """The phrase `to_data` stored; plain values come back as plain strings, fractions as floats."""
+def from_data(data: dict) -> str | float | date:
+    """The phrase `to_data` stored; plain values come back as plain strings, fractions as floats,
+    dates as dates."""
     if "parts" in data:
         return Phrase.join(data["join"], [from_data(p) for p in data["parts"]])
     if "plural" in data:
@@ -96,4 +111,6 @@ def from_data(data: dict) -> str | float:
         return Phrase(data["msgid"], **{k: from_data(v) for k, v in data["params"].items()})
     if "number" in data:
         return data["number"]
+    if "date" in data:
+        return date.fromisoformat(data["date"])
     return data["text"]

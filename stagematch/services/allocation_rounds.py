@@ -56,6 +56,7 @@ from stagematch.models.enums import ApplicationStatus, InternshipStatus, Placeme
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.services.interactions import list_payload, log_lists
+from stagematch.templating import format_date
 from stagematch.timeutil import today, utcnow
 
 MAX_STUDENTS = 1000  # per round; a big school splits its cohort by qualification
@@ -281,7 +282,7 @@ def _require_open(round_: AllocationRound) -> None:
         raise DomainError(
             _(
                 "De ronde is gesloten sinds %(date)s: kiezen kan niet meer.",
-                date=f"{round_.closes_on:%d-%m-%Y}",
+                date=format_date(round_.closes_on),
             )
         )
 

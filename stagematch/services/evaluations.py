@@ -16,6 +16,7 @@ from stagematch.models import Evaluation, Internship, Placement, StudentProfile,
 from stagematch.models.enums import EvaluationAuthor, InternshipStatus, Role
 from stagematch.services import DomainError
 from stagematch.services.audit import record
+from stagematch.templating import format_date
 from stagematch.timeutil import today, utcnow
 from stagematch.urls import external_url
 
@@ -68,7 +69,7 @@ def _check_open(evaluation: Evaluation) -> None:
         raise DomainError(_("Deze evaluatie is al ingevuld."))
     if evaluation.due_date > today() + timedelta(days=OPENS_DAYS_BEFORE):
         opens = evaluation.due_date - timedelta(days=OPENS_DAYS_BEFORE)
-        raise DomainError(_("Deze evaluatie kan vanaf %(date)s.", date=opens.strftime("%d-%m-%Y")))
+        raise DomainError(_("Deze evaluatie kan vanaf %(date)s.", date=format_date(opens)))
 
 
 def submit_student(evaluation: Evaluation, *, supervision_time: int, feedback: int, learning_tasks: int,

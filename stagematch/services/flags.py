@@ -153,7 +153,7 @@ def find_problems(school: School) -> list[Candidate]:
     ):
         message = OVERDUE[moment == "midterm", author == EvaluationAuthor.STUDENT]
         found.append(Candidate("evaluation_overdue", f"evaluation:{ev_id}",
-                               Phrase(message, name=name, due=f"{due:%d-%m-%Y}"),
+                               Phrase(message, name=name, due=due),
                                internship_id, company_id))  # fmt: skip
 
     # No coordinator contact for 6 weeks in a running internship (that started at least 6 weeks ago).
