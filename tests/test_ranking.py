@@ -204,11 +204,16 @@ def test_admin_model_card_and_activation(client, auth, make, runner, demo, gate_
     ):
         assert text in page, text
     first = db.session.scalar(select(ModelVersion).order_by(ModelVersion.id))
-    client.post("/beheer/model", data={"version": first.id})
+    # Activating goes through the review page with a recorded decision.
+    review = client.post("/beheer/model", data={"version": first.id})
+    assert review.headers["Location"].endswith(f"/beheer/model/{first.id}/beoordelen")
+    assert "Blijft in top 10" in client.get(review.headers["Location"]).get_data(as_text=True)
+    client.post(review.headers["Location"],
+                data={"besluit": "activeren", "toelichting": "Terug naar de eerste versie."})  # fmt: skip
     db.session.refresh(first)
     assert first.active
-    # Activating the version that is active already keeps it active (and the only one).
-    client.post("/beheer/model", data={"version": first.id})
+    # The version that is active already is not reviewed again; it stays the only active one.
+    client.get(review.headers["Location"])
     db.session.expire_all()
     assert [v.id for v in db.session.scalars(select(ModelVersion).where(ModelVersion.active))] == [
         first.id
