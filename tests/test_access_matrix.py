@@ -15,12 +15,14 @@ from sqlalchemy import select
 
 from stagematch.extensions import db
 from stagematch.models import (
+    AdCheck,
     AllocationRound,
     Application,
     CompanyInvitation,
     Flag,
     Job,
     Notification,
+    Objection,
     RoundPlace,
     RoundStudent,
     SavedSearch,
@@ -116,6 +118,16 @@ def build_world(make) -> World:
         "coordinator": coordinator, "coordinator2": make.coordinator(deltion), "admin": make.admin(),
     }  # fmt: skip
     db.session.commit()
+    objection = Objection(school_id=roc.id, role="student", student_id=student.profile.id,
+                          raised_by_id=student.id, assigned_to_id=coordinator.id,
+                          placement_id=place.id, text="Deze plek past niet bij mij.")  # fmt: skip
+    db.session.add(objection)
+    # A text of the company's place under review: the student's school (a host) reviews it.
+    ad_check = AdCheck(placement_id=place.id, company_id=company.id, outcome="review",
+                       hits=[{"term": "jong team", "category": "leeftijd", "field": "tasks",
+                              "excerpt": "jong team", "severity": "review", "rule": "x"}])  # fmt: skip
+    db.session.add(ad_check)
+    db.session.commit()
     evaluation_student = next(e for e in internship.evaluations if e.author_role == "student")
     evaluation_meester = next(e for e in internship.evaluations if e.author_role == "meester")
     ids = dict(
@@ -126,7 +138,7 @@ def build_world(make) -> World:
         internship_user=internship.student.user.id, token=password_token(student), token_id=token.id, suggested=suggested.profile.id,
         round=round_.id, offer=offer.id, company=company.id,
         invitation=invitation.id, invitation_token=invitation_token(invitation), job=job.id,
-        notification=notification.id,
+        notification=notification.id, objection=objection.id, ad_check=ad_check.id,
     )  # fmt: skip
     return World(users, ids)
 
@@ -266,6 +278,10 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.student": ("GET", "/coordinator/studenten/{profile}", COORDINATOR, None),
     "coordinators.without_place": ("GET", "/coordinator/zonder-plek", COORDINATORS, None),
     "coordinators.companies": ("GET", "/coordinator/bedrijven", COORDINATORS, None),
+    "coordinators.ad_checks": ("GET", "/coordinator/advertenties", COORDINATORS, None),
+    # Only a school that reviews the company (here: a host school) sees the check: else 404.
+    "coordinators.ad_check": ("GET", "/coordinator/advertenties/{ad_check}",
+                              {**COORDINATOR, "coordinator2": HIDDEN}, None),
     "coordinators.accreditations": ("GET", "/coordinator/erkenningen", COORDINATORS, None),
     # The company has open places, so every coordinator may check it (refusal: test_accreditations).
     "coordinators.company_accreditations": ("GET", "/coordinator/bedrijven/{company}/erkenningen", COORDINATOR, None),
@@ -296,6 +312,14 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "students.accept_offer": ("POST", "/student/sollicitaties/{offer}/aanbod-aannemen", STUDENT, None),
     "students.decline_offer": ("POST", "/student/sollicitaties/{offer}/aanbod-afslaan", STUDENT, None),
     "companies.allocation_round": ("GET", "/leerbedrijf/verdeelrondes/{round}", COMPANY, None),
+    # Objections to suggestions (issue 19): the explanation of an allowed suggestion; the objector's
+    # own list; the school's coordinators (and administrators) handle them, for others they do not exist.
+    "places.why": ("GET", "/plekken/{place}/waarom", STUDENTS, None),
+    "students.objections": ("GET", "/student/bezwaren", STUDENTS, None),
+    "companies.why_suggested": ("GET", "/leerbedrijf/plekken/{place}/voorgesteld/{suggested}/waarom", COMPANY, None),
+    "companies.objections": ("GET", "/leerbedrijf/bezwaren", COMPANIES, None),
+    "coordinators.objections": ("GET", "/coordinator/bezwaren", {**COORDINATORS, "admin": OK}, None),
+    "coordinators.objection": ("GET", "/coordinator/bezwaren/{objection}", {**only("coordinator", "admin"), "coordinator2": HIDDEN}, None),
     "notifications.index": ("GET", "/meldingen", LOGGED_IN, None),
     # Someone else's notification does not exist for you.
     "notifications.follow": ("GET", "/meldingen/{notification}", {**everyone(HIDDEN), "anon": LOGIN, "student": OK}, None),

@@ -466,6 +466,17 @@ def _render_placement_form(form, company, placement, status=200):
     ), status  # fmt: skip
 
 
+def _flash_saved(placement: Placement, publish: bool, saved: str) -> None:
+    db.session.refresh(placement)
+    if placement.status == PlacementStatus.OPEN and publish:
+        flash(_("De plek staat online."), "success")
+    elif publish and placement.status == PlacementStatus.DRAFT:
+        flash(_("De plek wacht op controle door de school: in de tekst staan woorden die "
+                "iemand kunnen uitsluiten. Je hoort het als de school heeft besloten."), "info")  # fmt: skip
+    else:
+        flash(saved, "success")
+
+
 @bp.route("/plekken/nieuw", methods=["GET", "POST"])
 @role_required(Role.COMPANY)
 def new_placement():
@@ -475,15 +486,12 @@ def new_placement():
         publish = request.form.get("action") == "publish"
         try:
             placement = placement_service.save_placement(
-                company=company, data=form.to_data(), publish=publish
+                company=company, data=form.to_data(), publish=publish, by=current_user
             )
         except DomainError as error:
             _field_errors(form, error)
             return _render_placement_form(form, company, None, 422)
-        flash(
-            _("De plek staat online.") if publish else _("De plek is opgeslagen als concept."),
-            "success",
-        )
+        _flash_saved(placement, publish, _("De plek is opgeslagen als concept."))
         return redirect(url_for("companies.placement", placement_id=placement.id))
     return _render_placement_form(form, company, None, 422 if form.errors else 200)
 
@@ -503,10 +511,12 @@ def placement(placement_id: int):
         else []
     )
     from stagematch.ranking import log_suggested, suggested_students
+    from stagematch.services import fair_ads
 
     suggestions = suggested_students(placement) if placement.status == PlacementStatus.OPEN else []
     html = render_template(
         "companies/placement.html", placement=placement, applications=applications, problems=problems,
+        ad_check=fair_ads.latest_check(placement.id), explain_hits=fair_ads.explain,
         suggestions=suggestions, filled=filled_seats([placement.id]).get(placement.id, 0), stale=placement_service.stale_reason(placement),
         subsidy=placement_service.subsidy_eligible(placement), subsidy_amount=placement_service.SUBSIDY_PER_PLACE_EUR,
         today=today(),
@@ -528,12 +538,13 @@ def edit_placement(placement_id: int):
         publish = request.form.get("action") == "publish"
         try:
             placement_service.save_placement(
-                company=company, data=form.to_data(), placement=placement, publish=publish
-            )
+                company=company, data=form.to_data(), placement=placement, publish=publish,
+                by=current_user,
+            )  # fmt: skip
         except DomainError as error:
             _field_errors(form, error)
             return _render_placement_form(form, company, placement, 422)
-        flash(_("De plek is opgeslagen."), "success")
+        _flash_saved(placement, publish, _("De plek is opgeslagen."))
         return redirect(url_for("companies.placement", placement_id=placement.id))
     return _render_placement_form(form, company, placement, 422 if form.errors else 200)
 
@@ -544,8 +555,8 @@ def placement_action(placement_id: int, action: str):
     placement = _own_placement(placement_id)
     try:
         if action == "publiceren":
-            placement_service.publish(placement)
-            flash(_("De plek staat online."), "success")
+            placement_service.publish(placement, by=current_user)
+            _flash_saved(placement, True, "")
         elif action == "sluiten":
             placement_service.close(placement)
             flash(_("De plek is gesloten en staat niet meer online."), "success")

@@ -39,7 +39,7 @@ from stagematch.models import (
 )
 from stagematch.models.enums import Role
 from stagematch.pagination import page_arg, paginate_rows
-from stagematch.services import DomainError
+from stagematch.services import DomainError, fair_ads
 from stagematch.services import accreditations as accreditation_service
 from stagematch.services import cases as case_service
 from stagematch.services import coordinators as service
@@ -258,7 +258,8 @@ def companies():
     rows = service.companies_page_rows(school, ids)
     return render_template("coordinators/companies.html", form=form, page=page, rows=rows, q=filters.q,
                            filtered=filters != service.CompanyFilters(),
-                           open_flags=service.open_flag_counts(school, ids))  # fmt: skip
+                           open_flags=service.open_flag_counts(school, ids),
+                           ad_counts=fair_ads.counts_by_company(ids))  # fmt: skip
 
 
 @bp.route("/erkenningen")
@@ -491,3 +492,6 @@ def import_students():
     return render_template(
         "coordinators/import.html", form=form, columns=student_import.IMPORT_COLUMNS
     ), 422 if form.errors else 200
+
+
+from stagematch.coordinators import ads  # noqa: E402,F401  (the review of place texts)

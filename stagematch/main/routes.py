@@ -46,8 +46,11 @@ def admin_home():
     from stagematch.services.admin import failures_since
 
     failed_mails, failed_jobs = failures_since(days=7)
+    from stagematch.services.objections import counts as objection_counts
+
     return render_template("main/admin_home.html", counts=counts, recent=recent,
-                           failed_mails=failed_mails, failed_jobs=failed_jobs)  # fmt: skip
+                           failed_mails=failed_mails, failed_jobs=failed_jobs,
+                           objections=objection_counts())  # fmt: skip
 
 
 @bp.route("/beheer/sbb-register", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ school's records refer to it): with its places, mentors and users. Every action 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -41,6 +41,7 @@ from stagematch.models.job import JobStatus
 from stagematch.services import DomainError
 from stagematch.services.accounts import password_token, send_confirmation
 from stagematch.services.audit import record
+from stagematch.services.fair_ads import AdCounts, counts_by_company
 from stagematch.services.privacy import DELETED_NAME, anonymise_student
 from stagematch.timeutil import utcnow
 from stagematch.urls import external_url
@@ -183,6 +184,7 @@ class CompanyFacts:
     internships: int
     open_applications: int
     reports: int
+    ads: AdCounts = field(default_factory=AdCounts)  # checks of its place texts (fair_ads)
 
     @property
     def place_count(self) -> int:
@@ -228,6 +230,7 @@ def company_facts(company: Company) -> CompanyFacts:
                    Application.status.in_(OPEN_APPLICATION))),
         reports=count(select(func.count(DiscriminationReport.id))
                       .where(DiscriminationReport.company_id == company.id)),
+        ads=counts_by_company([company.id]).get(company.id, AdCounts()),
     )  # fmt: skip
 
 

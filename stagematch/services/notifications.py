@@ -76,6 +76,13 @@ KINDS: dict[str, Kind] = {
     "flag_raised": Kind(
         _l("Nieuw signaal (capaciteit, evaluaties, erkenningen …)"), DIGEST, (COORDINATOR,)
     ),  # fmt: skip
+    "ad_review": Kind(_l("Tekst van een stageplek controleren"), MAIL, (COORDINATOR,)),
+    "ad_decided": Kind(_l("Besluit over de tekst van je plek"), MAIL, (COMPANY,)),
+    # An administrator gets it when the student's school has no active coordinator.
+    "objection_raised": Kind(
+        _l("Bezwaar tegen een voorstel van StageMatch"), MAIL, (COORDINATOR, Role.ADMIN.value)
+    ),  # fmt: skip
+    "objection_answered": Kind(_l("Antwoord op je bezwaar"), MAIL, (STUDENT, COMPANY)),
 }
 
 

@@ -33,6 +33,7 @@ from stagematch.jobs import JOB_TITLES, job_task, progress, submit
 from stagematch.matching.text import N_, Phrase
 from stagematch.models import Company, Job, Mentor, Placement, Qualification, User
 from stagematch.models.enums import Leerweg, MentorRole, PlacementStatus
+from stagematch.services import fair_ads
 from stagematch.services.audit import record
 from stagematch.services.capacity import lock_mentors
 from stagematch.services.placements import PlacementData, _apply, _check_fields, publish_problems
@@ -335,11 +336,13 @@ def import_places(
             new.append(checked)
         if job is not None and i % PROGRESS_EVERY == 0:
             progress(job, i + len(csv_file.problems))
+    blocked: list = []  # hits of rows refused for their text: recorded even when nothing is
+    reviews: list = []  # open review checks, told to the school after the commit
     if new:
         # Written in this transaction to check publishing in file order (each open place counts
         # for the next one's meester), then committed only if no row at all was refused.
         try:
-            _write(company, new, result, by=by)
+            _write(company, new, result, by=by, blocked=blocked, reviews=reviews)
         except IntegrityError:  # another import wrote one of these references meanwhile
             db.session.rollback()
             result.error = Phrase(
@@ -348,10 +351,15 @@ def import_places(
             )  # fmt: skip
             return result
     if not result.ok or not new:
+        company_id = company.id
         db.session.rollback()
+        for hits in blocked:  # counted per company, also when the file wrote nothing
+            fair_ads.record_blocked(company_id=company_id, placement_id=None, hits=hits, by=by)
         return result
     db.session.commit()
     result.written = True
+    for check in reviews:
+        fair_ads.notify_review(check)
     return result
 
 
@@ -380,7 +388,8 @@ def _existing_keys(company: Company) -> dict[str, int]:
     return keys
 
 
-def _write(company: Company, rows: list[_Row], result: ImportResult, *, by: User | None) -> None:
+def _write(company: Company, rows: list[_Row], result: ImportResult, *, by: User | None,
+           blocked: list, reviews: list) -> None:  # fmt: skip
     now = utcnow()
     for row in rows:
         placement = Placement(company=company, status=PlacementStatus.DRAFT, reference=row.key)
@@ -391,11 +400,22 @@ def _write(company: Company, rows: list[_Row], result: ImportResult, *, by: User
         if row.publish:
             lock_mentors([placement.meester_id, placement.gezel_id])
             problems = publish_problems(placement)
+            # The check of its texts, as `placements._go_online` does for the form: a blocked text
+            # refuses the row (its check is recorded after the rollback), a doubtful one keeps
+            # the place a draft under review.
+            hits = fair_ads.check_texts(fair_ads.placement_texts(placement))
+            if fair_ads.is_blocking(hits):
+                problems.append(fair_ads.AdBlocked(hits))
+                blocked.append(hits)
             if problems:
                 result.refuse(row.line, "; ".join(p.message for p in problems), row.cells)
                 continue
-            placement.status = PlacementStatus.OPEN
-            placement.published_at = placement.confirmed_at = now
+            check = fair_ads.check_before_publishing(placement, by=by)
+            if check is not None:
+                reviews.append(check)
+            else:
+                placement.status = PlacementStatus.OPEN
+                placement.published_at = placement.confirmed_at = now
             db.session.flush()
         record("placement.create", placement, actor=by, status=placement.status, line=row.line,
                source="import")  # fmt: skip

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from stagematch import geo
 from stagematch.extensions import db
-from stagematch.models import Company, Mentor, Placement, Qualification
+from stagematch.models import Company, Mentor, Placement, Qualification, User
 from stagematch.models.enums import Leerweg, MentorRole, PlacementStatus
 from stagematch.services import DomainError
 from stagematch.services.audit import record
@@ -288,55 +288,85 @@ def save_placement(
     data: PlacementData,
     placement: Placement | None = None,
     publish: bool = False,
+    by: User | None = None,
 ) -> Placement:
     """Create or update a place. An open place stays open only if it still meets every rule; with
     `publish`, a draft goes online. Nothing is written when a rule is broken."""
     problems = _check_fields(company, data)
     if problems:
         raise PublishRefused(problems)
+    from stagematch.services import fair_ads
+
     creating = placement is None
     if creating:
         placement = Placement(company=company, status=PlacementStatus.DRAFT)
         db.session.add(placement)
+    texts_before = fair_ads.placement_texts(placement)
     with db.session.no_autoflush:
         _apply(placement, data)
+    if not creating and fair_ads.placement_texts(placement) != texts_before:
+        fair_ads.withdraw_open(placement, by=by)
     going_online = publish or placement.status == PlacementStatus.OPEN
+    check = None
     if going_online:
         db.session.flush()
         # Serialise with other publishes, offers and hires for the same mentors (row locks).
         lock_mentors([placement.meester_id, placement.gezel_id])
-        problems = publish_problems(placement)
-        if problems:
-            db.session.rollback()
-            raise PublishRefused(problems)
-        if placement.status != PlacementStatus.OPEN:
-            placement.status = PlacementStatus.OPEN
-            placement.published_at = utcnow()
-        placement.confirmed_at = utcnow()
+        check = _go_online(placement, by=by)
     db.session.flush()
     record(
         "placement.create" if creating else "placement.update", placement, status=placement.status
     )
     db.session.commit()
+    if check is not None:
+        fair_ads.notify_review(check)
     return placement
 
 
-def publish(placement: Placement) -> None:
+def _go_online(placement: Placement, *, by: User | None):
+    """The one step by which a place becomes open (form, publish button, coordinator's approval;
+    the place import does the same per row): every rule of `publish_problems`, then the check of
+    its texts (`services.fair_ads`). Refused: rolled back, a blocked text's check recorded, and
+    PublishRefused raised. A text under review: the place stays a draft and the open AdCheck is
+    returned (notify after the commit). Else the place is open and None is returned."""
+    from stagematch.services import fair_ads
+
+    problems = publish_problems(placement)
+    hits = fair_ads.check_texts(fair_ads.placement_texts(placement))
+    if fair_ads.is_blocking(hits):
+        problems.append(fair_ads.AdBlocked(hits))
+    if problems:
+        company_id, placement_id = placement.company_id, placement.id
+        db.session.rollback()
+        if fair_ads.is_blocking(hits):
+            fair_ads.record_blocked(company_id=company_id, placement_id=placement_id, hits=hits,
+                                    by=by)  # fmt: skip
+        raise PublishRefused(problems)
+    check = fair_ads.check_before_publishing(placement, by=by)
+    if check is not None:
+        return check
+    if placement.status != PlacementStatus.OPEN:
+        placement.status = PlacementStatus.OPEN
+        placement.published_at = placement.published_at or utcnow()
+    placement.confirmed_at = utcnow()
+    return None
+
+
+def publish(placement: Placement, *, by: User | None = None) -> bool:
     """Put a draft online; concurrent publishes for the same meester wait for each other, so
-    together they never reserve more than the meester's capacity."""
+    together they never reserve more than the meester's capacity. False when its text waits for
+    a coordinator's review (the place stays a draft)."""
+    from stagematch.services import fair_ads
+
     placement_id = placement.id
     lock_place_and_mentors(placement_id)
     placement = db.session.get(Placement, placement_id, populate_existing=True)
-    problems = publish_problems(placement)
-    if problems:
-        db.session.rollback()
-    if problems:
-        raise PublishRefused(problems)
-    placement.status = PlacementStatus.OPEN
-    placement.published_at = placement.published_at or utcnow()
-    placement.confirmed_at = utcnow()
-    record("placement.publish", placement)
+    check = _go_online(placement, by=by)
+    record("placement.publish" if check is None else "placement.review", placement, actor=by)
     db.session.commit()
+    if check is not None:
+        fair_ads.notify_review(check)
+    return check is None
 
 
 def close(placement: Placement) -> None:

@@ -128,6 +128,16 @@ def export_data(user: User) -> bytes:
                 select(DiscriminationReport).where(DiscriminationReport.student_id == profile.id)
             )
         ]
+        from stagematch.models import Objection
+
+        data["objections"] = [
+            {"place": (o.explanation or {}).get("title"), "text": o.text, "created_at": _iso(o.created_at),
+             "answer": o.answer, "answered_at": _iso(o.answered_at)}
+            for o in db.session.scalars(
+                select(Objection).where(Objection.student_id == profile.id, Objection.role == "student")
+                .order_by(Objection.created_at)
+            )
+        ]  # fmt: skip
         data["favourites"] = [
             {"place": saved.placement.title, "company": saved.placement.company.name,
              "saved_at": _iso(saved.created_at)}
@@ -217,6 +227,14 @@ def anonymise_student(user: User, *, reason: str, actor: User | None = None) -> 
             update(DiscriminationReport)
             .where(DiscriminationReport.student_id == profile.id)
             .values(student_id=None)
+        )
+        from stagematch.models import Objection
+
+        # Objections stay counted (oversight report); the student's words and what they saw go.
+        db.session.execute(
+            update(Objection)
+            .where(Objection.student_id == profile.id, Objection.role == "student")
+            .values(text="", explanation=None)
         )
         db.session.execute(delete(SavedPlace).where(SavedPlace.student_id == profile.id))
     for saved in db.session.scalars(select(SavedSearch).where(SavedSearch.user_id == user.id)):

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("students", __name__)
 
-from stagematch.students import allocation, routes  # noqa: E402,F401
+from stagematch.students import allocation, objections, routes  # noqa: E402,F401
