@@ -391,10 +391,14 @@ def test_a_deactivated_companys_places_leave_search_home_place_page_and_api(
     assert db.session.scalar(select(func.count(Application.id))) == 0, _page(response)
 
 
-def test_a_deactivated_companys_places_leave_the_public_counts(client, admin, bakery):
+def test_a_deactivated_companys_places_leave_the_public_counts(client, make, admin, bakery):
     """The front page's "Nu 1 open plek", the public statistics and the API's statistics count
     only places students can see."""
     seats = bakery["place"].seats
+    company = bakery["company"]
+    closed = make.placement(company, make.meester(company), title="Oude plek")
+    closed.status = "closed"  # neither a closed nor a draft place counts
+    db.session.commit()
     assert "Nu 1 open plek." in _page(client.get("/"))
     before = client.get("/api/v1/statistics").json["qualifications"]
     assert sum(q["seats_offered"] for q in before) == seats

@@ -11,11 +11,18 @@ from stagematch.models import Placement, Qualification, placement_qualification
 from stagematch.models.enums import PlacementStatus
 from stagematch.services.capacity import filled_by_qualification
 from stagematch.services.eligibility import company_active_clause, place_clause
+from stagematch.services.placements import visible_in_search_clause
 
 
 def open_places() -> int:
-    """Places a student can find today (the rules that hold whoever the student)."""
-    return db.session.scalar(select(func.count(Placement.id)).where(place_clause())) or 0
+    """Places a student can find today: open, current, and allowed by the rules that hold
+    whoever the student (what search shows someone of the right qualification)."""
+    return (
+        db.session.scalar(
+            select(func.count(Placement.id)).where(visible_in_search_clause(), place_clause())
+        )
+        or 0
+    )
 
 
 def qualification_stats() -> list[dict]:
