@@ -344,3 +344,13 @@ def test_the_students_objections_are_in_their_data_export_and_erased_with_them(c
     db.session.expire_all()
     objection = db.session.get(Objection, objection.id)
     assert objection.text == "" and objection.answered_at is not None  # still counted
+
+
+def test_the_account_page_leads_students_and_companies_to_their_objections(
+    client, auth, make, world
+):
+    auth.login(world["student"])
+    assert "/student/bezwaren" in client.get("/account/").get_data(as_text=True)
+    auth.logout()
+    auth.login(make.company_user())
+    assert "/leerbedrijf/bezwaren" in client.get("/account/").get_data(as_text=True)
