@@ -183,7 +183,8 @@ def test_an_objection_reaches_the_right_coordinator_and_the_student_sees_the_ans
     listed = client.get("/coordinator/bezwaren").get_data(as_text=True)
     assert f"/coordinator/bezwaren/{objection.id}" in listed
     page = client.get(f"/coordinator/bezwaren/{objection.id}").get_data(as_text=True)
-    assert TEXT in page and "Stage bakkerij" in page and "Zelfde leerweg" in page
+    # The coordinator reads English: the rules the student saw, in the reader's language.
+    assert TEXT in page and "Stage bakkerij" in page and "Same learning pathway" in page
     short = client.post(f"/coordinator/bezwaren/{objection.id}", data={"answer": "ok"})
     assert short.status_code == 422 and "ok" in short.get_data(as_text=True)
     answer = "We hebben je profiel bekeken: zet zorg bij je interesses, dan zie je die plekken."
