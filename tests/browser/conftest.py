@@ -158,6 +158,9 @@ def screenshot(page, name: str) -> Path:
 
 
 def assert_no_horizontal_scroll(page, width: int | None = None) -> None:
+    # After a click the new page may be committed before its stylesheet has loaded: unstyled, a
+    # textarea alone is 800 px wide (seen once in CI). Measure the page as the user sees it.
+    page.wait_for_load_state("load")
     width = width or page.viewport_size["width"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width > width:
