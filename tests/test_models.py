@@ -148,3 +148,14 @@ def test_application_identity_visibility():
 def test_age_on_birthday_boundaries():
     assert age_on(date(2008, 11, 22), date(2026, 11, 22)) == 18
     assert age_on(date(2008, 11, 23), date(2026, 11, 22)) == 17
+
+
+def test_sqlite_runs_in_write_ahead_mode(app):
+    """Readers do not wait for a writer and small writes (the ranking log) do not wait for the
+    disk: WAL with synchronous=NORMAL on every connection."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "sqlite":
+        return
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
