@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(train_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(export_ranking_log_command)
+    app.cli.add_command(monitoring_check_command)
 
 
 @click.command("load-reference")
@@ -206,6 +207,16 @@ def refresh_flags_command() -> None:
     from stagematch.tasks import with_links
 
     click.echo(f"Nieuwe signalen: {with_links(refresh_all_schools)}")
+
+
+@click.command("monitoring-check")
+def monitoring_check_command() -> None:
+    """Tell the administrators of each disparity in the active model version's monitoring report
+    (once per version, grouping, group and rate; the worker does it nightly)."""
+    from stagematch.services.monitoring import check
+    from stagematch.tasks import with_links
+
+    click.echo(f"Monitoring: {with_links(check)} meldingen verstuurd")
 
 
 @click.command("send-digests")

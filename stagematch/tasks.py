@@ -134,6 +134,14 @@ def nightly_flags() -> None:
     log.info("%s flags raised", with_links(refresh_all_schools))
 
 
+@jobs.periodic_task(crontab(hour="2", minute="45"))
+def nightly_monitoring() -> None:
+    """Tell the administrators of each new disparity in the active version's monitoring report."""
+    from stagematch.services.monitoring import check
+
+    log.info("%s monitoring notifications sent", with_links(check))
+
+
 @jobs.periodic_task(crontab(hour="5", minute="0"))
 def daily_digest() -> None:
     """The daily overview: one mail per user with the notifications they chose to get that way

@@ -196,6 +196,9 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "main.model_card": ("GET", "/beheer/model", ADMIN, None),
     # No model version in this world: the administrator gets 404, everyone else no further.
     "main.model_review": ("GET", "/beheer/model/999999/beoordelen", {**ADMIN, "admin": HIDDEN}, None),
+    "main.model_documentation": ("GET", "/beheer/model/999999/documentatie", {**ADMIN, "admin": HIDDEN}, None),
+    # The instructions for deployers: the schools' coordinators (and administrators).
+    "main.deployer_instructions": ("GET", "/coordinator/uitleg", only("coordinator", "coordinator2", "admin"), None),
     "main.job": ("GET", "/taken/{job}", {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK, "admin": OK}, None),
     "main.job_file": ("GET", "/taken/{job}/bestand", {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK}, None),
     "main.sbb_register": ("GET", "/beheer/sbb-register", ADMIN, None),
@@ -210,6 +213,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "admin.mail_log": ("GET", "/beheer/mail", ADMIN, None),
     "admin.jobs": ("GET", "/beheer/taken", ADMIN, None),
     "admin.ranking_log": ("GET", "/beheer/ranglijsten", ADMIN, None),
+    "admin.monitoring": ("GET", "/beheer/monitoring", ADMIN, None),
     "main.privacy": ("GET", "/privacy", everyone(OK), None),
     "main.set_language": ("POST", "/taal", everyone(OK), {"taal": "en", "next": "/"}),
     "students.privacy": ("GET", "/student/privacy", STUDENTS, None),

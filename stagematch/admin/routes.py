@@ -220,3 +220,37 @@ def ranking_log():
         sources=log_service.SOURCES, names=log_service.user_names(rows),
         candidates_of=log_service.candidates_of, is_student_list=log_service.is_student_list,
     ), 422 if filters.errors else 200  # fmt: skip
+
+
+# --- the monitoring report -------------------------------------------------------------------------
+
+
+@bp.route("/monitoring")
+@role_required(Role.ADMIN)
+def monitoring():
+    from datetime import datetime, time
+
+    from stagematch.csvutil import csv_response, to_csv
+    from stagematch.models import School
+    from stagematch.services import monitoring as monitoring_service
+    from stagematch.services.objections import counts as objection_counts
+
+    messages = {
+        "versie": _("Kies een modelversie uit de lijst."),
+        "school": _("Kies een school uit de lijst."),
+        "date": _("Vul een bestaande datum in, bijvoorbeeld 31-01-2026."),
+    }
+    filters = monitoring_service.Filters.from_args(request.args, messages)
+    found = monitoring_service.report(model_version_id=filters.model_version_id,
+                                      school_id=filters.school_id, since=filters.since,
+                                      until=filters.until)  # fmt: skip
+    if request.args.get("formaat") == "csv" and not filters.errors:
+        text = to_csv(monitoring_service.CSV_HEADER, monitoring_service.csv_rows(found))
+        return csv_response(text, "monitoring.csv")
+    schools = db.session.execute(select(School.id, School.name).order_by(School.name)).all()
+    since = datetime.combine(filters.since, time.min) if filters.since else None
+    return render_template(
+        "admin/monitoring.html", report=found, filters=filters, schools=schools,
+        versions=monitoring_service.versions(), service=monitoring_service,
+        objections=objection_counts(school=filters.school_id, since=since),
+    ), 422 if filters.errors else 200  # fmt: skip

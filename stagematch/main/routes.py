@@ -266,3 +266,6 @@ def model_review(version_id: int):
     return render_template("main/model_review.html", version=version, review=changes,
                            refusal=refusal(version), error=error, form=request.form,
                            min_note=service.NOTE_MIN), status  # fmt: skip
+
+
+from stagematch.main import documentation  # noqa: E402,F401  (the documentation pages)

@@ -83,6 +83,9 @@ KINDS: dict[str, Kind] = {
         _l("Bezwaar tegen een voorstel van StageMatch"), MAIL, (COORDINATOR, Role.ADMIN.value)
     ),  # fmt: skip
     "objection_answered": Kind(_l("Antwoord op je bezwaar"), MAIL, (STUDENT, COMPANY)),
+    "monitoring_disparity": Kind(
+        _l("Monitoring: een groep blijft achter (vier-vijfderegel)"), MAIL, (Role.ADMIN.value,)
+    ),  # fmt: skip
 }
 
 
