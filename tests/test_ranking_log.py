@@ -192,6 +192,38 @@ def test_an_allocation_round_logs_each_students_default_order_in_one_insert(worl
         assert choices == row.payload["places"]  # the default choices are the logged top two
 
 
+def test_a_meesters_queue_in_the_models_order_is_logged_when_the_company_sees_it(
+    client, auth, world, model, make
+):
+    """The company's side of a round: the students who chose a meester's places, in the model's
+    order until the company saves its own — an allocation default like the students' lists."""
+    from stagematch.services import allocation_rounds as rounds
+
+    coordinator = make.coordinator(school=world["profile"].school)
+    round_ = rounds.open_round(
+        school=world["profile"].school, name="Ronde 1", closes_on=today() + timedelta(days=7),
+        max_choices=4, cohort=rounds.Cohort(qualification_id=world["q"].id), created_by=coordinator,
+    )  # fmt: skip
+    place = world["places"][0]
+    owner = make.company_user(place.company)
+    before = len(_lists())
+    auth.login(owner)
+    assert client.get(f"/leerbedrijf/verdeelrondes/{round_.id}").status_code == 200
+    [row] = _lists()[before:]
+    p = row.payload
+    assert p["source"] == "allocation_queue" and p["round"] == round_.id
+    assert p["meester"] == place.meester_id and p["who"] == owner.id
+    assert row.model_version_id == model.id and row.place_id is None and row.student_id is None
+    [queue] = rounds.meester_queues(round_, place.company_id)
+    assert p["students"] == [a.student_id for a in queue.applicants]
+    _check_ranked(row, shown_key="students")
+    # Once the company saved its own order, the model no longer orders the queue: nothing logged.
+    rounds.save_meester_ranking(round_, queue.mentor,
+                                {a.student_id: i + 1 for i, a in enumerate(reversed(queue.applicants))})  # fmt: skip
+    client.get(f"/leerbedrijf/verdeelrondes/{round_.id}")
+    assert len(_lists()) == before + 1
+
+
 # --- retention ----------------------------------------------------------------------------------
 
 

@@ -57,7 +57,10 @@ def allocation_round(round_id: int):
             return redirect(url_for("companies.allocation_round", round_id=round_.id))
     queues = service.meester_queues(round_, current_user.company_id)
     editable = round_.status == RoundStatus.OPEN and round_.closes_on >= today()
-    return render_template(
+    page = render_template(
         "companies/allocation_round.html", round=round_, queues=queues, errors=errors,
         submitted=submitted, editable=editable,
-    ), status  # fmt: skip
+    )  # fmt: skip
+    if status == 200:  # after rendering: the log commits
+        service.log_meester_queues(round_, queues, who=current_user.id)
+    return page, status

@@ -455,6 +455,25 @@ def meester_queues(round_: AllocationRound, company_id: int) -> list[MeesterQueu
     return queues
 
 
+def log_meester_queues(round_: AllocationRound, queues: list[MeesterQueue], *,
+                       who: int | None) -> None:  # fmt: skip
+    """The ranking log of what a company was shown: each meester's queue that the model (or the
+    rule) still orders — one without a saved order of the company's own. Called after the page
+    was rendered."""
+    from stagematch.ranking import active_model
+    from stagematch.services.interactions import log_list
+
+    version_id = getattr(active_model(), "version_id", None)
+    for queue in queues:
+        if queue.saved or not queue.applicants:
+            continue
+        ranked = [(a.student_id, a.score) for a in queue.applicants]
+        log_list(student_id=None, place_ids=[i for i, _s in ranked], scores=[s for _i, s in ranked],
+                 candidates=ranked, source="allocation_queue", of="students", who=who,
+                 model_version_id=version_id,
+                 extra={"round": round_.id, "meester": queue.mentor.id})  # fmt: skip
+
+
 def _letters(i: int) -> str:
     """0 → A, 25 → Z, 26 → AA: anonymous labels that stay short."""
     out = ""
