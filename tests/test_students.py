@@ -482,3 +482,40 @@ def test_saved_search_sends_an_alert_for_new_places_only(
     assert "Nieuwe kokplek" in body and "Te ver weg" not in body
     # Nothing new since: no second mail.
     assert "0 e-mails verstuurd" in runner.invoke(args=["send-alerts"]).output
+
+
+def test_the_home_page_reads_the_applications_places_in_one_query(client, auth, make):
+    """Issue #20: the home page loaded each application's place one by one (an N+1): the number
+    of queries must not grow with the applications shown."""
+    from sqlalchemy import event
+
+    from stagematch.models import Application
+
+    student = make.student()
+    company = make.company()
+    meester = make.meester(company, capacity=9)
+    places = [make.placement(company, meester, title=f"Plek {i}", seats=2) for i in range(5)]
+    db.session.add(Application(student=student.profile, placement=places[0]))
+    db.session.commit()
+    auth.login(student)
+
+    def queries() -> int:
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        db.session.expire_all()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/student/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    client.get("/student/")  # warm caches (the model registry, the reference data)
+    one = queries()
+    for place in places[1:]:
+        db.session.add(Application(student=student.profile, placement=place))
+    db.session.commit()
+    assert queries() == one

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from stagematch.access import ensure, role_required
 from stagematch.extensions import csrf, db
@@ -55,6 +56,7 @@ def home():
     applications = db.session.scalars(
         select(Application)
         .where(Application.student_id == profile.id)
+        .options(selectinload(Application.placement))  # the titles, in one query
         .order_by(Application.created_at.desc())
         .limit(5)
     ).all()
