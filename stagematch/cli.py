@@ -127,11 +127,9 @@ def demo_command(
 def send_alerts_command() -> None:
     """Mail students the new places for their saved searches (run daily, e.g. from cron)."""
     from stagematch.services.alerts import send_search_alerts
+    from stagematch.tasks import with_links
 
-    with current_app.test_request_context(
-        base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
-    ):
-        checked, sent = send_search_alerts()
+    checked, sent = with_links(send_search_alerts)
     click.echo(f"{checked} zoekopdrachten bekeken, {sent} e-mails verstuurd.")
 
 
@@ -139,11 +137,9 @@ def send_alerts_command() -> None:
 def send_reminders_command() -> None:
     """Remind students and companies of evaluations that are due (run daily)."""
     from stagematch.services.evaluations import send_reminders
+    from stagematch.tasks import with_links
 
-    with current_app.test_request_context(
-        base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
-    ):
-        sent = send_reminders()
+    sent = with_links(send_reminders)
     click.echo(f"{sent} herinneringen verstuurd.")
 
 
@@ -152,11 +148,9 @@ def compute_rounds_command() -> None:
     """Compute the allocation rounds whose choosing period has ended (run daily); the coordinator
     gets a mail to review and publish."""
     from stagematch.services.allocation_rounds import compute_closed_rounds
+    from stagematch.tasks import with_links
 
-    with current_app.test_request_context(
-        base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
-    ):
-        done = compute_closed_rounds()
+    done = with_links(compute_closed_rounds)
     for round_, summary in done:
         click.echo(
             f"{round_.name}: {summary.assigned} van {summary.students} studenten hebben een plek."
@@ -169,11 +163,9 @@ def expire_offers_command() -> None:
     """Expire offers nobody answered before their respond-by date (run daily); the student and
     the company get a mail."""
     from stagematch.services.applications import expire_offers
+    from stagematch.tasks import with_links
 
-    with current_app.test_request_context(
-        base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
-    ):
-        expired = expire_offers()
+    expired = with_links(expire_offers)
     click.echo(f"{len(expired)} aanbiedingen verlopen.")
 
 
