@@ -136,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from stagematch.auth import bp as auth_bp
     from stagematch.companies import bp as companies_bp
     from stagematch.coordinators import bp as coordinators_bp
+    from stagematch.internships import bp as internships_bp
     from stagematch.main import bp as main_bp
     from stagematch.notifications import bp as notifications_bp
     from stagematch.places import bp as places_bp
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(companies_bp, url_prefix="/leerbedrijf")
     app.register_blueprint(coordinators_bp, url_prefix="/coordinator")
     app.register_blueprint(admin_bp, url_prefix="/beheer")
+    app.register_blueprint(internships_bp, url_prefix="/stage")
     app.register_blueprint(notifications_bp)
 
 

@@ -167,6 +167,9 @@ STUDENT, COMPANY, COORDINATOR, ADMIN = (
     only("admin"),
 )
 LOGGED_IN = {**everyone(OK), "anon": LOGIN}
+# The placement page: its student, its leerbedrijf and the student's school.
+PLACEMENT_PARTIES = {**everyone(DENY), "anon": LOGIN, "internship_student": OK, "company": OK,
+                     "coordinator": OK}  # fmt: skip
 CASE = {**everyone(HIDDEN), "anon": LOGIN, "coordinator": OK, "admin": OK}
 
 # endpoint: (method, url template, expectations, form data)
@@ -304,6 +307,8 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.case_reopen": ("POST", "/coordinator/signalen/{flag}/heropenen", CASE, None),
     "coordinators.internships": ("GET", "/coordinator/stages", COORDINATORS, None),
     "coordinators.internship": ("GET", "/coordinator/stages/{internship}", COORDINATOR, None),
+    "internships.index": ("GET", "/stage/", {**LOGGED_IN, "admin": DENY}, None),
+    "internships.page": ("GET", "/stage/{internship}", PLACEMENT_PARTIES, None),
     "coordinators.import_students": ("GET", "/coordinator/studenten/importeren", COORDINATORS, None),
     "coordinators.rounds": ("GET", "/coordinator/verdeelrondes", COORDINATORS, None),
     "coordinators.new_round": ("GET", "/coordinator/verdeelrondes/nieuw", COORDINATORS, None),

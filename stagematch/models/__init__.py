@@ -10,6 +10,23 @@ from stagematch.models.allocation import (
 )
 from stagematch.models.application import REJECTION_REASONS, Application, Internship
 from stagematch.models.audit import AuditEvent
+from stagematch.models.bpv import (
+    AgreementSignature,
+    AgreementStatus,
+    AgreementVersion,
+    Assessment,
+    AssessmentDecision,
+    AssessmentScore,
+    EndRequest,
+    EndRequestStatus,
+    HoursEntry,
+    HoursStatus,
+    Meeting,
+    MeetingKind,
+    SchoolContact,
+    SignatureParty,
+    WorkProcess,
+)
 from stagematch.models.company import Accreditation, Company, Mentor
 from stagematch.models.evaluation import Evaluation, VisitNote
 from stagematch.models.interaction import Interaction, InteractionKind
@@ -27,6 +44,21 @@ from stagematch.models.token import ApiToken
 from stagematch.models.user import AnonymousUser, User
 
 __all__ = [
+    "AgreementSignature",
+    "AgreementStatus",
+    "AgreementVersion",
+    "Assessment",
+    "AssessmentDecision",
+    "AssessmentScore",
+    "EndRequest",
+    "EndRequestStatus",
+    "HoursEntry",
+    "HoursStatus",
+    "Meeting",
+    "MeetingKind",
+    "SchoolContact",
+    "SignatureParty",
+    "WorkProcess",
     "AdCheck",
     "AllocationRound",
     "MeesterRanking",

@@ -165,6 +165,10 @@ class Internship(db.Model):
     ended_at: Mapped[date | None]
     last_contact_at: Mapped[datetime | None]  # last coordinator contact (visit, call)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A parent or guardian signs the agreement when the student is under 18 on the start date;
+    # the student gives the name and address, the link to sign is mailed there (issue 17).
+    guardian_name: Mapped[str | None] = mapped_column(String(120))
+    guardian_email: Mapped[str | None] = mapped_column(String(254))
 
     application: Mapped[Application | None] = relationship(back_populates="internship")
     student: Mapped[StudentProfile | None] = relationship()  # noqa: F821
@@ -174,4 +178,21 @@ class Internship(db.Model):
     gezel: Mapped[Mentor | None] = relationship(foreign_keys=[gezel_id])  # noqa: F821
     evaluations: Mapped[list[Evaluation]] = relationship(  # noqa: F821
         back_populates="internship", cascade="all, delete-orphan"
+    )
+    agreement_versions: Mapped[list[AgreementVersion]] = relationship(  # noqa: F821
+        back_populates="internship",
+        cascade="all, delete-orphan",
+        order_by="AgreementVersion.number",
+    )
+    hours_entries: Mapped[list[HoursEntry]] = relationship(  # noqa: F821
+        back_populates="internship", cascade="all, delete-orphan", order_by="HoursEntry.week_start"
+    )
+    meetings: Mapped[list[Meeting]] = relationship(  # noqa: F821
+        back_populates="internship", cascade="all, delete-orphan"
+    )
+    assessment: Mapped[Assessment | None] = relationship(  # noqa: F821
+        back_populates="internship", cascade="all, delete-orphan"
+    )
+    end_requests: Mapped[list[EndRequest]] = relationship(  # noqa: F821
+        back_populates="internship", cascade="all, delete-orphan", order_by="EndRequest.id"
     )

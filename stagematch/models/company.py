@@ -29,6 +29,9 @@ class Company(db.Model):
     kvk_number: Mapped[str] = mapped_column(String(8), unique=True)
     sbb_id: Mapped[str | None] = mapped_column(String(20), unique=True)
     city: Mapped[str] = mapped_column(String(80))
+    # Street, number and postcode of the workplace, shown to the company's own learners on their
+    # placement page and in the agreement (issue 17); never on public pages.
+    address: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float]
     lon: Mapped[float]
     sector: Mapped[str] = mapped_column(String(60), index=True)

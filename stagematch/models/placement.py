@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, event
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, event, false
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from stagematch.extensions import db
@@ -79,6 +79,11 @@ class Placement(db.Model):
     pay_per_month: Mapped[int] = mapped_column(default=0)
     wage_age: Mapped[int | None]  # BBL: the age the wage is quoted for (minimum youth wage check)
     seats: Mapped[int] = mapped_column(default=1)
+    # "Landelijk" (issue 18): the learner may come from anywhere in the country (specialist
+    # crafts); the travel radius does not exclude it, and the company states what it pays
+    # towards lodging or travel (€ per month, 0 = nothing).
+    national: Mapped[bool] = mapped_column(default=False, server_default=false())
+    lodging_allowance: Mapped[int] = mapped_column(default=0, server_default="0")
     meester_id: Mapped[int] = mapped_column(ForeignKey("mentor.id"), index=True)
     gezel_id: Mapped[int | None] = mapped_column(ForeignKey("mentor.id"), index=True)
     required_skills: Mapped[str] = mapped_column(Text, default="")  # comma-separated tags

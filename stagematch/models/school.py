@@ -12,6 +12,15 @@ class School(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     city: Mapped[str] = mapped_column(String(80))
+    # From the national register of mbo institutions (issue 18; stagematch/data/schools.csv):
+    # BRIN code (also the institution code in BRON exports), kind (roc, aoc, vakinstelling,
+    # overig), province and location of the main address. None for schools added by hand.
+    brin: Mapped[str | None] = mapped_column(String(4), unique=True)
+    kind: Mapped[str | None] = mapped_column(String(20))
+    province: Mapped[str | None] = mapped_column(String(40))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    website: Mapped[str | None] = mapped_column(String(200))
 
     users: WriteOnlyMapped[User] = relationship(back_populates="school")  # noqa: F821
 

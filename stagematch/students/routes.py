@@ -19,6 +19,7 @@ from stagematch.models.enums import ApplicationStatus, PlacementStatus, Role
 from stagematch.services import DomainError, alerts, list_order
 from stagematch.services import applications as application_service
 from stagematch.services import favourites as favourite_service
+from stagematch.services import internships as internship_service
 from stagematch.services import students as student_service
 from stagematch.services.audit import record
 from stagematch.students import bp
@@ -64,15 +65,22 @@ def home():
     from stagematch.services.evaluations import due_for_student
 
     order = list_order.order_of(current_user)
-    recommended = recommendations(profile, limit=5, order=order)
+    # With a running or coming placement the home page is about that placement; suggestions
+    # for new places would only distract (issue 17).
+    placement = internship_service.current_for_student(profile)
+    recommended = None if placement else recommendations(profile, limit=5, order=order)
     html = render_template(
         "students/home.html", profile=profile, checklist=checklist, applications=applications,
-        list_order=order,
+        list_order=order, placement=placement,
+        placement_phase=internship_service.phase(placement) if placement else None,
         recommended=recommended, due=due_for_student(profile), rounds=rounds_for_student(profile),
-        saved_ids=favourite_service.saved_ids(profile, [h.placement.id for h in recommended.hits]),
+        saved_ids=favourite_service.saved_ids(
+            profile, [h.placement.id for h in recommended.hits] if recommended else []
+        ),
         saved_search_count=len(alerts.searches_of(current_user)),
     )  # fmt: skip
-    log_shown(recommended, source="home", who=current_user.id)  # after rendering: the log commits
+    if recommended is not None:  # after rendering: the log commits
+        log_shown(recommended, source="home", who=current_user.id)
     return html
 
 

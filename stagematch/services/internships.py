@@ -1,0 +1,153 @@
+"""The placement after the match (issue 17), seen by its three parties: who may see a placement
+and from which side, the student's current placement, and the phase it is in.
+
+The sections of the placement page (agreement, hours, meetings, assessment, ending early) each
+have their own service module; this one only answers the questions every section shares."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from stagematch.extensions import db
+from stagematch.models import Company, Internship, Placement, StudentProfile, User
+from stagematch.models.enums import InternshipStatus, Role
+from stagematch.timeutil import today
+
+
+class Side:
+    """The side a user sees a placement from."""
+
+    STUDENT = "student"
+    COMPANY = "company"
+    SCHOOL = "school"
+
+
+def side_of(internship: Internship, user) -> str | None:
+    """The side `user` sees `internship` from, or None when it is not theirs to see: the student
+    themself, an account of the leerbedrijf of the place, a coordinator of the student's school."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    profile = user.profile if user.role == Role.STUDENT else None
+    if profile is not None and internship.student_id == profile.id:
+        return Side.STUDENT
+    if user.role == Role.COMPANY and internship.placement.company_id == user.company_id:
+        return Side.COMPANY
+    if user.role == Role.COORDINATOR and internship.school_id == user.school_id:
+        return Side.SCHOOL
+    return None
+
+
+def load(internship_id: int) -> Internship | None:
+    """The placement with what every section reads (place, company, meester, gezel, student)."""
+    return db.session.scalars(
+        select(Internship)
+        .where(Internship.id == internship_id)
+        .options(
+            selectinload(Internship.placement).selectinload(Placement.company),
+            selectinload(Internship.meester),
+            selectinload(Internship.gezel),
+            selectinload(Internship.student).selectinload(StudentProfile.user),
+            selectinload(Internship.school),
+        )
+    ).one_or_none()
+
+
+def current_for_student(profile: StudentProfile, on: date | None = None) -> Internship | None:
+    """The student's running or coming placement (the latest that has not ended), or None."""
+    on = on or today()
+    return db.session.scalars(
+        select(Internship)
+        .where(
+            Internship.student_id == profile.id,
+            Internship.status == InternshipStatus.ACTIVE,
+            Internship.end_date >= on,
+        )
+        .order_by(Internship.start_date.desc(), Internship.id.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def of_student(profile: StudentProfile) -> list[Internship]:
+    """Every placement of the student, newest first (for the student's own overview)."""
+    return list(
+        db.session.scalars(
+            select(Internship)
+            .where(Internship.student_id == profile.id)
+            .order_by(Internship.start_date.desc(), Internship.id.desc())
+        )
+    )
+
+
+def company_statement(company: Company, *, running: bool = True, on: date | None = None):
+    """The leerbedrijf's placements: running and coming (`running`), or ended."""
+    on = on or today()
+    stmt = (
+        select(Internship)
+        .join(Placement, Placement.id == Internship.placement_id)
+        .where(Placement.company_id == company.id)
+        .options(
+            selectinload(Internship.placement),
+            selectinload(Internship.meester),
+            selectinload(Internship.student).selectinload(StudentProfile.user),
+        )
+    )
+    if running:
+        stmt = stmt.where(Internship.status == InternshipStatus.ACTIVE, Internship.end_date >= on)
+        return stmt.order_by(Internship.start_date, Internship.id)
+    stmt = stmt.where((Internship.status != InternshipStatus.ACTIVE) | (Internship.end_date < on))
+    return stmt.order_by(Internship.end_date.desc(), Internship.id.desc())
+
+
+class Phase:
+    """Where a placement stands, for every side's page and lists."""
+
+    UNSIGNED = "unsigned"  # the agreement waits for signatures: the placement cannot start
+    COMING = "coming"  # signed, not started yet
+    RUNNING = "running"
+    COMPLETED = "completed"
+    ENDED_EARLY = "ended_early"
+
+
+def phase(internship: Internship, on: date | None = None) -> str:
+    from stagematch.services import agreements
+
+    on = on or today()
+    if internship.status == InternshipStatus.TERMINATED:
+        return Phase.ENDED_EARLY
+    if internship.status == InternshipStatus.COMPLETED or internship.end_date < on:
+        return Phase.COMPLETED
+    if not agreements.is_signed(internship):
+        return Phase.UNSIGNED
+    return Phase.COMING if internship.start_date > on else Phase.RUNNING
+
+
+def school_contacts(internship: Internship) -> list[User]:
+    """The coordinators of the student's school (the school's side of the placement)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.role == Role.COORDINATOR,
+                User.school_id == internship.school_id,
+                User.is_active_account.is_(True),
+            )
+            .order_by(User.name)
+            .limit(5)
+        )
+    )
+
+
+def company_users(internship: Internship) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.company_id == internship.placement.company_id, User.is_active_account.is_(True)
+            )
+            .order_by(User.name)
+            .limit(5)
+        )
+    )
