@@ -69,11 +69,17 @@ def test_token_is_created_used_and_revoked(client, auth, make):
     assert client.get("/api/v1/company/places", headers=_bearer(secret)).status_code == 200
     first_use = db.session.get(ApiToken, token.id).last_used_at
     assert first_use is not None
-    # Issue #20: no write on every call — "last used" is kept to the nearest few minutes.
+    # Issue #20: no write on every call — "last used" is written at most once an hour.
     assert client.get("/api/v1/company/places", headers=_bearer(secret)).status_code == 200
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).last_used_at == first_use
-    db.session.get(ApiToken, token.id).last_used_at = first_use - timedelta(minutes=6)
+    db.session.get(ApiToken, token.id).last_used_at = first_use - timedelta(minutes=59)
+    db.session.commit()
+    assert client.get("/api/v1/company/places", headers=_bearer(secret)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at == first_use - timedelta(minutes=59)
+    first_use -= timedelta(minutes=59)
+    db.session.get(ApiToken, token.id).last_used_at = first_use - timedelta(minutes=2)
     db.session.commit()
     assert client.get("/api/v1/company/places", headers=_bearer(secret)).status_code == 200
     db.session.expire_all()

@@ -16,8 +16,8 @@ from stagematch.services.audit import record
 from stagematch.timeutil import utcnow
 
 MAX_TOKENS = 10
-# "Last used" is written at most this often: not a write and a commit on every API call.
-TOUCH_EVERY = timedelta(minutes=5)
+# "Last used" is written at most once an hour: not a write and a commit on every API call.
+TOUCH_EVERY = timedelta(hours=1)
 
 
 def _hash(secret: str) -> str:
