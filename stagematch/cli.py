@@ -33,6 +33,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(export_ranking_log_command)
     app.cli.add_command(monitoring_check_command)
+    app.cli.add_command(export_bron_command)
 
 
 @click.command("load-reference")
@@ -331,6 +332,58 @@ def export_ranking_log_command(school_name: str, since: str, out: str, fmt: str)
         if os.path.exists(part):
             os.remove(part)
     click.echo(f"{count} ranglijsten van {school.name} sinds {day:%d-%m-%Y} geschreven naar {out}.")
+
+
+@click.command("export-bron")
+@click.option("--school", "school_name", required=True, help="School name.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--from", "date_from", default=None, help="First POK date (YYYY-MM-DD).")
+@click.option("--to", "date_to", default=None, help="Last POK date (YYYY-MM-DD).")
+def export_bron_command(
+    school_name: str, out: str, date_from: str | None, date_to: str | None
+) -> None:
+    """Write the BRON BPV registration of a school (one row per signed agreement version, in
+    BRON's field order; docs/exports.md) to OUT. Any row with missing data: the report, exit 1,
+    and no file."""
+    import os
+    from datetime import date
+
+    from stagematch.csvutil import to_csv
+    from stagematch.services import bron
+
+    school = bron.find_school(school_name)
+    if school is None:
+        names = ", ".join(db.session.scalars(select(School.name).order_by(School.name)).all())
+        raise click.UsageError(f"Onbekende school '{school_name}'. Kies uit: {names}")
+    days = []
+    for value in (date_from, date_to):
+        try:
+            days.append(date.fromisoformat(value) if value else None)
+        except ValueError:
+            raise click.UsageError(
+                f"Ongeldige datum '{value}': gebruik JJJJ-MM-DD, bijv. 2026-01-31."
+            ) from None
+    if days[0] and days[1] and days[0] > days[1]:
+        raise click.UsageError("--from ligt na --to.")
+    result = bron.build(school, *days)
+    if not result.ok:
+        click.echo(
+            f"Geen bestand geschreven: {len(result.problems)} regel(s) met problemen.", err=True
+        )
+        for line in bron.problem_lines(result.problems):
+            click.echo(f"- {line}", err=True)
+        sys.exit(1)
+    part = f"{out}.part"  # renamed when complete: never a half-written file under OUT
+    try:
+        with open(part, "w", encoding="utf-8-sig", newline="") as file:
+            file.write(to_csv(result.header, result.rows))
+        os.replace(part, out)
+    except OSError as error:
+        raise click.ClickException(f"Kon {out} niet schrijven: {error.strerror}") from error
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
+    click.echo(f"{len(result.rows)} BPV-regels van {school.name} geschreven naar {out}.")
 
 
 def evaluation_table(version_id: int, model) -> str:

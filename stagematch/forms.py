@@ -41,6 +41,22 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def school_choices(placeholder) -> list[SelectChoice]:
+    """Every school, grouped by province (an <optgroup> each, in alphabetical order) and by
+    name within it, after a placeholder; a school without a province (added by hand) last."""
+    from sqlalchemy import select
+
+    from stagematch.extensions import db
+    from stagematch.models import School
+
+    other = _("Overig")
+    rows = db.session.execute(select(School.id, School.name, School.province)).all()
+    rows.sort(key=lambda r: (r.province is None, r.province or "", r.name.lower()))
+    return [SelectChoice(0, placeholder)] + [
+        SelectChoice(r.id, r.name, optgroup=r.province or other) for r in rows
+    ]
+
+
 class TownName:
     """Validates a Dutch town name against the shipped list and stores the Town on the field."""
 

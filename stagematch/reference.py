@@ -17,6 +17,9 @@ from stagematch.models import Qualification, School
 
 DATA = Path(__file__).parent / "data"
 QUALIFICATIONS_CSV = DATA / "qualifications.csv"
+SCHOOLS_CSV = DATA / "schools.csv"  # source and date: data/schools.md
+WORK_PROCESSES_CSV = DATA / "work_processes.csv"  # sources: data/work_processes.md
+GENERIC_DOSSIER = ""  # the rows of the generic list (for dossiers without shipped work processes)
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,8 @@ class SchoolInfo:
     students: int  # approximate enrolment, for demo data (DOMAIN.md §4)
 
 
-# mbo schools in Overijssel and around (figures from the provincial monitor, see DOMAIN.md §4).
+# Enrolment of the Overijssel schools (provincial monitor, DOMAIN.md §4), for the demo's weights;
+# the full register of institutions is `data/schools.csv` (`school_rows`).
 SCHOOLS = (
     SchoolInfo("ROC van Twente", "Hengelo", 20_000),
     SchoolInfo("Deltion College", "Zwolle", 16_000),
@@ -79,15 +83,79 @@ def load_qualifications() -> int:
     return added
 
 
+@cache
+def school_rows() -> tuple[dict, ...]:
+    """The register of mbo institutions (`data/schools.csv`; source and date in schools.md)."""
+    with SCHOOLS_CSV.open(encoding="utf-8", newline="") as f:
+        lines = (line for line in f if not line.startswith("#"))
+        return tuple(csv.DictReader(lines))
+
+
+def _register_values(row: dict) -> dict:
+    return {
+        "brin": row["brin"].strip() or None,
+        "kind": row["kind"],
+        "province": row["province"],
+        "lat": float(row["lat"]),
+        "lon": float(row["lon"]),
+        "website": row["website"] or None,
+    }
+
+
 def load_schools() -> int:
-    existing = set(db.session.scalars(select(School.name)))
-    missing = [s for s in SCHOOLS if s.name not in existing]
-    db.session.add_all(School(name=s.name, city=s.city) for s in missing)
-    return len(missing)
+    """Add the register's institutions that are missing (by name) and give the existing ones the
+    register's columns (BRIN, kind, province, location, website); returns how many were added.
+    Idempotent; a school's own town (`city`) is left as it is."""
+    existing = {s.name: s for s in db.session.scalars(select(School))}
+    # The first version's five schools first, in their old order (stable ids for old databases).
+    first = {s.name: i for i, s in enumerate(SCHOOLS)}
+    rows = sorted(school_rows(), key=lambda r: first.get(r["name"], len(first)))
+    added = 0
+    for row in rows:
+        values = _register_values(row)
+        school = existing.get(row["name"])
+        if school is None:
+            db.session.add(School(name=row["name"], city=row["town"], **values))
+            added += 1
+            continue
+        for column, value in values.items():
+            if value is not None and getattr(school, column) != value:
+                setattr(school, column, value)
+    return added
+
+
+@cache
+def work_process_rows() -> tuple[dict, ...]:
+    """The shipped work processes (or kerntaken) per dossier, in the dossier's order."""
+    with WORK_PROCESSES_CSV.open(encoding="utf-8", newline="") as f:
+        lines = (line for line in f if not line.startswith("#"))
+        return tuple(csv.DictReader(lines))
+
+
+def load_work_processes(dossier_crebo: str | None = None) -> int:
+    """Insert the shipped work processes not in the database yet (of one dossier, or all);
+    returns how many were added. The caller commits."""
+    from stagematch.models import WorkProcess
+
+    stmt = select(WorkProcess.dossier_crebo, WorkProcess.code)
+    if dossier_crebo is not None:
+        stmt = stmt.where(WorkProcess.dossier_crebo == dossier_crebo)
+    existing = set(db.session.execute(stmt).tuples())
+    added = 0
+    for position, row in enumerate(work_process_rows()):
+        key = (row["dossier_crebo"], row["code"])
+        if key in existing or (dossier_crebo is not None and key[0] != dossier_crebo):
+            continue
+        db.session.add(WorkProcess(dossier_crebo=key[0], code=key[1], title=row["title"],
+                                   position=position))  # fmt: skip
+        existing.add(key)
+        added += 1
+    return added
 
 
 def load_reference_data() -> tuple[int, int]:
     """Idempotent: safe to run on every start."""
     result = load_qualifications(), load_schools()
+    load_work_processes()  # not counted: the CLI reports qualifications and schools
     db.session.commit()
     return result

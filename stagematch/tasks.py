@@ -126,6 +126,15 @@ def nightly_rounds_closing() -> None:
     log.info("%s students told their round closes soon", with_links(warn_closing_rounds))
 
 
+@jobs.periodic_task(crontab(hour="2", minute="25"))
+def nightly_complete_assessed() -> None:
+    """Placements past their end date whose school decision was recorded before it are
+    completed (services/assessments.py), which frees the seat and the meester's time."""
+    from stagematch.services.assessments import complete_decided
+
+    log.info("%s placements completed", with_links(complete_decided))
+
+
 @jobs.periodic_task(crontab(hour="2", minute="35"))
 def nightly_flags() -> None:
     """Raise every school's new flags, so coordinators hear of them without opening the site."""

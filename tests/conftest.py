@@ -40,7 +40,7 @@ from stagematch.reference import load_reference_data
 from stagematch.timeutil import today, utcnow
 
 PASSWORD = "goed-wachtwoord-123"
-REFERENCE_TABLES = {"qualification", "school", "alembic_version"}
+REFERENCE_TABLES = {"qualification", "school", "work_process", "alembic_version"}
 
 
 def _reset_database() -> None:

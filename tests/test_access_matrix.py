@@ -27,6 +27,7 @@ from stagematch.models import (
     RoundStudent,
     SavedSearch,
     School,
+    SchoolContact,
 )
 from stagematch.services import applications as application_service
 from stagematch.services.accounts import password_token
@@ -127,6 +128,8 @@ def build_world(make) -> World:
                        hits=[{"term": "jong team", "category": "leeftijd", "field": "tasks",
                               "excerpt": "jong team", "severity": "review", "rule": "x"}])  # fmt: skip
     db.session.add(ad_check)
+    contact = SchoolContact(school=roc, name="Petra Contact", email="petra@roc.nl")  # issue 18
+    db.session.add(contact)
     db.session.commit()
     evaluation_student = next(e for e in internship.evaluations if e.author_role == "student")
     evaluation_meester = next(e for e in internship.evaluations if e.author_role == "meester")
@@ -139,6 +142,7 @@ def build_world(make) -> World:
         round=round_.id, offer=offer.id, company=company.id,
         invitation=invitation.id, invitation_token=invitation_token(invitation), job=job.id,
         notification=notification.id, objection=objection.id, ad_check=ad_check.id,
+        contact=contact.id,
     )  # fmt: skip
     return World(users, ids)
 
@@ -188,6 +192,8 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "api.company_applicants": ("GET", "/api/v1/company/applicants", everyone(TOKEN), None),
     "api.school_internships": ("GET", "/api/v1/school/internships", everyone(TOKEN), None),
     "api.school_flags": ("GET", "/api/v1/school/flags", everyone(TOKEN), None),
+    "api.internship": ("GET", "/api/v1/internships/{internship}", everyone(TOKEN), None),
+    "api.internship_agreement_pdf": ("GET", "/api/v1/internships/{internship}/agreement.pdf", everyone(TOKEN), None),
     "api.export_json": ("GET", "/api/v1/export/places.json", everyone(OK), None),
     "api.export_csv": ("GET", "/api/v1/export/places.csv", everyone(OK), None),
     "api.statistics": ("GET", "/api/v1/statistics", everyone(OK), None),
@@ -294,6 +300,13 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.company_accreditations": ("GET", "/coordinator/bedrijven/{company}/erkenningen", COORDINATOR, None),
     "coordinators.check_accreditation": ("POST", "/coordinator/erkenningen/{accreditation}/controleren", COORDINATOR, {"verdict": "verified"}),
     "coordinators.over_capacity": ("GET", "/coordinator/meesters-over-capaciteit", COORDINATORS, None),
+    # The school's contact persons for companies (issue 18): another school's contact is 404.
+    "coordinators.contacts": ("GET", "/coordinator/contactpersonen", COORDINATORS, None),
+    "coordinators.new_contact": ("POST", "/coordinator/contactpersonen/nieuw", COORDINATORS, {"name": "A", "email": "a@b.nl"}),
+    "coordinators.edit_contact": ("POST", "/coordinator/contactpersonen/{contact}",
+                                  {**COORDINATOR, "coordinator2": HIDDEN}, {"name": "A", "email": "a@b.nl"}),
+    "coordinators.delete_contact": ("POST", "/coordinator/contactpersonen/{contact}/verwijderen",
+                                    {**COORDINATOR, "coordinator2": HIDDEN}, None),
     "coordinators.flags": ("GET", "/coordinator/signalen", COORDINATORS, None),
     "coordinators.resolve_flag": ("POST", "/coordinator/signalen/{flag}/afhandelen", COORDINATOR, {"note": "Gebeld."}),
     # A case: only coordinators of the flag's school and administrators; for anyone else it does not exist.
@@ -306,9 +319,53 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.case_resolve": ("POST", "/coordinator/signalen/{flag}/sluiten", CASE, {"note": "Gebeld."}),
     "coordinators.case_reopen": ("POST", "/coordinator/signalen/{flag}/heropenen", CASE, None),
     "coordinators.internships": ("GET", "/coordinator/stages", COORDINATORS, None),
+    "coordinators.bron_export": ("GET", "/coordinator/stages/bron", COORDINATORS, None),
     "coordinators.internship": ("GET", "/coordinator/stages/{internship}", COORDINATOR, None),
     "internships.index": ("GET", "/stage/", {**LOGGED_IN, "admin": DENY}, None),
+    "internships.subsidy_overview": ("GET", "/stage/subsidie", COMPANIES, None),
     "internships.page": ("GET", "/stage/{internship}", PLACEMENT_PARTIES, None),
+    # Meetings: every party plans; the school or the company writes the notes. The assessment: every
+    # party reads it (the student once submitted); only the school records its decision.
+    "internships.meeting": ("GET", "/stage/{internship}/gesprekken/start", PLACEMENT_PARTIES, None),
+    "internships.meeting_notes": ("GET", "/stage/{internship}/gesprekken/start/verslag",
+                                  {**PLACEMENT_PARTIES, "internship_student": DENY}, None),
+    "internships.assessment": ("GET", "/stage/{internship}/beoordeling", PLACEMENT_PARTIES, None),
+    # Hours: the student (or the company for them) logs a week; only the company approves or corrects.
+    "internships.hours": ("POST", "/stage/{internship}/uren", {**PLACEMENT_PARTIES, "coordinator": DENY},
+                          {"week": "2026-11-16", "hours": "8"}),
+    "internships.approve_hours": ("POST", "/stage/{internship}/uren/2026-11-16/goedkeuren",
+                                  {**PLACEMENT_PARTIES, "internship_student": DENY, "coordinator": DENY}, {"gezien": "8"}),
+    "internships.approve_all_hours": ("POST", "/stage/{internship}/uren/alles-goedkeuren",
+                                      {**PLACEMENT_PARTIES, "internship_student": DENY, "coordinator": DENY},
+                                      {"week": "2026-11-16=8"}),
+    "internships.correct_hours": ("POST", "/stage/{internship}/uren/2026-11-16/corrigeren",
+                                  {**PLACEMENT_PARTIES, "internship_student": DENY, "coordinator": DENY},
+                                  {"gezien": "8", "hours": "7", "note": "Pauze eraf."}),
+    "internships.assessment_decision": ("GET", "/stage/{internship}/beoordeling/besluit",
+                                        {**PLACEMENT_PARTIES, "internship_student": DENY, "company": DENY}, None),
+    # Ending early (any party asks, the requester withdraws, the school decides); the school's list.
+    "internships.ending_request": ("GET", "/stage/{internship}/beeindigen", PLACEMENT_PARTIES, None),
+    "internships.ending_withdraw": ("POST", "/stage/{internship}/beeindigen/intrekken", PLACEMENT_PARTIES, None),
+    "internships.ending_decide": ("GET", "/stage/{internship}/beeindigen/besluit",
+                                  {**PLACEMENT_PARTIES, "internship_student": DENY, "company": DENY}, None),
+    "internships.replacement_discussed": ("POST", "/stage/{internship}/nieuwe-plek/besproken",
+                                          {**PLACEMENT_PARTIES, "internship_student": DENY, "company": DENY}, None),
+    "internships.ending_requests": ("GET", "/stage/beeindigen", COORDINATORS, None),
+    # The agreement: every party reads and signs (in turn); the school draws it up and changes it; the
+    # student gives a guardian's details; the guardian's page opens with a token (none here: 404).
+    "internships.agreement": ("GET", "/stage/{internship}/overeenkomst", PLACEMENT_PARTIES, None),
+    "internships.agreement_version": ("GET", "/stage/{internship}/overeenkomst/1", PLACEMENT_PARTIES, None),
+    "internships.agreement_sign": ("POST", "/stage/{internship}/overeenkomst/1/tekenen", PLACEMENT_PARTIES, None),
+    "internships.agreement_pdf": ("GET", "/stage/{internship}/overeenkomst/1.pdf", PLACEMENT_PARTIES, None),
+    "internships.agreement_draw_up": ("POST", "/stage/{internship}/overeenkomst/opstellen",
+                                      {**PLACEMENT_PARTIES, "internship_student": DENY, "company": DENY}, None),
+    "internships.agreement_change": ("GET", "/stage/{internship}/overeenkomst/wijzigen",
+                                     {**PLACEMENT_PARTIES, "internship_student": DENY, "company": DENY}, None),
+    "internships.agreement_guardian": ("GET", "/stage/{internship}/overeenkomst/ouder",
+                                       {**PLACEMENT_PARTIES, "company": DENY, "coordinator": DENY}, None),
+    "internships.agreement_resend": ("POST", "/stage/{internship}/overeenkomst/ouder/opnieuw",
+                                     {**PLACEMENT_PARTIES, "company": DENY, "coordinator": DENY}, None),
+    "internships.agreement_guardian_sign": ("GET", "/stage/overeenkomst/ouder/ongeldig", everyone(OK), None),
     "coordinators.import_students": ("GET", "/coordinator/studenten/importeren", COORDINATORS, None),
     "coordinators.rounds": ("GET", "/coordinator/verdeelrondes", COORDINATORS, None),
     "coordinators.new_round": ("GET", "/coordinator/verdeelrondes/nieuw", COORDINATORS, None),

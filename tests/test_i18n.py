@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from sqlalchemy import String, Text, select
+from sqlalchemy import JSON, String, Text, select
 
 from stagematch.extensions import db
 from stagematch.mailer import read_outbox
@@ -110,11 +110,18 @@ class _Text(HTMLParser):
     def __init__(self):
         super().__init__()
         self.parts, self._skip = [], 0
+        self._dutch_tag, self._dutch_depth = None, 0  # inside an element marked lang="nl"
 
     def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self._dutch_tag is None and (attrs.get("lang") or "").startswith("nl") and tag != "html":
+            # A Dutch document quoted in the page (the agreement): Dutch on purpose, marked so.
+            self._dutch_tag, self._dutch_depth = tag, 0
+            self._skip += 1
+        if tag == self._dutch_tag:
+            self._dutch_depth += 1
         if tag in SKIPPED:
             self._skip += 1
-        attrs = dict(attrs)
         names = VISIBLE_ATTRIBUTES
         if tag == "input" and attrs.get("type") in ("submit", "button"):
             names = (*names, "value")  # a button's text
@@ -125,6 +132,11 @@ class _Text(HTMLParser):
     def handle_endtag(self, tag):
         if tag in SKIPPED:
             self._skip -= 1
+        if tag == self._dutch_tag:
+            self._dutch_depth -= 1
+            if self._dutch_depth == 0:
+                self._dutch_tag = None
+                self._skip -= 1
 
     def handle_data(self, data):
         if not self._skip and data.strip():
@@ -134,7 +146,21 @@ class _Text(HTMLParser):
 def _data_values() -> list[str]:
     """Every text stored in the database (names, titles, towns …): data, not interface."""
     values = set()
+
+    def strings(value):  # documents stored as JSON (an agreement's text) are data too
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from strings(v)
+
     for table in db.metadata.sorted_tables:
+        for column in [c for c in table.columns if isinstance(c.type, JSON)]:
+            for (value,) in db.session.execute(select(column)):
+                values.update(v for v in strings(value) if len(v) > 2)
         columns = [c for c in table.columns if isinstance(c.type, String | Text)]
         if not columns:
             continue

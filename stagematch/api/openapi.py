@@ -37,6 +37,38 @@ PLACE = {
     },
 }  # fmt: skip
 
+AGREEMENT_VERSION = {
+    "type": "object", "required": ["number", "status", "signed_at", "content_hash"],
+    "properties": {"number": {"type": "integer", "minimum": 1}, "status": {"type": "string", "enum": ["pending", "signed", "superseded"]},
+                   "reason": {"type": "string"}, "signed_at": {**NULLABLE_STR, "description": "UTC, when the last party signed"},
+                   "content_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256 of the signed content"}},
+}  # fmt: skip
+INTERNSHIP = {
+    "type": "object",
+    "required": ["id", "place_id", "company", "school", "start_date", "end_date", "status", "agreement", "hours"],
+    "properties": {
+        "id": {"type": "integer"}, "student_id": NULLABLE_INT, "place_id": {"type": "integer"}, "place_title": {"type": "string"},
+        "leerweg": {"type": "string", "enum": ["BOL", "BBL"]},
+        "company": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+        "school": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+        "meester": {"type": "string"}, "gezel": NULLABLE_STR,
+        "start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"},
+        "ended_at": {"type": ["string", "null"], "format": "date"},
+        "status": {"type": "string", "enum": ["active", "completed", "terminated"]}, "outcome": NULLABLE_STR,
+        "agreement": {"type": "object", "required": ["status", "versions"], "properties": {
+            "status": {"type": "string", "enum": ["none", "pending", "signed", "amendment_pending"],
+                       "description": "signed: a version is in force; amendment_pending: and a newer one waits for signatures"},
+            "current_version": {**NULLABLE_INT, "description": "the number of the version in force"},
+            "next_party": {"type": ["string", "null"], "enum": ["student", "guardian", "company", "school", None],
+                           "description": "whose signature the waiting version needs next"},
+            "waiting_for": {"type": "array", "items": {"type": "string", "enum": ["student", "guardian", "company", "school"]}},
+            "versions": {"type": "array", "items": AGREEMENT_VERSION}}},
+        "hours": {"type": "object", "required": ["approved"], "properties": {
+            "approved": {"type": "number", "description": "hours approved (or corrected) by the meester"},
+            "logged": NULLABLE_NUM, "planned": NULLABLE_NUM}},
+    },
+}  # fmt: skip
+
 
 def page_of(item: dict) -> dict:
     return {"type": "object", "required": ["items", "page", "per_page", "total", "pages"], "properties": {
@@ -70,7 +102,10 @@ SEARCH = [
     {"name": "start_from", "in": "query", "schema": {"type": "string", "format": "date"}},
     {"name": "start_to", "in": "query", "schema": {"type": "string", "format": "date"}},
     {"name": "bbl_days", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5}},
-    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "distance", "pay", "start"]}},
+    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "distance", "pay", "start", "kansrijk"]},
+     "description": "kansrijk: places for occupations with a tight labour market first (an explicit choice; never part of relevance)."},
+    {"name": "kansrijk", "in": "query", "schema": {"type": "string", "enum": ["", "y"]}, "description": "Only places for occupations with a tight labour market."},
+    {"name": "heel_nederland", "in": "query", "schema": {"type": "string", "enum": ["", "1"]}, "description": "1: no distance limit (the whole country)."},
 ]  # fmt: skip
 ORDER = {
     "name": "order", "in": "query", "schema": {"type": "string", "enum": ["model", "distance", "start"]},
@@ -146,6 +181,18 @@ def spec(server: str) -> dict:
             "/school/flags": _get("The token's school: flags (open by default)", page_of({"type": "object"}),
                                   [{"name": "open", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}}, *PAGING],
                                   (400, 401, 403, 429), tag="schools"),
+            "/internships/{internship_id}": _get(
+                "One internship for its student, its company or its school: the agreement's status and versions "
+                "and the hours approved so far", INTERNSHIP,
+                [{"name": "internship_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}],
+                (401, 403, 404, 429), tag="internships"),
+            "/internships/{internship_id}/agreement.pdf": {"get": {
+                "summary": "The praktijkovereenkomst as a PDF (school tokens only): the version in force, else the one "
+                           "waiting for signatures, or ?version=n", "tags": ["internships"],
+                "parameters": [{"name": "internship_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}},
+                               {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}}],
+                "responses": {"200": {"description": "PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                              **_errors(400, 401, 403, 404, 429)}}},
             "/export/places.json": _get("Open data: every open place, with stable ids", {"type": "object", "required": ["count", "places"],
                                         "properties": {"count": {"type": "integer"}, "places": {"type": "array", "items": {"type": "object"}}}},
                                         errors=(429,), secured=False, tag="open data"),

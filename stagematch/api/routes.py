@@ -162,6 +162,7 @@ def places():
 
         filters.sort = SEARCH_SORT[order]
     filters.page = page
+    filters.anywhere = request.args.get("heel_nederland") == "1"
     profile = g.api_user.profile if g.api_user.role == Role.STUDENT else None
     filters.student = profile
     ranker = make_ranker(profile) if filters.sort == "relevance" else None
@@ -300,6 +301,109 @@ def school_internships():
         for i in db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
     ]
     return jsonify(_paged(items, total, page, per_page))
+
+
+def _visible_internship(internship_id: int, *, school_only: bool = False) -> Internship | None:
+    """The internship when the token's account is one of its parties (the student, an account of
+    the leerbedrijf, a coordinator of the school; only the school with `school_only`)."""
+    from stagematch.services import internships as internship_service
+
+    internship = internship_service.load(internship_id)
+    if internship is None:
+        return None
+    side = internship_service.side_of(internship, g.api_user)
+    if side is None or (school_only and side != internship_service.Side.SCHOOL):
+        return None
+    return internship
+
+
+def _agreement_json(internship: Internship) -> dict:
+    from stagematch.services import agreements
+
+    versions = list(internship.agreement_versions)
+    signed = agreements.signed_versions(internship)
+    pending = agreements.pending_version(internship)
+    if not versions:
+        status = "none"
+    elif pending is None:
+        status = "signed" if signed else "none"
+    else:
+        status = "amendment_pending" if signed else "pending"
+    waiting: list[str] = []
+    if pending is not None:
+        done = {s.party for s in pending.signatures}
+        waiting = [p for p in agreements.parties(pending) if p not in done]
+    return {
+        "status": status,
+        "current_version": signed[-1].number if signed else None,
+        "next_party": agreements.next_party(pending) if pending is not None else None,
+        "waiting_for": [str(p) for p in waiting],
+        "versions": [
+            {
+                "number": v.number,
+                "status": v.status,
+                "reason": v.reason,
+                "signed_at": v.signed_at.isoformat() if v.signed_at else None,
+                "content_hash": v.content_hash,
+            }  # fmt: skip
+            for v in versions
+        ],
+    }
+
+
+def _hours_json(internship: Internship) -> dict:
+    from stagematch.services import hours
+
+    approved = hours.approved_total([internship.id]).get(internship.id, 0)
+    totals = hours.totals(internship)
+    logged, planned = getattr(totals, "logged", None), getattr(totals, "planned", None)
+    return {"approved": float(approved), "logged": float(logged) if logged is not None else None,
+            "planned": float(planned) if planned is not None else None}  # fmt: skip
+
+
+@bp.route("/internships/<int:internship_id>")
+@token_required(Role.STUDENT, Role.COMPANY, Role.COORDINATOR)
+def internship(internship_id: int):
+    found = _visible_internship(internship_id)
+    if found is None:
+        return api_error(404, "Not Found", "No internship with this id that this token may see.")
+    placement = found.placement
+    return jsonify({
+        "id": found.id, "student_id": found.student_id, "place_id": placement.id,
+        "place_title": placement.title, "leerweg": placement.leerweg,
+        "company": {"id": placement.company_id, "name": placement.company.name},
+        "school": {"id": found.school_id, "name": found.school.name},
+        "meester": found.meester.name, "gezel": found.gezel.name if found.gezel else None,
+        "start_date": found.start_date.isoformat(), "end_date": found.end_date.isoformat(),
+        "ended_at": found.ended_at.isoformat() if found.ended_at else None,
+        "status": found.status, "outcome": found.outcome,
+        "agreement": _agreement_json(found), "hours": _hours_json(found),
+    })  # fmt: skip
+
+
+@bp.route("/internships/<int:internship_id>/agreement.pdf")
+@token_required(Role.COORDINATOR)
+def internship_agreement_pdf(internship_id: int):
+    """The agreement as a PDF for the school's system: the version in force (else the one
+    waiting for signatures), or `?version=n`."""
+    from stagematch.services import agreements
+
+    found = _visible_internship(internship_id, school_only=True)
+    if found is None:
+        return api_error(404, "Not Found", "No internship with this id that this token may see.")
+    if "version" in request.args:
+        number = parse_int(request.args["version"], lo=1, hi=10_000)
+        if number is None:
+            return api_error(
+                400, "Bad Request", "version must be a whole number from 1 (digits 0-9)"
+            )
+        version = next((v for v in found.agreement_versions if v.number == number), None)
+    else:
+        version = agreements.current_version(found)
+    if version is None:
+        return api_error(404, "Not Found", "This internship has no agreement (version) like that.")
+    return Response(agreements.render_pdf(version), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="praktijkovereenkomst-{found.id}-v{version.number}.pdf"'})  # fmt: skip
 
 
 @bp.route("/school/flags")

@@ -17,7 +17,7 @@ from stagematch.auth.forms import (
     TokenForm,
 )
 from stagematch.extensions import db, limiter
-from stagematch.forms import choices, qualification_labels
+from stagematch.forms import choices, qualification_labels, school_choices
 from stagematch.geo import town_names
 from stagematch.models import School
 from stagematch.models.enums import Role
@@ -172,10 +172,7 @@ REGISTER_LIMIT = "3 per hour"
 )
 def register_student():
     form = StudentRegisterForm()
-    form.school.choices = choices(
-        [(0, _("Kies je school"))]
-        + [(s.id, s.name) for s in db.session.scalars(select(School).order_by(School.name))]
-    )
+    form.school.choices = school_choices(_("Kies je school"))  # grouped by province
     if form.validate_on_submit():
         try:
             accounts.register_student(

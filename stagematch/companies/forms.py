@@ -270,6 +270,13 @@ class PlacementForm(FlaskForm):
     languages = StringField(
         _l("Talen"), default="Nederlands", validators=[Optional(), Length(max=200)]
     )
+    # Issue 18: specialist crafts recruit in the whole country.
+    national = BooleanField(_l("Landelijk: de leerling mag uit het hele land komen"))
+    lodging_allowance = IntegerField(
+        _l("Bijdrage in reis- of verblijfskosten (€ per maand)"),
+        description=_l("Bijvoorbeeld voor een kamer in de buurt. Leeg of 0 = geen bijdrage."),
+        validators=[Optional(), NumberRange(0, 5000, _l("Tussen € 0 en € 5.000."))],
+    )
 
     def validate_start_date(self, field):
         from stagematch.matching.eligibility import MAX_START_AHEAD
@@ -295,6 +302,7 @@ class PlacementForm(FlaskForm):
             seats=self.seats.data, meester=db.session.get(Mentor, self.meester.data),
             gezel=db.session.get(Mentor, self.gezel.data) if self.gezel.data else None,
             required_skills=self.required_skills.data or "", languages=self.languages.data or "",
+            national=bool(self.national.data), lodging_allowance=self.lodging_allowance.data or 0,
         )  # fmt: skip
 
 

@@ -494,4 +494,5 @@ def import_students():
     ), 422 if form.errors else 200
 
 
-from stagematch.coordinators import ads  # noqa: E402,F401  (the review of place texts)
+# The review of place texts; the BRON export; the contact persons for companies.
+from stagematch.coordinators import ads, bron, contacts  # noqa: E402,F401

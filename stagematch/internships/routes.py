@@ -67,3 +67,11 @@ def page(internship_id: int):
         school_contacts=service.school_contacts(internship),
         company_users=service.company_users(internship),
     )  # fmt: skip
+
+
+import stagematch.internships.agreement  # noqa: E402,F401  (section 10)
+import stagematch.internships.assessment  # noqa: E402,F401  (section 40)
+import stagematch.internships.ending  # noqa: E402,F401  (section 50)
+import stagematch.internships.hours  # noqa: E402,F401  (section 20)
+import stagematch.internships.meetings  # noqa: E402,F401  (section 30)
+from stagematch.internships import subsidy  # noqa: E402,F401  (the subsidy overview)

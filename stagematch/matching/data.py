@@ -77,6 +77,8 @@ class PlaceData:
     open_applications: int = 0
     applications: int = 0
     seats: int = 1
+    # "Landelijk" (issue 18): the learner may come from anywhere; no travel radius excludes it.
+    national: bool = False
 
     @property
     def accreditation_current(self) -> bool:

@@ -21,7 +21,8 @@ The rules (sources and dates in docs/rules.md):
   one school day, so days at work + school days <= 5;
 - dates: the place starts within two years of today and lasts 1–104 weeks; it has not ended,
   and it does not end before the student is available;
-- distance: within the student's maximum travel distance;
+- distance: within the student's maximum travel distance, unless the place is "landelijk"
+  (national: the learner may come from anywhere, specialist crafts);
 - company: the company takes part (an administrator has not deactivated it).
 
 Age is read only by the legal rules (wage, working time); no feature or score reads it.
@@ -201,6 +202,14 @@ def accredited_for(student: StudentData, place: PlaceData) -> bool:
     return student.dossier in dossiers
 
 
+def within_reach(student: StudentData, place: PlaceData) -> bool:
+    """The distance rule: a national place is within reach of every student; otherwise the place
+    lies within the student's travel radius (a student without a town is not held to one)."""
+    if place.national or student.lat is None:
+        return True
+    return distance_km(student.lat, student.lon, place.lat, place.lon) <= student.max_travel_km
+
+
 # --- the rules ------------------------------------------------------------------------------
 
 
@@ -240,10 +249,7 @@ def reasons(student: StudentData, place: PlaceData, *, on: date) -> list[Reason]
         found.append(LEVEL)
     elif not accredited_for(student, place):
         found.append(NOT_ACCREDITED)
-    if (
-        student.lat is not None
-        and distance_km(student.lat, student.lon, place.lat, place.lon) > student.max_travel_km
-    ):
+    if not within_reach(student, place):
         found.append(DISTANCE)
     if student.available_from is not None and student.available_from > place_end(place):
         found.append(NOT_AVAILABLE)
@@ -296,6 +302,7 @@ def candidate_pairs(
     )
     lat = np.array([p.lat for p in places], dtype=float)
     lon = np.array([p.lon for p in places], dtype=float)
+    national = np.array([p.national for p in places], dtype=bool)
     level = np.array([p.level for p in places])
     paid_age = np.array(
         [max_paid_age(p.leerweg, p.pay_per_month, p.hours_per_week, p.start_date) for p in places]
@@ -343,7 +350,8 @@ def candidate_pairs(
             slon = np.array([np.nan if s.lon is None else s.lon for s in chunk])
             travel = np.array([s.max_travel_km for s in chunk], dtype=float)
             d = haversine_km(slat[:, None], slon[:, None], lat[cols][None, :], lon[cols][None, :])
-            ok &= np.isnan(slat)[:, None] | (d <= travel[:, None])
+            # `within_reach`: no town, within the radius, or a national place.
+            ok &= np.isnan(slat)[:, None] | (d <= travel[:, None]) | national[cols][None, :]
             available = np.array(
                 [s.available_from.toordinal() if s.available_from else 0 for s in chunk]
             )

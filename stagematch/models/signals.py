@@ -41,7 +41,8 @@ class Flag(db.Model):
     __table_args__ = (
         CheckConstraint(
             "kind IN ('over_capacity', 'low_supervision', 'mostly_routine', 'evaluation_overdue', "
-            "'no_contact', 'accreditation', 'discrimination', 'no_place')",
+            "'no_contact', 'accreditation', 'discrimination', 'no_place', 'meeting_missed', "
+            "'hours_overdue', 'hours_missing', 'agreement_unsigned')",
             name="kind_values",
         ),
     )

@@ -66,6 +66,7 @@ def search_page():
     page = ranker = None
     if filters is not None:
         filters.student = profile
+        filters.anywhere = args.get("heel_nederland") == "1"  # "Heel Nederland": no distance limit
         ranker = make_ranker(profile) if filters.sort == "relevance" else None
         page = with_reasons(search(filters, ranker=ranker), ranker)
     html = render_template(
@@ -105,7 +106,7 @@ def filters_from_form(form: SearchForm) -> SearchFilters | None:
         level=int(form.level.data) if form.level.data else None, town=town, radius_km=form.radius.data,
         sector=form.sector.data or None, min_pay=form.min_pay.data, start_from=form.start_from.data,
         start_to=form.start_to.data, bbl_days=form.bbl_days.data, sort=form.sort.data or "relevance",
-        page=form.page.data or 1,
+        page=form.page.data or 1, kansrijk=bool(form.kansrijk.data),
     )  # fmt: skip
 
 
@@ -188,3 +189,6 @@ def apply(placement_id: int):
     return render_template(
         "places/apply.html", form=form, placement=placement
     ), 422 if form.errors else 200
+
+
+from stagematch.places import tightness  # noqa: E402,F401  ("kansrijk beroep" on the pages)

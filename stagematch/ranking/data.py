@@ -182,6 +182,7 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
             Placement.description,
             Placement.required_skills,
             Placement.seats,
+            Placement.national,
             Placement.gezel_id,
             Placement.meester_id,
             Mentor.trained,
@@ -307,7 +308,7 @@ def load_places(
             company_active=facts is not None or r.deactivated_at is None,
             company_asked=answers.get(r.company_id, (0, 0))[0],
             company_answered=answers.get(r.company_id, (0, 0))[1],
-            open_applications=r.open_apps or 0, seats=r.seats,
+            open_applications=r.open_apps or 0, seats=r.seats, national=bool(r.national),
         ))  # fmt: skip
     return result
 

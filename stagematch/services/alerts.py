@@ -24,7 +24,7 @@ from stagematch.templating import format_date
 from stagematch.timeutil import today, utcnow
 from stagematch.urls import external_url
 
-SORTS = ("relevance", "distance", "pay", "start")
+SORTS = ("relevance", "distance", "pay", "start", "kansrijk")
 MAX_SAVED_SEARCHES = 20
 NAME_LENGTH = 120  # SavedSearch.name
 QUERY_LENGTH = 2000
@@ -91,7 +91,8 @@ def filters_from_query(query_string: str) -> SearchFilters | None:
         q=q, leerweg=leerweg or None, qualification=qualification, level=numbers["level"], town=town,
         radius_km=numbers["radius"], sector=sector or None, min_pay=numbers["min_pay"],
         start_from=dates["start_from"], start_to=dates["start_to"], bbl_days=numbers["bbl_days"],
-        sort=sort,
+        sort=sort, kansrijk=value.get("kansrijk") in ("y", "1", "on"),
+        anywhere=value.get("heel_nederland") == "1",
     )  # fmt: skip
 
 

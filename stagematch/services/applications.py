@@ -47,7 +47,7 @@ from stagematch.models.enums import (
     PlacementStatus,
     Role,
 )
-from stagematch.services import DomainError
+from stagematch.services import DomainError, agreements
 from stagematch.services.audit import record
 from stagematch.services.capacity import filled_seats, lock_place_and_mentors
 from stagematch.services.eligibility import describe, pair_reasons, require_pair
@@ -452,6 +452,7 @@ def _take_place(application_id: int, *, offered: bool, withdraw_ids: Iterable[in
     db.session.add(internship)
     schedule_evaluations(internship)
     db.session.flush()
+    agreements.create_first_version(internship, by=by)  # the POK, version 1 (same transaction)
     if filled_seats([placement.id]).get(placement.id, 0) >= placement.seats:
         placement.status = PlacementStatus.FILLED
 
@@ -518,13 +519,22 @@ def schedule_evaluations(internship: Internship) -> None:
             )
 
 
-def end_internship(internship: Internship, *, outcome: str, terminated: bool) -> None:
-    """Completion or termination frees the seat and the meester's capacity again."""
+def end_internship(internship: Internship, *, outcome: str, terminated: bool,
+                   last_day: date | None = None) -> None:  # fmt: skip
+    """Completion or termination frees the seat and the meester's capacity again.
+
+    Ending early (`terminated`) shortens the period to the last day worked: `end_date` (exclusive,
+    as `services.capacity` counts) becomes the day after `last_day` (default: yesterday, so the
+    seat frees today), and `ended_at` is the last day (default today, the day it was recorded).
+    A last day still to come keeps the seat and the meester's time until then."""
     if internship.status != InternshipStatus.ACTIVE:
         raise DomainError(_("Deze stage is al afgesloten."))
     internship.status = InternshipStatus.TERMINATED if terminated else InternshipStatus.COMPLETED
     internship.outcome = outcome
-    internship.ended_at = today()
+    internship.ended_at = today() if last_day is None else last_day
+    if terminated:
+        until = today() if last_day is None else last_day + timedelta(days=1)
+        internship.end_date = max(internship.start_date, min(internship.end_date, until))
     placement = internship.placement
     if placement.status == PlacementStatus.FILLED and placement.start_date >= today():
         placement.status = PlacementStatus.OPEN

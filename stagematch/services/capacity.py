@@ -3,8 +3,10 @@ are counted. No code outside this module counts learners (tests/test_capacity.py
 
 One definition, over a period [start, end) (a place's or an internship's dates; end exclusive):
 
-- **learners** of a mentor: running internships (status active) naming the mentor as meester or
-  as gezel whose period overlaps;
+- **learners** of a mentor: running internships naming the mentor as meester or as gezel whose
+  period overlaps. Running (`holds_seat_clause`): status active, or ended early (terminated)
+  with its last day still to come — ending early sets `end_date` to the day after the last day,
+  so the seat and the mentor's time free from then on;
 - **offers**: open offers (status offered, respond-by date not passed) on places naming the
   mentor whose period overlaps — an offer holds a seat until the student answers;
 - **reserved**: for every open place naming the mentor whose period overlaps, its seats minus
@@ -50,6 +52,21 @@ def open_offer_clause(on: date | None = None):
     return and_(
         Application.status == ApplicationStatus.OFFERED,
         or_(Application.respond_by.is_(None), Application.respond_by >= on),
+    )
+
+
+def holds_seat_clause(internship=Internship, on: date | None = None):
+    """SQL: an internship that holds its seat and its mentors' time on `on`: running (status
+    active), or ended early with its last day still to come (its `end_date`, exclusive, after
+    `on`; services/early_ending.py). Ended before it began: an empty period, nothing held."""
+    on = today() if on is None else on
+    return or_(
+        internship.status == InternshipStatus.ACTIVE,
+        and_(
+            internship.status == InternshipStatus.TERMINATED,
+            internship.end_date > on,
+            internship.end_date > internship.start_date,
+        ),
     )
 
 
@@ -101,7 +118,7 @@ def _filled_and_offered(placement_ids, on: date) -> tuple[dict[int, int], dict[i
                 select(Internship.placement_id, func.count(Internship.id))
                 .where(
                     Internship.placement_id.in_(chunk),
-                    Internship.status == InternshipStatus.ACTIVE,
+                    holds_seat_clause(Internship, on),
                 )
                 .group_by(Internship.placement_id)
             ).all()
@@ -130,7 +147,7 @@ def commitments(mentor_ids, *, on: date | None = None) -> dict[int, list[Commitm
             for mentor_id, s, e in db.session.execute(
                 select(column, Internship.start_date, Internship.end_date).where(
                     column.in_(chunk),
-                    Internship.status == InternshipStatus.ACTIVE,
+                    holds_seat_clause(Internship, on),
                     Internship.end_date > on,
                 )
             ):
@@ -310,7 +327,7 @@ def filled_by_qualification() -> dict[int, int]:
         db.session.execute(
             select(pq.qualification_id, func.count(Internship.id))
             .join(Internship, Internship.placement_id == pq.placement_id)
-            .where(Internship.status == InternshipStatus.ACTIVE)
+            .where(holds_seat_clause(Internship))
             .group_by(pq.qualification_id)
         ).all()
     )
@@ -342,7 +359,7 @@ def learners_by_school(mentor_ids, *, on: date | None = None) -> dict[int, dict[
                 select(column, Internship.school_id, func.count(Internship.id))
                 .where(
                     column.in_(chunk),
-                    Internship.status == InternshipStatus.ACTIVE,
+                    holds_seat_clause(Internship, on),
                     Internship.start_date <= on,
                     Internship.end_date > on,
                 )  # fmt: skip
@@ -376,12 +393,12 @@ def minimum_capacity(mentor_id: int, *, on: date | None = None) -> int:
 # --- the same definition in SQL ------------------------------------------------------------------
 
 
-def running_sql(place=Placement):
+def running_sql(place=Placement, on: date | None = None):
     """SQL: running internships on `place` (correlated)."""
     I = aliased(Internship)  # noqa: E741, N806
     return (
         select(func.count(I.id))
-        .where(I.placement_id == place.id, I.status == InternshipStatus.ACTIVE)
+        .where(I.placement_id == place.id, holds_seat_clause(I, on))
         .scalar_subquery()
     )
 
@@ -403,7 +420,7 @@ def open_offers_sql(place=Placement, on: date | None = None):
 
 def seats_free_sql(place=Placement, on: date | None = None):
     """SQL: free seats of `place` (correlated)."""
-    return place.seats - running_sql(place) - open_offers_sql(place, on)
+    return place.seats - running_sql(place, on) - open_offers_sql(place, on)
 
 
 def room_sql(mentor_column, place=Placement, on: date | None = None):
@@ -421,7 +438,7 @@ def room_sql(mentor_column, place=Placement, on: date | None = None):
         """Open offers on the mentor's places, plus the unfilled seats of the open ones."""
         Q = aliased(Placement)  # noqa: N806
         offers = open_offers_sql(Q, on)
-        q_free = Q.seats - running_sql(Q) - offers
+        q_free = Q.seats - running_sql(Q, on) - offers
         held = offers + case((and_(Q.status == PlacementStatus.OPEN, q_free > 0), q_free), else_=0)
         return (
             select(func.coalesce(func.sum(held), 0))
@@ -448,7 +465,7 @@ def _learners_via(column_name: str, mentor_column, place, on):
         select(func.count(I.id))
         .where(
             getattr(I, column_name) == mentor_column,
-            I.status == InternshipStatus.ACTIVE,
+            holds_seat_clause(I, on),
             I.end_date > on,
             I.start_date < place.end_date,
             place.start_date < I.end_date,

@@ -46,6 +46,10 @@ KIND_LABELS = {
     "no_contact": _l("Geen contact in 6 weken"),
     "accreditation": _l("Erkenning verlopen, bijna verlopen of afgekeurd"),
     "discrimination": _l("Melding van discriminatie"),
+    "meeting_missed": _l("Gesprek (start, tussen, eind) gemist"),
+    "agreement_unsigned": _l("Praktijkovereenkomst niet getekend"),
+    "hours_overdue": _l("Uren te lang niet goedgekeurd"),
+    "hours_missing": _l("Uren niet ingevuld"),
 }
 
 
@@ -224,6 +228,37 @@ def find_problems(school: School) -> list[Candidate]:
                                Phrase(N_("De erkenning van %(name)s voor crebo %(crebo)s is afgekeurd: %(note)s"),
                                       name=a.company.name, crebo=a.qualification.crebo, note=a.check_note),
                                company_id=a.company_id))  # fmt: skip
+
+    # Meetings not held after their date, or a start meeting not planned by week 3.
+    from stagematch.services import meetings
+
+    for m in meetings.missed_for_school(school, on):
+        name = m.student_name or "?"
+        message = (
+            Phrase(meetings.MISSED_TEXT[m.kind], name=name, date=m.planned_on)
+            if m.planned_on is not None
+            else Phrase(meetings.START_NOT_PLANNED_TEXT, name=name)
+        )
+        found.append(Candidate("meeting_missed",
+                               f"meeting:{m.internship_id}:{m.kind}:{m.planned_on or 'unplanned'}",
+                               message, m.internship_id, m.company_id))  # fmt: skip
+
+    # Hours submitted and not approved a week after their Sunday (hours_overdue), past weeks of a
+    # running, signed placement not logged at all (hours_missing).
+    from stagematch.services import hours
+
+    for kind, key, message, internship_id, company_id in hours.flag_candidates(school, on):
+        found.append(Candidate(kind, key, message, internship_id, company_id))
+
+    # A placement that starts within a week (or started) while its agreement is not signed by all:
+    # it cannot start (issue 17), so the school hears of it in time.
+    from stagematch.services import agreements
+
+    for internship_id, company_id, name, start in agreements.unsigned_near_start(school, on):
+        found.append(Candidate("agreement_unsigned", f"agreement:{internship_id}",
+                               Phrase(N_("De praktijkovereenkomst van %(name)s is nog niet door iedereen getekend; de stage begint op %(date)s."),
+                                      name=name or "?", date=start),
+                               internship_id, company_id))  # fmt: skip
 
     # Discrimination reports not yet handled.
     for report_id, company_id, name in db.session.execute(

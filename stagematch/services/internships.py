@@ -70,6 +70,28 @@ def current_for_student(profile: StudentProfile, on: date | None = None) -> Inte
     ).one_or_none()
 
 
+def recently_ended_early(profile: StudentProfile, on: date | None = None, *, weeks: int = 8):
+    """The student's placement that was ended early in the last `weeks` weeks, if that is their
+    latest: their home page then offers help to find a new place."""
+    from datetime import timedelta
+
+    on = on or today()
+    latest = db.session.scalars(
+        select(Internship)
+        .where(Internship.student_id == profile.id)
+        .order_by(Internship.start_date.desc(), Internship.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if (
+        latest is None
+        or latest.status != InternshipStatus.TERMINATED
+        or latest.ended_at is None
+        or latest.ended_at < on - timedelta(weeks=weeks)
+    ):
+        return None
+    return latest
+
+
 def of_student(profile: StudentProfile) -> list[Internship]:
     """Every placement of the student, newest first (for the student's own overview)."""
     return list(
@@ -124,8 +146,16 @@ def phase(internship: Internship, on: date | None = None) -> str:
     return Phase.COMING if internship.start_date > on else Phase.RUNNING
 
 
-def school_contacts(internship: Internship) -> list[User]:
-    """The coordinators of the student's school (the school's side of the placement)."""
+def school_contacts(internship: Internship) -> list:
+    """Whom the company contacts at the student's school: the contact persons the school published
+    for the student's qualification (services.school_contacts, issue 18), else its coordinators.
+    Both have `name` and `email`."""
+    from stagematch.services.school_contacts import contacts_for
+
+    qualification = internship.student.qualification if internship.student else None
+    published = contacts_for(internship.school, qualification)
+    if published:
+        return published[:5]
     return list(
         db.session.scalars(
             select(User)

@@ -83,6 +83,28 @@ KINDS: dict[str, Kind] = {
         _l("Bezwaar tegen een voorstel van StageMatch"), MAIL, (COORDINATOR, Role.ADMIN.value)
     ),  # fmt: skip
     "objection_answered": Kind(_l("Antwoord op je bezwaar"), MAIL, (STUDENT, COMPANY)),
+    # A start, midway or final meeting of a placement planned or moved (services/meetings.py).
+    "meeting_planned": Kind(
+        _l("Gesprek over een stage gepland of verzet"), MAIL, (STUDENT, COMPANY, COORDINATOR)
+    ),  # fmt: skip
+    # Ending a placement early: asked, withdrawn, decided by the school (services/early_ending.py).
+    "end_requested": Kind(
+        _l("Verzoek om een stage eerder te beëindigen"), MAIL, (STUDENT, COMPANY, COORDINATOR)
+    ),  # fmt: skip
+    "end_withdrawn": Kind(
+        _l("Verzoek om te beëindigen ingetrokken"), MAIL, (STUDENT, COMPANY, COORDINATOR)
+    ),  # fmt: skip
+    "end_decided": Kind(
+        _l("Besluit over eerder stoppen van een stage"), MAIL, (STUDENT, COMPANY, COORDINATOR)
+    ),  # fmt: skip
+    # Weekly hours (services/hours.py): hours wait for the meester (at most once per placement a
+    # week, fit for the daily overview); the meester corrected a week.
+    "hours_waiting": Kind(_l("Uren wachten op goedkeuring"), DIGEST, (COMPANY,)),
+    "hours_corrected": Kind(_l("Je uren zijn aangepast door de meester"), MAIL, (STUDENT,)),
+    # The praktijkovereenkomst waits for this party's signature (services/agreements.py).
+    "agreement_turn": Kind(
+        _l("Praktijkovereenkomst wacht op je handtekening"), MAIL, (STUDENT, COMPANY, COORDINATOR)
+    ),  # fmt: skip
     "monitoring_disparity": Kind(
         _l("Monitoring: een groep blijft achter (vier-vijfderegel)"), MAIL, (Role.ADMIN.value,)
     ),  # fmt: skip

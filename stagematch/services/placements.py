@@ -46,6 +46,8 @@ class PlacementData:
     gezel: Mentor | None
     required_skills: str
     languages: str
+    national: bool = False  # "landelijk": the learner may come from anywhere (issue 18)
+    lodging_allowance: int = 0  # € per month towards travel or lodging
 
 
 class PublishRefused(DomainError):
@@ -280,6 +282,8 @@ def _apply(placement: Placement, data: PlacementData) -> None:
     placement.gezel = data.gezel
     placement.required_skills = data.required_skills.strip()
     placement.languages = data.languages.strip() or "Nederlands"
+    placement.national = data.national
+    placement.lodging_allowance = data.lodging_allowance
 
 
 def save_placement(
@@ -397,7 +401,8 @@ def duplicate(placement: Placement) -> Placement:
         days_per_week=placement.days_per_week, pay_per_month=placement.pay_per_month,
         wage_age=placement.wage_age, seats=placement.seats, meester_id=placement.meester_id,
         gezel_id=placement.gezel_id, required_skills=placement.required_skills,
-        languages=placement.languages, status=PlacementStatus.DRAFT,
+        languages=placement.languages, status=PlacementStatus.DRAFT, national=placement.national,
+        lodging_allowance=placement.lodging_allowance,
     )  # fmt: skip
     copy.qualifications = list(placement.qualifications)
     db.session.add(copy)

@@ -6,6 +6,7 @@ the exact great-circle distance and the radius are applied here, then the page's
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,11 +24,13 @@ from stagematch.models import (
     placement_qualification,
 )
 from stagematch.pagination import RowPage
+from stagematch.services import tightness
 from stagematch.services.capacity import with_room
 from stagematch.services.eligibility import search_condition
 from stagematch.services.placements import visible_in_search_clause
 
 MAX_RADIUS_KM = 300
+FEW_NEARBY = 10  # fewer places than this within the radius: suggest searching the whole country
 RANK_LIMIT = 300  # candidates the match model orders per request
 
 
@@ -44,6 +47,12 @@ class SearchFilters:
     start_from: date | None = None
     start_to: date | None = None
     bbl_days: int | None = None
+    # "Heel Nederland": no distance limit (distances from `town` are still shown). Without it,
+    # national places ("landelijk") are found beyond the radius all the same.
+    anywhere: bool = False
+    # "Alleen kansrijke beroepen" (issue 18): only places for a qualification whose occupation is
+    # tight (services.tightness). An explicit option of the student, never part of the ranking.
+    kansrijk: bool = False
     sort: str = "relevance"
     page: int = 1
     # The student who searches: only places the eligibility rules allow for them (distance is
@@ -59,6 +68,8 @@ class Hit:
     label: str | None = None
     reasons: list[str] = field(default_factory=list)
     sqi: float | None = None
+    # The place's best "kansrijk beroep" figure, if any (shown on the card; never ranked on).
+    tightness: tightness.Tightness | None = None
 
 
 @dataclass
@@ -68,6 +79,8 @@ class SearchPage(RowPage):
     ranked_by: str = "start"  # "model", "rule", "distance", "pay", "start"
     # Ranked by relevance: every scored candidate as (placement id, score), best first (the log).
     ranked: list[tuple[int, float]] = field(default_factory=list)
+    # Few places within the radius: how many the whole country has (else None).
+    nationwide: int | None = None
 
     @property
     def hits(self) -> list[Hit]:
@@ -104,6 +117,7 @@ def filtered_statement(filters: SearchFilters):
             Placement.pay_per_month,
             Placement.start_date,
             Placement.published_at,
+            Placement.national,
         )  # fmt: skip
         .join(Company, Company.id == Placement.company_id)
         .where(visible_in_search_clause())
@@ -121,6 +135,16 @@ def filtered_statement(filters: SearchFilters):
         )
     if filters.level:
         stmt = stmt.where(Placement.level == filters.level)
+    if filters.kansrijk:
+        stmt = stmt.where(
+            Placement.id.in_(
+                select(placement_qualification.c.placement_id).where(
+                    placement_qualification.c.qualification_id.in_(
+                        list(tightness.kansrijk_qualification_ids())
+                    )
+                )
+            )
+        )
     if filters.sector:
         stmt = stmt.where(Company.sector == filters.sector)
     if filters.min_pay is not None:
@@ -131,8 +155,8 @@ def filtered_statement(filters: SearchFilters):
         stmt = stmt.where(Placement.start_date <= filters.start_to)
     if filters.bbl_days:
         stmt = stmt.where(Placement.days_per_week == filters.bbl_days)
-    if filters.town is not None and filters.radius_km:
-        stmt = stmt.where(_bounding_box(filters.town, filters.radius_km))
+    if filters.town is not None and filters.radius_km and not filters.anywhere:
+        stmt = stmt.where(or_(_bounding_box(filters.town, filters.radius_km), Placement.national))
     for word in filters.q.split()[:6]:
         pattern = f"%{word.replace('%', '').replace('_', '')}%"
         stmt = stmt.where(
@@ -172,7 +196,8 @@ def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> Search
         distance = None
         if filters.town is not None:
             distance = geo.distance_km(filters.town.lat, filters.town.lon, row.lat, row.lon)
-            if filters.radius_km and distance > filters.radius_km:
+            limited = filters.radius_km and not filters.anywhere and not row.national
+            if limited and distance > filters.radius_km:
                 continue
         distances[row.id] = distance
         inside.append(row)
@@ -187,14 +212,22 @@ def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> Search
         head, tail = kept[:RANK_LIMIT], kept[RANK_LIMIT:]
         scores = ranker([r.id for r in head])
         # The ranker scores only pairs the rules allow (the same rules as the SQL above).
+        # Heel Nederland: the places beyond the student's own radius follow the scored ones.
+        beyond = [r for r in head if r.id not in scores] if filters.anywhere else []
         head = [r for r in head if r.id in scores]
         head.sort(key=lambda r: (-scores.get(r.id, (0.0, ""))[0], distances[r.id] or 0.0))
-        kept = head + tail
+        kept = head + beyond + tail
         ranked_by = "model" if getattr(ranker, "is_model", False) else "rule"
         ranked = [(r.id, scores[r.id][0]) for r in head]
     elif sort == "pay":
         kept.sort(key=lambda r: (-r.pay_per_month, r.start_date))
         ranked_by = "pay"
+    elif sort == "kansrijk":
+        # "Kansrijk eerst": the tightest occupation first, then nearest (or earliest start).
+        tight = tightness.for_placements([r.id for r in kept])
+        kept.sort(key=lambda r: (-(tight[r.id].figure or 0.0) if r.id in tight else 0.0,
+                                 distances[r.id] or 0.0, r.start_date, r.id))  # fmt: skip
+        ranked_by = "kansrijk"
     elif sort == "start":
         kept.sort(key=lambda r: (r.start_date, r.id))
         ranked_by = "start"
@@ -228,7 +261,19 @@ def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> Search
         for r in window
         if r.id in by_id
     ]
+    tight = tightness.for_placements([h.placement.id for h in hits])
+    for hit in hits:
+        hit.tightness = tight.get(hit.placement.id)
     result = SearchPage(hits, total, page, per_page, ranked_by)
+    few = total < FEW_NEARBY and filters.radius_km and not filters.anywhere
+    if few and filters.qualification is not None:
+        result.nationwide = count_anywhere(filters)
     if ranked_by in ("model", "rule"):
         result.ranked = ranked
     return result
+
+
+def count_anywhere(filters: SearchFilters) -> int:
+    """How many places the same search finds in the whole country (no distance limit)."""
+    statement, values = eligible_statement(dataclasses.replace(filters, anywhere=True))
+    return len(with_room([row.id for row in db.session.execute(statement, values)]))

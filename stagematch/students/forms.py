@@ -146,6 +146,7 @@ SORTS = [
     ("distance", _l("Dichtbij")),
     ("pay", _l("Hoogste vergoeding")),
     ("start", _l("Eerste start")),
+    ("kansrijk", _l("Kansrijk beroep eerst")),
 ]
 
 
@@ -189,6 +190,13 @@ class SearchForm(FlaskForm):
     bbl_days = IntegerField(
         _l("Dagen per week (BBL)"),
         validators=[Optional(), NumberRange(1, 5, _l("Tussen 1 en 5 dagen."))],
+    )
+    kansrijk = BooleanField(
+        _l("Alleen kansrijke beroepen"),
+        description=_l(
+            "Beroepen met meer vacatures dan werkzoekenden (cijfers van UWV). Dit verandert de "
+            "volgorde van Beste match niet."
+        ),
     )
     sort = SelectField(
         _l("Sorteren"), choices=choices(SORTS), default="relevance", validators=[Optional()]

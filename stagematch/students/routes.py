@@ -12,11 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from stagematch.access import ensure, role_required
 from stagematch.extensions import csrf, db
-from stagematch.forms import choices, qualification_labels
+from stagematch.forms import qualification_labels, school_choices
 from stagematch.geo import town_names
 from stagematch.models import Application, Placement, SavedSearch, School, StudentProfile
 from stagematch.models.enums import ApplicationStatus, PlacementStatus, Role
-from stagematch.services import DomainError, alerts, list_order
+from stagematch.services import DomainError, alerts, early_ending, list_order
 from stagematch.services import applications as application_service
 from stagematch.services import favourites as favourite_service
 from stagematch.services import internships as internship_service
@@ -69,9 +69,11 @@ def home():
     # for new places would only distract (issue 17).
     placement = internship_service.current_for_student(profile)
     recommended = None if placement else recommendations(profile, limit=5, order=order)
+    ended = None if placement else internship_service.recently_ended_early(profile)
+    replacement = early_ending.replacement(ended) if ended else None
     html = render_template(
         "students/home.html", profile=profile, checklist=checklist, applications=applications,
-        list_order=order, placement=placement,
+        list_order=order, placement=placement, ended=ended, replacement=replacement,
         placement_phase=internship_service.phase(placement) if placement else None,
         recommended=recommended, due=due_for_student(profile), rounds=rounds_for_student(profile),
         saved_ids=favourite_service.saved_ids(
@@ -104,10 +106,7 @@ def set_list_order():
 def profile():
     profile = _profile()
     form = ProfileForm(obj=profile if request.method == "GET" else None)
-    form.school.choices = choices(
-        [(0, _("Kies je school"))]
-        + [(s.id, s.name) for s in db.session.scalars(select(School).order_by(School.name))]
-    )
+    form.school.choices = school_choices(_("Kies je school"))  # grouped by province
     if request.method == "GET":
         form.school.data = profile.school_id
         form.qualification.data = profile.qualification.label
