@@ -21,7 +21,7 @@ os.environ.setdefault("STAGEMATCH_JOBS_IMMEDIATE", "1")
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 
 from stagematch import create_app
 from stagematch.extensions import db
@@ -100,6 +100,8 @@ def _clean_tables(app):
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
                 db.session.execute(delete(table))
+        # The one setting a coordinator keeps on a reference row: back to the register's value.
+        db.session.execute(update(School).values(brin=None))
         db.session.commit()
         db.session.remove()
 

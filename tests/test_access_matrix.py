@@ -319,6 +319,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.case_resolve": ("POST", "/coordinator/signalen/{flag}/sluiten", CASE, {"note": "Gebeld."}),
     "coordinators.case_reopen": ("POST", "/coordinator/signalen/{flag}/heropenen", CASE, None),
     "coordinators.internships": ("GET", "/coordinator/stages", COORDINATORS, None),
+    "coordinators.school_settings": ("GET", "/coordinator/school", COORDINATORS, None),
     "coordinators.bron_export": ("GET", "/coordinator/stages/bron", COORDINATORS, None),
     "coordinators.internship": ("GET", "/coordinator/stages/{internship}", COORDINATOR, None),
     "internships.index": ("GET", "/stage/", {**LOGGED_IN, "admin": DENY}, None),
