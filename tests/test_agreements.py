@@ -358,6 +358,25 @@ def test_an_amendment_is_a_new_version_signed_again_and_then_applied(client, wor
     assert old.status_code == 200 and "vervangen door een latere versie" in old.text
 
 
+def test_the_placement_page_shows_the_hours_of_the_agreement_in_force(client, world):
+    """Seen in the browser walk: after an amendment to 28 hours a week the page still said the
+    place's 32; until the amendment is signed by all, the signed version's hours stand."""
+    internship = _accept(world)
+    _sign_all(client, world, internship)
+    _login(client, world["coordinator"])
+    data = _change_data(_version(internship.id), hours_per_week="28,5", reason="Minder uren")
+    assert (
+        client.post(f"/stage/{internship.id}/overeenkomst/wijzigen", data=data).status_code == 302
+    )
+    page = client.get(f"/stage/{internship.id}").text
+    assert "32 uur per week" in page and "28,5 uur per week" not in page  # v2 not signed yet
+    _sign_all(client, world, internship, number=2)
+    for who in ("student", "owner", "coordinator"):
+        _login(client, world[who])
+        page = client.get(f"/stage/{internship.id}").text
+        assert "28,5 uur per week" in page and "32 uur per week" not in page, who
+
+
 def test_a_new_meester_needs_room_in_the_capacity_module(client, make, world):
     internship = _accept(world)
     _sign_all(client, world, internship)

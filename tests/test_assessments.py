@@ -95,6 +95,20 @@ def test_the_student_sees_the_judgement_only_once_submitted(client, auth, world)
     assert "Goed gedaan." in page and "goed" in page
 
 
+def test_the_judgement_table_scrolls_in_its_own_box_on_a_phone(client, auth, world):
+    """Outside a .table-scroll box `main { overflow-wrap: anywhere }` splits the squeezed cells
+    letter by letter on a 360 px phone ("Oo/rde/el", "goe/d"; seen in the browser walk)."""
+    import re
+
+    internship = world["internship"]
+    auth.login(world["owner"])
+    _post(client, internship, {p.id: 3 for p in _processes(internship)}, action="versturen")
+    auth.logout()
+    auth.login(world["student"])
+    page = client.get(f"/stage/{internship.id}/beoordeling").text
+    assert re.search(r'<div class="table-scroll"[^>]*>\s*<table', page)
+
+
 def test_not_open_before_three_weeks_before_the_end_and_bad_scores_refused(client, auth, world):
     internship = world["internship"]
     processes = _processes(internship)

@@ -238,6 +238,13 @@ def correct_hours(internship_id: int, week: str):
     return _page(internship_id)
 
 
+@bp.app_template_global("agreed_hours_per_week")
+def agreed_hours_per_week(internship) -> float:
+    """Hours a week as the agreement in force says (an amendment may change them), else the
+    place's: what the placement page's summary shows."""
+    return service.planned_per_week(internship)
+
+
 @bp.app_template_global("hours_attention")
 def hours_attention(internships) -> dict[int, int]:
     """Overdue plus missing weeks per placement, for the coordinator's list (one set of queries
