@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -186,4 +186,8 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.view_args and "token" in request.view_args:
+            # A page reached through a mailed link (guardian's signature, invitation, password
+            # reset, unsubscribe): a used or expired link must show the server's current answer.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -168,3 +168,19 @@ def test_healthz_and_request_ids(client):
     assert response.headers["X-Request-Id"] == "abc123"
     generated = client.get("/").headers["X-Request-Id"]
     assert len(generated) == 32
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/stage/overeenkomst/ouder/not-a-token",
+        "/account/wachtwoord/not-a-token",
+        "/account/bevestigen/not-a-token",
+        "/leerbedrijf/uitnodiging/not-a-token",
+    ],
+)
+def test_pages_reached_through_a_mailed_link_are_never_cached(client, path):
+    """A used or expired link must show the server's current answer, not a copy the browser kept
+    (Chromium keeps a 410 without Cache-Control: found by the placement walk)."""
+    response = client.get(path)
+    assert "no-store" in response.headers.get("Cache-Control", ""), response.status_code
