@@ -63,7 +63,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
-from stagematch import geo
+from stagematch import demo_lifecycle, geo
 from stagematch.extensions import db
 from stagematch.models import (
     Accreditation,
@@ -727,11 +727,14 @@ def generate(
         medians = {k: sorted(v)[len(v) // 2] or 1 for k, v in sector_median.items()}
         sim.outcomes(medians)
 
+    # --- after the match: agreements, hours, meetings, assessments, early endings (issue 17) -
+    lifecycle = demo_lifecycle.build(b, seed=seed)
+
     # --- write ----------------------------------------------------------------------------
     progress("Wegschrijven …")
     # Users reference companies: insert companies first, then users.
     order = [Company, User, Accreditation, Mentor, Placement, placement_qualification,
-             StudentProfile, Application, Internship, Evaluation]  # fmt: skip
+             StudentProfile, Application, Internship, Evaluation, *demo_lifecycle.MODELS]  # fmt: skip
     clean = {"hidden", "load", "spans", "frozen"}
     for model in order:
         rows = b.rows.get(model, [])
@@ -759,6 +762,8 @@ def generate(
         "stages (lopend en afgerond)": len(b.rows[Internship]),
         "evaluaties": len(b.rows[Evaluation]),
     }
+    summary.counts.update(lifecycle.counts)
+    summary.logins += lifecycle.logins
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -1470,7 +1475,7 @@ def _reset_sequences() -> None:
     if db.engine.dialect.name != "postgresql":
         return
     for table in ("user", "company", "accreditation", "mentor", "placement", "student_profile",
-                  "application", "internship", "evaluation"):  # fmt: skip
+                  "application", "internship", "evaluation", *demo_lifecycle.TABLES):  # fmt: skip
         db.session.execute(text(
             f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM \"{table}\"), 0) + 1, false)"
