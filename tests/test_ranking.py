@@ -300,3 +300,52 @@ def today_():
     from stagematch.timeutil import today
 
     return today()
+
+
+def test_sessions_and_lists_see_the_places_a_student_opened_and_saved_before(make):
+    """The interaction signals as they stood (issue 16: learn per student from what they do): a
+    session begun on day D has the place pages the student opened in the 60 days before D and the
+    places saved before D — not a page opened on D itself or later, not one opened 70 days
+    before, not a place saved after D. The site's own lists read the same signals up to now."""
+    from datetime import datetime, timedelta
+
+    from stagematch.models import Application, SavedPlace
+    from stagematch.models.enums import ApplicationStatus, PlacementStatus
+    from stagematch.models.interaction import Interaction, InteractionKind
+    from stagematch.ranking.data import interest, student_data
+
+    day = today_() - timedelta(days=30)
+    at = lambda n: datetime.combine(day + timedelta(days=n), datetime.min.time())  # noqa: E731
+    company = make.company()
+    meester = make.meester(company, capacity=5, hours_per_week=8)
+    target, same_day, long_ago, saved_late = (
+        make.placement(company, meester, start_date=day + timedelta(days=60), duration_weeks=20,
+                       status=PlacementStatus.OPEN, published_at=at(-80), confirmed_at=at(-80))
+        for _ in range(4)
+    )  # fmt: skip
+    student = make.student()
+    sid = student.profile.id
+
+    def view(place, n):
+        db.session.add(Interaction(kind=InteractionKind.PLACE_VIEW, student_id=sid,
+                                   place_id=place.id, at=at(n) + timedelta(hours=10)))  # fmt: skip
+
+    view(target, -5)
+    view(same_day, 0)
+    view(long_ago, -70)
+    db.session.add(SavedPlace(student_id=sid, placement_id=target.id, created_at=at(-3)))
+    db.session.add(SavedPlace(student_id=sid, placement_id=saved_late.id, created_at=at(1)))
+    db.session.add(Application(student_id=sid, placement=target,
+                               status=ApplicationStatus.SUBMITTED, created_at=at(0)))  # fmt: skip
+    db.session.commit()
+
+    [session] = [s for s in training_examples() if s.student.id == sid]
+    assert session.on == day
+    assert session.student.viewed == {target.id}
+    assert session.student.saved == {target.id}
+
+    now = interest([sid])[sid]  # today: D − 5 and D are within 60 days, D − 70 is not
+    assert now.viewed == {target.id, same_day.id}
+    assert now.saved == {target.id, saved_late.id}
+    assert student_data(student.profile, views=True).viewed == now.viewed
+    assert student_data(student.profile).viewed == frozenset()  # others' lists never read them

@@ -22,6 +22,10 @@ class StudentData:
     skills: tuple[str, ...] = ()
     interests: tuple[str, ...] = ()
     bbl_days: int | None = None
+    # Places whose page the student opened in the days before (`ranking.data.VIEW_DAYS`), as
+    # the interaction log held them then: what they actually looked at (issue 16).
+    viewed: frozenset[int] = frozenset()
+    saved: frozenset[int] = frozenset()  # places they kept (bewaarde plekken) by then
     # Protected: carried so tests can vary them; no feature or score may read them. The one
     # exception is the age, which the legal rules of `eligibility` (minimum youth wage, working
     # time of minors) must read.

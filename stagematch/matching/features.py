@@ -42,6 +42,8 @@ FEATURES = [
     "bbl_x_pay",  # pay_ratio on BBL places (a wage is income), 0 on stage places
     "answer_rate",  # share of the company's applications answered in time (shrunk)
     "competition",  # log(1 + open applications per free seat of the place)
+    "viewed",  # 1: the student opened this place's page in the days before (interaction log)
+    "saved",  # 1: the student kept this place among their bewaarde plekken
 ]
 MAX_HOURS_PER_LEARNER = 8.0
 
@@ -57,7 +59,7 @@ MONOTONE = {
     "sqi_load": 1, "meester_load_ratio": -1, "company_completion": 1, "has_gezel": 1,
     "time_per_learner": 1, "meester_trained": 1, "rating": 1, "meester_completion": 1,
     "low_level": 0, "low_level_x_time": 1, "low_level_x_gezel": 1, "interest_overlap": 1,
-    "low_level_x_distance": -1, "bbl_x_pay": 1, "answer_rate": 1, "competition": -1,
+    "low_level_x_distance": -1, "bbl_x_pay": 1, "answer_rate": 1, "competition": -1, "viewed": 1, "saved": 1,
 }  # fmt: skip
 SIGNS = [MONOTONE[f] for f in FEATURES]
 
@@ -84,6 +86,7 @@ GROUPS = {
     "company": ["company_completion"],
     "level": ["low_level"],
     "market": ["answer_rate", "competition"],
+    "interest": ["viewed", "saved"],
 }
 
 # Shrinking a company's answer rate toward what most companies do, so that one unanswered
@@ -210,6 +213,8 @@ class StudentBlock:
     skills: object  # sparse 0/1 over the place block's skills
     interests: object  # sparse 0/1: the student's interests among the place block's skills
     n_interests: np.ndarray
+    viewed: np.ndarray  # sorted keys row * VIEW_KEY + place id of the places each student viewed
+    saved: np.ndarray  # the same for the places each student saved
 
 
 def place_block(places: Sequence[PlaceData], context: FeatureContext, *, text=None) -> PlaceBlock:
@@ -311,7 +316,18 @@ def student_block(
         low_level=np.clip((4 - np.array([s.level for s in students], dtype=float)) / 3, 0, 1),
         text=text, skills=skills, interests=interests,
         n_interests=np.array([len(_norm(s.interests)) for s in students], dtype=float),
+        viewed=_keys(students, lambda s: s.viewed),
+        saved=_keys(students, lambda s: s.saved),
     )  # fmt: skip
+
+
+VIEW_KEY = 1 << 32  # student row * VIEW_KEY + place id: one int64 per viewed pair
+
+
+def _keys(students: Sequence[StudentData], ids_of) -> np.ndarray:
+    return np.sort(
+        np.array([i * VIEW_KEY + p for i, s in enumerate(students) for p in ids_of(s)], np.int64)
+    )
 
 
 def _rowwise_dot(A, B) -> np.ndarray:
@@ -374,6 +390,10 @@ def _pair_rows(X, students: StudentBlock, places: PlaceBlock, si, pj) -> None:
     X[:, 22] = low * X[:, 1]
     X[:, 23] = np.where(places.bbl[pj], X[:, 5], 0.0)
     X[:, 24:26] = places.market[pj]
+    if len(students.viewed) or len(students.saved):
+        keys = si.astype(np.int64) * VIEW_KEY + places.ids[pj]
+        X[:, 26] = np.isin(keys, students.viewed)
+        X[:, 27] = np.isin(keys, students.saved)
 
 
 def build_features(

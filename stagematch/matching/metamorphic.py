@@ -90,6 +90,14 @@ CHECKS: dict[str, Callable[[StudentData, PlaceData], tuple[Pair, Pair]]] = {
         (s, p),
         (s, dataclasses.replace(p, open_applications=p.open_applications + 3)),
     ),
+    "the student opened the place's page": lambda s, p: (
+        (dataclasses.replace(s, viewed=s.viewed | {p.id}), p),
+        (dataclasses.replace(s, viewed=s.viewed - {p.id}), p),
+    ),
+    "the student saved the place": lambda s, p: (
+        (dataclasses.replace(s, saved=s.saved | {p.id}), p),
+        (dataclasses.replace(s, saved=s.saved - {p.id}), p),
+    ),
     "own crebo over a sibling of the dossier": lambda s, p: (
         (s, dataclasses.replace(p, crebos=frozenset({s.crebo}), dossiers=frozenset({s.dossier}))),
         (

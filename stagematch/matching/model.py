@@ -834,6 +834,12 @@ def reason_text(group: str, student: StudentData, place: PlaceData, x: np.ndarra
         ):
             return Phrase(N_("weinig andere sollicitanten"))
         return None
+    if group == "interest":
+        if x[col["saved"]] > 0:
+            return Phrase(N_("je hebt deze plek bewaard"))
+        if x[col["viewed"]] > 0:
+            return Phrase(N_("je hebt deze plek eerder bekeken"))
+        return None
     if group == "bbl_days":
         if place.leerweg == "BBL" and x[col["bbl_days_gap"]] == 0:
             return Phrase(N_("past bij de dagen die je wilt werken"))

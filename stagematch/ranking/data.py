@@ -9,9 +9,9 @@ import functools
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from stagematch.extensions import db
 from stagematch.matching import sqi as sqi_module
@@ -25,21 +25,97 @@ from stagematch.models import (
     Mentor,
     Placement,
     Qualification,
+    SavedPlace,
     StudentProfile,
     placement_qualification,
 )
 from stagematch.models.enums import EvaluationAuthor, InternshipOutcome, InternshipStatus
+from stagematch.models.interaction import Interaction, InteractionKind
+from stagematch.timeutil import utcnow
+
+VIEW_DAYS = 60  # the place pages a student opened in these days are a feature (`viewed`)
 
 
-def student_data(profile: StudentProfile) -> StudentData:
+@dataclasses.dataclass(frozen=True)
+class Interest:
+    """What a student showed interest in: places they opened lately, places they saved."""
+
+    viewed: frozenset[int] = frozenset()
+    saved: frozenset[int] = frozenset()
+
+
+def interest(student_ids, *, now: datetime | None = None) -> dict[int, Interest]:
+    """Per student, the places whose page they opened in the last `VIEW_DAYS` days (interaction
+    log, kind `place_view`) and the places they saved: one indexed query per chunk of students."""
+    ids = list(dict.fromkeys(student_ids))
+    since = (now or utcnow()) - timedelta(days=VIEW_DAYS)
+    viewed: dict[int, set[int]] = defaultdict(set)
+    saved: dict[int, set[int]] = defaultdict(set)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        views = select(Interaction.student_id, Interaction.place_id, literal(0).label("saved")).where(
+            Interaction.student_id.in_(chunk), Interaction.kind == InteractionKind.PLACE_VIEW,
+            Interaction.at >= since, Interaction.place_id.is_not(None),
+        )  # fmt: skip
+        kept = select(SavedPlace.student_id, SavedPlace.placement_id, literal(1)).where(
+            SavedPlace.student_id.in_(chunk)
+        )
+        for sid, pid, is_saved in db.session.execute(union_all(views, kept)):
+            (saved if is_saved else viewed)[sid].add(pid)
+    return {
+        sid: Interest(frozenset(viewed.get(sid, ())), frozenset(saved.get(sid, ())))
+        for sid in viewed.keys() | saved.keys()
+    }
+
+
+def interest_history() -> dict[int, list[tuple[date, int, bool]]]:
+    """Every place view in the log and every saved place, per student, as (day, place, saved),
+    oldest first (training). A save the student removed again is gone from the database: the
+    history has the saves still kept."""
+    found: dict[int, list[tuple[date, int, bool]]] = defaultdict(list)
+    rows = db.session.execute(
+        select(Interaction.student_id, Interaction.at, Interaction.place_id)
+        .where(Interaction.kind == InteractionKind.PLACE_VIEW,
+               Interaction.student_id.is_not(None), Interaction.place_id.is_not(None))
+    )  # fmt: skip
+    for sid, at, pid in rows:
+        found[sid].append((at.date(), pid, False))
+    for sid, at, pid in db.session.execute(
+        select(SavedPlace.student_id, SavedPlace.created_at, SavedPlace.placement_id)
+    ):
+        found[sid].append((at.date(), pid, True))
+    for events in found.values():
+        events.sort()
+    return found
+
+
+def interest_before(events: list[tuple[date, int, bool]], day: date) -> Interest:
+    """Of one student's `events`, the places viewed in the `VIEW_DAYS` days before `day` and
+    those saved before `day` — not on the day itself: a session's features are those of the
+    morning it began."""
+    since = day - timedelta(days=VIEW_DAYS)
+    return Interest(
+        frozenset(pid for on, pid, kept in events if not kept and since <= on < day),
+        frozenset(pid for on, pid, kept in events if kept and on < day),
+    )
+
+
+def student_data(profile: StudentProfile, *, views: bool = False) -> StudentData:
+    """The profile as plain data. `views`: with the places they opened lately — only for the
+    student's own lists (home, search, API, why-this); a student's browsing is never used to rank
+    them for a company or a school."""
     q = profile.qualification
-    return StudentData(
+    student = StudentData(
         id=profile.id, leerweg=profile.leerweg, level=profile.level, crebo=q.crebo, dossier=q.dossier_crebo,
         lat=profile.lat, lon=profile.lon, max_travel_km=profile.max_travel_km, available_from=profile.available_from,
         skills=tuple(t.strip() for t in profile.skills.split(",") if t.strip()),
         interests=tuple(t.strip() for t in profile.interests.split(",") if t.strip()), bbl_days=profile.bbl_days,
         birth_date=profile.birth_date,  # read by the legal rules only (wage, working time)
     )  # fmt: skip
+    if not views:
+        return student
+    shown = interest([profile.id]).get(profile.id, Interest())
+    return dataclasses.replace(student, viewed=shown.viewed, saved=shown.saved)
 
 
 def meester_facts(
@@ -348,9 +424,11 @@ def school_host_sqis(school) -> list[float]:
     return [s.score for s in meester_sqis(ids).values()]
 
 
-def students_by_id(profile_ids) -> list[StudentData]:
-    """StudentData of these profiles (as student_data), in the order given; unknown ids skipped."""
+def students_by_id(profile_ids, *, views: bool = False) -> list[StudentData]:
+    """StudentData of these profiles (as student_data), in the order given; unknown ids skipped.
+    `views`: with the places they viewed lately, as their own lists have them."""
     ids = list(dict.fromkeys(profile_ids))
+    shown = interest(ids) if views else {}
     found: dict[int, StudentData] = {}
     S = StudentProfile  # noqa: N806
     for start in range(0, len(ids), CHUNK):
@@ -367,6 +445,8 @@ def students_by_id(profile_ids) -> list[StudentData]:
                 skills=tuple(t.strip() for t in r.skills.split(",") if t.strip()),
                 interests=tuple(t.strip() for t in r.interests.split(",") if t.strip()),
                 bbl_days=r.bbl_days, birth_date=r.birth_date,
+                viewed=shown[r.id].viewed if r.id in shown else frozenset(),
+                saved=shown[r.id].saved if r.id in shown else frozenset(),
             )  # fmt: skip
     return [found[i] for i in ids if i in found]
 

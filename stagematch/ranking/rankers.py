@@ -33,7 +33,7 @@ class Ranker:
 
     def __init__(self, profile: StudentProfile):
         self.profile = profile
-        self.student = student_data(profile)
+        self.student = student_data(profile, views=True)
         self.model = active_model()
         self.is_model = self.model is not None
         self.version_id = getattr(self.model, "version_id", None)
@@ -88,6 +88,7 @@ def rank_students(
     on=None,
     chunk: int = 200_000,
     model=ACTIVE,
+    views: bool = True,
 ) -> dict[int, list[tuple[int, float]]]:
     """Batch ranking: per student, the places the hard rules allow (`failed_rules`, vectorised
     in `candidate_pairs`) with the active model's score (or the rule's), best first (ties by
@@ -96,12 +97,13 @@ def rank_students(
     once; scores come from large batches. Scores equal what `Ranker` gives for the same pair
     (with a model; the rule fits its context on the places it sees, so its pay ratio and TF-IDF
     depend on the candidate set). `model`: a `TrainedModel` or None (the rule) instead of the
-    active one (the review before activating compares two)."""
+    active one (the review before activating compares two). `views`: with the places each student
+    opened lately, as their own lists have them; False where others decide (allocation)."""
     from stagematch.matching.eligibility import candidate_pairs
     from stagematch.matching.features import pair_features, place_block, student_block
     from stagematch.timeutil import today
 
-    students = students_by_id(profile_ids)
+    students = students_by_id(profile_ids, views=views)
     result: dict[int, list[tuple[int, float]]] = {s.id: [] for s in students}
     if placement_ids is None:
         places = load_places(on=on)

@@ -106,7 +106,7 @@ def review(candidate: ModelVersion, *, sample: int = SAMPLE) -> Review:
     }
     places = places_by_id(place_ids)
     sqi = {pid: sqi_numbers(p)[0] for pid, p in places.items()}
-    students = {s.id: s for s in students_by_id(ids)}
+    students = {s.id: s for s in students_by_id(ids, views=True)}
 
     def mean_km(student, row) -> float | None:
         km = [geo.distance_km(student.lat, student.lon, places[pid].lat, places[pid].lon)

@@ -51,6 +51,7 @@ def training_examples() -> list[Session]:
     students = {
         s.id: dataclasses.replace(s, available_from=None) for s in data.students_by_id(first)
     }
+    shown = data.interest_history()
     started: dict[int, object] = {}
     for i in internships:  # the first internship agreed within the session's days
         day = first.get(i.student_id)
@@ -124,6 +125,9 @@ def training_examples() -> list[Session]:
     sessions = []
     for sid, chosen in candidates.items():
         day, student = first[sid], students[sid]
+        if shown.get(sid):
+            before = data.interest_before(shown[sid], day)
+            student = dataclasses.replace(student, viewed=before.viewed, saved=before.saved)
         window = day + timedelta(days=SESSION_DAYS)
         engaged = {pid for pid, d in applied.get(sid, ()) if d < window}
         internship = started.get(sid)

@@ -43,6 +43,7 @@ FACTORS = {
     "company": N_("Eerdere stages bij dit bedrijf"),
     "level": N_("Niveau van de opleiding"),
     "market": N_("Reacties van het bedrijf en drukte"),
+    "interest": N_("Plekken die je bekeek of bewaarde"),
 }
 # The rule without a model: each part's maximum (`matching.model.rule_terms`).
 RULE_MAXIMA = {"distance": 0.35, "supervision": 0.30, "fit": 0.30, "pay": 0.05}
@@ -117,7 +118,7 @@ def explain_suggestion(
         or not open_to_students(placement)
     ):
         raise NotASuggestion
-    student = student_data(student_profile)
+    student = student_data(student_profile, views=True)
     found = place_data([placement])
     if not found:
         raise NotASuggestion
