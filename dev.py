@@ -5,7 +5,7 @@
                 with the job worker next to it (mail, exports, training; stops with the site)
 ./dev.py test   install, run the whole test suite on SQLite, and again on PostgreSQL when
                 TEST_DATABASE_URL is set
-./dev.py translations   extract new messages into the English catalogue and compile it
+./dev.py translations   extract new messages into the catalogues (en, pl, uk, ar) and compile them
 """
 
 from __future__ import annotations
@@ -113,8 +113,9 @@ def test(extra: list[str]) -> None:
 
 
 def translations() -> None:
-    """Extract every marked message, merge it into the English catalogue (new ones untranslated,
-    so tests/test_i18n.py fails until someone translates them) and compile the .mo."""
+    """Extract every marked message, merge it into the catalogues (new ones untranslated, so
+    tests/test_i18n.py and tests/test_languages.py fail until someone translates them) and compile
+    the .mo files."""
     ensure_venv()
     pot = ROOT / "build" / "messages.pot"
     pot.parent.mkdir(exist_ok=True)
@@ -122,12 +123,15 @@ def translations() -> None:
     sh(*babel, "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location", "--project", "StageMatch",
        "--sort-output", "-o", pot, ".")  # fmt: skip
     catalogue = ROOT / "stagematch" / "translations"
-    if (catalogue / "en" / "LC_MESSAGES" / "messages.po").exists():
-        sh(*babel, "update", "-i", pot, "-d", catalogue, "-l", "en", "--no-fuzzy-matching",
-           "--ignore-obsolete", "--width", "100")  # fmt: skip
-    else:
-        sh(*babel, "init", "-i", pot, "-d", catalogue, "-l", "en", "--width", "100")
-    sh(*babel, "compile", "-d", catalogue, "-l", "en")
+    # English is complete; Polish, Ukrainian and Arabic cover what students meet (docs/languages.md).
+    for locale in ("en", "pl", "uk", "ar"):
+        if (catalogue / locale / "LC_MESSAGES" / "messages.po").exists():
+            sh(*babel, "update", "-i", pot, "-d", catalogue, "-l", locale, "--no-fuzzy-matching",
+               "--ignore-obsolete", "--width", "100")  # fmt: skip
+        else:
+            sh(*babel, "init", "-i", pot, "-d", catalogue, "-l", locale, "--width", "100")
+        # --use-fuzzy off, untranslated entries kept out of the .mo: Flask-Babel shows them in Dutch.
+        sh(*babel, "compile", "-d", catalogue, "-l", locale)
 
 
 def main() -> None:

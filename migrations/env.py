@@ -85,6 +85,10 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # Autogenerate leaves SQLite's full-text tables (made by a migration, not the models) alone.
+    from stagematch.extensions import included_in_schema_comparison
+
+    conf_args.setdefault("include_name", included_in_schema_comparison)
 
     connectable = get_engine()
 

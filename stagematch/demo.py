@@ -63,7 +63,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
-from stagematch import demo_lifecycle, geo
+from stagematch import demo_adults, demo_lifecycle, demo_networks, geo
 from stagematch.extensions import db
 from stagematch.models import (
     Accreditation,
@@ -74,6 +74,7 @@ from stagematch.models import (
     Mentor,
     Placement,
     Qualification,
+    SavedPlace,
     School,
     StudentProfile,
     User,
@@ -88,6 +89,7 @@ from stagematch.models.enums import (
     PlacementStatus,
     Role,
 )
+from stagematch.models.interaction import Interaction, InteractionKind
 from stagematch.models.placement import placement_end
 from stagematch.reference import SCHOOLS, load_reference_data
 from stagematch.timeutil import age_on, today, utcnow
@@ -734,7 +736,8 @@ def generate(
     progress("Wegschrijven …")
     # Users reference companies: insert companies first, then users.
     order = [Company, User, Accreditation, Mentor, Placement, placement_qualification,
-             StudentProfile, Application, Internship, Evaluation, *demo_lifecycle.MODELS]  # fmt: skip
+             StudentProfile, Application, Internship, Evaluation, Interaction, SavedPlace,
+             *demo_lifecycle.MODELS]  # fmt: skip
     clean = {"hidden", "load", "spans", "frozen"}
     for model in order:
         rows = b.rows.get(model, [])
@@ -747,6 +750,8 @@ def generate(
     _reset_sequences()
     db.session.commit()
     _school_contacts(schools, seed)
+    network_counts, network_logins = demo_networks.build(seed)  # issue 18
+    adult_counts, adult_logins = demo_adults.build(seed)  # issue 18: zij-instromers, EVC
     _analyze()
     summary.counts = {
         "scholen": len(schools),
@@ -763,7 +768,9 @@ def generate(
         "evaluaties": len(b.rows[Evaluation]),
     }
     summary.counts.update(lifecycle.counts)
-    summary.logins += lifecycle.logins
+    summary.counts.update(network_counts)
+    summary.counts.update(adult_counts)
+    summary.logins += network_logins + adult_logins + lifecycle.logins  # lifecycle's showcase last
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -898,6 +905,8 @@ class _History:
     """
 
     NEW_PLACES = 3  # places published near each student who will look
+    BROWSES = 0.65  # share of students who open place pages on earlier days before applying
+    SAVES = 0.3  # chance that a student who browsed on a day saved the place they liked best
 
     def __init__(
         self, b, company_info, meesters_of, gezellen_of, accredited, make_place, duration_for
@@ -925,6 +934,51 @@ class _History:
         self.waiting: list[tuple[dict, bool]] = []  # (student, accepts a place starting soon)
         self.sizes = {c["id"]: c["size"] for c in company_info}
         self._answers: dict[int, float] = {}
+        self._taste: dict[tuple[int, int], float] = {}
+        self.saved: set[tuple[int, int]] = set()  # (student, place) saved while browsing
+
+    def taste(self, student: dict, place: dict) -> float:
+        """The student's own taste for a place (a Gumbel draw), the same when they browse and
+        when they choose: what they like about it that no profile field says."""
+        key = (student["row"]["id"], place["row"]["id"])
+        found = self._taste.get(key)
+        if found is None:
+            found = self._taste[key] = _gumbel(self.rng)
+        return found
+
+    def browse(self, student: dict, pool: list[dict], day: date) -> None:
+        """Before the day they apply, most students look around on one to three earlier days
+        (up to three weeks before) and open the pages of the places on offer then that catch
+        their eye: what they like (`choice_utility` and their own taste) plus the moment's whim.
+        Each opened page is a `place_view` in the interaction log, as the site writes it."""
+        rng = self.rng
+        if rng.random() >= self.BROWSES:
+            return
+        days = sorted(
+            {day - timedelta(days=rng.randint(1, 21)) for _ in range(rng.choice([1, 1, 2, 3]))}
+        )
+        for visit in days:
+            options = self._on_offer(student, pool, visit)
+            if not options:
+                continue
+            liked = _by_preference(rng, student, options, taste=lambda p: self.taste(student, p),
+                                   whim=1.0)  # fmt: skip
+            opened = liked[: rng.choice([1, 2, 2, 3, 4])]
+            key = (student["row"]["id"], opened[0][0]["row"]["id"])
+            if rng.random() < self.SAVES and key not in self.saved:
+                # The one they liked best that day, kept among their bewaarde plekken.
+                self.saved.add(key)
+                self.b.rows[SavedPlace].append(dict(
+                    student_id=key[0], placement_id=key[1],
+                    created_at=datetime.combine(visit, datetime.min.time()) + timedelta(hours=22),
+                ))  # fmt: skip
+            for place, _ in opened:
+                self.b.rows[Interaction].append(dict(
+                    at=datetime.combine(visit, datetime.min.time())
+                    + timedelta(hours=rng.randint(8, 22), minutes=rng.randint(0, 59)),
+                    kind=InteractionKind.PLACE_VIEW, student_id=student["row"]["id"],
+                    place_id=place["row"]["id"], model_version_id=None, payload=None,
+                ))  # fmt: skip
 
     def answers(self, company_id: int) -> float:
         """The company's habit of answering (`answer_propensity`), drawn when first needed."""
@@ -1056,6 +1110,12 @@ class _History:
                 self._supply(seeker, 1, near=False)
                 options = self._options(seeker, near=False)
             if options:
+                if near:
+                    key = (
+                        seeker["student"]["q"].dossier_crebo,
+                        seeker["student"]["row"]["leerweg"],
+                    )
+                    self.browse(seeker["student"], self.pool[key], seeker["applied"])
                 self._choose(seeker, options)
         for places in self.pool.values():
             for place in places:
@@ -1140,7 +1200,7 @@ class _History:
         company that takes a student decides that day (so the seat is taken from that day on,
         as the database shows it)."""
         b, rng, student = self.b, self.rng, seeker["student"]
-        ranked = _by_preference(rng, student, options)
+        ranked = _by_preference(rng, student, options, taste=lambda p: self.taste(student, p))
         batch = rng.choice([1, 2, 2, 3])
         when = datetime.combine(seeker["applied"], datetime.min.time()) + timedelta(
             hours=rng.randint(8, 20)
@@ -1227,7 +1287,11 @@ class _History:
             options = self._on_offer(student, pool, when.date())
             if not options:
                 continue
-            ranked = _by_preference(rng, student, options)[: b.rng.randint(1, 3)]
+            self.browse(student, pool, when.date())
+            ranked = _by_preference(
+                rng, student, options, taste=lambda p, s=student: self.taste(s, p)
+            )
+            ranked = ranked[: b.rng.randint(1, 3)]
             hired = None
             if accepts:  # took the first open place they liked that had a seat left
                 hired = next(
@@ -1289,8 +1353,16 @@ def _learners_at(mentor: dict, day: date) -> int:
     return sum(1 for s, e in mentor["past"] if s <= day < e)
 
 
-def _by_preference(rng: random.Random, student: dict, options: list[tuple[dict, float]]):
-    """Options best first for this student: `choice_utility` plus their own taste."""
+def _by_preference(
+    rng: random.Random,
+    student: dict,
+    options: list[tuple[dict, float]],
+    *,
+    taste,
+    whim: float = 0.0,
+):
+    """Options best first for this student: `choice_utility` plus their own taste (`taste(place)`),
+    plus a fresh Gumbel draw times `whim` (what catches the eye at one moment)."""
     row = student["row"]
     pays = sorted(p["row"]["pay_per_month"] for p, _ in options)
     median = max(1, pays[len(pays) // 2])
@@ -1305,7 +1377,8 @@ def _by_preference(rng: random.Random, student: dict, options: list[tuple[dict, 
             level=row["level"],
             bbl=row["leerweg"] == "BBL",
         )
-        scored.append((utility + _gumbel(rng), place["row"]["id"], place, distance))
+        noise = whim * _gumbel(rng) if whim else 0.0
+        scored.append((utility + taste(place) + noise, place["row"]["id"], place, distance))
     scored.sort(key=lambda t: (-t[0], t[1]))
     return [(place, distance) for _, _, place, distance in scored]
 
@@ -1464,10 +1537,9 @@ def _evaluation(
 def _analyze() -> None:
     """After a bulk load PostgreSQL's planner still thinks the tables are empty (autovacuum comes
     later) and picks plans that take minutes; ANALYZE gives it the real sizes."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    with db.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    from stagematch.ops import analyze
+
+    analyze()
 
 
 def _reset_sequences() -> None:

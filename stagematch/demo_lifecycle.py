@@ -571,13 +571,22 @@ class _Lifecycle:
             if self.schools[row["school_id"]].name in names:
                 by_school[row["school_id"]].append(row)
         groups += [by_school[k] for k in sorted(by_school)]
+        keep: set[int] = set()
         if self.showcase is not None:
-            groups.append(
-                [r for r in active if self.places[r["placement_id"]]["company_id"] == self.showcase]
-            )
+            theirs = [
+                r for r in active if self.places[r["placement_id"]]["company_id"] == self.showcase
+            ]
+            # The showcase company's own login shows an agreement waiting for its signature,
+            # also when it has only a few placements (each in a state of its own).
+            if theirs and State.WAIT_COMPANY not in {states[r["id"]] for r in theirs}:
+                pick = min(theirs, key=lambda r: (states[r["id"]] not in UNSIGNED, r["id"]))
+                if pick["id"] not in marks:
+                    states[pick["id"]] = State.WAIT_COMPANY
+                    keep.add(pick["id"])
+            groups.append(theirs)
         groups.append(active)  # last: every state at least once over the whole demo
         for group in groups:
-            self._cover(group, states, marks)
+            self._cover([r for r in group if r["id"] not in keep], states, marks)
         return states, marks
 
     def near_end(self, row: dict) -> bool:

@@ -44,16 +44,12 @@ def choices(pairs) -> list[SelectChoice]:
 def school_choices(placeholder) -> list[SelectChoice]:
     """Every school, grouped by province (an <optgroup> each, in alphabetical order) and by
     name within it, after a placeholder; a school without a province (added by hand) last."""
-    from sqlalchemy import select
-
-    from stagematch.extensions import db
-    from stagematch.models import School
+    from stagematch.reference import school_rows_by_province
 
     other = _("Overig")
-    rows = db.session.execute(select(School.id, School.name, School.province)).all()
-    rows.sort(key=lambda r: (r.province is None, r.province or "", r.name.lower()))
     return [SelectChoice(0, placeholder)] + [
-        SelectChoice(r.id, r.name, optgroup=r.province or other) for r in rows
+        SelectChoice(id_, name, optgroup=province or other)
+        for id_, name, province in school_rows_by_province()
     ]
 
 
@@ -127,16 +123,11 @@ class QualificationRef:
         field.data = qualification.label
 
 
-def qualification_labels() -> list[str]:
-    """Labels for the qualification datalist (a few hundred; the browser filters as you type).
-    Read as plain rows, not ORM objects: several pages show the list, and loading ~500
-    objects took most of their time."""
-    rows = db.session.execute(
-        select(Qualification.crebo, Qualification.name, Qualification.level).order_by(
-            Qualification.name
-        )
-    )
-    return [Qualification.label.fget(row) for row in rows]  # the label needs only these three
+def qualification_labels() -> tuple[str, ...]:
+    """Labels of every qualification (a few hundred), cached per process (`reference.cached`)."""
+    from stagematch.reference import qualification_labels as labels
+
+    return labels()
 
 
 # Number, date and choice fields whose parse errors speak Dutch (WTForms' own are English), and

@@ -58,6 +58,11 @@ def _key(name: str) -> str:
     return " ".join(text.split())
 
 
+def lookup_key(name: str) -> str:
+    """The key towns are found by (case, accents and punctuation ignored)."""
+    return _key(name)
+
+
 @cache
 def towns() -> dict[str, Town]:
     """All Dutch towns by lookup key of their display name."""
@@ -102,8 +107,10 @@ def suggest_towns(name: str, limit: int = 3) -> list[str]:
     return [all_towns[k].name for k in close]
 
 
-def town_names() -> list[str]:
-    return sorted(t.name for t in towns().values())
+@cache
+def town_names() -> tuple[str, ...]:
+    """Every town's name, sorted: the towns are shipped with the code, so once per process."""
+    return tuple(sorted(t.name for t in towns().values()))
 
 
 EARTH_RADIUS_KM = 6371.0

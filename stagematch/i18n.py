@@ -1,5 +1,6 @@
 """Languages: Dutch is the source language and the default; English comes from the catalogue in
-`stagematch/translations/en/LC_MESSAGES/messages.po`.
+`stagematch/translations/en/LC_MESSAGES/messages.po`; Polish, Ukrainian and Arabic (right to left)
+cover the pages and mails a student or visitor meets (docs/languages.md).
 
 The choice is remembered: in a cookie for everyone, and on the account (`User.locale`) for people who
 are logged in, so it follows them to another device. Order of precedence: the cookie (set only by
@@ -22,12 +23,17 @@ from datetime import date
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, force_locale, format_decimal, get_locale, get_translations, gettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from stagematch.matching.text import Phrase
 
-LOCALES = {"nl": "Nederlands", "en": "English"}
+LOCALES = {"nl": "Nederlands", "en": "English", "pl": "Polski", "uk": "Українська", "ar": "العربية"}
 DEFAULT_LOCALE = "nl"
 COOKIE = "taal"
+# Polish, Ukrainian and Arabic cover what a student or visitor can meet (docs/languages.md); staff
+# pages (company, coordinator, admin) are Dutch or English, so staff choose between those two only.
+STAFF_LOCALES = ("nl", "en")
+RTL_LOCALES = frozenset({"ar"})
 
 babel = Babel()
 
@@ -36,12 +42,34 @@ def select_locale() -> str:
     if not has_request_context():  # CLI commands, mail jobs and tests outside a request: Dutch
         return DEFAULT_LOCALE
     cookie = request.cookies.get(COOKIE)
-    if cookie in LOCALES:
+    if cookie in STAFF_LOCALES:  # every reader may read Dutch and English: no need to load the user
+        return cookie
+    allowed = locales_for(current_user if _has_user() else None)
+    if cookie in allowed:
         return cookie
     user_locale = getattr(current_user, "locale", None) if _has_user() else None
-    if user_locale in LOCALES:
+    if user_locale in allowed:
         return user_locale
-    return request.accept_languages.best_match(list(LOCALES), default=DEFAULT_LOCALE)
+    return request.accept_languages.best_match(list(allowed), default=DEFAULT_LOCALE)
+
+
+def locales_for(user) -> dict[str, str]:
+    """The languages `user` may read the site in: all for students and visitors (None), Dutch and
+    English for staff, whose pages are not translated further (a Polish choice made before logging
+    in falls back to the account's language, not to a half-translated page)."""
+    role = getattr(user, "role", None)
+    if role is None or str(role) == "student":
+        return LOCALES
+    return {code: LOCALES[code] for code in STAFF_LOCALES}
+
+
+def language_choices() -> dict[str, str]:
+    """The language switch's buttons for the current reader."""
+    return locales_for(current_user if _has_user() else None)
+
+
+def text_direction() -> str:
+    return "rtl" if current_locale() in RTL_LOCALES else "ltr"
 
 
 def _has_user() -> bool:
@@ -58,7 +86,7 @@ def current_locale() -> str:
 def user_locale(user) -> str:
     """The language to write to `user` in (mail): their account's choice, else Dutch."""
     locale = getattr(user, "locale", None)
-    return locale if locale in LOCALES else DEFAULT_LOCALE
+    return locale if locale in locales_for(user) else DEFAULT_LOCALE
 
 
 def in_locale(locale: str | None):
@@ -102,7 +130,16 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["LOCALES"] = LOCALES
     app.jinja_env.globals["get_locale"] = current_locale
+    app.jinja_env.globals["language_choices"] = language_choices
+    app.jinja_env.globals["text_direction"] = text_direction
     app.add_template_filter(translate, "phrase")
+    app.add_template_filter(bdi, "bdi")
+
+
+def bdi(value) -> Markup:
+    """User data (a name, a town, a number) inside a translated sentence, isolated so that it reads
+    the right way round in a right-to-left sentence: `_('bij %(company)s', company=name | bdi)`."""
+    return Markup("<bdi>%s</bdi>") % value
 
 
 def N_(message: str) -> str:

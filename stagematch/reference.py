@@ -6,9 +6,12 @@ The qualifications come from `data/qualifications.csv`; its comment header names
 from __future__ import annotations
 
 import csv
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -20,6 +23,57 @@ QUALIFICATIONS_CSV = DATA / "qualifications.csv"
 SCHOOLS_CSV = DATA / "schools.csv"  # source and date: data/schools.md
 WORK_PROCESSES_CSV = DATA / "work_processes.csv"  # sources: data/work_processes.md
 GENERIC_DOSSIER = ""  # the rows of the generic list (for dossiers without shipped work processes)
+
+
+# --- per-process caches of lists that only `flask load-reference` changes --------------------------
+# Pages and forms read the qualifications and schools on almost every request; they change when
+# the reference data is loaded. That command (and any code that changes them) calls
+# `invalidate()`; other worker processes notice within CACHE_SECONDS.
+CACHE_SECONDS = 300.0
+_cached: dict[tuple[str, str], tuple[float, object]] = {}
+T = TypeVar("T")
+
+
+def cached(build: Callable[[], T]) -> Callable[[], T]:
+    """Per process and database: `build()` once, again after `invalidate()` or CACHE_SECONDS.
+    The value is shared by every request: return immutable things (tuples, strings)."""
+    name = f"{build.__module__}.{build.__qualname__}"
+
+    @wraps(build)
+    def get() -> T:
+        key = (name, str(db.engine.url))
+        now = time.monotonic()
+        hit = _cached.get(key)
+        if hit is None or now - hit[0] >= CACHE_SECONDS:
+            hit = _cached[key] = (now, build())
+        return hit[1]  # type: ignore[return-value]
+
+    return get
+
+
+def invalidate() -> None:
+    """Forget the cached reference lists of this process (after they changed)."""
+    _cached.clear()
+
+
+@cached
+def school_rows_by_province() -> tuple[tuple[int, str, str | None], ...]:
+    """(id, name, province) of every school, by province (none last), then name."""
+    rows = db.session.execute(select(School.id, School.name, School.province)).all()
+    rows.sort(key=lambda r: (r.province is None, r.province or "", r.name.lower()))
+    return tuple((r.id, r.name, r.province) for r in rows)
+
+
+@cached
+def qualification_labels() -> tuple[str, ...]:
+    """Every qualification's label ("25180 Kok (niveau 2)"), by name. Read as plain rows, not ORM
+    objects: loading ~500 objects took most of the pages' time."""
+    rows = db.session.execute(
+        select(Qualification.crebo, Qualification.name, Qualification.level).order_by(
+            Qualification.name
+        )
+    )
+    return tuple(Qualification.label.fget(row) for row in rows)  # the label needs these three
 
 
 @dataclass(frozen=True)
@@ -158,4 +212,5 @@ def load_reference_data() -> tuple[int, int]:
     result = load_qualifications(), load_schools()
     load_work_processes()  # not counted: the CLI reports qualifications and schools
     db.session.commit()
+    invalidate()
     return result

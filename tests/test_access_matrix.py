@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from stagematch.extensions import db
 from stagematch.models import (
+    ActingConsent,
     AdCheck,
     AllocationRound,
     Application,
@@ -130,6 +131,16 @@ def build_world(make) -> World:
     db.session.add(ad_check)
     contact = SchoolContact(school=roc, name="Petra Contact", email="petra@roc.nl")  # issue 18
     db.session.add(contact)
+    from stagematch.models import LeerbedrijfNetwork, NetworkMember  # issue 18: company's network
+
+    network = LeerbedrijfNetwork(
+        name="Netwerk", members=[NetworkMember(company_id=company.id, status="member")]
+    )
+    db.session.add(network)
+    # The student lets the coordinator apply for them (issue 18, item 5).
+    consent = ActingConsent(student=student.profile, coordinator=coordinator,
+                            expires_on=today() + timedelta(days=30))  # fmt: skip
+    db.session.add(consent)
     db.session.commit()
     evaluation_student = next(e for e in internship.evaluations if e.author_role == "student")
     evaluation_meester = next(e for e in internship.evaluations if e.author_role == "meester")
@@ -142,7 +153,7 @@ def build_world(make) -> World:
         round=round_.id, offer=offer.id, company=company.id,
         invitation=invitation.id, invitation_token=invitation_token(invitation), job=job.id,
         notification=notification.id, objection=objection.id, ad_check=ad_check.id,
-        contact=contact.id,
+        contact=contact.id, consent=consent.id, network=network.id,
     )  # fmt: skip
     return World(users, ids)
 
@@ -240,6 +251,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "auth.confirm_email": ("GET", "/account/bevestigen/geen-geldige-link", everyone(OK), None),
     "places.search_page": ("GET", "/plekken/", everyone(OK), None),
     "places.detail": ("GET", "/plekken/{place}", everyone(OK), None),
+    "places.suggestions": ("GET", "/plekken/suggesties?veld=plaats&q=zwo", everyone(OK), None),
     "places.apply": ("GET", "/plekken/{place2}/solliciteren", STUDENTS, None),
     "students.home": ("GET", "/student/", STUDENTS, None),
     "students.profile": ("GET", "/student/profiel", STUDENTS, None),
@@ -289,6 +301,14 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.home": ("GET", "/coordinator/", COORDINATORS, None),
     "coordinators.students": ("GET", "/coordinator/studenten", COORDINATORS, None),
     "coordinators.student": ("GET", "/coordinator/studenten/{profile}", COORDINATOR, None),
+    "coordinators.evc": ("GET", "/coordinator/studenten/{profile}/evc", COORDINATOR, None),
+    "students.experience": ("GET", "/student/wat-kan-ik-al", STUDENTS, None),
+    "students.choose_school": ("GET", "/student/school-kiezen", STUDENTS, None),
+    "coordinators.acting_students": ("GET", "/coordinator/namens", COORDINATORS, None),
+    "coordinators.acting_for": ("GET", "/coordinator/namens/{profile}", {**COORDINATOR, "coordinator2": HIDDEN}, None),
+    "coordinators.apply_for": ("GET", "/coordinator/namens/{profile}/plek/{place2}", {**COORDINATOR, "coordinator2": HIDDEN}, None),
+    "students.help_with_applying": ("GET", "/student/hulp", STUDENTS, None),
+    "students.revoke_help": ("POST", "/student/hulp/{consent}/intrekken", STUDENT, None),
     "coordinators.without_place": ("GET", "/coordinator/zonder-plek", COORDINATORS, None),
     "coordinators.companies": ("GET", "/coordinator/bedrijven", COORDINATORS, None),
     "coordinators.ad_checks": ("GET", "/coordinator/advertenties", COORDINATORS, None),
@@ -385,6 +405,12 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "students.objections": ("GET", "/student/bezwaren", STUDENTS, None),
     "companies.why_suggested": ("GET", "/leerbedrijf/plekken/{place}/voorgesteld/{suggested}/waarom", COMPANY, None),
     "companies.objections": ("GET", "/leerbedrijf/bezwaren", COMPANIES, None),
+    # Leerbedrijf networks (issue 18): someone else's network is not found.
+    "companies.networks": ("GET", "/leerbedrijf/netwerken", COMPANIES, None),
+    "companies.network": ("GET", "/leerbedrijf/netwerken/{network}", {**COMPANY, "company2": HIDDEN}, None),
+    "companies.accept_network": ("POST", "/leerbedrijf/netwerken/{network}/accepteren", {**COMPANY, "company2": HIDDEN}, None),
+    "companies.leave_network": ("GET", "/leerbedrijf/netwerken/{network}/verlaten", {**COMPANY, "company2": HIDDEN}, None),
+    "companies.place_rotation": ("GET", "/leerbedrijf/plekken/{place}/rooster", COMPANY, None),
     "coordinators.objections": ("GET", "/coordinator/bezwaren", {**COORDINATORS, "admin": OK}, None),
     "coordinators.objection": ("GET", "/coordinator/bezwaren/{objection}", {**only("coordinator", "admin"), "coordinator2": HIDDEN}, None),
     "notifications.index": ("GET", "/meldingen", LOGGED_IN, None),

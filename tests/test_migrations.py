@@ -4,13 +4,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from stagematch.extensions import db
+from stagematch.extensions import db, included_in_schema_comparison
 
 
 def test_upgraded_database_matches_the_models(app):
     # The session fixture built this database with `flask db upgrade` from nothing.
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": included_in_schema_comparison}
+        context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

@@ -250,6 +250,19 @@ def test_invitation_to_apply(app, client, make, world, outbox):
                repeat=lambda: service.invite_to_apply(placement=world["place"], profile=profile))  # fmt: skip
 
 
+def test_application_on_behalf_tells_the_student(app, client, make, world, outbox):
+    """A coordinator applied with the student's consent (services/acting.py): the student is told."""
+    from stagematch.services import acting
+
+    _english(world["student"])
+    acting.grant(student=world["student"].profile, coordinator_id=world["coordinator"].id)
+    _clear(app)
+    service.apply(student=world["student"].profile, placement=world["place"],
+                  motivation="Ik wil graag bakken leren.", by=world["coordinator"])  # fmt: skip
+    notification = check_sent(app, client, outbox, world["student"], "application_on_behalf")
+    assert world["coordinator"].name in notification.text
+
+
 def test_offer_made_and_a_minor_tells_the_coordinator(app, client, make, world, outbox):
     minor = make.student(birth_date=today().replace(year=today().year - 16))
     coordinator = make.coordinator(minor.school)

@@ -34,6 +34,7 @@ PLACE = {
         "seats": {"type": "integer"}, "seats_free": {"type": "integer", "minimum": 0}, "tasks": {"type": "string"},
         "supervision": {"type": "object"}, "published_at": NULLABLE_STR, "url": {"type": "string"},
         "distance_km": {"type": "number"}, "sqi": {"type": ["object", "null"]},
+        "for_switchers": {"type": "boolean", "description": "ook voor zij-instromers: adults without a school yet may apply (BBL)"},
     },
 }  # fmt: skip
 
@@ -105,6 +106,7 @@ SEARCH = [
     {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["relevance", "distance", "pay", "start", "kansrijk"]},
      "description": "kansrijk: places for occupations with a tight labour market first (an explicit choice; never part of relevance)."},
     {"name": "kansrijk", "in": "query", "schema": {"type": "string", "enum": ["", "y"]}, "description": "Only places for occupations with a tight labour market."},
+    {"name": "zij_instromers", "in": "query", "schema": {"type": "string", "enum": ["", "y"]}, "description": "Only BBL places open to zij-instromers (adults, also without a school yet)."},
     {"name": "heel_nederland", "in": "query", "schema": {"type": "string", "enum": ["", "1"]}, "description": "1: no distance limit (the whole country)."},
 ]  # fmt: skip
 ORDER = {

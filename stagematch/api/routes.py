@@ -100,7 +100,7 @@ def place_json(place: Placement, *, room=None, distance_km: float | None = None)
         "duration_weeks": place.duration_weeks, "hours_per_week": place.hours_per_week,
         "days_per_week": place.days_per_week, "pay_per_month": place.pay_per_month,
         "pay_kind": "wage" if place.leerweg == "BBL" else "stipend", "seats": place.seats,
-        "seats_free": room.seats_free, "tasks": place.tasks,
+        "seats_free": room.seats_free, "tasks": place.tasks, "for_switchers": place.for_switchers,
         "supervision": {
             "meester_function": meester.function, "years_experience": meester.years_experience,
             "trained": meester.trained, "meestertitel": meester.meestertitel,
@@ -372,7 +372,7 @@ def internship(internship_id: int):
         "id": found.id, "student_id": found.student_id, "place_id": placement.id,
         "place_title": placement.title, "leerweg": placement.leerweg,
         "company": {"id": placement.company_id, "name": placement.company.name},
-        "school": {"id": found.school_id, "name": found.school.name},
+        "school": {"id": found.school_id, "name": found.school.name} if found.school else None,
         "meester": found.meester.name, "gezel": found.gezel.name if found.gezel else None,
         "start_date": found.start_date.isoformat(), "end_date": found.end_date.isoformat(),
         "ended_at": found.ended_at.isoformat() if found.ended_at else None,

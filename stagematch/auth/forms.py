@@ -2,11 +2,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from stagematch.forms import (
     MIN_PASSWORD_LENGTH,
+    DateField,
+    IntegerField,
     NotCommonPassword,
     QualificationRef,
     RadioField,
@@ -15,6 +27,7 @@ from stagematch.forms import (
     choices,
 )
 from stagematch.models.enums import SizeBand
+from stagematch.timeutil import age_on, today
 
 REQUIRED = _l("Vul dit in.")
 
@@ -60,10 +73,37 @@ class _AccountFields(_PasswordFields):
     )
 
 
+ADULT_AGE = 18  # a zij-instromer without a school registers as an adult
+
+
 class StudentRegisterForm(_AccountFields):
+    no_school = BooleanField(_l("Ik zit nog niet op een school (zij-instromer / volwassene)"))
     school = SelectField(
-        _l("Je school"), coerce=int, validators=[DataRequired(_l("Kies je school."))]
+        _l("Je school"),
+        coerce=int,
+        description=_l(
+            'Zit je nog niet op een school? Zet dan hieronder het vinkje bij "Nog geen school?".'
+        ),
+        validators=[Optional()],
     )
+    birth_date = DateField(
+        _l("Je geboortedatum"),
+        description=_l(
+            "Alleen als je nog geen school hebt. Nodig voor het minimumloon: vanaf 21 jaar "
+            "geldt het volwassen minimumloon."
+        ),
+        # Asked of a learner without a school before Optional() ends the chain on an empty field.
+        validators=[lambda form, field: form.check_birth_date(field), Optional()],
+    )
+    work_experience = TextAreaField(
+        _l("Je werkervaring"),
+        description=_l("Alleen als je nog geen school hebt. Waar heb je gewerkt en wat deed je?"),
+        validators=[Optional(), Length(max=4000, message=_l("Gebruik hooguit 4000 tekens."))],
+    )
+    work_experience_years = IntegerField(
+        _l("Hoeveel jaar werkervaring heb je?"),
+        validators=[Optional(), NumberRange(0, 60, message=_l("Vul een aantal jaren tussen 0 en 60 in."))],
+    )  # fmt: skip
     qualification = StringField(
         _l("Je opleiding"),
         description=_l(
@@ -86,6 +126,29 @@ class StudentRegisterForm(_AccountFields):
         description=_l("Hiermee rekenen we de reisafstand naar een leerbedrijf uit."),
         validators=[DataRequired(REQUIRED), Length(max=80), TownName()],
     )
+
+    def validate_school(self, field) -> None:
+        if not self.no_school.data and not field.data:
+            raise ValidationError(_l("Kies je school."))
+
+    def check_birth_date(self, field) -> None:
+        if not self.no_school.data:
+            return
+        if field.data is None:
+            field.errors[:] = []  # not also "not a valid date" for an empty field
+            raise StopValidation(_l("Vul je geboortedatum in."))
+        if not field.data < today():
+            raise ValidationError(_l("Vul een geboortedatum in het verleden in."))
+        if age_on(field.data, today()) < ADULT_AGE:
+            raise ValidationError(
+                _l("Ben je jonger dan 18? Kies dan je school; die helpt je verder.")
+            )
+
+    def validate_leerweg(self, field) -> None:
+        if self.no_school.data and field.data == "BOL":
+            raise ValidationError(
+                _l("Zonder school kies je BBL: je werkt bij een leerbedrijf en kiest daarna samen een school.")
+            )  # fmt: skip
 
 
 class CompanyRegisterForm(_AccountFields):

@@ -179,11 +179,18 @@ def register_student():
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
-                school=db.session.get(School, form.school.data),
+                school=None if form.no_school.data else db.session.get(School, form.school.data),
                 qualification=form.qualification.qualification,
                 leerweg=form.leerweg.data,
                 town=form.town.town,
                 next_path=safe_next(request.args.get("next")),  # the place a student came from
+                switcher=accounts.Switcher(
+                    birth_date=form.birth_date.data,
+                    work_experience=form.work_experience.data or "",
+                    work_experience_years=form.work_experience_years.data,
+                )
+                if form.no_school.data
+                else None,
             )
         except DomainError as error:
             _apply_domain_error(form, error)

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("companies", __name__)
 
-from stagematch.companies import allocation, objections, routes  # noqa: E402,F401
+from stagematch.companies import allocation, networks, objections, routes  # noqa: E402,F401

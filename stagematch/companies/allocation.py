@@ -9,10 +9,9 @@ from flask_login import current_user
 
 from stagematch.access import ensure, role_required
 from stagematch.companies import bp
-from stagematch.companies.routes import _own_mentor
 from stagematch.extensions import db
 from stagematch.inputs import MAX_ID, form_int, parse_int
-from stagematch.models import AllocationRound, RoundStatus
+from stagematch.models import AllocationRound, Mentor, RoundStatus
 from stagematch.models.enums import Role
 from stagematch.services import DomainError
 from stagematch.services import allocation_rounds as service
@@ -25,6 +24,16 @@ def _company_round(round_id: int) -> AllocationRound:
     return round_
 
 
+def _queue_mentor(round_: AllocationRound, mentor_id: int) -> Mentor:
+    """The firm's own mentor, or a network partner's meester who has a queue of this firm's
+    places in the round (issue 18)."""
+    mentor = db.get_or_404(Mentor, mentor_id)
+    if mentor.company_id != current_user.company_id:
+        queues = service.meester_queues(round_, current_user.company_id)
+        ensure(any(q.mentor.id == mentor.id for q in queues))
+    return mentor
+
+
 @bp.route("/verdeelrondes/<int:round_id>", methods=["GET", "POST"])
 @role_required(Role.COMPANY)
 def allocation_round(round_id: int):
@@ -34,7 +43,7 @@ def allocation_round(round_id: int):
     status = 200
     if request.method == "POST":
         mentor_id = form_int("meester")
-        mentor = _own_mentor(mentor_id) if mentor_id is not None else None
+        mentor = _queue_mentor(round_, mentor_id) if mentor_id is not None else None
         if mentor is None:
             return redirect(url_for("companies.allocation_round", round_id=round_.id))
         raw = {
@@ -47,7 +56,8 @@ def allocation_round(round_id: int):
             ranks = {sid: parse_int(v, lo=1, hi=MAX_ID) for sid, v in raw.items() if v}
             if None in ranks.values():
                 raise DomainError(_("Kies een nummer uit de lijst."))
-            service.save_meester_ranking(round_, mentor, ranks, by=current_user)
+            service.save_meester_ranking(round_, mentor, ranks, by=current_user,
+                                         company_id=current_user.company_id)  # fmt: skip
         except DomainError as error:
             errors[mentor.id] = error.message
             submitted[mentor.id] = raw

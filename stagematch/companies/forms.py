@@ -272,6 +272,10 @@ class PlacementForm(FlaskForm):
     )
     # Issue 18: specialist crafts recruit in the whole country.
     national = BooleanField(_l("Landelijk: de leerling mag uit het hele land komen"))
+    # Issue 18: adults and career switchers, also before they have a school (BBL only).
+    for_switchers = BooleanField(
+        _l("Ook voor zij-instromers: volwassenen die dit vak willen leren, ook zonder school")
+    )
     lodging_allowance = IntegerField(
         _l("Bijdrage in reis- of verblijfskosten (€ per maand)"),
         description=_l("Bijvoorbeeld voor een kamer in de buurt. Leeg of 0 = geen bijdrage."),
@@ -303,6 +307,7 @@ class PlacementForm(FlaskForm):
             gezel=db.session.get(Mentor, self.gezel.data) if self.gezel.data else None,
             required_skills=self.required_skills.data or "", languages=self.languages.data or "",
             national=bool(self.national.data), lodging_allowance=self.lodging_allowance.data or 0,
+            for_switchers=bool(self.for_switchers.data),
         )  # fmt: skip
 
 

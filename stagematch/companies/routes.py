@@ -48,6 +48,7 @@ from stagematch.services import placements as placement_service
 from stagematch.services.accounts import email_taken
 from stagematch.services.audit import record
 from stagematch.services.capacity import filled_seats, mentor_loads
+from stagematch.services.eligibility import supervisors_for
 from stagematch.templating import format_date
 from stagematch.timeutil import today
 from stagematch.wages import table_date
@@ -404,7 +405,8 @@ def _placement_form(company, placement: Placement | None = None) -> PlacementFor
     form = PlacementForm(obj=placement if request.method == "GET" and placement else None)
     current = company_service.current_accreditations(company)
     form.qualifications.choices = choices((q.id, q.label) for q in current)
-    meesters = placement_service.company_mentors(company, MentorRole.MEESTER)
+    # Its own mentors and those of its leerbedrijf network (issue 18), with the firm's name.
+    meesters = supervisors_for(company.id, MentorRole.MEESTER)
     loads = mentor_loads(
         [m.id for m in meesters], exclude_placement_id=placement.id if placement else None
     )
@@ -415,7 +417,7 @@ def _placement_form(company, placement: Placement | None = None) -> PlacementFor
                 m.id,
                 _(
                     "%(name)s – nog ruimte voor %(free)s van %(capacity)s",
-                    name=m.name,
+                    name=_mentor_label(m, company),
                     free=loads[m.id].free,
                     capacity=m.capacity,
                 ),
@@ -423,7 +425,7 @@ def _placement_form(company, placement: Placement | None = None) -> PlacementFor
             for m in meesters
         ]
     )
-    gezellen = placement_service.company_mentors(company, MentorRole.GEZEL)
+    gezellen = supervisors_for(company.id, MentorRole.GEZEL)
     form.gezel.choices = choices(
         [(0, _("Geen gezel"))]
         + [
@@ -431,7 +433,7 @@ def _placement_form(company, placement: Placement | None = None) -> PlacementFor
                 g.id,
                 _(
                     "%(name)s (onder %(meester)s)",
-                    name=g.name,
+                    name=_mentor_label(g, company),
                     meester=g.meester.name if g.meester else "–",
                 ),
             )
@@ -454,8 +456,14 @@ def _placement_form(company, placement: Placement | None = None) -> PlacementFor
     return form
 
 
+def _mentor_label(mentor: Mentor, company) -> str:
+    if mentor.company_id == company.id:
+        return mentor.name
+    return _("%(name)s (%(company)s)", name=mentor.name, company=mentor.company.name)
+
+
 def _render_placement_form(form, company, placement, status=200):
-    meesters = placement_service.company_mentors(company, MentorRole.MEESTER)
+    meesters = supervisors_for(company.id, MentorRole.MEESTER)
     loads = mentor_loads(
         [m.id for m in meesters], exclude_placement_id=placement.id if placement else None
     )

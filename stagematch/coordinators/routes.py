@@ -494,5 +494,5 @@ def import_students():
     ), 422 if form.errors else 200
 
 
-# The review of place texts; the BRON export; the contact persons for companies.
-from stagematch.coordinators import ads, bron, contacts  # noqa: E402,F401
+# The review of place texts; the BRON export; the contact persons for companies; EVC (issue 18).
+from stagematch.coordinators import ads, bron, contacts, evc  # noqa: E402,F401

@@ -210,13 +210,13 @@ def model_card():
 @bp.post("/taal")
 def set_language():
     """The language switch: remembered in a cookie for a year and, when logged in, on the account."""
-    from stagematch.i18n import COOKIE, LOCALES
+    from stagematch.i18n import COOKIE, locales_for
     from stagematch.urls import safe_next
 
     locale = request.form.get("taal", "")
     target = safe_next(request.form.get("next")) or url_for("main.index")
     response = redirect(target)
-    if locale in LOCALES:
+    if locale in locales_for(current_user if current_user.is_authenticated else None):
         response.set_cookie(COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
         if current_user.is_authenticated:
             current_user.locale = locale

@@ -26,6 +26,12 @@ evaluations show that the first things to fail are time and attention, mostly at
         true; a meester with no free capacity left scores at most 50 for a new learner.
 
 Every part is returned with the score, so pages can show what it is made of.
+
+Leerbedrijf networks (issue 18): the facts are those of the place's own chain, whichever firm its
+members belong to. A one-person firm's place supervised by a partner firm's meester gets that
+meester's facts, and the gezel part where the place names a gezel (its own or the partner's, who
+works with the learner); never a gezel the place does not name. The loaders
+(`ranking/data.py`) already read the place's meester and gezel by id, so nothing here differs.
 """
 
 from __future__ import annotations

@@ -28,22 +28,25 @@ from stagematch.models.bpv import (
     WorkProcess,
 )
 from stagematch.models.company import Accreditation, Company, Mentor
+from stagematch.models.consent import ActingConsent
 from stagematch.models.evaluation import Evaluation, VisitNote
 from stagematch.models.interaction import Interaction, InteractionKind
 from stagematch.models.invitation import CompanyInvitation
 from stagematch.models.job import Job
 from stagematch.models.model_version import ModelVersion
+from stagematch.models.network import LeerbedrijfNetwork, NetworkMember, PlaceRotation
 from stagematch.models.notification import FlagAction, MailLog, Notification, SavedPlace
 from stagematch.models.oversight import AdCheck, Objection
 from stagematch.models.placement import Placement, placement_qualification
 from stagematch.models.qualification import Qualification
 from stagematch.models.school import School
 from stagematch.models.signals import DiscriminationReport, Flag, SavedSearch
-from stagematch.models.student import StudentProfile, split_tags
+from stagematch.models.student import EvcClaim, EvcLevel, StudentProfile, split_tags
 from stagematch.models.token import ApiToken
 from stagematch.models.user import AnonymousUser, User
 
 __all__ = [
+    "ActingConsent",
     "AgreementSignature",
     "AgreementStatus",
     "AgreementVersion",
@@ -84,6 +87,9 @@ __all__ = [
     "Interaction",
     "InteractionKind",
     "Mentor",
+    "LeerbedrijfNetwork",
+    "NetworkMember",
+    "PlaceRotation",
     "ModelVersion",
     "Notification",
     "Objection",
@@ -93,6 +99,8 @@ __all__ = [
     "SavedSearch",
     "School",
     "StudentProfile",
+    "EvcClaim",
+    "EvcLevel",
     "User",
     "VisitNote",
     "placement_qualification",

@@ -155,7 +155,9 @@ class Internship(db.Model):
         ForeignKey("student_profile.id", ondelete="SET NULL"), index=True
     )
     placement_id: Mapped[int] = mapped_column(ForeignKey("placement.id"), index=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    # None while a zij-instromer hired before choosing a school has no school yet (issue 18):
+    # the agreement waits for the school party until one is chosen.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     meester_id: Mapped[int] = mapped_column(ForeignKey("mentor.id"), index=True)
     gezel_id: Mapped[int | None] = mapped_column(ForeignKey("mentor.id"), index=True)
     start_date: Mapped[date]
@@ -173,7 +175,7 @@ class Internship(db.Model):
     application: Mapped[Application | None] = relationship(back_populates="internship")
     student: Mapped[StudentProfile | None] = relationship()  # noqa: F821
     placement: Mapped[Placement] = relationship()  # noqa: F821
-    school: Mapped[School] = relationship()  # noqa: F821
+    school: Mapped[School | None] = relationship()  # noqa: F821
     meester: Mapped[Mentor] = relationship(foreign_keys=[meester_id])  # noqa: F821
     gezel: Mapped[Mentor | None] = relationship(foreign_keys=[gezel_id])  # noqa: F821
     evaluations: Mapped[list[Evaluation]] = relationship(  # noqa: F821

@@ -18,7 +18,8 @@ class Objection(db.Model):
     (`assigned_to`), who answers; the objector reads the answer."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    # None for a learner without a school yet (issue 18): an administrator handles it.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     raised_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, event, false
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    event,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from stagematch.extensions import db
@@ -48,6 +59,22 @@ class Placement(db.Model):
         # updates nothing and creates no duplicates.
         Index("uq_placement_company_reference", "company_id", "reference", unique=True),
         Index("ix_placement_gezel_status", "gezel_id", "status"),
+        # The search's box of open places (issue 20): only open places, the few a student may find.
+        Index(
+            "ix_placement_open_leerweg_lat_lon",
+            "leerweg",
+            "lat",
+            "lon",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        # With it "in the box or national" is one bitmap OR of two index scans (PostgreSQL).
+        Index(
+            "ix_placement_open_national",
+            "leerweg",
+            postgresql_where=text("status = 'open' AND national"),
+            sqlite_where=text("status = 'open' AND national"),
+        ),
         CheckConstraint("hours_per_week > 0 AND hours_per_week <= 60", name="hours_range"),
         CheckConstraint(
             "days_per_week IS NULL OR (days_per_week >= 1 AND days_per_week <= 5)",
@@ -84,6 +111,9 @@ class Placement(db.Model):
     # towards lodging or travel (€ per month, 0 = nothing).
     national: Mapped[bool] = mapped_column(default=False, server_default=false())
     lodging_allowance: Mapped[int] = mapped_column(default=0, server_default="0")
+    # "Ook voor zij-instromers" (issue 18): a BBL place open to adults and career switchers,
+    # also before they have a school; the page shows the adult minimum wage.
+    for_switchers: Mapped[bool] = mapped_column(default=False, server_default=false())
     meester_id: Mapped[int] = mapped_column(ForeignKey("mentor.id"), index=True)
     gezel_id: Mapped[int | None] = mapped_column(ForeignKey("mentor.id"), index=True)
     required_skills: Mapped[str] = mapped_column(Text, default="")  # comma-separated tags

@@ -25,9 +25,12 @@ def unread_notifications() -> int:
         return 0
     # Kept in the request's environ: it lives exactly as long as the request (tests reuse one
     # app context for many requests, so `g` could outlive it).
-    if "stagematch.unread" not in request.environ:
-        request.environ["stagematch.unread"] = service.unread_count(current_user.id)
-    return request.environ["stagematch.unread"]
+    if UNREAD_KEY not in request.environ:
+        request.environ[UNREAD_KEY] = service.unread_count(current_user.id)
+    return request.environ[UNREAD_KEY]
+
+
+UNREAD_KEY = "stagematch.unread"  # a page that counted them already puts the number here
 
 
 @bp.app_template_global()

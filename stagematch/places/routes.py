@@ -8,21 +8,24 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from stagematch import geo
 from stagematch.access import role_required
 from stagematch.extensions import db
-from stagematch.forms import choices, find_qualification, qualification_labels
+from stagematch.forms import choices, find_qualification
+from stagematch.matching.features import place_sqi
 from stagematch.models import Application, Placement
 from stagematch.models.enums import PlacementStatus, Role
 from stagematch.places import bp
-from stagematch.ranking import log_shown, make_ranker, placement_sqi, with_reasons
+from stagematch.ranking import log_shown, make_ranker, with_reasons
 from stagematch.reference import sectors
 from stagematch.services import DomainError, list_order
 from stagematch.services import applications as application_service
 from stagematch.services.capacity import mentor_load, place_rooms
-from stagematch.services.eligibility import open_to_students, pair_reasons
+from stagematch.services.capacity import reading as reading_capacity
+from stagematch.services.eligibility import open_to_students, pair_reasons, place_data_for
 from stagematch.services.favourites import saved_ids
 from stagematch.services.interactions import log_event
 from stagematch.services.placements import stale_reason
@@ -71,7 +74,6 @@ def search_page():
         page = with_reasons(search(filters, ranker=ranker), ranker)
     html = render_template(
         "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
-        qualification_options=qualification_labels(), town_options=geo.town_names(),
         query_string=query_string_for(args), list_order=order, order_back=_without_sort(request),
         saved_ids=None if profile is None else saved_ids(profile, [h.placement.id for h in page.hits] if page else []),
     )  # fmt: skip
@@ -107,12 +109,23 @@ def filters_from_form(form: SearchForm) -> SearchFilters | None:
         sector=form.sector.data or None, min_pay=form.min_pay.data, start_from=form.start_from.data,
         start_to=form.start_to.data, bbl_days=form.bbl_days.data, sort=form.sort.data or "relevance",
         page=form.page.data or 1, kansrijk=bool(form.kansrijk.data),
+        for_switchers=bool(form.zij_instromers.data),
     )  # fmt: skip
 
 
 @bp.route("/<int:placement_id>")
 def detail(placement_id: int):
-    placement = db.get_or_404(Placement, placement_id)
+    # The seats, the meester's load and the place's room share their counts (issue #20).
+    with reading_capacity():
+        return _detail(placement_id)
+
+
+def _detail(placement_id: int):
+    placement = db.session.get(Placement, placement_id, options=[
+        joinedload(Placement.company), joinedload(Placement.meester), joinedload(Placement.qualifications),
+    ])  # fmt: skip
+    if placement is None:
+        abort(404)
     profile = _student_profile()
     own_company = current_user.is_authenticated and current_user.company_id == placement.company_id
     if placement.status == PlacementStatus.DRAFT:
@@ -141,13 +154,16 @@ def detail(placement_id: int):
     load = mentor_load(placement.meester_id, start=placement.start_date, end=placement.end_date)
     ratings = rating_averages([placement.meester_id])[placement.meester_id]
     seats_left = place_rooms([placement.id])[placement.id].seats_free
+    place = place_data_for(placement)  # for the rules and the SQI: read once
     blocked = (
-        pair_reasons(profile, placement) if profile is not None and application is None else []
+        pair_reasons(profile, placement, place=place)
+        if profile is not None and application is None
+        else []
     )
     html = render_template(
         "places/detail.html", placement=placement, distance=distance, profile=profile, application=application,
         load=load, blocked=blocked, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,
-        stale=stale_reason(placement), show_names=current_user.is_authenticated, sqi=placement_sqi(placement),
+        stale=stale_reason(placement), show_names=current_user.is_authenticated, sqi=place_sqi(place),
         saved=bool(saved_ids(profile, [placement.id])),
         responses=response_summary(placement, free_seats=seats_left), min_shown=MIN_SHOWN,
     )  # fmt: skip
@@ -191,4 +207,5 @@ def apply(placement_id: int):
     ), 422 if form.errors else 200
 
 
-from stagematch.places import tightness  # noqa: E402,F401  ("kansrijk beroep" on the pages)
+# The search form's autocomplete, and "kansrijk beroep" on the pages.
+from stagematch.places import suggestions, tightness  # noqa: E402,F401

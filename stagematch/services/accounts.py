@@ -8,6 +8,8 @@ does the same password-hash work as with a known one."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
 from flask import current_app
@@ -101,21 +103,41 @@ def _finish_registration(
     return user
 
 
+@dataclass(frozen=True)
+class Switcher:
+    """What a zij-instromer without a school gives at registration."""
+
+    birth_date: date | None
+    work_experience: str = ""
+    work_experience_years: int | None = None
+
+
 def register_student(
     *,
     email: str,
     password: str,
     name: str,
-    school: School,
+    school: School | None,
     qualification: Qualification,
     leerweg: str,
     town: geo.Town | None = None,
     next_path: str | None = None,
+    switcher: Switcher | None = None,
 ) -> User | None:
     """The student's account, unconfirmed, with the confirmation link mailed. None when the
     address already has an account: its owner is mailed instead. Callers answer the same way in
     both cases ("kijk in je mail"). `next_path`, a checked site path (a place's apply page), rides
-    along in the confirmation link: confirming goes on there."""
+    along in the confirmation link: confirming goes on there.
+
+    A zij-instromer (`switcher`) registers without a school (issue 18): BBL, the target
+    qualification, their birth date and work experience; they choose a school later."""
+    if school is None and switcher is None:
+        raise DomainError(_("Kies je school."), "school")
+    if school is None and leerweg != "BBL":
+        raise DomainError(
+            _("Zonder school kies je BBL: je werkt bij een leerbedrijf en kiest daarna samen een school."),
+            "leerweg",
+        )  # fmt: skip
     if not qualification.offers(leerweg):
         raise DomainError(
             _(
@@ -141,6 +163,10 @@ def register_student(
         lat=town.lat if town else None,
         lon=town.lon if town else None,
     )
+    if switcher is not None and school is None:
+        user.profile.birth_date = switcher.birth_date
+        user.profile.work_experience = switcher.work_experience.strip()[:4000]
+        user.profile.work_experience_years = switcher.work_experience_years
     return _finish_registration(
         user, email=email, password=password, action="user.register", next_path=next_path
     )
@@ -293,6 +319,19 @@ def _number(text: str) -> int | None:
     return value if value <= MAX_ID else None
 
 
+def user_load_options() -> list:
+    """What almost every page of a signed-in user reads, loaded with the user in one statement:
+    the student's profile and qualification, the school, the company (its deactivation decides
+    `is_active`). Issue #20: these were four more statements per request."""
+    from sqlalchemy.orm import joinedload
+
+    return [
+        joinedload(User.profile).joinedload(StudentProfile.qualification),
+        joinedload(User.school),
+        joinedload(User.company),
+    ]
+
+
 def session_user(session_id: str) -> User | None:
     """The user a session or remember cookie names ("<id>:<session version>"), or None when that
     session was ended (logout, password change, "overal uitloggen") or the account is inactive.
@@ -302,7 +341,7 @@ def session_user(session_id: str) -> User | None:
     version = _number(version_text) if colon else 0
     if user_id is None or version is None:
         return None
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id, options=user_load_options())
     if user is None or (user.session_version or 0) != version or not user.is_active:
         return None
     return user

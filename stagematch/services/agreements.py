@@ -172,7 +172,8 @@ def build_content(internship: Internship, **overrides) -> dict:
             "minor_at_start": False,
         },
         "guardian": None,
-        "school": {"id": school.id, "name": school.name, "brin": school.brin, "city": school.city},
+        "school": None if school is None else  # a zij-instromer without a school yet
+                  {"id": school.id, "name": school.name, "brin": school.brin, "city": school.city},
         "company": {"id": company.id, "name": company.name, "kvk_number": company.kvk_number,
                     "sbb_id": company.sbb_id, "address": company.address, "city": company.city},
         "qualification": {
@@ -416,15 +417,11 @@ class Changes:
 
 
 def meester_choices(internship: Internship) -> list[Mentor]:
-    """The meesters the school may name: active meesters of the place's company."""
-    return list(
-        db.session.scalars(
-            select(Mentor)
-            .where(Mentor.company_id == internship.placement.company_id,
-                   Mentor.role == MentorRole.MEESTER, Mentor.active.is_(True))
-            .order_by(Mentor.name, Mentor.id)
-        )
-    )  # fmt: skip
+    """The meesters the school may name: active meesters of the place's company or of its
+    leerbedrijf network (`eligibility.supervisors_for`)."""
+    from stagematch.services.eligibility import supervisors_for
+
+    return supervisors_for(internship.placement.company_id, MentorRole.MEESTER)
 
 
 def _check_changes(internship: Internship, changes: Changes) -> Mentor:
@@ -445,9 +442,10 @@ def _check_changes(internship: Internship, changes: Changes) -> Mentor:
         if len(value) > TEXT_MAX:
             raise DomainError(_("Hooguit %(n)s tekens.", n=TEXT_MAX), key)
     meester = db.session.get(Mentor, changes.meester_id) if changes.meester_id else None
-    if (meester is None or meester.company_id != internship.placement.company_id
-            or meester.role != MentorRole.MEESTER or not meester.active):  # fmt: skip
-        raise DomainError(_("Kies een meester van dit leerbedrijf."), "meester")
+    from stagematch.services.eligibility import may_supervise
+
+    if not may_supervise(meester, internship.placement.company_id, role=MentorRole.MEESTER):
+        raise DomainError(_("Kies een meester van dit leerbedrijf of uit zijn netwerk."), "meester")
     return meester
 
 

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from stagematch import geo, mailer
 from stagematch.extensions import db
@@ -92,6 +92,7 @@ def filters_from_query(query_string: str) -> SearchFilters | None:
         radius_km=numbers["radius"], sector=sector or None, min_pay=numbers["min_pay"],
         start_from=dates["start_from"], start_to=dates["start_to"], bbl_days=numbers["bbl_days"],
         sort=sort, kansrijk=value.get("kansrijk") in ("y", "1", "on"),
+        for_switchers=value.get("zij_instromers") in ("y", "1", "on"),
         anywhere=value.get("heel_nederland") == "1",
     )  # fmt: skip
 
@@ -174,6 +175,11 @@ def default_name(query_string: str) -> str:
     else:
         name = _("Zoekopdracht van %(date)s", date=format_date(today()))
     return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 1].rstrip() + "…"
+
+
+def search_count_statement(user: User):
+    """How many searches the user saved, as a statement (issue #20: counted with other things)."""
+    return select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id)
 
 
 def searches_of(user: User) -> list[SavedSearch]:

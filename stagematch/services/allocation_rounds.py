@@ -121,7 +121,7 @@ def _scored_candidates(
     if not placements:
         return {p.id: [] for p in profiles}
     return rank_students(
-        [p.id for p in profiles], top=None, placement_ids=[p.id for p in placements]
+        [p.id for p in profiles], top=None, placement_ids=[p.id for p in placements], views=False
     )
 
 
@@ -517,12 +517,18 @@ def _pair_scores(pairs: list[tuple[StudentProfile, Placement]]) -> dict[tuple[in
 
 
 def save_meester_ranking(
-    round_: AllocationRound, mentor: Mentor, ranks: dict[int, int], *, by: User | None = None
+    round_: AllocationRound,
+    mentor: Mentor,
+    ranks: dict[int, int],
+    *,
+    by: User | None = None,
+    company_id: int | None = None,
 ) -> list[int]:
+    """`company_id`: the firm whose places the queue is of (default the meester's own; a meester
+    of a leerbedrijf network may supervise places of a partner firm, issue 18)."""
     _require_open(round_)
-    queue = next(
-        (q for q in meester_queues(round_, mentor.company_id) if q.mentor.id == mentor.id), None
-    )
+    company_id = mentor.company_id if company_id is None else company_id
+    queue = next((q for q in meester_queues(round_, company_id) if q.mentor.id == mentor.id), None)
     allowed = {a.student_id for a in queue.applicants} if queue else set()
     if set(ranks) - allowed:
         raise DomainError(
@@ -531,7 +537,9 @@ def save_meester_ranking(
     order = _ranks_to_order(ranks, limit=max(1, len(allowed)), what=_("student"))
     db.session.execute(
         delete(MeesterRanking).where(
-            MeesterRanking.round_id == round_.id, MeesterRanking.mentor_id == mentor.id
+            MeesterRanking.round_id == round_.id,
+            MeesterRanking.mentor_id == mentor.id,
+            MeesterRanking.student_id.in_(allowed),  # not another firm's queue of this meester
         )
     )
     db.session.add_all(

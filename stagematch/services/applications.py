@@ -108,8 +108,20 @@ def _already_applied(student_id: int, placement_id: int) -> bool:
 
 
 def apply(
-    *, student: StudentProfile, placement: Placement, motivation: str, anonymous: bool = True
+    *,
+    student: StudentProfile,
+    placement: Placement,
+    motivation: str,
+    anonymous: bool = True,
+    by: User | None = None,
 ) -> Application:
+    """`by`: a coordinator applying for the student with the student's valid consent
+    (services/acting.py); the rules are the student's own, the audit log names both."""
+    acting = by is not None and by.id != student.user_id
+    if acting:
+        from stagematch.services.acting import require_consent
+
+        require_consent(student=student, actor=by)
     if placement.status != PlacementStatus.OPEN:
         raise DomainError(_("Deze plek staat niet meer open."))
     if has_running_internship(student.id):
@@ -133,11 +145,29 @@ def apply(
         if _already_applied(student_id, placement_id):
             raise DomainError(_("Je hebt al op deze plek gesolliciteerd.")) from None
         raise
-    record("application.submit", application, placement=placement_id)
+    if acting:
+        record("application.submit", application, placement=placement_id, actor=by,
+               submitted_by=by.name, on_behalf_of=student.user.name)  # fmt: skip
+    else:
+        record("application.submit", application, placement=placement_id)
     db.session.commit()
     log_event("apply", student_id=student_id, place_id=placement_id)
     _notify_received(application)
+    if acting:
+        _notify_on_behalf(application, by)
     return application
+
+
+def _notify_on_behalf(application: Application, coordinator: User) -> None:
+    from stagematch.services.notifications import notify, site_path
+
+    user = application.student.user
+    message = Phrase(N_('%(coordinator)s heeft namens jou gesolliciteerd op "%(title)s" bij '
+                        "%(company)s."), coordinator=coordinator.name,
+                     title=application.placement.title, company=application.placement.company.name)  # fmt: skip
+    notify(user, "application_on_behalf", f"application:{application.id}", message,
+           site_path("students.applications", _anchor=f"sollicitatie-{application.id}"),
+           subject=_l("je stagecoördinator heeft namens jou gesolliciteerd"))  # fmt: skip
 
 
 def invite_to_apply(
@@ -452,7 +482,8 @@ def _take_place(application_id: int, *, offered: bool, withdraw_ids: Iterable[in
     db.session.add(internship)
     schedule_evaluations(internship)
     db.session.flush()
-    agreements.create_first_version(internship, by=by)  # the POK, version 1 (same transaction)
+    if internship.school_id is not None:  # the POK, version 1 (same transaction); a
+        agreements.create_first_version(internship, by=by)  # zij-instromer's waits for a school
     if filled_seats([placement.id]).get(placement.id, 0) >= placement.seats:
         placement.status = PlacementStatus.FILLED
 

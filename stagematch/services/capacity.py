@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -94,6 +97,38 @@ class PlaceRow:
     status: str
 
 
+# --- reading the same counts once per page -------------------------------------------------------
+_memo: ContextVar[dict | None] = ContextVar("capacity_memo", default=None)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Within the block, seat counts, commitments and capacities are read from the database once:
+    the place page shows a place's seats, its meester's load and the place's room, which asked
+    for the same rows three times (issue #20). Only around reading — nothing may be written
+    inside the block, or later reads would not see it."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _capacities(mentor_ids) -> dict[int, int]:
+    ids = set(mentor_ids)
+    memo = _memo.get()
+    known = memo.setdefault("capacity", {}) if memo is not None else {}
+    missing = ids - known.keys()
+    if missing:
+        found = dict(
+            db.session.execute(
+                select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(missing))
+            ).all()
+        )
+        known.update({m: found.get(m) for m in missing})
+    return {m: known[m] for m in ids if known[m] is not None}
+
+
 def _place_rows(placement_ids) -> dict[int, PlaceRow]:
     ids = list(set(placement_ids))
     rows: dict[int, PlaceRow] = {}
@@ -108,6 +143,21 @@ def _place_rows(placement_ids) -> dict[int, PlaceRow]:
 
 
 def _filled_and_offered(placement_ids, on: date) -> tuple[dict[int, int], dict[int, int]]:
+    memo = _memo.get()
+    if memo is None:
+        return _count_filled_and_offered(placement_ids, on)
+    known_ids, filled, offered = memo.setdefault(("seats", on), (set(), {}, {}))
+    wanted = set(placement_ids)
+    if wanted - known_ids:
+        more_filled, more_offered = _count_filled_and_offered(wanted - known_ids, on)
+        filled.update(more_filled)
+        offered.update(more_offered)
+        known_ids |= wanted
+    return ({p: n for p, n in filled.items() if p in wanted},
+            {p: n for p, n in offered.items() if p in wanted})  # fmt: skip
+
+
+def _count_filled_and_offered(placement_ids, on: date) -> tuple[dict[int, int], dict[int, int]]:
     ids = list(set(placement_ids))
     filled: dict[int, int] = {}
     offered: dict[int, int] = {}
@@ -136,6 +186,17 @@ def _filled_and_offered(placement_ids, on: date) -> tuple[dict[int, int], dict[i
 def commitments(mentor_ids, *, on: date | None = None) -> dict[int, list[Commitment]]:
     """Every commitment of these mentors that has not ended by `on`, as plain rows."""
     on = today() if on is None else on
+    memo = _memo.get()
+    key = ("commitments", frozenset(mentor_ids), on)
+    if memo is not None and key in memo:
+        return {m: list(items) for m, items in memo[key].items()}
+    result = _commitments(key[1], on)
+    if memo is not None:
+        memo[key] = {m: list(items) for m, items in result.items()}
+    return result
+
+
+def _commitments(mentor_ids, on: date) -> dict[int, list[Commitment]]:
     ids = list(set(mentor_ids))
     result: dict[int, list[Commitment]] = {m: [] for m in ids}
     if not ids:
@@ -228,9 +289,7 @@ def mentor_loads(
     ids = list(set(mentor_ids))
     if not ids:
         return {}
-    capacity = dict(
-        db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(ids))).all()
-    )
+    capacity = _capacities(ids)
     items = commitments(ids, on=on)
     result = {}
     for m in ids:
@@ -279,9 +338,7 @@ def place_rooms(
             offered[pid] -= 1
     mentors = {m for p in places.values() for m in (p.meester_id, p.gezel_id) if m is not None}
     items = commitments(mentors, on=on)
-    capacity = dict(
-        db.session.execute(select(Mentor.id, Mentor.capacity).where(Mentor.id.in_(mentors))).all()
-    )
+    capacity = _capacities(mentors)
     result = {}
     for p in places.values():
         unfilled = max(0, p.seats - filled.get(p.id, 0) - offered.get(p.id, 0))

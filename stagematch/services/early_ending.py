@@ -184,6 +184,11 @@ def ask(internship: Internship, *, user: User, side: str, explanation: str,
     """`user` (of `side`) asks to end the placement early. A second open request is refused."""
     if internship.status != InternshipStatus.ACTIVE:
         raise DomainError(_("Deze stage is al afgesloten."))
+    if internship.school_id is None:  # a zij-instromer hired before choosing a school
+        raise DomainError(
+            _("Er is nog geen school die hierover beslist: er is nog geen praktijkovereenkomst. "
+              "Kies eerst samen een school.")
+        )  # fmt: skip
     explanation = _text(explanation, field="explanation", limit=EXPLANATION_MAX,
                         required=_("Leg kort uit waarom de stage eerder moet stoppen."))  # fmt: skip
     last_day = _check_last_day(internship, last_day)

@@ -87,6 +87,40 @@ def open_to_students(placement: Placement) -> bool:
     return placement.status == PlacementStatus.OPEN and placement.company.deactivated_at is None
 
 
+# --- who may supervise where (issue 18) ----------------------------------------------------------
+
+
+def may_supervise(mentor, company_id: int, *, role: str | None = None) -> bool:
+    """The one rule for "may this mentor supervise a learner at this company": an active mentor
+    (of the given role) of the company itself, or of a company that shares a leerbedrijf network
+    with it as a member on both sides (`services.networks`). Every writing path asks this: the
+    place form and its service, publishing, the place import, agreement amendments. Capacity is
+    counted per mentor across firms (`services.capacity`); accreditation stays with the place's
+    own company (`publish_problems`)."""
+    from stagematch.services.networks import partner_company_ids
+
+    if mentor is None or not mentor.active or (role is not None and mentor.role != role):
+        return False
+    return mentor.company_id == company_id or mentor.company_id in partner_company_ids(company_id)
+
+
+def supervisors_for(company_id: int, role: str | None = None):
+    """The mentors `may_supervise` allows at this company: its own first (by role, name), then
+    those of its network partners (by company, name)."""
+    from stagematch.extensions import db
+    from stagematch.models import Mentor
+    from stagematch.services.networks import partner_company_ids
+
+    firms = {company_id} | partner_company_ids(company_id)
+    stmt = select(Mentor).where(Mentor.company_id.in_(firms), Mentor.active.is_(True))
+    if role is not None:
+        stmt = stmt.where(Mentor.role == role)
+    mentors = db.session.scalars(stmt).all()
+    return sorted(
+        mentors, key=lambda m: (m.company_id != company_id, m.company_id, m.role != "meester", m.name, m.id)
+    )  # fmt: skip
+
+
 def _accredited_qualification(qualification_filter):
     pq = placement_qualification.c
     return exists(
@@ -352,14 +386,16 @@ PREFERENCES = (rules.DISTANCE,)
 
 
 def pair_reasons(profile: StudentProfile, placement: Placement, *, on: date | None = None,
-                 holding_offer=None) -> list[rules.Reason]:  # fmt: skip
+                 holding_offer=None, place: PlaceData | None = None) -> list[rules.Reason]:  # fmt: skip
     """Every rule the student and the place break now (empty: allowed), for applying, offers
     and hiring. `holding_offer`: the application whose offer the student is taking (its seat is
-    theirs already)."""
+    theirs already). `place`: the place's `place_data_for(placement, on=on)` when the caller
+    has it already (the place page: issue #20)."""
     from stagematch.ranking import student_data
 
     on = on or today()
-    place = place_data_for(placement, on=on, holding_offer=holding_offer)
+    if place is None:
+        place = place_data_for(placement, on=on, holding_offer=holding_offer)
     student = student_data(profile)
     return [r for r in rules.reasons(student, place, on=on) if r not in PREFERENCES]
 

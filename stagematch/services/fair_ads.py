@@ -324,6 +324,7 @@ def reviewing_school_ids(company: Company) -> list[int]:
             .join(Placement, Internship.placement_id == Placement.id)
             .where(
                 Placement.company_id == company.id,
+                Internship.school_id.is_not(None),  # a zij-instromer without a school yet
                 (Internship.status == InternshipStatus.ACTIVE) | (Internship.end_date >= since),
             )
             .distinct()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from stagematch.extensions import db
 from stagematch.models import Company, Internship, Placement, StudentProfile, User
@@ -58,16 +58,26 @@ def load(internship_id: int) -> Internship | None:
 def current_for_student(profile: StudentProfile, on: date | None = None) -> Internship | None:
     """The student's running or coming placement (the latest that has not ended), or None."""
     on = on or today()
-    return db.session.scalars(
-        select(Internship)
-        .where(
-            Internship.student_id == profile.id,
-            Internship.status == InternshipStatus.ACTIVE,
-            Internship.end_date >= on,
+    return (
+        db.session.scalars(
+            select(Internship)
+            .where(
+                Internship.student_id == profile.id,
+                Internship.status == InternshipStatus.ACTIVE,
+                Internship.end_date >= on,
+            )
+            .order_by(Internship.start_date.desc(), Internship.id.desc())
+            .limit(1)
+            # What the home page shows of it, in the same statement (issue #20).
+            .options(
+                joinedload(Internship.placement).joinedload(Placement.company),
+                joinedload(Internship.meester),
+                joinedload(Internship.agreement_versions),
+            )  # fmt: skip
         )
-        .order_by(Internship.start_date.desc(), Internship.id.desc())
-        .limit(1)
-    ).one_or_none()
+        .unique()
+        .one_or_none()
+    )
 
 
 def recently_ended_early(profile: StudentProfile, on: date | None = None, *, weeks: int = 8):

@@ -60,6 +60,8 @@ KINDS: dict[str, Kind] = {
     "application_shortlisted": Kind(_l("Uitgenodigd voor een gesprek"), MAIL, (STUDENT,)),
     "application_rejected": Kind(_l("Sollicitatie afgewezen"), MAIL, (STUDENT,)),
     "place_invitation": Kind(_l("Uitnodiging om te solliciteren"), MAIL, (STUDENT,)),
+    # A coordinator applied for the student with their consent (services/acting.py).
+    "application_on_behalf": Kind(_l("Sollicitatie namens jou ingediend"), MAIL, (STUDENT,)),
     "offer_made": Kind(_l("Aanbod voor een stageplek"), MAIL, (STUDENT, COMPANY)),
     "offer_minor": Kind(_l("Aanbod aan een minderjarige student"), MAIL, (COORDINATOR,)),
     "offer_expiring": Kind(_l("Aanbod verloopt bijna"), MAIL, (STUDENT,)),
@@ -302,12 +304,16 @@ def send_digests() -> int:
 # --- the in-site list -----------------------------------------------------------------------------
 
 
-def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
-        )
+def unread_count_statement(user_id: int):
+    """The count of the user's unread notifications, as a statement (pages that need other
+    counts too ask for them together: issue #20)."""
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
     )
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(unread_count_statement(user_id))
 
 
 def list_for(user_id: int):

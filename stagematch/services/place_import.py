@@ -33,9 +33,11 @@ from stagematch.jobs import JOB_TITLES, job_task, progress, submit
 from stagematch.matching.text import N_, Phrase
 from stagematch.models import Company, Job, Mentor, Placement, Qualification, User
 from stagematch.models.enums import Leerweg, MentorRole, PlacementStatus
+from stagematch.ops import LARGE_WRITE, analyze
 from stagematch.services import fair_ads
 from stagematch.services.audit import record
 from stagematch.services.capacity import lock_mentors
+from stagematch.services.eligibility import supervisors_for
 from stagematch.services.placements import PlacementData, _apply, _check_fields, publish_problems
 from stagematch.timeutil import today, utcnow
 
@@ -317,7 +319,8 @@ def import_places(
     context = {
         "qualifications": {q.crebo: q for q in db.session.scalars(select(Qualification))},
         "accredited": {a.qualification_id for a in company.accreditations if a.is_current(on)},
-        "mentors": list(company.mentors),
+        # Its own mentors first, then those of its network partners (issue 18).
+        "mentors": supervisors_for(company.id),
     }
     existing = _existing_keys(company)
     first_line: dict[str, int] = {}
@@ -358,6 +361,8 @@ def import_places(
         return result
     db.session.commit()
     result.written = True
+    if len(new) >= LARGE_WRITE:  # the search and the ranker plan with the new table sizes
+        analyze("placement", "placement_qualification")
     for check in reviews:
         fair_ads.notify_review(check)
     return result

@@ -19,7 +19,7 @@ from stagematch.services.audit import record
 from stagematch.services.capacity import free_seats, lock_mentors, lock_place_and_mentors
 from stagematch.templating import format_date, format_euro, format_money, format_number
 from stagematch.timeutil import today, utcnow
-from stagematch.wages import minimum_wage
+from stagematch.wages import ADULT, minimum_wage
 
 STALE_AFTER_DAYS = 60
 SUBSIDY_PER_PLACE_EUR = 2700  # Subsidieregeling praktijkleren: at most, per filled place per year
@@ -48,6 +48,7 @@ class PlacementData:
     languages: str
     national: bool = False  # "landelijk": the learner may come from anywhere (issue 18)
     lodging_allowance: int = 0  # € per month towards travel or lodging
+    for_switchers: bool = False  # "ook voor zij-instromers" (issue 18; BBL only)
 
 
 class PublishRefused(DomainError):
@@ -62,18 +63,24 @@ class PublishRefused(DomainError):
 
 def _check_fields(company: Company, data: PlacementData) -> list[DomainError]:
     problems: list[DomainError] = []
-    if data.meester.company_id != company.id or data.meester.role != MentorRole.MEESTER:
-        problems.append(DomainError(_("Kies een meester van je eigen bedrijf."), "meester"))
-    elif not data.meester.active:
+    from stagematch.services.eligibility import may_supervise
+
+    meester = data.meester
+    if (meester is not None and meester.company_id == company.id
+            and meester.role == MentorRole.MEESTER and not meester.active):  # fmt: skip
         problems.append(
             DomainError(
                 _("%(name)s is niet meer actief als meester.", name=data.meester.name), "meester"
             )
         )
-    if data.gezel is not None and (
-        data.gezel.company_id != company.id or data.gezel.role != MentorRole.GEZEL
-    ):
-        problems.append(DomainError(_("Kies een gezel van je eigen bedrijf."), "gezel"))
+    elif not may_supervise(data.meester, company.id, role=MentorRole.MEESTER):
+        problems.append(
+            DomainError(_("Kies een meester van je eigen bedrijf of uit je netwerk."), "meester")
+        )
+    if data.gezel is not None and not may_supervise(data.gezel, company.id, role=MentorRole.GEZEL):
+        problems.append(
+            DomainError(_("Kies een gezel van je eigen bedrijf of uit je netwerk."), "gezel")
+        )
     levels = {q.level for q in data.qualifications}
     if len(levels) > 1:
         problems.append(
@@ -112,6 +119,15 @@ def _check_fields(company: Company, data: PlacementData) -> list[DomainError]:
                 hours=data.hours_per_week,
                 on=data.start_date,
             )
+        if data.for_switchers and data.wage_age is not None and data.wage_age < ADULT:
+            # Zij-instromers are adults: the place must pay at least the adult minimum (21+).
+            problems += check_wage(
+                pay=data.pay_per_month, age=ADULT, hours=data.hours_per_week, on=data.start_date
+            )
+    elif data.for_switchers:
+        problems.append(
+            DomainError(_("Alleen een BBL-plek kan ook voor zij-instromers zijn."), "for_switchers")
+        )
     return problems
 
 
@@ -178,9 +194,18 @@ def publish_problems(placement: Placement, *, on: date | None = None) -> list[Do
         )  # fmt: skip
     if not rules.MIN_WEEKS <= placement.duration_weeks <= rules.MAX_WEEKS:
         problems.append(DomainError(_("Een plek duurt 1 tot 104 weken."), "duration_weeks"))
+    from stagematch.services.eligibility import may_supervise
+
     meester = placement.meester
-    if meester is None or meester.company_id != company.id or not meester.active:
-        problems.append(DomainError(_("Kies een actieve meester van je bedrijf."), "meester"))
+    if not may_supervise(meester, company.id, role=MentorRole.MEESTER):
+        problems.append(
+            DomainError(_("Kies een actieve meester van je bedrijf of uit je netwerk."), "meester")
+        )
+    elif placement.gezel is not None and not may_supervise(placement.gezel, company.id,
+                                                           role=MentorRole.GEZEL):  # fmt: skip
+        problems.append(
+            DomainError(_("Kies een gezel van je eigen bedrijf of uit je netwerk."), "gezel")
+        )
     elif placement.seats < 1:
         problems.append(DomainError(_("Zet minstens één plaats open."), "seats"))
     elif placement.id is not None:
@@ -284,6 +309,7 @@ def _apply(placement: Placement, data: PlacementData) -> None:
     placement.languages = data.languages.strip() or "Nederlands"
     placement.national = data.national
     placement.lodging_allowance = data.lodging_allowance
+    placement.for_switchers = data.for_switchers and data.leerweg == Leerweg.BBL
 
 
 def save_placement(
@@ -402,7 +428,7 @@ def duplicate(placement: Placement) -> Placement:
         wage_age=placement.wage_age, seats=placement.seats, meester_id=placement.meester_id,
         gezel_id=placement.gezel_id, required_skills=placement.required_skills,
         languages=placement.languages, status=PlacementStatus.DRAFT, national=placement.national,
-        lodging_allowance=placement.lodging_allowance,
+        lodging_allowance=placement.lodging_allowance, for_switchers=placement.for_switchers,
     )  # fmt: skip
     copy.qualifications = list(placement.qualifications)
     db.session.add(copy)

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from stagematch import geo, mailer
@@ -32,6 +32,7 @@ from stagematch.jobs import JOB_TITLES, job_task, progress, submit
 from stagematch.matching.text import N_, Phrase
 from stagematch.models import AuditEvent, Job, Qualification, School, StudentProfile, User
 from stagematch.models.enums import Role
+from stagematch.ops import LARGE_WRITE, analyze
 from stagematch.services.accounts import normalise_email, password_token
 from stagematch.timeutil import utcnow
 from stagematch.urls import external_url
@@ -367,12 +368,11 @@ def _write(school: School, good: list[_Checked], *, by: User | None, ip: str | N
     for chunk in _chunks(events, 1000):
         db.session.execute(insert(AuditEvent), chunk)
     db.session.commit()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if len(good) >= LARGE_WRITE:
         # Until autovacuum gets to it, PostgreSQL plans with the statistics of the tables before
         # this import: a re-upload of the same file right after scanned 20,000 rows per lookup of
-        # 900 addresses (30 s instead of 1 s). Only the tables' owner may; others get a warning.
-        db.session.execute(text('ANALYZE "user", student_profile'))
-        db.session.commit()
+        # 900 addresses (30 s instead of 1 s).
+        analyze("user", "student_profile", "audit_event")
     return [user_ids[c.email] for c in good]
 
 

@@ -33,7 +33,7 @@ CV_MAX_BYTES = 2 * 1024 * 1024
 
 @dataclass
 class ProfileData:
-    school: School
+    school: School | None
     qualification: Qualification
     leerweg: str
     town: geo.Town
@@ -69,6 +69,9 @@ def update_profile(profile: StudentProfile, data: ProfileData) -> None:
             ),
             "leerweg",
         )
+    if data.school is None and profile.school_id is not None:
+        raise DomainError(_("Kies je school."), "school")
+    first_school = profile.school_id is None and data.school is not None
     profile.school = data.school
     profile.user.school = data.school
     profile.qualification = data.qualification
@@ -85,7 +88,19 @@ def update_profile(profile: StudentProfile, data: ProfileData) -> None:
     profile.accessibility_needs = data.accessibility_needs.strip()
     profile.discoverable = data.discoverable
     record("student.update", profile)
+    versions = []
+    if first_school:  # a zij-instromer chose a school: waiting placements get it (issue 18)
+        from stagematch.services.adults import attach_waiting
+
+        db.session.flush()
+        versions = attach_waiting(profile)
+        record("student.choose_school", profile, school=data.school.id)
     db.session.commit()
+    if versions:
+        from stagematch.services.agreements import _tell_turn
+
+        for version in versions:
+            _tell_turn(version)
 
 
 def cv_folder() -> Path:
@@ -150,6 +165,12 @@ def may_read_cv(user: User, profile: StudentProfile) -> bool:
 
 
 def report_discrimination(application: Application, description: str) -> DiscriminationReport:
+    if application.student.school_id is None:  # a zij-instromer without a school yet
+        raise DomainError(
+            _("Je hebt nog geen school, dus er is nog geen stagecoördinator die je melding leest. "
+              "Kies eerst een school, of meld het bij het antidiscriminatiebureau in je gemeente "
+              "(discriminatie.nl).")
+        )  # fmt: skip
     report = DiscriminationReport(
         application_id=application.id, company_id=application.placement.company_id,
         school_id=application.student.school_id, student_id=application.student_id,

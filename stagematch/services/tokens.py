@@ -49,7 +49,15 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
 def user_for_secret(secret: str) -> User | None:
     if not secret or len(secret) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
+    from sqlalchemy.orm import joinedload
+
+    from stagematch.services.accounts import user_load_options
+
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _hash(secret))
+        .options(joinedload(ApiToken.user).options(*user_load_options()))
+    )
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = utcnow()

@@ -31,8 +31,14 @@ REQUIRED = _l("Vul dit in.")
 LEERWEG_CHOICES = [("BOL", _l("BOL (stage)")), ("BBL", _l("BBL (werken en leren)"))]
 
 
+class _SchoolField(SelectField):
+    not_a_choice = _l("Kies je school.")  # also for an id that is no school (other digits)
+
+
 class ProfileForm(FlaskForm):
-    school = SelectField(_l("School"), coerce=int, validators=[DataRequired(_l("Kies je school."))])
+    # Optional for a zij-instromer without a school yet; services.students refuses going back
+    # to no school once one is chosen.
+    school = _SchoolField(_l("School"), coerce=int, validators=[Optional()])
     qualification = StringField(
         _l("Opleiding"),
         description=_l("Typ het crebo-nummer of de naam, bijvoorbeeld 25180 of Kok."),
@@ -190,6 +196,10 @@ class SearchForm(FlaskForm):
     bbl_days = IntegerField(
         _l("Dagen per week (BBL)"),
         validators=[Optional(), NumberRange(1, 5, _l("Tussen 1 en 5 dagen."))],
+    )
+    zij_instromers = BooleanField(
+        _l("Alleen plekken ook voor zij-instromers"),
+        description=_l("BBL-plekken waar volwassenen ook zonder school kunnen beginnen."),
     )
     kansrijk = BooleanField(
         _l("Alleen kansrijke beroepen"),

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from stagematch.access import ensure, role_required
 from stagematch.extensions import csrf, db
@@ -57,7 +57,7 @@ def home():
     applications = db.session.scalars(
         select(Application)
         .where(Application.student_id == profile.id)
-        .options(selectinload(Application.placement))  # the titles, in one query
+        .options(joinedload(Application.placement))  # the titles, in the same statement
         .order_by(Application.created_at.desc())
         .limit(5)
     ).all()
@@ -79,11 +79,25 @@ def home():
         saved_ids=favourite_service.saved_ids(
             profile, [h.placement.id for h in recommended.hits] if recommended else []
         ),
-        saved_search_count=len(alerts.searches_of(current_user)),
+        saved_search_count=_saved_searches_and_unread(),
     )  # fmt: skip
     if recommended is not None:  # after rendering: the log commits
         log_shown(recommended, source="home", who=current_user.id)
     return html
+
+
+def _saved_searches_and_unread() -> int:
+    """The student's saved searches, counted in one statement with the unread notifications the
+    menu shows (issue #20: few statements per page); the menu takes its count from the request."""
+    from stagematch.notifications.routes import UNREAD_KEY
+    from stagematch.services.notifications import unread_count_statement
+
+    searches, unread = db.session.execute(select(
+        alerts.search_count_statement(current_user).scalar_subquery(),
+        unread_count_statement(current_user.id).scalar_subquery(),
+    )).one()  # fmt: skip
+    request.environ[UNREAD_KEY] = unread
+    return searches
 
 
 @bp.post("/volgorde")
@@ -106,9 +120,11 @@ def set_list_order():
 def profile():
     profile = _profile()
     form = ProfileForm(obj=profile if request.method == "GET" else None)
-    form.school.choices = school_choices(_("Kies je school"))  # grouped by province
+    form.school.choices = school_choices(
+        _("Kies je school") if profile.school_id else _("Nog geen school")
+    )  # grouped by province
     if request.method == "GET":
-        form.school.data = profile.school_id
+        form.school.data = profile.school_id or 0
         form.qualification.data = profile.qualification.label
         form.town.data = profile.city
     if form.validate_on_submit():
@@ -118,7 +134,8 @@ def profile():
             student_service.update_profile(
                 profile,
                 student_service.ProfileData(
-                    school=db.session.get(School, form.school.data), qualification=form.qualification.qualification,
+                    school=db.session.get(School, form.school.data) if form.school.data else None,
+                    qualification=form.qualification.qualification,
                     leerweg=form.leerweg.data, town=form.town.town, max_travel_km=form.max_travel_km.data,
                     available_from=form.available_from.data, skills=form.skills.data or "",
                     interests=form.interests.data or "", languages=form.languages.data or "",
@@ -273,7 +290,11 @@ def report(application_id: int):
     application = _own_application(application_id)
     form = ReportForm()
     if form.validate_on_submit():
-        student_service.report_discrimination(application, form.description.data)
+        try:
+            student_service.report_discrimination(application, form.description.data)
+        except DomainError as error:
+            form.description.errors = [*form.description.errors, error.message]
+            return render_template("students/report.html", form=form, application=application), 422
         flash(
             _(
                 "Bedankt voor je melding. Je stagecoördinator neemt contact met je op. Het bedrijf krijgt dit niet te zien."
@@ -478,3 +499,7 @@ def export_data():
         build(current_user), mimetype="application/zip",
         headers={"Content-Disposition": 'attachment; filename="mijn-gegevens-stagematch.zip"', "Cache-Control": "no-store"},
     )  # fmt: skip
+
+
+# Issue 18: "Wat kun je al?" (EVC) and choosing a school after being hired.
+from stagematch.students import adults  # noqa: E402,F401
