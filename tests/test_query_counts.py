@@ -139,6 +139,9 @@ TODAY = {
     "place_as_visitor": 19,
     "api_matches": 11,
 }
+# On PostgreSQL the ranked search sends two more statements than on SQLite (the candidate ids
+# first, then the room check and the page as a prepared statement; services/search.py).
+POSTGRES_EXTRA = {"home": 2, "api_matches": 2}
 # Pages not yet at the goal of issue #20 (what remains is in the reason); strict: reaching the
 # goal fails this mark, so it is taken off.
 NOT_YET = {
@@ -153,7 +156,10 @@ NOT_YET = {
 @pytest.mark.parametrize("name", PAGES)
 def test_page_sends_no_more_statements_than_today(name, client, auth, world):
     statements = PAGES[name](client, auth, world)
-    assert len(statements) <= TODAY[name], _report(statements)
+    allowed = TODAY[name] + (
+        POSTGRES_EXTRA.get(name, 0) if db.engine.dialect.name == "postgresql" else 0
+    )
+    assert len(statements) <= allowed, _report(statements)
 
 
 @pytest.mark.parametrize(
