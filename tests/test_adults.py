@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from stagematch.demo_adults import SWITCHERS
 from stagematch.extensions import db
 from stagematch.models import (
     AgreementVersion,
@@ -520,7 +521,7 @@ def test_the_demo_has_adults_switchers_and_places_for_them(app):
     switchers = list(
         db.session.scalars(select(StudentProfile).where(StudentProfile.school_id.is_(None)))
     )
-    assert 1 <= len(switchers) <= 5
+    assert len(switchers) == SWITCHERS
     assert all(s.birth_date and s.work_experience for s in switchers)
     waiting = list(db.session.scalars(select(Internship).where(Internship.school_id.is_(None))))
     assert len(waiting) == 1 and not waiting[0].agreement_versions
