@@ -34,6 +34,22 @@ def catalogue():
         return read_po(f, locale="en")
 
 
+def open_page(app, user, locale: str, url: str):
+    """GET `url` in `locale` as `user` (None: a visitor), logged in without the login form; the
+    response when it is an HTML page that answered 200, else None."""
+    client = app.test_client()
+    client.set_cookie("taal", locale)
+    if user is not None:
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+    response = client.get(url)
+    response.close()  # downloads (the CV) hold a file open
+    if response.status_code != 200 or response.mimetype != "text/html":
+        return None
+    return response
+
+
 def _ids(message) -> tuple:
     return message.id if isinstance(message.id, tuple) else (message.id,)
 
@@ -194,15 +210,8 @@ def test_every_page_is_in_english(app, make):
         role = next((r for r in order if expected.get(r) == OK), None)
         if method != "GET" or role is None or endpoint in ENGLISH_ONLY:
             continue
-        client = app.test_client()
-        client.set_cookie("taal", "en")
-        if role != "anon":
-            with client.session_transaction() as session:  # logged in, without the login form
-                session["_user_id"] = str(users[role].id)
-                session["_fresh"] = True
-        response = client.get(template.format(**world.ids))
-        response.close()  # downloads (the CV) hold a file open
-        if response.status_code != 200 or response.mimetype != "text/html":
+        response = open_page(app, users.get(role), "en", template.format(**world.ids))
+        if response is None:
             continue
         checked += 1
         assert '<html lang="en"' in response.text, endpoint

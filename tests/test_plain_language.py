@@ -10,7 +10,7 @@ import re
 from stagematch.extensions import db
 from stagematch.models import User
 from tests.test_access_matrix import OK, ROUTES, build_world
-from tests.test_i18n import ENGLISH_ONLY, _data_values, _Text
+from tests.test_i18n import ENGLISH_ONLY, _data_values, _Text, open_page
 
 MAX_AVERAGE, MAX_SENTENCE, MAX_WORD = 15, 25, 20
 # Long words the users know (official terms, compounds they meet in school and at work).
@@ -70,15 +70,8 @@ def test_student_pages_are_plain_dutch(app, make):
         )
         if method != "GET" or role is None or endpoint in ENGLISH_ONLY:
             continue
-        client = app.test_client()
-        client.set_cookie("taal", "nl")
-        if role != "anon":
-            with client.session_transaction() as session:
-                session["_user_id"] = str(users[role].id)
-                session["_fresh"] = True
-        response = client.get(template.format(**world.ids))
-        response.close()
-        if response.status_code != 200 or response.mimetype != "text/html":
+        response = open_page(app, users.get(role), "nl", template.format(**world.ids))
+        if response is None:
             continue
         checked += 1
         result = measure(_parts(response.text, data))
