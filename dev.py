@@ -53,6 +53,7 @@ def run() -> None:
     flask("load-reference")
     flask("demo", "--if-empty")
     flask("train", "--if-needed")
+    flask("refresh-suggestions")
     instance = Path(os.environ.get("STAGEMATCH_INSTANCE", ROOT / "instance"))
     port = os.environ.get("PORT", "5000")
     # Links in mail (built by the site and by the worker) point at this site, on whatever port.

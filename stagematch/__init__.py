@@ -100,6 +100,7 @@ def register_extensions(app: Flask) -> None:
     app.config["RATELIMIT_ENABLED"] = limiter.enabled = enabled
     i18n.init_app(app)
     from stagematch import jobs
+    from stagematch.services import stored_suggestions  # noqa: F401  (its session events)
 
     jobs.init_app(app)
     login_manager.init_app(app)

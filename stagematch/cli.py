@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_ranking_log_command)
     app.cli.add_command(monitoring_check_command)
     app.cli.add_command(export_bron_command)
+    app.cli.add_command(refresh_suggestions_command)
 
 
 @click.command("load-reference")
@@ -297,6 +298,22 @@ def train_command(if_needed: bool) -> None:
         click.echo(f"Versie {version.id} is door de toets gekomen en is nu actief.")
     else:
         click.echo(f"Geregistreerd, niet actief gemaakt. {reason}")
+
+
+@click.command("refresh-suggestions")
+def refresh_suggestions_command() -> None:
+    """Rank every student's places and store the lists (the night's job; `./dev.py run` after the
+    demo and training), so pages read them instead of ranking per request."""
+    from stagematch.services.stored_suggestions import refresh_all
+
+    with click.progressbar(length=1, label="Suggesties", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        stored = refresh_all(progress=progress)
+    click.echo(f"{stored} lijsten met suggesties opgeslagen.")
 
 
 @click.command("export-ranking-log")

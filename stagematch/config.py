@@ -24,6 +24,9 @@ class Config:
     # werkzeug's default (scrypt); tests use a cheap method to keep the suite fast.
     PASSWORD_HASH_METHOD = "scrypt"
     PER_PAGE = 25
+    # After a change that makes stored suggestions stale, queue a job that recomputes them
+    # (services/stored_suggestions.py); the test suite turns it on where it tests it.
+    SUGGESTIONS_REFRESH = True
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH")  # None: instance/outbox (set in create_app)
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -80,6 +83,7 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RATELIMIT_ENABLED = False  # a dedicated test turns it on
     JOBS_IMMEDIATE = True  # tasks run at once in the test; tests/test_jobs.py starts a real worker
+    SUGGESTIONS_REFRESH = False
 
 
 class ProductionConfig(Config):

@@ -5,7 +5,8 @@ The scheduled jobs run the same service functions as the CLI commands in stagema
 stay, for cron): every night offers past their date expire, unanswered applications get reminders
 or expire, closed allocation rounds are computed, saved-search alerts and evaluation reminders go
 out, flags are raised and the daily notification overview is mailed, students who left are anonymised, old export
-files, lost jobs and mail log rows (90 days) are cleaned up; every hour the open-data snapshot is
+files, lost jobs and mail log rows (90 days) are cleaned up, every student's suggestions are
+ranked and stored (and, after a change, the lists it made stale); every hour the open-data snapshot is
 refreshed (when it is large); every week a new model version is trained and registered, not
 activated: an administrator decides that on the model page. Times are UTC (Huey's crontab): the
 night is 03:00–05:00 in Amsterdam."""
@@ -97,6 +98,26 @@ def with_links(fn: Callable):
         base_url=current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
     ):
         return fn()
+
+
+# --- stored suggestions (issue 20) -------------------------------------------------------------
+
+
+@jobs.task(retries=2, retry_delay=30)
+def refresh_suggestions(student_ids: list[int]) -> None:
+    """The lists that went stale since they were stored, and these students' (queued after a
+    commit by services.stored_suggestions)."""
+    from stagematch.services.stored_suggestions import refresh_stale
+
+    refresh_stale(student_ids)
+
+
+@jobs.periodic_task(crontab(hour="3", minute="0"))
+def nightly_suggestions() -> None:
+    """Every student's list, with the night's market and the day's dates."""
+    from stagematch.services.stored_suggestions import refresh_all
+
+    log.info("Stored suggestions: %d lists", refresh_all())
 
 
 @jobs.periodic_task(crontab(hour="2", minute="0"))

@@ -105,12 +105,12 @@ def test_the_home_page_logs_who_the_version_and_every_candidate(client, auth, wo
 def test_search_by_relevance_logs_page_two_at_its_positions(
     client, auth, world, model, monkeypatch
 ):
-    import stagematch.places.routes as routes
+    import stagematch.ranking.rankers as rankers
     from stagematch.services import search as search_module
 
     real = search_module.search
     monkeypatch.setattr(
-        routes, "search", lambda filters, **kw: real(filters, **{**kw, "per_page": 2})
+        rankers, "search", lambda filters, **kw: real(filters, **{**kw, "per_page": 2})
     )
     auth.login(world["student"])
     assert client.get("/plekken/?sort=relevance&page=2").status_code == 200

@@ -42,6 +42,7 @@ from stagematch.models.qualification import Qualification
 from stagematch.models.school import School
 from stagematch.models.signals import DiscriminationReport, Flag, SavedSearch
 from stagematch.models.student import EvcClaim, EvcLevel, StudentProfile, split_tags
+from stagematch.models.suggestion import StoredSuggestions, SuggestionEpoch
 from stagematch.models.token import ApiToken
 from stagematch.models.user import AnonymousUser, User
 
@@ -91,6 +92,8 @@ __all__ = [
     "NetworkMember",
     "PlaceRotation",
     "ModelVersion",
+    "StoredSuggestions",
+    "SuggestionEpoch",
     "Notification",
     "Objection",
     "Placement",

@@ -30,6 +30,7 @@ from stagematch.ranking.rankers import (
     make_ranker,
     profile_filters,
     rank_students,
+    ranked_search,
     recommendations,
     suggested_students,
     with_reasons,
@@ -49,7 +50,7 @@ __all__ = [
     "CHUNK", "History", "KEEP_LOADED", "RETRY_FAILED_AFTER", "Ranker", "activate", "active_model",
     "company_completion", "history", "load_places", "log_shown", "log_suggested", "make_ranker", "meester_facts", "meester_sqis",
     "models_folder", "place_data", "placement_sqi", "places_by_id", "profile_filters", "refusal",
-    "rank_students", "recommendations", "save_model", "school_host_sqis", "student_data",
+    "rank_students", "ranked_search", "recommendations", "save_model", "school_host_sqis", "student_data",
     "students_by_id", "suggested_students", "train_and_register", "training_examples",
     "with_reasons",
 ]  # fmt: skip

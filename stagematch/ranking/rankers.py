@@ -89,6 +89,7 @@ def rank_students(
     chunk: int = 200_000,
     model=ACTIVE,
     views: bool = True,
+    places=None,
 ) -> dict[int, list[tuple[int, float]]]:
     """Batch ranking: per student, the places the hard rules allow (`failed_rules`, vectorised
     in `candidate_pairs`) with the active model's score (or the rule's), best first (ties by
@@ -98,14 +99,17 @@ def rank_students(
     (with a model; the rule fits its context on the places it sees, so its pay ratio and TF-IDF
     depend on the candidate set). `model`: a `TrainedModel` or None (the rule) instead of the
     active one (the review before activating compares two). `views`: with the places each student
-    opened lately, as their own lists have them; False where others decide (allocation)."""
+    opened lately, as their own lists have them; False where others decide (allocation).
+    `places`: the candidates' PlaceData, loaded once by a caller that ranks in chunks."""
     from stagematch.matching.eligibility import candidate_pairs
     from stagematch.matching.features import pair_features, place_block, student_block
     from stagematch.timeutil import today
 
     students = students_by_id(profile_ids, views=views)
     result: dict[int, list[tuple[int, float]]] = {s.id: [] for s in students}
-    if placement_ids is None:
+    if places is not None:
+        pass
+    elif placement_ids is None:
         places = load_places(on=on)
     else:
         places = list(places_by_id(placement_ids).values())
@@ -161,9 +165,22 @@ def recommendations(
     filters.page = page
     filters.sort = SEARCH_SORT.get(order, "relevance")
     ranker = make_ranker(profile) if order == MODEL else None
-    result = with_reasons(search(filters, per_page=limit, ranker=ranker), ranker)
+    result = ranked_search(filters, per_page=limit, ranker=ranker)
     result.ranker = ranker  # for `log_shown`
     return result
+
+
+def ranked_search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> SearchPage:
+    """`search` with reasons for the page; the student's own list (their profile's filters, by
+    relevance) comes from their stored suggestions when those are fresh (issue 20)."""
+    from stagematch.services import stored_suggestions
+
+    profile = getattr(ranker, "profile", None)
+    if profile is not None and stored_suggestions.covers(filters, profile):
+        stored = stored_suggestions.page(profile, filters, per_page=per_page, ranker=ranker)
+        if stored is not None:
+            return stored
+    return with_reasons(search(filters, per_page=per_page, ranker=ranker), ranker)
 
 
 def with_reasons(result: SearchPage, ranker) -> SearchPage:

@@ -110,6 +110,9 @@ def activate(version: ModelVersion) -> None:
         ModelVersion.__table__.update().where(ModelVersion.id != version.id).values(active=False)
     )
     version.active = True
+    from stagematch.services.stored_suggestions import mark_for_refresh
+
+    mark_for_refresh(all_stale=True)  # the stored lists of the other version: recomputed
     db.session.commit()
 
 

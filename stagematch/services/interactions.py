@@ -111,6 +111,11 @@ def _write(kind, student_id, place_id, model_version_id, payload) -> None:
                 payload=payload,
             )  # fmt: skip
         )
+        if kind == InteractionKind.PLACE_VIEW and student_id is not None:
+            # An opened place changes the student's own ranking (`viewed`): after the commit.
+            from stagematch.services.stored_suggestions import mark_for_refresh
+
+            mark_for_refresh([student_id])
         db.session.commit()
     except Exception:  # the log is never worth a failed request
         db.session.rollback()

@@ -252,17 +252,20 @@ def _words_clause(term: str):
     return or_(inside_title, Placement.id.in_(in_place), Placement.company_id.in_(in_company))
 
 
-def eligible_statement(filters: SearchFilters):
+def eligible_statement(filters: SearchFilters, *, among: list[int] | None = None):
     """`filtered_statement` with the eligibility rules but seats and capacity (`_Candidates`
     checks the room of the rows left, so its correlated counts run only for those), and the
-    rules' bind values."""
+    rules' bind values. `among`: only these place ids."""
     condition, values = search_condition(filters.student)
+    filtered = filtered_statement(filters)
+    if among is not None:
+        filtered = filtered.where(Placement.id.in_(among))
     if db.engine.dialect.name != "postgresql":
-        return filtered_statement(filters).where(condition), values
+        return filtered.where(condition), values
     # PostgreSQL: the rules' correlated conditions made the planner drive the query from the
     # dossier's places one by one; filtering first (a materialised CTE) and applying the rules to
     # what is left keeps the cheap plan of the plain search.
-    candidates = filtered_statement(filters).cte("candidates").prefix_with("MATERIALIZED")
+    candidates = filtered.cte("candidates").prefix_with("MATERIALIZED")
     statement = select(candidates).join(Placement, Placement.id == candidates.c.id).where(condition)
     return statement, values
 
@@ -434,6 +437,43 @@ class _Candidates:
         return db.session.scalar(statement, values) or 0
 
 
+def still_found(filters: SearchFilters, placement_ids: list[int]) -> dict[int, Placement]:
+    """Those of these places that the search `filters` finds now — its filters, the radius, the
+    eligibility rules and the room check — loaded for their cards, in one statement (stored
+    suggestions are read through it, so a place that closed, filled up or no longer fits is
+    never shown)."""
+    if not placement_ids:
+        return {}
+    statement, values = eligible_statement(filters, among=placement_ids)
+    inner = statement.subquery("inside")
+    condition = [Placement.id == inner.c.id, _room_condition()]
+    if filters.town is not None and filters.radius_km and not filters.anywhere:
+        distance = distance_sql(filters.town, inner.c.lat, inner.c.lon)
+        condition.append(or_(inner.c.national, distance <= filters.radius_km))
+    found = select(inner.c.id).join(Placement, and_(*condition))
+    return placements_for_cards(found, {**values, "room_on": today()})
+
+
+def placements_for_cards(placement_ids, values: dict | None = None) -> dict[int, Placement]:
+    """The places `placement_ids` (a list, or a SELECT of ids with its bind `values`) with what a
+    result card shows (company, meester, gezel), in one query instead of three more per card."""
+    if isinstance(placement_ids, list) and not placement_ids:
+        return {}
+    return {
+        p.id: p
+        for p in db.session.scalars(
+            select(Placement)
+            .where(Placement.id.in_(placement_ids))
+            .options(
+                joinedload(Placement.company),
+                joinedload(Placement.meester),
+                joinedload(Placement.gezel),
+            ),
+            values or {},
+        )
+    }
+
+
 def _page_of(total: int, per_page: int, wanted: int) -> tuple[int, int]:
     pages = max(1, math.ceil(total / per_page))
     return min(max(1, wanted), pages), pages
@@ -486,19 +526,7 @@ def search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> Search
                 window, _ = candidates.fetch(order, offset=(page - 1) * per_page, limit=per_page)
 
     distances = _distances(filters, window)
-    by_id = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Placement)
-            .where(Placement.id.in_([r.id for r in window]))
-            # What a result card shows, in the same query instead of three more per card.
-            .options(
-                joinedload(Placement.company),
-                joinedload(Placement.meester),
-                joinedload(Placement.gezel),
-            )
-        )
-    }
+    by_id = placements_for_cards([r.id for r in window])
     hits = [
         Hit(by_id[r.id], distances[r.id], *(scores.get(r.id, (None, None))))
         for r in window
