@@ -401,7 +401,7 @@ def test_the_nightly_and_weekly_jobs_are_scheduled_in_the_worker():
     names = {huey._registry.task_to_string(task) for task in huey._registry._periodic_tasks}
     for expected in ("nightly_expire_offers", "nightly_compute_rounds", "nightly_search_alerts",
                      "nightly_evaluation_reminders", "nightly_retention", "nightly_cleanup",
-                     "hourly_open_data", "weekly_training"):  # fmt: skip
+                     "hourly_open_data", "weekly_training", "nightly_suggestions"):  # fmt: skip
         assert f"stagematch.tasks.{expected}" in names
 
 
@@ -523,6 +523,47 @@ def test_a_real_worker_delivers_mail_and_runs_jobs(request, app, make, outbox, t
     assert done.result["rows"] == 3 and done.finished_at is not None
     text = (Path(app.instance_path) / "exports" / f"{job.id}.csv").read_text(encoding="utf-8")
     assert all(f"Echte Student {n}" in text for n in range(3))
+    if backend == "redis":
+        queue.storage.conn.close()
+    else:
+        queue.storage.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_a_real_worker_recomputes_stale_suggestions(request, app, make, tmp_path, backend):
+    """The site queues the refresh after the commit that made a student's stored list stale; the
+    worker recomputes it, and it holds the change."""
+    from stagematch.models import Qualification, StudentProfile
+    from stagematch.ranking import Ranker
+    from stagematch.services import stored_suggestions as stored
+
+    url = (request.getfixturevalue("redis_url") if backend == "redis"
+           else f"sqlite:///{tmp_path / 'jobs.db'}")  # fmt: skip
+    kok = db.session.scalar(select(Qualification).where(Qualification.crebo == "25180"))
+    company = make.company(qualifications=[kok])  # in Enschede
+    meester = make.meester(company, capacity=5)
+    make.placement(company, meester, title="Kok dichtbij", qualification=kok)
+    profile_id = make.student(qualification=kok, town="Zwolle").profile.id
+    db.session.commit()
+    profile = db.session.get(StudentProfile, profile_id)
+    assert stored.refresh_all() == 1
+    assert stored.fresh(profile, Ranker(profile).version_id).place_ids == []  # 60 km away
+
+    def refreshed() -> bool:
+        profile = db.session.get(StudentProfile, profile_id)
+        row = stored.fresh(profile, Ranker(profile).version_id)
+        return row is not None and len(row.place_ids) == 1
+
+    queue = jobs.make_huey(url)
+    log_path = tmp_path / "worker.log"
+    app.config["SUGGESTIONS_REFRESH"] = True
+    try:
+        with _worker(app, url, log_path) as worker, _queue_into(queue.storage):
+            profile.max_travel_km = 100
+            db.session.commit()  # queues the refresh; not run here
+            _wait_for(refreshed, worker, log_path)
+    finally:
+        app.config["SUGGESTIONS_REFRESH"] = False
     if backend == "redis":
         queue.storage.conn.close()
     else:
