@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
@@ -16,22 +16,21 @@ from stagematch.access import role_required
 from stagematch.extensions import db
 from stagematch.forms import choices, find_qualification
 from stagematch.matching.features import place_sqi
-from stagematch.models import Application, Placement
+from stagematch.models import Application, Company, Mentor, Placement, PlaceRotation
 from stagematch.models.enums import PlacementStatus, Role
 from stagematch.places import bp
-from stagematch.ranking import log_shown, make_ranker, with_reasons
+from stagematch.ranking import load_places, log_shown, make_ranker, ranked_search
 from stagematch.reference import sectors
 from stagematch.services import DomainError, list_order
 from stagematch.services import applications as application_service
-from stagematch.services.capacity import mentor_load, place_rooms
-from stagematch.services.capacity import reading as reading_capacity
-from stagematch.services.eligibility import open_to_students, pair_reasons, place_data_for
-from stagematch.services.favourites import saved_ids
+from stagematch.services.eligibility import open_to_students, pair_reasons
+from stagematch.services.favourites import saved_ids, saved_sql
 from stagematch.services.interactions import log_event
+from stagematch.services.networks import chain as supervision_chain
 from stagematch.services.placements import stale_reason
 from stagematch.services.responses import MIN_SHOWN
 from stagematch.services.responses import summary as response_summary
-from stagematch.services.search import SearchFilters, search
+from stagematch.services.search import SearchFilters
 from stagematch.services.supervision import MIN_STUDENTS_FOR_AVERAGES, rating_averages
 from stagematch.students.forms import SORTS, ApplyForm, SearchForm
 from stagematch.students.routes import query_string_for
@@ -71,7 +70,7 @@ def search_page():
         filters.student = profile
         filters.anywhere = args.get("heel_nederland") == "1"  # "Heel Nederland": no distance limit
         ranker = make_ranker(profile) if filters.sort == "relevance" else None
-        page = with_reasons(search(filters, ranker=ranker), ranker)
+        page = ranked_search(filters, ranker=ranker)
     html = render_template(
         "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
         query_string=query_string_for(args), list_order=order, order_back=_without_sort(request),
@@ -115,46 +114,25 @@ def filters_from_form(form: SearchForm) -> SearchFilters | None:
 
 @bp.route("/<int:placement_id>")
 def detail(placement_id: int):
-    # The seats, the meester's load and the place's room share their counts (issue #20).
-    with reading_capacity():
-        return _detail(placement_id)
-
-
-def _detail(placement_id: int):
-    placement = db.session.get(Placement, placement_id, options=[
-        joinedload(Placement.company), joinedload(Placement.meester), joinedload(Placement.qualifications),
-    ])  # fmt: skip
-    if placement is None:
-        abort(404)
     profile = _student_profile()
+    found = _load_place(placement_id, profile)
+    if found is None:
+        abort(404)
+    placement, application, saved, rotation_rows = found
     own_company = current_user.is_authenticated and current_user.company_id == placement.company_id
     if placement.status == PlacementStatus.DRAFT:
         # A draft is the company's own work in progress: to anyone else it does not exist.
         if not (own_company or current_user.has_role(Role.ADMIN)):
             abort(404)
-    elif not open_to_students(placement) and not own_company:
-        existing = profile and db.session.scalar(
-            select(Application.id).where(
-                Application.student_id == profile.id, Application.placement_id == placement.id
-            )
-        )
-        if not existing:
-            return render_template("places/gone.html", placement=placement), 410
+    elif not open_to_students(placement) and not own_company and application is None:
+        return render_template("places/gone.html", placement=placement), 410
     distance = None
     if profile is not None and profile.lat is not None:
         distance = geo.distance_km(profile.lat, profile.lon, placement.lat, placement.lon)
-    application = None
-    if profile is not None:
-        application = db.session.scalar(
-            select(Application).where(
-                Application.student_id == profile.id, Application.placement_id == placement.id
-            )
-        )
-    # The meester's learners over this place's period; seats net of running internships and offers.
-    load = mentor_load(placement.meester_id, start=placement.start_date, end=placement.end_date)
+    # One statement for the numbers: seats and the meester's learners over this place's period
+    # (services.capacity's SQL form), SQI facts, the company's answers, open applications.
+    [place] = load_places([placement.id], loaded=placement)
     ratings = rating_averages([placement.meester_id])[placement.meester_id]
-    seats_left = place_rooms([placement.id])[placement.id].seats_free
-    place = place_data_for(placement)  # for the rules and the SQI: read once
     blocked = (
         pair_reasons(profile, placement, place=place)
         if profile is not None and application is None
@@ -162,14 +140,47 @@ def _detail(placement_id: int):
     )
     html = render_template(
         "places/detail.html", placement=placement, distance=distance, profile=profile, application=application,
-        load=load, blocked=blocked, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES, seats_left=seats_left,
-        stale=stale_reason(placement), show_names=current_user.is_authenticated, sqi=place_sqi(place),
-        saved=bool(saved_ids(profile, [placement.id])),
-        responses=response_summary(placement, free_seats=seats_left), min_shown=MIN_SHOWN,
+        load=place.meester, blocked=blocked, ratings=ratings, min_students=MIN_STUDENTS_FOR_AVERAGES,
+        seats_left=place.seats_free, stale=stale_reason(placement), show_names=current_user.is_authenticated,
+        sqi=place_sqi(place), saved=saved, chain=supervision_chain(placement, rotation_rows=rotation_rows),
+        responses=response_summary(placement, free_seats=place.seats_free, place=place), min_shown=MIN_SHOWN,
     )  # fmt: skip
     if profile is not None or not current_user.is_authenticated:  # students and visitors
         log_event("place_view", student_id=profile.id if profile else None, place_id=placement_id)
     return html
+
+
+def _load_place(placement_id: int, profile):
+    """The place with what its page shows of it, in one statement: its company (and the
+    company's accreditations), meester, gezel, qualifications and rotation; for a student also
+    their application to it and whether they saved it. None: no such place."""
+    statement = select(Placement, PlaceRotation).outerjoin(
+        PlaceRotation, PlaceRotation.placement_id == Placement.id
+    )
+    if profile is not None:
+        statement = statement.add_columns(
+            Application, saved_sql(profile.id, Placement).label("saved")
+        ).outerjoin(Application, and_(
+            Application.placement_id == Placement.id, Application.student_id == profile.id,
+        ))  # fmt: skip
+    rows = db.session.execute(
+        statement.where(Placement.id == placement_id).options(
+            joinedload(Placement.company).joinedload(Company.accreditations),
+            # The chain names the meester's and gezel's firms (a network partner's, maybe).
+            joinedload(Placement.meester).joinedload(Mentor.company),
+            joinedload(Placement.gezel).joinedload(Mentor.company),
+            joinedload(Placement.qualifications), joinedload(PlaceRotation.company),
+        )
+    ).unique().all()  # fmt: skip
+    if not rows:
+        return None
+    placement = rows[0].Placement
+    application = saved = None
+    if profile is not None:
+        application = next((r.Application for r in rows if r.Application is not None), None)
+        saved = bool(rows[0].saved)
+    rotation_rows = {r.PlaceRotation for r in rows if r.PlaceRotation is not None}
+    return placement, application, saved, rotation_rows
 
 
 @bp.route("/<int:placement_id>/solliciteren", methods=["GET", "POST"])

@@ -182,20 +182,22 @@ def company_completion(company_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 
 @functools.cache
-def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
+def _place_statement(kind: str, dialect: str = "", rooms: bool = True, answers: bool = False):
     """`kind` "ids": the places of bind parameter `ids`; "open": every open place. `on` (a date)
     is a bind parameter too, so the statement is built once per process (building it costs more
-    than running it for a page of places).
+    than running it for a page of places). `answers`: with the company's answers
+    (`services.responses.company_answers_sql`, bind parameter `cutoff`) as columns c_asked and
+    c_answered — for one place, instead of a query of its own.
 
     One SELECT for every number a PlaceData needs except its crebos: the place, its company's
     sector and completion, its meester and the meester's load, ratings and completions, as
     correlated subqueries (each an index lookup) instead of one query per kind."""
-    from sqlalchemy import ARRAY, Date, Integer, and_, any_, bindparam, case
+    from sqlalchemy import ARRAY, Date, DateTime, Integer, and_, any_, bindparam, case
     from sqlalchemy.orm import aliased
 
     from stagematch.models.enums import PlacementStatus
     from stagematch.services.capacity import learners_sql, room_sql, seats_free_sql
-    from stagematch.services.responses import open_applications_sql
+    from stagematch.services.responses import company_answers_sql, open_applications_sql
 
     if kind == "ids" and dialect == "postgresql":
         # One array parameter: the same SQL text for any number of ids, so psycopg prepares it
@@ -213,6 +215,14 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
         case((Placement.gezel_id.is_(None), None), else_=room_sql(Placement.gezel_id, Placement, on)).label("gezel_room"),
         learners_sql(Placement.meester_id, Placement, on).label("meester_active"),
     ] if rooms else []  # fmt: skip
+    answer_columns = [
+        column.label(name)
+        for column, name in zip(
+            company_answers_sql(Placement.company_id, bindparam("cutoff", type_=DateTime)),
+            ("c_asked", "c_answered"),
+            strict=True,
+        )
+    ] if answers else []  # fmt: skip
     I, E, P2 = Internship, Evaluation, aliased(Placement)  # noqa: E741, N806
     success = func.cast(I.outcome == InternshipOutcome.SUCCESS, db.Integer)
     mean_expr = (E.supervision_time + E.feedback + E.learning_tasks + E.safety) / 4.0
@@ -274,6 +284,7 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True):
             *room_columns,
             scalar(func.sum(success), company_finished, join=company_join).label("c_ok"),
             open_applications_sql(Placement).label("open_apps"),
+            *answer_columns,
         )  # fmt: skip
         .join(Company, Company.id == Placement.company_id)
         .join(Mentor, Mentor.id == Placement.meester_id)
@@ -303,24 +314,29 @@ def _no_room():
 
 def load_places(
     ids: list[int] | None = None, *, facts: dict | None = None, on=None, holding_offer=None,
-    as_open: bool = False,
+    as_open: bool = False, loaded: Placement | None = None,
 ) -> list[PlaceData]:  # fmt: skip
     """PlaceData of the places `ids` (at most CHUNK), or of every open place when ids is None.
     Seats and capacity over each place's period come from `services.capacity.place_rooms`
     (`holding_offer`, `as_open`: see there). `facts` (meester id -> MeesterFacts) replaces the
-    meester facts read here. Places without a meester row are left out."""
+    meester facts read here. Places without a meester row are left out. `loaded`: the one place
+    of `ids`, loaded with its qualifications and its company's accreditations — its crebos come
+    from there and its company's answers with its row: one statement (the place page)."""
     from stagematch.services.capacity import PlaceRoom, place_rooms
-    from stagematch.services.responses import company_answers
+    from stagematch.services.responses import answer_cutoff, company_answers
     from stagematch.timeutil import today
 
+    page = loaded is not None and facts is None
     statement, quals_statement, meesters = _place_statement(
-        "open" if ids is None else "ids", db.engine.dialect.name, facts is None
+        "open" if ids is None else "ids", db.engine.dialect.name, facts is None, page
     )
     params = {"on": on or today()} if ids is None else {"on": on or today(), "ids": list(ids)}
+    if page:
+        params["cutoff"] = answer_cutoff(params["on"])
     rows = db.session.execute(statement, params).all()
     if not rows:
         return []
-    quals = db.session.execute(quals_statement, params).all()
+    quals = quals_of(loaded) if page else db.session.execute(quals_statement, params).all()
     crebos: dict[int, set] = {}
     dossiers: dict[int, set] = {}
     accredited_crebos: dict[int, set] = {}
@@ -348,7 +364,10 @@ def load_places(
         rooms = {}
     meester_of = dict(db.session.execute(meesters, params).all()) if facts is not None else {}
     # How the companies answer (now; training replaces it with the day's figures).
-    answers = {} if facts is not None else company_answers({r.company_id for r in rows})
+    if page:
+        answers = {r.company_id: (r.c_asked, int(r.c_answered or 0)) for r in rows}
+    else:
+        answers = {} if facts is not None else company_answers({r.company_id for r in rows})
     result = []
     for r in rows:
         room = rooms.get(r.id, NO_ROOM)
@@ -387,6 +406,17 @@ def load_places(
             open_applications=r.open_apps or 0, seats=r.seats, national=bool(r.national),
         ))  # fmt: skip
     return result
+
+
+def quals_of(placement: Placement) -> list[tuple]:
+    """The rows of `_place_statement`'s crebo query for a placement loaded with its
+    qualifications and its company's accreditations: accredited on the place's start date
+    (`Company.accredited_for`, the Python form of `accreditation_current_clause`)."""
+    return [
+        (placement.id, q.crebo, q.dossier_crebo,
+         placement.company.accredited_for(q.id, placement.start_date))
+        for q in placement.qualifications
+    ]  # fmt: skip
 
 
 CHUNK = 5000  # ids per IN list (SQLite limits bound parameters)

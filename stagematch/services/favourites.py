@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -42,9 +42,22 @@ def saved_ids(student: StudentProfile | None, placement_ids: Iterable[int]) -> s
     return set(
         db.session.scalars(
             select(SavedPlace.placement_id).where(
-                SavedPlace.student_id == student.id, SavedPlace.placement_id.in_(ids)
+                _saved_by(student.id), SavedPlace.placement_id.in_(ids)
             )
         )
+    )
+
+
+def _saved_by(student_id: int):
+    return SavedPlace.student_id == student_id
+
+
+def saved_sql(student_id: int, place=Placement):
+    """SQL: the student saved `place` (correlated; the place page reads it with the place)."""
+    return exists(
+        select(SavedPlace.id)
+        .where(_saved_by(student_id), SavedPlace.placement_id == place.id)
+        .correlate_except(SavedPlace)
     )
 
 
@@ -79,6 +92,10 @@ def remove(*, student: StudentProfile, placement_id: int) -> bool:
             SavedPlace.student_id == student.id, SavedPlace.placement_id == placement_id
         )
     )
+    if result.rowcount:
+        from stagematch.services.stored_suggestions import mark_stale
+
+        mark_stale([student.id])  # a saved place ranks the student's list (`saved`)
     db.session.commit()
     return result.rowcount > 0
 

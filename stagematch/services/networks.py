@@ -245,6 +245,11 @@ def rotation(placement_id: int) -> list[PlaceRotation]:
     )
 
 
+def in_rotation_order(rows) -> list[PlaceRotation]:
+    """Rotation rows read with something else (the place page), in `rotation`'s order."""
+    return sorted(rows, key=lambda r: (r.position, r.id))
+
+
 def rotation_companies(company: Company) -> list[Company]:
     """Where a place of this company may rotate: the company itself and its network partners."""
     ids = partner_company_ids(company.id)
@@ -316,12 +321,14 @@ class Chain:
     shared: bool  # someone from another firm supervises, or the learner rotates
 
 
-def chain(placement: Placement, internship=None) -> Chain:
+def chain(placement: Placement, internship=None, *, rotation_rows=None) -> Chain:
     """Where the learner works on which days and who supervises: the place's meester and gezel,
-    or the internship's (an amendment may have named another meester)."""
+    or the internship's (an amendment may have named another meester). `rotation_rows`: the
+    place's rotation read already (the place page reads it with the place)."""
     owner = internship if internship is not None else placement
     meester, gezel = owner.meester, owner.gezel
-    stops = [ChainStop(r.company, day_range(r.days), r.period) for r in rotation(placement.id)]
+    rows = rotation(placement.id) if rotation_rows is None else in_rotation_order(rotation_rows)
+    stops = [ChainStop(r.company, day_range(r.days), r.period) for r in rows]
     firms = {placement.company_id, meester.company_id} | {s.company.id for s in stops}
     if gezel is not None:
         firms.add(gezel.company_id)

@@ -51,24 +51,51 @@ def counted_sql(a=Application):
     return not_(and_(a.status == ApplicationStatus.WITHDRAWN, not_(answered_sql(a))))
 
 
-def company_answers(company_ids: Iterable[int], *, on: date | None = None) -> dict[int, tuple]:
-    """Per company: (applications whose answer period has ended, of those answered)."""
+def answer_cutoff(on: date | None = None) -> datetime:
+    """Applications made before this moment have had their answer period by `on` (today)."""
     from stagematch.timeutil import today
 
+    return datetime.combine((on or today()) - timedelta(days=answer_days()), datetime.min.time())
+
+
+def _asked_clause(cutoff, a=Application):
+    """The applications `company_answers` counts: answer period ended, not withdrawn unanswered."""
+    return and_(a.created_at < cutoff, counted_sql(a))
+
+
+def company_answers(company_ids: Iterable[int], *, on: date | None = None) -> dict[int, tuple]:
+    """Per company: (applications whose answer period has ended, of those answered)."""
     ids = sorted(set(company_ids))
-    cutoff = datetime.combine((on or today()) - timedelta(days=answer_days()), datetime.min.time())
+    cutoff = answer_cutoff(on)
     result: dict[int, tuple[int, int]] = {}
     answered = func.sum(func.cast(answered_sql(), db.Integer))
     for start in range(0, len(ids), CHUNK):
         rows = db.session.execute(
             select(Placement.company_id, func.count(Application.id), answered)
             .join(Placement, Placement.id == Application.placement_id)
-            .where(Placement.company_id.in_(ids[start : start + CHUNK]),
-                   Application.created_at < cutoff, counted_sql())
+            .where(Placement.company_id.in_(ids[start : start + CHUNK]), _asked_clause(cutoff))
             .group_by(Placement.company_id)
         ).all()  # fmt: skip
         result.update({c: (n, int(ok or 0)) for c, n, ok in rows})
     return result
+
+
+def company_answers_sql(company_id, cutoff):
+    """SQL: `company_answers` of the company `company_id` (a correlated column, e.g. of the place
+    being read), as two one-value subqueries (asked, answered) — for one SELECT of a place."""
+    from sqlalchemy.orm import aliased
+
+    A, P = aliased(Application), aliased(Placement)  # noqa: N806
+    of_company = (
+        select(func.count(A.id))
+        .join(P, P.id == A.placement_id)
+        .where(P.company_id == company_id, _asked_clause(cutoff, A))
+    )
+    answered = func.coalesce(func.sum(func.cast(answered_sql(A), db.Integer)), 0)
+    return (
+        of_company.scalar_subquery(),
+        of_company.with_only_columns(answered).scalar_subquery(),
+    )
 
 
 def open_applications(placement_ids: Iterable[int]) -> dict[int, int]:
@@ -177,11 +204,20 @@ MEDIAN_OF = 200  # the median answer time is taken over a company's latest answe
 
 def company_responses(company_ids: Iterable[int]) -> dict[int, CompanyResponse]:
     """`CompanyResponse` per company (for the place page and the coordinator's company list)."""
-    from stagematch.timeutil import today
-
     ids = sorted(set(company_ids))
     answers = company_answers(ids)
-    cutoff = datetime.combine(today() - timedelta(days=answer_days()), datetime.min.time())
+    days = median_answer_days(ids)
+    result = {}
+    for company_id in ids:
+        asked, ok = answers.get(company_id, (0, 0))
+        result[company_id] = CompanyResponse(asked, ok, days.get(company_id))
+    return result
+
+
+def median_answer_days(company_ids: Iterable[int]) -> dict[int, float]:
+    """Per company with answered applications: the median days to the first answer."""
+    ids = sorted(set(company_ids))
+    cutoff = answer_cutoff()
     A = Application  # noqa: N806
     newest = (
         func.row_number()
@@ -200,21 +236,23 @@ def company_responses(company_ids: Iterable[int]) -> dict[int, CompanyResponse]:
         days.setdefault(r.company_id, []).append(
             (_answered_at(r) - r.created_at).total_seconds() / 86400
         )
-    result = {}
-    for company_id in ids:
-        asked, ok = answers.get(company_id, (0, 0))
-        waited = days.get(company_id)
-        result[company_id] = CompanyResponse(
-            asked, ok, statistics.median(waited) if waited else None
-        )
-    return result
+    return {company_id: statistics.median(waited) for company_id, waited in days.items()}
 
 
-def summary(placement: Placement, *, free_seats: int) -> ResponseSummary:
-    """The company's answer rate and median answer time, and the place's open applications."""
-    company = company_responses([placement.company_id])[placement.company_id]
+def summary(placement: Placement, *, free_seats: int, place=None) -> ResponseSummary:
+    """The company's answer rate and median answer time, and the place's open applications.
+    `place`: the place's PlaceData (ranking.data), which holds the company's answers and the
+    open applications as counted here (`company_answers_sql`, `open_applications_sql`); then
+    only the median is read."""
+    if place is None:
+        company = company_responses([placement.company_id])[placement.company_id]
+        asked, answered, median = company.asked, company.answered, company.median_days
+        open_now = open_applications([placement.id]).get(placement.id, 0)
+    else:
+        asked, answered = place.company_asked, place.company_answered
+        open_now = place.open_applications
+        median = median_answer_days([placement.company_id]).get(placement.company_id)
     return ResponseSummary(
-        asked=company.asked, answered=company.answered, median_days=company.median_days,
-        open_applications=open_applications([placement.id]).get(placement.id, 0),
+        asked=asked, answered=answered, median_days=median, open_applications=open_now,
         free_seats=free_seats,
     )  # fmt: skip
