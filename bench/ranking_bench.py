@@ -111,16 +111,20 @@ def main() -> None:
         @contextmanager
         def without_eligibility():
             """The same list with the eligibility check switched off (for this figure only)."""
-            saved = (search_module.search_condition, search_module.with_room, rules_module.reasons)
+            saved = (
+                search_module.search_condition, search_module._room_condition, rules_module.reasons
+            )
             search_module.search_condition = lambda *a, **k: (true(), {})
-            search_module.with_room = lambda ids, **k: set(ids)
+            search_module._room_condition = lambda: true()
             rules_module.reasons = lambda *a, **k: []
             try:
                 yield
             finally:
-                search_module.search_condition, search_module.with_room, rules_module.reasons = (
-                    saved
-                )
+                (
+                    search_module.search_condition,
+                    search_module._room_condition,
+                    rules_module.reasons,
+                ) = saved
 
         from stagematch.ranking import log_shown
 

@@ -138,7 +138,7 @@ PAGES = {
 TODAY = {
     "home": 18,
     "home_running": 6,
-    "place_as_student": 8,
+    "place_as_student": 7,
     "place_as_visitor": 6,
     "api_matches": 11,
 }
@@ -151,9 +151,9 @@ NOT_YET = {
     "home": "the stored list is read and checked in 2 statements, but explaining its page still "
     "loads the page's place facts (3) and the student's views (1); applications, the current "
     "placement, evaluations, allocation rounds, favourites, menu counts, the ranking log",
-    "place_as_student": "the meester's ratings (two statements in services/supervision.py) and the "
-    "company's median answer time (services/responses.py); the rest is the user, the place with "
-    "its facts (two statements), the unread notifications and the view's log",
+    "place_as_student": "the meester's ratings (services/supervision.py) and the company's median "
+    "answer time (services/responses.py); the rest is the user, the place with its facts (two "
+    "statements), the unread notifications and the view's log",
     "api_matches": "the stored list (2 statements) and explaining its page: the page's place "
     "facts (3), the student's views (1), the model version; the token and the ranking log",
 }

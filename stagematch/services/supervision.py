@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
 from stagematch.extensions import db
 from stagematch.models import Evaluation, Internship
@@ -36,43 +36,38 @@ def rating_averages(meester_ids: list[int]) -> dict[int, RatingAverages]:
     if not meester_ids:
         return {}
     e, i = Evaluation, Internship
+    # One statement: each internship of these meesters with its evaluations (outer join), the
+    # students' submitted ratings averaged, the finished internships counted once each.
+    rated = and_(e.author_role == EvaluationAuthor.STUDENT, e.submitted_at.is_not(None))
+    finished = i.status != InternshipStatus.ACTIVE
+
+    def when(condition, value):
+        return case((condition, value))
+
     rows = db.session.execute(
         select(
             i.meester_id,
-            func.count(func.distinct(i.student_id)),
-            func.count(e.id),
-            func.avg(e.supervision_time),
-            func.avg(e.feedback),
-            func.avg(e.learning_tasks),
-            func.avg(e.safety),
-            func.avg(e.overall),
-            func.avg(func.cast(e.mostly_routine, db.Integer)),
+            func.count(func.distinct(when(rated, i.student_id))),
+            func.count(when(rated, e.id)),
+            *(func.avg(when(rated, column)) for column in (
+                e.supervision_time, e.feedback, e.learning_tasks, e.safety, e.overall,
+                func.cast(e.mostly_routine, db.Integer),
+            )),
+            func.count(func.distinct(when(finished, i.id))),
+            func.count(func.distinct(
+                when(and_(finished, i.outcome == InternshipOutcome.SUCCESS), i.id)
+            )),
         )
-        .join(i, i.id == e.internship_id)
-        .where(
-            i.meester_id.in_(meester_ids),
-            e.author_role == EvaluationAuthor.STUDENT,
-            e.submitted_at.is_not(None),
-        )
+        .outerjoin(e, e.internship_id == i.id)
+        .where(i.meester_id.in_(meester_ids))
         .group_by(i.meester_id)
-    ).all()
-    outcomes = db.session.execute(
-        select(
-            i.meester_id,
-            func.count(i.id),
-            func.sum(func.cast(i.outcome == InternshipOutcome.SUCCESS, db.Integer)),
-        )
-        .where(i.meester_id.in_(meester_ids), i.status != InternshipStatus.ACTIVE)
-        .group_by(i.meester_id)
-    ).all()
-    finished = {m: (n, int(ok or 0)) for m, n, ok in outcomes}
+    ).all()  # fmt: skip
     result = {
-        m: RatingAverages(0, 0, None, None, None, None, None, None, *finished.get(m, (0, 0)))
-        for m in meester_ids
+        m: RatingAverages(0, 0, None, None, None, None, None, None, 0, 0) for m in meester_ids
     }
-    for m, students, n, st, fb, lt, sf, ov, routine in rows:
+    for m, students, n, st, fb, lt, sf, ov, routine, done, ok in rows:
         result[m] = RatingAverages(
             students, n, *(float(v) if v is not None else None for v in (st, fb, lt, sf, ov, routine)),
-            *finished.get(m, (0, 0)),
+            done, ok,
         )  # fmt: skip
     return result
