@@ -77,15 +77,21 @@ class Stored:
     candidates: int
 
 
+def _viewed_since():
+    """SQL: the student opened a place page after their list was computed (`viewed` changed)."""
+    s = StoredSuggestions
+    return exists().where(
+        Interaction.student_id == s.student_id, Interaction.kind == InteractionKind.PLACE_VIEW,
+        Interaction.at >= s.computed_at,
+    )  # fmt: skip
+
+
 def fresh(profile: StudentProfile, version_id: int | None, *, now: datetime | None = None):
     """The student's stored list if it is fresh (see the module's docstring), else None. One
     statement."""
     now = now or utcnow()
     s, e = StoredSuggestions, SuggestionEpoch
-    viewed_since = exists().where(
-        Interaction.student_id == s.student_id, Interaction.kind == InteractionKind.PLACE_VIEW,
-        Interaction.at >= s.computed_at,
-    )  # fmt: skip
+    viewed_since = _viewed_since()
     row = db.session.execute(
         select(s.place_ids, s.scores, s.candidates, s.model_version_id, s.computed_at, s.stale,
                e.changed_at, viewed_since.label("viewed"))
@@ -254,10 +260,7 @@ def refresh_all(*, progress=None) -> int:
 def stale_ids(version_id: int | None) -> list[int]:
     """Students whose stored list is no longer fresh (see `fresh`), in one statement."""
     s, e = StoredSuggestions, SuggestionEpoch
-    viewed_since = exists().where(
-        Interaction.student_id == s.student_id, Interaction.kind == InteractionKind.PLACE_VIEW,
-        Interaction.at >= s.computed_at,
-    )  # fmt: skip
+    viewed_since = _viewed_since()
     version_differs = (
         s.model_version_id.is_not(None)
         if version_id is None
