@@ -348,12 +348,11 @@ def test_place_page_shows_whether_the_accreditation_was_checked(app, client, mak
     assert "erkenning nog niet gecontroleerd" in page
     accreditation = company.accreditations[0]
     accreditation.verification, accreditation.check_source = "verified", "sbb_register"
-    accreditation.checked_at = utcnow() - timedelta(days=3)
+    checked = accreditation.checked_at = utcnow() - timedelta(days=3)
     db.session.commit()
     page = client.get(f"/plekken/{place.id}").get_data(as_text=True)
-    assert (
-        f"erkend door SBB, gecontroleerd op {_dutch_date(app, today() - timedelta(days=3))}" in page
-    )
+    # The day in Amsterdam (between 23:00 and 24:00 UTC that is the next day's date).
+    assert f"erkend door SBB, gecontroleerd op {_dutch_date(app, checked)}" in page
     assert "nog niet gecontroleerd" not in page
 
 

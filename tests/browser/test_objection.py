@@ -21,7 +21,8 @@ def test_a_student_objects_on_a_phone_and_reads_the_coordinators_answer(make, ne
     login(page, student)
     page.goto("/student/")
     page.get_by_role("link", name="Waarom zie ik dit?").first.click()
-    assert page.get_by_role("heading", name="Waarom zie ik dit?").is_visible()
+    # is_visible() does not wait: the new page must have loaded (failed once under load in CI).
+    page.get_by_role("heading", name="Waarom zie ik dit?").wait_for(state="visible")
     assert page.get_by_role("heading", name="Aan deze regels voldoet de plek").is_visible()
     assert page.get_by_role("heading", name="Hoe werkt dit?").is_visible()
     assert_no_horizontal_scroll(page)
