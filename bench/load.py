@@ -219,7 +219,7 @@ def run_mix(
     return hits
 
 
-def run_floor(base: str, seconds: int, threads: int) -> tuple:
+def run_floor(base: str, seconds: int, threads: int, path: str = "/") -> tuple:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -230,7 +230,7 @@ def run_floor(base: str, seconds: int, threads: int) -> tuple:
         while time.time() < deadline:
             start = time.perf_counter()
             try:
-                ok = session.get(base + "/").status_code == 200
+                ok = session.get(base + path).status_code == 200
             except requests.RequestException:
                 ok = False
             with lock:
@@ -379,13 +379,18 @@ def main() -> None:
         shutil.rmtree(redis_dir, ignore_errors=True)
 
 
-def run(args, redis_uri: str, stop_command: str | None, start_command: str | None) -> None:
-    # A stable instance folder per database, so a --skip-demo run finds the trained model again.
+def instance_for(database_url: str) -> str:
+    """A stable instance folder per database, so a --skip-demo run finds the trained model again."""
     instance = str(
         Path(tempfile.gettempdir())
-        / f"stagematch-load-{hashlib.sha256(args.database_url.encode()).hexdigest()[:10]}"
+        / f"stagematch-load-{hashlib.sha256(database_url.encode()).hexdigest()[:10]}"
     )
     Path(instance).mkdir(exist_ok=True)
+    return instance
+
+
+def run(args, redis_uri: str, stop_command: str | None, start_command: str | None) -> None:
+    instance = instance_for(args.database_url)
     env = {"DATABASE_URL": args.database_url, "STAGEMATCH_INSTANCE": instance, "SECRET_KEY": "load-test-secret",
            "STAGEMATCH_CONFIG": "production", "BASE_URL": "https://stagematch.example",
            "RATELIMIT_STORAGE_URI": redis_uri}  # fmt: skip
