@@ -112,7 +112,9 @@ def main() -> None:
         def without_eligibility():
             """The same list with the eligibility check switched off (for this figure only)."""
             saved = (
-                search_module.search_condition, search_module._room_condition, rules_module.reasons
+                search_module.search_condition,
+                search_module._room_condition,
+                rules_module.reasons,
             )
             search_module.search_condition = lambda *a, **k: (true(), {})
             search_module._room_condition = lambda: true()
