@@ -86,26 +86,37 @@ def _viewed_since():
     )  # fmt: skip
 
 
+def _not_fresh(version_id: int | None, now: datetime):
+    """SQL, over `StoredSuggestions` outer-joined with its `SuggestionEpoch`: the list may not be
+    used (see the module's docstring). The one form of the rule: reading a list and finding the
+    lists to recompute both ask it."""
+    s, e = StoredSuggestions, SuggestionEpoch
+    version_differs = (
+        s.model_version_id.is_not(None)
+        if version_id is None
+        else or_(s.model_version_id.is_(None), s.model_version_id != version_id)
+    )
+    return or_(
+        s.stale, _viewed_since(), version_differs, s.computed_at < now - MAX_AGE,
+        e.changed_at >= s.computed_at,
+    )  # fmt: skip
+
+
+def _with_epoch(statement):
+    s, e = StoredSuggestions, SuggestionEpoch
+    return statement.outerjoin(e, and_(e.dossier_crebo == s.dossier_crebo, e.leerweg == s.leerweg))
+
+
 def fresh(profile: StudentProfile, version_id: int | None, *, now: datetime | None = None):
     """The student's stored list if it is fresh (see the module's docstring), else None. One
     statement."""
-    now = now or utcnow()
-    s, e = StoredSuggestions, SuggestionEpoch
-    viewed_since = _viewed_since()
+    s = StoredSuggestions
     row = db.session.execute(
-        select(s.place_ids, s.scores, s.candidates, s.model_version_id, s.computed_at, s.stale,
-               e.changed_at, viewed_since.label("viewed"))
-        .outerjoin(e, and_(e.dossier_crebo == s.dossier_crebo, e.leerweg == s.leerweg))
+        _with_epoch(select(s.place_ids, s.scores, s.candidates,
+                           _not_fresh(version_id, now or utcnow()).label("not_fresh")))
         .where(s.student_id == profile.id)
     ).first()  # fmt: skip
-    if (
-        row is None
-        or row.stale
-        or row.viewed
-        or row.model_version_id != version_id
-        or row.computed_at < now - MAX_AGE
-        or (row.changed_at is not None and row.changed_at >= row.computed_at)
-    ):
+    if row is None or row.not_fresh:  # NULL (no epoch yet, nothing else): fresh
         return None
     return Stored(list(row.place_ids), list(row.scores), row.candidates)
 
@@ -259,19 +270,9 @@ def refresh_all(*, progress=None) -> int:
 
 def stale_ids(version_id: int | None) -> list[int]:
     """Students whose stored list is no longer fresh (see `fresh`), in one statement."""
-    s, e = StoredSuggestions, SuggestionEpoch
-    viewed_since = _viewed_since()
-    version_differs = (
-        s.model_version_id.is_not(None)
-        if version_id is None
-        else or_(s.model_version_id.is_(None), s.model_version_id != version_id)
-    )
+    not_fresh = _not_fresh(version_id, utcnow())
     return list(
-        db.session.scalars(
-            select(s.student_id)
-            .outerjoin(e, and_(e.dossier_crebo == s.dossier_crebo, e.leerweg == s.leerweg))
-            .where(or_(s.stale, viewed_since, version_differs, e.changed_at >= s.computed_at))
-        )
+        db.session.scalars(_with_epoch(select(StoredSuggestions.student_id)).where(not_fresh))
     )
 
 
