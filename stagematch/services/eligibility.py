@@ -315,6 +315,23 @@ def _student_template(known_birth: bool, capacity: bool):
     return and_(*conditions)
 
 
+@functools.cache
+def student_prefilter():
+    """Two conditions every place allowed by `_student_template` meets — the student's leerweg
+    and a qualification of their dossier — with the template's bind parameters: a search applies
+    them before the rest of the rules, so the open-places index (leerweg, lat, lon) and the
+    qualification index pick the candidates (issue #20: a town search read every open place in
+    the box, of every qualification, before the rules removed 98 % of them)."""
+    pq = placement_qualification.c
+    dossier_ids = select(Qualification.id).where(
+        Qualification.dossier_crebo == bindparam("el_dossier", type_=String)
+    )
+    return and_(
+        Placement.leerweg == bindparam("el_leerweg", type_=String),
+        Placement.id.in_(select(pq.placement_id).where(pq.qualification_id.in_(dossier_ids))),
+    )
+
+
 def student_params(student: StudentData, qualification_id: int, on: date | None = None) -> dict:
     """The bind values of `_student_template` for this student."""
     values = {

@@ -58,7 +58,7 @@ from stagematch.models import (
 from stagematch.pagination import RowPage
 from stagematch.services import tightness
 from stagematch.services.capacity import place_has_room_clause
-from stagematch.services.eligibility import search_condition
+from stagematch.services.eligibility import search_condition, student_prefilter
 from stagematch.services.placements import visible_in_search_clause
 from stagematch.timeutil import today
 
@@ -258,6 +258,8 @@ def eligible_statement(filters: SearchFilters, *, among: list[int] | None = None
     rules' bind values. `among`: only these place ids."""
     condition, values = search_condition(filters.student)
     filtered = filtered_statement(filters)
+    if filters.student is not None:
+        filtered = filtered.where(student_prefilter())
     if among is not None:
         filtered = filtered.where(Placement.id.in_(among))
     if db.engine.dialect.name != "postgresql":
