@@ -70,7 +70,7 @@ def search_page():
         filters.student = profile
         filters.anywhere = args.get("heel_nederland") == "1"  # "Heel Nederland": no distance limit
         ranker = make_ranker(profile) if filters.sort == "relevance" else None
-        page = ranked_search(filters, ranker=ranker)
+        page = ranked_search(filters, ranker=ranker, nationwide=True)
     html = render_template(
         "places/search.html", form=form, page=page, sorts=SORTS, profile=profile,
         query_string=query_string_for(args), list_order=order, order_back=_without_sort(request),

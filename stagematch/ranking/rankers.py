@@ -170,17 +170,24 @@ def recommendations(
     return result
 
 
-def ranked_search(filters: SearchFilters, *, per_page: int = 20, ranker=None) -> SearchPage:
+def ranked_search(
+    filters: SearchFilters, *, per_page: int = 20, ranker=None, nationwide: bool = False
+) -> SearchPage:
     """`search` with reasons for the page; the student's own list (their profile's filters, by
-    relevance) comes from their stored suggestions when those are fresh (issue 20)."""
+    relevance) comes from their stored suggestions when those are fresh (issue 20).
+    `nationwide` as in `search`."""
     from stagematch.services import stored_suggestions
 
     profile = getattr(ranker, "profile", None)
     if profile is not None and stored_suggestions.covers(filters, profile):
-        stored = stored_suggestions.page(profile, filters, per_page=per_page, ranker=ranker)
+        stored = stored_suggestions.page(
+            profile, filters, per_page=per_page, ranker=ranker, nationwide=nationwide
+        )
         if stored is not None:
             return stored
-    return with_reasons(search(filters, per_page=per_page, ranker=ranker), ranker)
+    return with_reasons(
+        search(filters, per_page=per_page, ranker=ranker, nationwide=nationwide), ranker
+    )
 
 
 def with_reasons(result: SearchPage, ranker) -> SearchPage:

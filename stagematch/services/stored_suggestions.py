@@ -121,7 +121,7 @@ def fresh(profile: StudentProfile, version_id: int | None, *, now: datetime | No
     return Stored(list(row.place_ids), list(row.scores), row.candidates)
 
 
-def page(profile: StudentProfile, filters, *, per_page: int, ranker):
+def page(profile: StudentProfile, filters, *, per_page: int, ranker, nationwide: bool = False):
     """The page `filters.page` of the student's stored list as a `search.SearchPage` (reasons
     filled for the page), or None when there is no fresh list or the page lies beyond what is
     stored: then the caller ranks live. `ranker`: a `ranking.Ranker` for this student (its
@@ -175,9 +175,7 @@ def page(profile: StudentProfile, filters, *, per_page: int, ranker):
     result = search_service.SearchPage(hits, total, wanted, per_page, ranked_by)
     result.ranked = kept
     result.stored = True
-    few = total < search_service.FEW_NEARBY and filters.radius_km and not filters.anywhere
-    if few and filters.qualification is not None:
-        result.nationwide = search_service.count_anywhere(filters)
+    search_service.add_nationwide(result, filters, nationwide)
     return result
 
 
