@@ -327,11 +327,14 @@ def load_places(
     from stagematch.timeutil import today
 
     page = loaded is not None and facts is None
+    # A page of places (the cards explained, the place page) reads its companies' answers in its
+    # own rows (a correlated count per place); more places are counted per company in one query.
+    in_row = facts is None and ids is not None and len(ids) <= ANSWERS_IN_ROW
     statement, quals_statement, meesters = _place_statement(
-        "open" if ids is None else "ids", db.engine.dialect.name, facts is None, page
+        "open" if ids is None else "ids", db.engine.dialect.name, facts is None, in_row
     )
     params = {"on": on or today()} if ids is None else {"on": on or today(), "ids": list(ids)}
-    if page:
+    if in_row:
         params["cutoff"] = answer_cutoff(params["on"])
     rows = db.session.execute(statement, params).all()
     if not rows:
@@ -364,7 +367,7 @@ def load_places(
         rooms = {}
     meester_of = dict(db.session.execute(meesters, params).all()) if facts is not None else {}
     # How the companies answer (now; training replaces it with the day's figures).
-    if page:
+    if in_row:
         answers = {r.company_id: (r.c_asked, int(r.c_answered or 0)) for r in rows}
     else:
         answers = {} if facts is not None else company_answers({r.company_id for r in rows})
@@ -420,6 +423,7 @@ def quals_of(placement: Placement) -> list[tuple]:
 
 
 CHUNK = 5000  # ids per IN list (SQLite limits bound parameters)
+ANSWERS_IN_ROW = 50  # up to this many places, their companies' answers come with their rows
 
 
 def places_by_id(ids, *, facts: dict | None = None) -> dict[int, PlaceData]:

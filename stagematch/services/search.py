@@ -467,7 +467,8 @@ def still_found(filters: SearchFilters, placement_ids: list[int]) -> dict[int, P
 
 def placements_for_cards(placement_ids, values: dict | None = None) -> dict[int, Placement]:
     """The places `placement_ids` (a list, or a SELECT of ids with its bind `values`) with what a
-    result card shows (company, meester, gezel), in one query instead of three more per card."""
+    result card shows (company, meester, gezel, the qualifications for the kansrijk figure), in
+    one query instead of more per card."""
     if isinstance(placement_ids, list) and not placement_ids:
         return {}
     return {
@@ -479,9 +480,10 @@ def placements_for_cards(placement_ids, values: dict | None = None) -> dict[int,
                 joinedload(Placement.company),
                 joinedload(Placement.meester),
                 joinedload(Placement.gezel),
+                joinedload(Placement.qualifications),
             ),
             values or {},
-        )
+        ).unique()
     }
 
 
@@ -546,7 +548,7 @@ def search(
         for r in window
         if r.id in by_id
     ]
-    tight = tightness.for_placements([h.placement.id for h in hits])
+    tight = tightness.for_cards([h.placement for h in hits])
     for hit in hits:
         hit.tightness = tight.get(hit.placement.id)
     result = SearchPage(hits, total, page, per_page, ranked_by)

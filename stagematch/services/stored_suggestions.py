@@ -153,7 +153,7 @@ def page(profile: StudentProfile, filters, *, per_page: int, ranker, nationwide:
         for i, _ in window
         if i in cards
     ]
-    tight = search_service.tightness.for_placements([h.placement.id for h in hits])
+    tight = search_service.tightness.for_cards([h.placement for h in hits])
     # Scores and labels as stored (they made the order); reasons from the page's own features.
     ranker([h.placement.id for h in hits])
     details = ranker.explain_page([h.placement.id for h in hits])

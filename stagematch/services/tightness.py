@@ -142,11 +142,25 @@ def for_placements(placement_ids: list[int]) -> dict[int, Tightness]:
         .join(Qualification, Qualification.id == placement_qualification.c.qualification_id)
         .where(placement_qualification.c.placement_id.in_(placement_ids))
     ).all()
-    result: dict[int, Tightness] = {}
+    by_place: dict[int, list[Qualification]] = {}
     for placement_id, qualification in rows:
-        t = for_qualification(qualification)
-        if t is None or not t.kansrijk:
-            continue
-        if placement_id not in result or (t.figure or 0.0) > (result[placement_id].figure or 0.0):
-            result[placement_id] = t
+        by_place.setdefault(placement_id, []).append(qualification)
+    return _best_kansrijk(by_place)
+
+
+def for_cards(placements) -> dict[int, Tightness]:
+    """`for_placements` of places loaded with their qualifications (`search.placements_for_cards`
+    loads them with the cards): no query of its own."""
+    return _best_kansrijk({p.id: p.qualifications for p in placements})
+
+
+def _best_kansrijk(qualifications_of: dict[int, list[Qualification]]) -> dict[int, Tightness]:
+    result: dict[int, Tightness] = {}
+    for placement_id, qualifications in qualifications_of.items():
+        for t in (for_qualification(q) for q in qualifications):
+            if t is None or not t.kansrijk:
+                continue
+            best = result.get(placement_id)
+            if best is None or (t.figure or 0.0) > (best.figure or 0.0):
+                result[placement_id] = t
     return result
