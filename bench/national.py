@@ -17,9 +17,10 @@ on PostgreSQL, and the figures the issue asks for, printed as one table:
 3. single client, one request at a time: p50/p95 of a student's home, search by town, by words,
    relevance-sorted search, a place page and the API's matches; several students, each logged
    in from its own loopback address, take turns.
-4. the load mix of bench/load.py (`run_mix`) on the same gunicorn, then its floor (`run_floor`) on
-   `/healthz` (a database page: one SELECT 1) of that same gunicorn, then the trivial-Flask
-   framework floor of load.py; throughput of the mix as a share of each.
+4. the load mix of bench/load.py (`run_mix`) on the same gunicorn, with the job worker beside it
+   (Huey on Redis, as in production: it recomputes the stored lists the mix makes stale), then its
+   floor (`run_floor`) on `/healthz` (a database page: one SELECT 1) of that same gunicorn, then
+   the trivial-Flask framework floor of load.py; throughput of the mix as a share of each.
 5. resident memory of each gunicorn worker after the mix (/proc/<pid>/status VmRSS).
 
 Rate limits and login throttling are on, their counters in a throwaway Redis (load.py). Nothing is
@@ -137,6 +138,18 @@ def main() -> None:
         shutil.rmtree(redis_dir, ignore_errors=True)
 
 
+def start_job_worker(env: dict, log_path: Path) -> subprocess.Popen:
+    """`huey_consumer stagematch.worker.huey` (two threads, as `./dev.py run`) with the site's
+    environment; its output goes to `log_path`."""
+    log = log_path.open("w")
+    return subprocess.Popen(
+        [sys.executable, "-m", "huey.bin.huey_consumer", "stagematch.worker.huey", "-w", "2",
+         "-k", "thread"],
+        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+
+
 def run(args, redis_uri: str) -> None:
     clock = Clock()
     instance = load.instance_for(args.database_url)
@@ -153,7 +166,11 @@ def run(args, redis_uri: str) -> None:
     figures: dict = {"ranked by": ranker_name, "students ranked": students["count"]}
     env = {"DATABASE_URL": args.database_url, "STAGEMATCH_INSTANCE": instance,
            "SECRET_KEY": "load-test-secret", "STAGEMATCH_CONFIG": "development",
-           "RATELIMIT_ENABLED": "1", "RATELIMIT_STORAGE_URI": redis_uri}  # fmt: skip
+           "RATELIMIT_ENABLED": "1", "RATELIMIT_STORAGE_URI": redis_uri,
+           "JOBS_URL": redis_uri.rsplit("/", 1)[0] + "/1"}  # fmt: skip
+    # The job worker runs beside the site, as `./dev.py run` and production have it: it
+    # recomputes the stored lists that views and applications made stale during the mix.
+    job_worker = start_job_worker(env, Path(instance) / "job-worker.log")
     port = load.free_port()
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
@@ -176,6 +193,7 @@ def run(args, redis_uri: str) -> None:
         clock.step("database-page floor (/healthz)", started)
     finally:
         load.stop(server)
+        load.stop(job_worker)
     started = time.perf_counter()
     framework_dir = Path(tempfile.mkdtemp(prefix="stagematch-floor-"))
     (framework_dir / "floor.py").write_text(load.FLOOR_APP)
