@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from stagematch.admin import bp as admin_bp
     from stagematch.api import bp as api_bp
     from stagematch.auth import bp as auth_bp
+    from stagematch.coaches import bp as coaches_bp
     from stagematch.companies import bp as companies_bp
     from stagematch.coordinators import bp as coordinators_bp
     from stagematch.internships import bp as internships_bp
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(companies_bp, url_prefix="/leerbedrijf")
     app.register_blueprint(coordinators_bp, url_prefix="/coordinator")
+    app.register_blueprint(coaches_bp, url_prefix="/jobcoach")
     app.register_blueprint(admin_bp, url_prefix="/beheer")
     app.register_blueprint(internships_bp, url_prefix="/stage")
     app.register_blueprint(notifications_bp)

@@ -400,7 +400,14 @@ def export_bron_command(
     finally:
         if os.path.exists(part):
             os.remove(part)
+    bron.mark_reported(school, result.version_ids)  # the 7-day deadline: reported now
     click.echo(f"{len(result.rows)} BPV-regels van {school.name} geschreven naar {out}.")
+    if result.left_out:  # no signed POK yet: a note, not an error
+        click.echo(
+            f"{len(result.left_out)} stage(s) niet gemeld (geen ondertekende POK):", err=True
+        )
+        for line in bron.problem_lines(result.left_out):
+            click.echo(f"- {line}", err=True)
 
 
 def evaluation_table(version_id: int, model) -> str:

@@ -419,6 +419,27 @@ def generate(
     pick_domain, pick_town = b.picker(domains, domain_weights), b.picker(towns, town_weights)
     pick_size = b.picker(size_bands, size_w)
     pick_qual = {d: b.picker(qs, [popularity[q.id] for q in qs]) for d, qs in by_domain.items()}
+    # How to reach each meester and gezel: a Faker of their own, so everything else in the demo
+    # draws what it drew before.
+    contact_fake = Faker("nl_NL")
+    contact_fake.seed_instance(f"{seed}-mentors")
+
+    def contact(name: str, company: str) -> dict:
+        import unicodedata
+
+        def slug(text: str) -> str:
+            plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+            return "".join(
+                ch for ch in plain.lower().replace(" ", ".") if ch.isalnum() or ch == "."
+            )
+
+        local = ".".join(part for part in slug(name).split(".") if part)[:40] or "meester"
+        firm = slug(company).replace(".", "")[:40] or "bedrijf"
+        mobile = contact_fake.random_int(0, 2) < 2
+        phone = (contact_fake.numerify("06-########") if mobile else
+                 f"0{contact_fake.random_int(10, 79)} {contact_fake.numerify('### ## ##')}")  # fmt: skip
+        return dict(email=f"{local}@{firm}.{DEMO_DOMAIN}", phone=phone)
+
     for n in range(companies):
         cid = b.new_id("company")
         domain = pick_domain()
@@ -473,6 +494,7 @@ def generate(
                 capacity=b.rng.choice([1, 2, 2, 2, 3, 3, 4]) + (1 if size in ("50-249", "250+") else 0),
                 meester_id=None, active=True, created_at=b.now,
             )  # fmt: skip
+            meester.update(contact(meester["name"], name))
             b.rows[Mentor].append(meester)
             meester.update(hidden=b.rng.gauss(0, 0.15), load=0, spans=[], frozen=False)
             meesters_of[cid].append(meester)
@@ -485,6 +507,7 @@ def generate(
                     meestertitel=False, hours_per_week=float(b.rng.choice([2, 4, 8])),
                     capacity=1, meester_id=mid, active=True, created_at=b.now,
                 )  # fmt: skip
+                gezel.update(contact(gezel["name"], name))
                 b.rows[Mentor].append(gezel)
                 gezel["spans"] = []
                 gezellen_of[mid].append(gezel)

@@ -71,6 +71,39 @@ def _claims(rng, profile: StudentProfile, *, confirmed_by: User | None) -> int:
     return len(processes)
 
 
+JOB_COACHES = (  # (email name, name, organisation)
+    ("vluchtelingenwerk", "Sanne de Wit", "VluchtelingenWerk Oost Nederland"),
+    ("gemeente", "Hasan Yilmaz", "Gemeente Enschede, Werk en Inkomen"),
+)
+
+
+def _job_coaches(logins: list, *, helped: list[User]) -> int:
+    """Job coaches (issue 18) with the demo's password; the zij-instromer without a school gave
+    the first one a consent to apply for them."""
+    from stagematch.demo import DEMO_DOMAIN
+    from stagematch.services import acting
+
+    password_hash = db.session.scalar(
+        select(User.password_hash).where(User.email == f"admin@{DEMO_DOMAIN}")
+    )
+    coaches = []
+    for slug, name, organisation in JOB_COACHES:
+        email = f"jobcoach.{slug}@{DEMO_DOMAIN}"
+        coach = User(email=email, name=name, role=Role.JOB_COACH, organisation=organisation,
+                     password_hash=password_hash or "!")  # fmt: skip
+        db.session.add(coach)
+        coaches.append(coach)
+    db.session.commit()
+    for learner in helped:
+        acting.grant(student=learner.profile, helper_id=coaches[0].id)
+    for coach in coaches:
+        note = f"jobcoach, {coach.organisation}" + (
+            f"; helpt {helped[0].email}" if helped and coach is coaches[0] else ""
+        )
+        logins.append(("jobcoach", coach.email, note))
+    return len(coaches)
+
+
 def build(seed: int) -> tuple[dict[str, int], list[tuple[str, str, str]]]:
     """Returns (counts, logins) for the demo summary."""
     rng = random.Random(f"{seed}-adults")
@@ -174,7 +207,9 @@ def build(seed: int) -> tuple[dict[str, int], list[tuple[str, str, str]]]:
     for user, _place in switchers[hired : hired + 1]:
         logins.append(("student", user.email, "zij-instromer zonder school"))
     db.session.commit()
+    coaches = _job_coaches(logins, helped=[u for u, _p in switchers[hired : hired + 1]])
     return {
+        "jobcoaches": coaches,
         "plekken ook voor zij-instromers": len(marked),
         "volwassen BBL-studenten met EVC": len(adults),
         "zij-instromers zonder school": len(switchers),

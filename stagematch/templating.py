@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -130,6 +131,12 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def tel_href(phone: str) -> str:
+    """A phone number as a tel: link wants it: digits and a leading + ("053-123 45 67" ->
+    "tel:0531234567")."""
+    return "tel:" + ("+" if phone.strip().startswith("+") else "") + re.sub(r"\D", "", phone)
+
+
 def register(app: Flask) -> None:
     from stagematch.jobs import JOB_TITLES
     from stagematch.models.enums import Role
@@ -144,6 +151,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(plural_count, "plural")
     app.add_template_filter(status_label, "status")
     app.add_template_filter(pay_label, "pay")
+    app.add_template_filter(tel_href, "tel")
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["today"] = today

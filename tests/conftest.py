@@ -102,8 +102,29 @@ def _clean_tables(app):
                 db.session.execute(delete(table))
         # The one setting a coordinator keeps on a reference row: back to the register's value.
         db.session.execute(update(School).values(brin=None))
+        _restore_work_processes()
         db.session.commit()
         db.session.remove()
+
+
+def _restore_work_processes() -> None:
+    """Work processes are reference data, but a test may replace a dossier's (kerntaken instead
+    of work processes) or add a foreign one: back to the shipped list, so the next test — in any
+    order, on either database — sees what a fresh `load-reference` gives."""
+    from stagematch.models import WorkProcess
+    from stagematch.reference import load_work_processes, work_process_rows
+
+    shipped = {(r["dossier_crebo"], r["code"]) for r in work_process_rows()}
+    added = [
+        row.id
+        for row in db.session.execute(
+            select(WorkProcess.id, WorkProcess.dossier_crebo, WorkProcess.code)
+        )
+        if (row.dossier_crebo, row.code) not in shipped
+    ]
+    if added:
+        db.session.execute(delete(WorkProcess).where(WorkProcess.id.in_(added)))
+        load_work_processes()
 
 
 @pytest.fixture

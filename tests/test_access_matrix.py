@@ -49,6 +49,8 @@ ROLES = [
     "coordinator",
     "coordinator2",
     "admin",
+    "jobcoach",  # issue 18: the student gave this job coach a consent
+    "jobcoach2",
 ]
 OK, DENY, LOGIN, TOKEN = "ok", "deny", "login", "token"
 HIDDEN = "hidden"  # someone else's job: 404, so its id tells nothing
@@ -118,6 +120,8 @@ def build_world(make) -> World:
         "student": student, "student2": student2,
         "company": make.company_user(company), "company2": make.company_user(company2),
         "coordinator": coordinator, "coordinator2": make.coordinator(deltion), "admin": make.admin(),
+        "jobcoach": make.user("job_coach", organisation="UWV"),
+        "jobcoach2": make.user("job_coach", organisation="Gemeente Hengelo"),
     }  # fmt: skip
     db.session.commit()
     objection = Objection(school_id=roc.id, role="student", student_id=student.profile.id,
@@ -141,6 +145,8 @@ def build_world(make) -> World:
     consent = ActingConsent(student=student.profile, coordinator=coordinator,
                             expires_on=today() + timedelta(days=30))  # fmt: skip
     db.session.add(consent)
+    db.session.add(ActingConsent(student=student.profile, helper=users["jobcoach"],
+                                 expires_on=today() + timedelta(days=30)))  # fmt: skip
     db.session.commit()
     evaluation_student = next(e for e in internship.evaluations if e.author_role == "student")
     evaluation_meester = next(e for e in internship.evaluations if e.author_role == "meester")
@@ -308,6 +314,11 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.acting_for": ("GET", "/coordinator/namens/{profile}", {**COORDINATOR, "coordinator2": HIDDEN}, None),
     "coordinators.apply_for": ("GET", "/coordinator/namens/{profile}/plek/{place2}", {**COORDINATOR, "coordinator2": HIDDEN}, None),
     "students.help_with_applying": ("GET", "/student/hulp", STUDENTS, None),
+    # Job coaches (issue 18): a learner who gave no consent does not exist for the coach.
+    "coaches.home": ("GET", "/jobcoach/", only("jobcoach", "jobcoach2"), None),
+    "coaches.acting_for": ("GET", "/jobcoach/namens/{profile}", {**only("jobcoach"), "jobcoach2": HIDDEN}, None),
+    "coaches.apply_for": ("GET", "/jobcoach/namens/{profile}/plek/{place2}", {**only("jobcoach"), "jobcoach2": HIDDEN}, None),
+    "admin.new_job_coach": ("GET", "/beheer/gebruikers/jobcoach", ADMIN, None),
     "students.revoke_help": ("POST", "/student/hulp/{consent}/intrekken", STUDENT, None),
     "coordinators.without_place": ("GET", "/coordinator/zonder-plek", COORDINATORS, None),
     "coordinators.companies": ("GET", "/coordinator/bedrijven", COORDINATORS, None),
@@ -342,7 +353,7 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "coordinators.school_settings": ("GET", "/coordinator/school", COORDINATORS, None),
     "coordinators.bron_export": ("GET", "/coordinator/stages/bron", COORDINATORS, None),
     "coordinators.internship": ("GET", "/coordinator/stages/{internship}", COORDINATOR, None),
-    "internships.index": ("GET", "/stage/", {**LOGGED_IN, "admin": DENY}, None),
+    "internships.index": ("GET", "/stage/", {**LOGGED_IN, "admin": DENY, "jobcoach": DENY, "jobcoach2": DENY}, None),
     "internships.subsidy_overview": ("GET", "/stage/subsidie", COMPANIES, None),
     "internships.page": ("GET", "/stage/{internship}", PLACEMENT_PARTIES, None),
     # Meetings: every party plans; the school or the company writes the notes. The assessment: every
@@ -372,8 +383,8 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "internships.replacement_discussed": ("POST", "/stage/{internship}/nieuwe-plek/besproken",
                                           {**PLACEMENT_PARTIES, "internship_student": DENY, "company": DENY}, None),
     "internships.ending_requests": ("GET", "/stage/beeindigen", COORDINATORS, None),
-    # The agreement: every party reads and signs (in turn); the school draws it up and changes it; the
-    # student gives a guardian's details; the guardian's page opens with a token (none here: 404).
+    # The agreement: every party reads and signs (in turn); the school draws it up and changes it (the
+    # leerbedrijf proposes amendments too); the student gives a guardian's details; the guardian's page opens with a token (none here: 404).
     "internships.agreement": ("GET", "/stage/{internship}/overeenkomst", PLACEMENT_PARTIES, None),
     "internships.agreement_version": ("GET", "/stage/{internship}/overeenkomst/1", PLACEMENT_PARTIES, None),
     "internships.agreement_sign": ("POST", "/stage/{internship}/overeenkomst/1/tekenen", PLACEMENT_PARTIES, None),
@@ -381,9 +392,11 @@ ROUTES: dict[str, tuple[str, str, dict, dict | None]] = {
     "internships.agreement_draw_up": ("POST", "/stage/{internship}/overeenkomst/opstellen",
                                       {**PLACEMENT_PARTIES, "internship_student": DENY, "company": DENY}, None),
     "internships.agreement_change": ("GET", "/stage/{internship}/overeenkomst/wijzigen",
-                                     {**PLACEMENT_PARTIES, "internship_student": DENY, "company": DENY}, None),
+                                     {**PLACEMENT_PARTIES, "internship_student": DENY}, None),
     "internships.agreement_guardian": ("GET", "/stage/{internship}/overeenkomst/ouder",
                                        {**PLACEMENT_PARTIES, "company": DENY, "coordinator": DENY}, None),
+    "internships.agreement_birth_date": ("GET", "/stage/{internship}/overeenkomst/geboortedatum",
+                                         {**PLACEMENT_PARTIES, "company": DENY, "coordinator": DENY}, None),
     "internships.agreement_resend": ("POST", "/stage/{internship}/overeenkomst/ouder/opnieuw",
                                      {**PLACEMENT_PARTIES, "company": DENY, "coordinator": DENY}, None),
     "internships.agreement_guardian_sign": ("GET", "/stage/overeenkomst/ouder/ongeldig", everyone(OK), None),

@@ -145,3 +145,20 @@ def test_the_students_rules_still_apply(client, auth, make):
     assert response.status_code == 422
     assert "al op deze plek gesolliciteerd" in response.text
     assert len(_applications(world)) == 1
+
+
+def test_a_learner_without_a_school_can_give_a_helper_consent(client, auth, make):
+    """Audit 18, gap 2: a zij-instromer has no school, so no coordinator; a job coach helps."""
+    from stagematch.models.enums import Role
+
+    learner = make.student()
+    learner.school = None
+    learner.profile.school = None
+    coach = make.user(Role.JOB_COACH, organisation="Gemeente Almelo")
+    db.session.commit()
+    _login(auth, learner)
+    page = client.get("/student/hulp")
+    assert "Je school heeft nog geen stagecoördinator" not in page.text
+    assert client.post("/student/hulp", data={"jobcoach": str(coach.id)}).status_code == 302
+    consent = db.session.scalar(select(ActingConsent))
+    assert consent is not None and consent.helper_id == coach.id

@@ -504,6 +504,51 @@ def test_the_company_offers_and_the_switcher_accepts_without_a_school(client, wo
     assert client.get("/leerbedrijf/").status_code == 200
 
 
+# --- what the company sees of a switcher ----------------------------------------------------------
+
+
+def test_the_company_sees_experience_and_evc_on_the_applicant_page(client, world):
+    """Issue 18 audit gap 3: work experience, self-assessment per work process and "nog geen
+    school" on the anonymous applicant page and in the export; only what the learner filled in."""
+    import csv
+    import io
+
+    switcher = world["switcher"]
+    processes = adults.processes_for(world["qualification"])
+    adults.save_self_assessment(switcher.profile, by=switcher,
+                                levels={processes[0].id: "good", processes[1].id: "some"})  # fmt: skip
+    application = application_service.apply(
+        student=switcher.profile, placement=world["place"], motivation="Graag."
+    )
+    _login(client, world["owner"])
+    page = client.get(f"/leerbedrijf/sollicitaties/{application.id}")
+    assert page.status_code == 200
+    text = page.text
+    assert "Twaalf jaar monteur bij een garage." in text and "12 jaar" in text
+    assert processes[0].title in text and processes[1].title in text
+    assert processes[2].title not in text  # left open by the learner: not shown
+    assert "nog geen school" in text and "samen met de student een school" in text
+    assert switcher.name not in text  # still anonymous
+    export = client.get("/leerbedrijf/sollicitaties/export.csv").text.lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(export), delimiter=";"))
+    (row,) = [r for r in rows if r["id"] == str(application.id)]
+    assert row["werkervaring_jaren"] == "12" and row["nog_geen_school"] == "ja"
+    assert f"{processes[0].code}: goed" in row["evc"] and switcher.name not in row["student"]
+
+
+def test_the_company_sees_what_the_school_confirmed(client, world):
+    processes = _with_school(world)
+    adults.confirm(world["switcher"].profile, levels={processes[1].id: "not_yet"},
+                   by=world["coordinator"])  # fmt: skip
+    application = application_service.apply(
+        student=world["switcher"].profile, placement=world["place"], motivation="Graag."
+    )
+    _login(client, world["owner"])
+    text = client.get(f"/leerbedrijf/sollicitaties/{application.id}").text
+    assert f"bevestigd door {world['school'].name}" in text
+    assert "nog geen school" not in text
+
+
 # --- demo -----------------------------------------------------------------------------------------
 
 
@@ -530,6 +575,12 @@ def test_the_demo_has_adults_switchers_and_places_for_them(app):
     )
     assert confirmed > 0
     assert any("zij-instromer" in login[2] for login in summary.logins)
+    # Every meester and gezel can be reached (audit 17), with a number the mentor form accepts.
+    from stagematch.models import Mentor
+    from stagematch.services.school_contacts import PHONE
+
+    mentors = list(db.session.scalars(select(Mentor)))
+    assert mentors and all(m.email and "@" in m.email and PHONE.match(m.phone) for m in mentors)
 
 
 def test_a_placement_without_a_school_does_not_make_a_reviewing_school(world):

@@ -296,6 +296,60 @@ def test_the_guardian_signs_through_a_mailed_link_once(app, client, make, world,
                repeat=lambda: agreements._tell_turn(_version(internship.id)))  # fmt: skip
 
 
+def test_a_student_whose_birth_date_is_unknown_gives_it_before_signing(client, make, world):
+    start = world["place"].start_date
+    unknown = make.student(name="Jip Jong", birth_date=None)
+    db.session.commit()
+    internship = _accept(world, unknown)
+    iid = internship.id
+    assert _version(iid).content["student"]["birth_date"] is None
+    _login(client, unknown)
+    assert "Vul eerst je geboortedatum in" in client.get(f"/stage/{iid}").text
+    refused = _sign(client, internship, name="Jip Jong")
+    assert refused.status_code == 422 and "geboortedatum" in refused.text
+    assert _version(iid).signatures == []
+    form = client.get(f"/stage/{iid}/overeenkomst/geboortedatum")
+    assert form.status_code == 200 and "Je geboortedatum" in form.text
+    for bad, message in (("31-02-2010", "geldige datum"),
+                         ((date.today() + timedelta(days=3)).isoformat(), "in het verleden"),
+                         ("", "Vul je geboortedatum in")):  # fmt: skip
+        response = client.post(f"/stage/{iid}/overeenkomst/geboortedatum",
+                               data={"birth_date": bad})  # fmt: skip
+        assert response.status_code == 422 and message in response.text, (bad, response.text)
+        if bad:
+            assert f'value="{bad}"' in response.text
+    assert _version(iid).content["student"]["birth_date"] is None
+    birth = _years_before(start, 16)
+    saved = client.post(f"/stage/{iid}/overeenkomst/geboortedatum",
+                        data={"birth_date": birth.strftime("%d-%m-%Y")})  # fmt: skip
+    assert saved.status_code == 302
+    version = _version(iid)
+    assert version.content["student"]["birth_date"] == birth.isoformat()
+    assert version.content["student"]["minor_at_start"] is True
+    assert version.content_hash == agreements.content_hash(version.content)
+    assert agreements.parties(version) == ["student", "guardian", "company", "school"]
+    assert db.session.get(Internship, iid).student.birth_date == birth
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "agreement.birth_date"))
+    assert "nog geen 18" in client.get(f"/stage/{iid}").text  # the guardian step follows
+    # Known now: no second go, and the student still needs the guardian before signing.
+    assert client.get(f"/stage/{iid}/overeenkomst/geboortedatum").status_code == 302
+    assert _sign(client, internship, name="Jip Jong").status_code == 422
+    _login(client, world["owner"])
+    assert client.get(f"/stage/{iid}/overeenkomst/geboortedatum").status_code == 403
+
+
+def test_an_adult_who_gives_the_birth_date_signs_without_a_guardian(client, make, world):
+    unknown = make.student(name="Ada Ouder", birth_date=None)
+    db.session.commit()
+    internship = _accept(world, unknown)
+    _login(client, unknown)
+    birth = _years_before(world["place"].start_date, 30)
+    assert client.post(f"/stage/{internship.id}/overeenkomst/geboortedatum",
+                       data={"birth_date": birth.isoformat()}).status_code == 302  # fmt: skip
+    assert agreements.parties(_version(internship.id)) == ["student", "company", "school"]
+    assert _sign(client, internship, name="Ada Ouder").status_code == 302
+
+
 def test_a_guardian_link_stops_working_when_the_agreement_changes(client, make, world):
     start = world["place"].start_date
     minor = make.student(birth_date=_years_before(start, 16))
@@ -429,6 +483,48 @@ def test_old_placements_without_an_agreement_get_one_from_the_school(app, client
 # --- the PDF --------------------------------------------------------------------------------------
 
 
+def test_the_company_proposes_an_amendment_that_all_parties_sign_again(client, world, outbox):
+    internship = _accept(world)
+    _sign_all(client, world, internship)
+    old_end = db.session.get(Internship, internship.id).end_date
+    new_end = old_end + timedelta(weeks=1)
+    _login(client, world["owner"])
+    assert "Wijziging voorstellen" in client.get(f"/stage/{internship.id}").text
+    form = client.get(f"/stage/{internship.id}/overeenkomst/wijzigen")
+    assert form.status_code == 200 and "Reden van de wijziging" in form.text
+    data = _change_data(_version(internship.id), end_date=new_end.isoformat())
+    without_reason = client.post(f"/stage/{internship.id}/overeenkomst/wijzigen", data=data)
+    assert without_reason.status_code == 422 and "schrijf waarom" in without_reason.text
+    data["reason"] = "Een week extra voor het examenwerk"
+    response = client.post(f"/stage/{internship.id}/overeenkomst/wijzigen", data=data)
+    assert response.status_code == 302
+    v1, v2 = _version(internship.id, 1), _version(internship.id, 2)
+    assert v1.status == "signed" and v2.status == "pending" and v2.signatures == []
+    assert v2.created_by_id == world["owner"].id and v2.content["end_date"] == new_end.isoformat()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "agreement.amend"))
+    assert event is not None and event.actor_id == world["owner"].id
+    assert any(world["student"].email in m["To"] for m in outbox())  # the student signs first
+    _sign_all(client, world, internship, number=2)
+    assert _version(internship.id, 2).status == "signed"
+    assert db.session.get(Internship, internship.id).end_date == new_end
+
+
+def test_the_company_cannot_rewrite_an_unsigned_draft_in_place(client, world):
+    internship = _accept(world)
+    _login(client, world["owner"])
+    data = _change_data(_version(internship.id), hours_per_week="24", reason="")
+    refused = client.post(f"/stage/{internship.id}/overeenkomst/wijzigen", data=data)
+    assert refused.status_code == 422 and "schrijf waarom" in refused.text
+    assert _version(internship.id, 2) is None
+    data["reason"] = "Vier dagen van zes uur"
+    assert (
+        client.post(f"/stage/{internship.id}/overeenkomst/wijzigen", data=data).status_code == 302
+    )
+    v1, v2 = _version(internship.id, 1), _version(internship.id, 2)
+    assert v1.status == "superseded" and v1.content["hours_per_week"] == 32
+    assert v2.status == "pending" and v2.content["hours_per_week"] == 24
+
+
 def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 
@@ -476,6 +572,41 @@ def test_the_pdf_contains_every_field(client, make, world):
     assert "Student: nog niet getekend" in text or "nog niet getekend" in text
 
 
+def test_the_pdf_prints_polish_ukrainian_and_arabic_names_in_an_embedded_font(client, make, world):
+    """Bitstream Vera has Latin-1 only: ś and Cyrillic came out as black boxes, while the text
+    layer still read right. So the fonts of the PDF must cover every character too."""
+    import unicodedata
+
+    from pypdf import PdfReader
+    from reportlab.pdfbase import pdfmetrics
+
+    world["meester"].name = "محمد العلي"
+    student = make.student(name="Олена Wiśniewska", birth_date=date(2000, 1, 1))
+    db.session.commit()
+    internship = _accept(world, student)
+    _login(client, student)
+    response = client.get(f"/stage/{internship.id}/overeenkomst/1.pdf")
+    assert response.status_code == 200
+    text = unicodedata.normalize("NFKC", _pdf_text(response.data))
+    for name in ("Wiśniewska", "Олена", "محمد العلي"):
+        assert name in text, (name, text)
+    reader = PdfReader(io.BytesIO(response.data))
+    embedded = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            assert "Vera" not in font["/BaseFont"]
+            if font["/Subtype"] == "/TrueType":  # reportlab embeds 256-glyph subsets
+                assert "/FontFile2" in font["/FontDescriptor"].get_object()
+                embedded.add(str(font["/BaseFont"]).split("+")[-1])
+    assert embedded and all(name.startswith("DejaVuSans") for name in embedded), embedded
+    for font_name in agreements._fonts():
+        face = pdfmetrics.getFont(font_name).face
+        shaped = agreements._visual("محمد العلي")
+        for char in "Wiśniewska Олена" + shaped:
+            assert ord(char) in face.charToGlyph, (font_name, char)
+
+
 # --- who may do what ------------------------------------------------------------------------------
 
 
@@ -494,10 +625,10 @@ def test_each_side_sees_its_part_and_others_get_nothing(client, make, world):
     assert client.get(f"/stage/{iid}/overeenkomst/wijzigen").status_code == 403
     assert client.get(f"/stage/{iid}/overeenkomst/2").status_code == 404
     _login(client, world["owner"])
-    assert client.get(f"/stage/{iid}/overeenkomst/wijzigen").status_code == 403
     assert client.get(f"/stage/{iid}/overeenkomst/ouder").status_code == 403
     assert client.get(f"/stage/{iid}/overeenkomst").status_code == 302
-    assert "Wijziging voorstellen" not in client.get(f"/stage/{iid}").text
+    _login(client, other_company_user)
+    assert client.get(f"/stage/{iid}/overeenkomst/wijzigen").status_code == 403
     _login(client, world["coordinator"])
     assert "Overeenkomst aanpassen" in client.get(f"/stage/{iid}").text
     client.post("/account/uitloggen")

@@ -216,3 +216,39 @@ def test_final_evaluations_need_the_meester_and_a_positive_student(world):
     student_final.overall, student_final.submitted_at = 2, utcnow()
     db.session.commit()
     assert not assessments.final_evaluations_positive(internship)
+
+
+# --- who hears of it ------------------------------------------------------------------------------
+
+
+def test_the_school_hears_of_the_submitted_assessment_and_student_and_company_of_the_decision(
+    app, client, auth, world, outbox, make
+):
+    from stagematch.models import Notification
+    from tests.test_notifications import _clear, check_sent
+
+    internship = world["internship"]
+    other_school_coordinator = make.coordinator(make.school(name="Graafschap College"))
+    db.session.commit()
+    _clear(app)
+    _submit(client, auth, world)
+    check_sent(app, client, outbox, world["coordinator"], "assessment_submitted",
+               repeat=lambda: assessments._tell_submitted(internship))  # fmt: skip
+    db.session.expire_all()
+    told = {n.user_id for n in db.session.scalars(select(Notification).where(
+        Notification.kind == "assessment_submitted"))}  # fmt: skip
+    assert told == {world["coordinator"].id}
+    assert other_school_coordinator.id not in told
+    _clear(app)
+    auth.login(world["coordinator"])
+    response = client.post(f"/stage/{internship.id}/beoordeling/besluit",
+                           data={"decision": "passed", "remark": ""})  # fmt: skip
+    assert response.status_code == 302
+    auth.logout()
+    check_sent(app, client, outbox, world["student"], "assessment_decided",
+               repeat=lambda: assessments._tell_decided(internship))  # fmt: skip
+    check_sent(app, client, outbox, world["owner"], "assessment_decided")
+    [for_student] = db.session.scalars(select(Notification).where(
+        Notification.kind == "assessment_decided", Notification.user_id == world["student"].id))  # fmt: skip
+    assert "Garage Gas" in for_student.text and "voldaan" in for_student.text
+    assert for_student.url == f"/stage/{internship.id}#beoordeling"

@@ -12,8 +12,10 @@ import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from stagematch.extensions import db
-from stagematch.models import AgreementSignature, AgreementVersion, Application
+from stagematch.models import AgreementSignature, AgreementVersion, Application, AuditEvent
 from stagematch.services import applications as application_service
 from stagematch.services import bron
 from stagematch.timeutil import today
@@ -197,7 +199,7 @@ def test_missing_data_gives_a_report_per_row_and_no_file(make, runner, tmp_path)
     )
 
 
-def test_a_school_without_brin_and_a_placement_started_without_pok_are_reported(make):
+def test_a_school_without_brin_is_reported_and_unsigned_placements_are_only_noted(make):
     school = make.school()
     started = placement(make, school=school)  # started 60 days ago, no signed version
     add_version(started, signed_at=None)
@@ -205,11 +207,84 @@ def test_a_school_without_brin_and_a_placement_started_without_pok_are_reported(
     school.brin = None
     db.session.commit()
     result = bron.build(school)
-    messages = [str(p.message) for p in result.problems]
-    assert any("geen BRIN" in m for m in messages)
-    assert any(p.internship_id == started.id and "zonder ondertekende" in str(p.message)
-               for p in result.problems)  # fmt: skip
-    assert coming.id not in {p.internship_id for p in result.problems}
+    assert [str(p.message) for p in result.problems] == ["de school heeft geen BRIN-nummer"]
+    assert [n.internship_id for n in result.left_out] == [started.id]
+    assert coming.id not in {n.internship_id for n in result.left_out}
+
+
+def test_placements_without_a_signed_agreement_are_left_out_with_a_note_not_refused(
+    make, runner, tmp_path
+):
+    """Issue 17: a placement cannot start before everyone signed, so there is no POK to report
+    yet; history placements from before StageMatch have no agreement at all. Neither blocks the
+    file: both are left out with a note (the demo school could never make a file)."""
+    school = make.school()
+    signed = placement(make, school=school)
+    add_version(signed, signed_at=datetime(2026, 1, 5, 12))
+    unsigned = placement(make, school=school, number="300")
+    add_version(unsigned, signed_at=None)
+    history = placement(make, school=school, number="301", start=today() - timedelta(days=400))
+    history.status, history.ended_at = "completed", history.end_date
+    coming = placement(make, school=school, number="302", start=today() + timedelta(days=10))
+    db.session.commit()
+    result = bron.build(school)
+    assert result.ok and result.problems == []
+    assert len(result.rows) == 1 and result.rows[0][1] == "100234"
+    # The ones the school can act on (a signature missing) first.
+    assert [n.internship_id for n in result.left_out] == [unsigned.id, history.id]
+    notes = {n.internship_id: str(n.message) for n in result.left_out}
+    assert notes == {
+        unsigned.id: "Niet gemeld: nog niet door iedereen ondertekend",
+        history.id: "Niet gemeld: geen overeenkomst in StageMatch",
+    }
+    assert coming.id not in notes
+    # The command writes the file and prints the notes (not an error: exit 0).
+    out = tmp_path / "bron.csv"
+    printed = runner.invoke(args=["export-bron", "--school", "ROC van Twente", "--out", str(out)])
+    assert printed.exit_code == 0, printed.output
+    assert len(_read(out.read_text(encoding="utf-8-sig"))) == 2
+    assert f"stage {unsigned.id}" in printed.output and f"stage {history.id}" in printed.output
+    assert "geen overeenkomst in StageMatch" in printed.output
+    # A real data problem of a signed agreement still refuses the whole file.
+    bad = placement(make, school=school, number="303", sbb_id=None)
+    add_version(bad, signed_at=datetime(2026, 1, 6, 12))
+    db.session.commit()
+    result = bron.build(school)
+    assert not result.ok and result.rows == []
+    assert [p.internship_id for p in result.problems] == [bad.id]
+    assert {n.internship_id for n in result.left_out} == {unsigned.id, history.id}
+
+
+def test_the_bron_page_shows_the_placements_left_out(client, auth, make):
+    school = make.school()
+    signed = placement(make, school=school)
+    add_version(signed, signed_at=datetime(2026, 1, 5, 12))
+    unsigned = placement(make, school=school, number="300")
+    add_version(unsigned, signed_at=None)
+    history = placement(make, school=school, number="301")
+    db.session.commit()
+    auth.login(make.coordinator(school))
+    page = client.get("/coordinator/stages/bron").get_data(as_text=True)
+    assert 'id="niet-gemeld"' in page
+    part = page.split('id="niet-gemeld"', 1)[1].split("</table>", 1)[0]
+    assert (
+        f"/coordinator/stages/{unsigned.id}" in part and f"/coordinator/stages/{history.id}" in part
+    )
+    assert f"/coordinator/stages/{signed.id}" not in part
+    assert (
+        "nog niet door iedereen ondertekend" in part and "geen overeenkomst in StageMatch" in part
+    )
+    response = client.get("/coordinator/stages/bron?formaat=csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert len(_read(response.get_data(as_text=True))) == 2
+    # Refused for a signed agreement's data: the report, and the notes apart from it.
+    bad = placement(make, school=school, number="303", sbb_id=None)
+    add_version(bad, signed_at=datetime(2026, 1, 6, 12))
+    db.session.commit()
+    response = client.get("/coordinator/stages/bron?formaat=csv")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Geen bestand gemaakt: 1 regel" in page
+    assert 'id="niet-gemeld"' in page
 
 
 def test_a_period_selects_versions_signed_in_it_and_placements_ended_in_it(make):
@@ -314,3 +389,133 @@ def test_a_big_export_comes_from_the_job_queue(app, client, auth, make, monkeypa
     rows = _read(download.get_data(as_text=True))
     download.close()
     assert rows[0] == bron.HEADER and sorted(r[1] for r in rows[1:]) == ["200", "201", "202"]
+
+
+# --- issue 17 audit: identifiers from the live records, the 7-day deadline -----------------------
+
+
+def test_an_agreement_signed_before_the_school_had_a_brin_is_reported_after_it_is_entered(
+    client, auth, make
+):
+    """The shipped school register has no BRIN: every agreement is signed with an empty one. The
+    BRIN entered afterwards is the school's, and goes into column 1."""
+    from stagematch.services import schools
+
+    school = make.school()
+    internship = placement(make, school=school)
+    school.brin = None
+    add_version(internship, signed_at=datetime(2026, 1, 5, 12))
+    db.session.commit()
+    assert internship.agreement_versions[0].content["school"]["brin"] is None
+    coordinator = make.coordinator(school)
+    assert not bron.build(school).ok
+    schools.set_brin(school, "01OE", by=coordinator)
+    result = bron.build(school)
+    assert result.ok, bron.problem_lines(result.problems)
+    assert [row[0] for row in result.rows] == ["01OE"]
+    # The signed document keeps what was signed.
+    assert internship.agreement_versions[0].content["school"]["brin"] is None
+    auth.login(coordinator)
+    response = client.get("/coordinator/stages/bron?formaat=csv")
+    assert response.status_code == 200 and _read(response.get_data(as_text=True))[1][0] == "01OE"
+
+
+def test_an_empty_student_number_or_leerbedrijf_id_is_taken_from_the_live_records(make):
+    internship = placement(make, number=None, sbb_id=None)
+    add_version(internship, signed_at=datetime(2026, 1, 5, 12))
+    db.session.commit()
+    assert not bron.build(make.school()).ok
+    internship.student.student_number = "4711"
+    internship.placement.company.sbb_id = "100099999"
+    db.session.commit()
+    result = bron.build(make.school())
+    assert result.ok, bron.problem_lines(result.problems)
+    assert result.rows[0][1] == "4711" and result.rows[0][9] == "100099999"
+
+
+def _unreported_rows(page: str) -> list[str]:
+    """The rows of the BRON page's 'not yet reported' table, as text with class names."""
+    part = page.split('id="nog-niet-gemeld"', 1)
+    if len(part) < 2:
+        return []
+    table = part[1].split("</table>", 1)[0]
+    return re.findall(r"<tr[^>]*>.*?</tr>", table, flags=re.S)[1:]  # without the header row
+
+
+def test_the_bron_page_lists_signed_versions_not_yet_reported_and_the_overdue_ones(
+    client, auth, make
+):
+    school = make.school()
+    late = placement(make, school=school)
+    add_version(late, signed_at=datetime.combine(today() - timedelta(days=10), datetime.min.time())
+                + timedelta(hours=12))  # fmt: skip
+    recent = placement(make, school=school, number="200")
+    add_version(recent, signed_at=datetime.combine(today() - timedelta(days=2), datetime.min.time())
+                + timedelta(hours=12))  # fmt: skip
+    db.session.commit()
+    late_name, recent_name = late.student.user.name, recent.student.user.name
+    auth.login(make.coordinator(school))
+    page = client.get("/coordinator/stages/bron").get_data(as_text=True)
+    rows = _unreported_rows(page)
+    assert len(rows) == 2
+    [late_row] = [r for r in rows if late_name in r]
+    [recent_row] = [r for r in rows if recent_name in r]
+    assert 'class="overdue"' in late_row and "te laat" in late_row
+    assert 'class="overdue"' not in recent_row
+    assert f"/coordinator/stages/{late.id}" in late_row
+    # A download reports both: the versions are recorded, the list is empty.
+    assert client.get("/coordinator/stages/bron?formaat=csv").status_code == 200
+    assert all(
+        v.bron_reported_at is not None for v in late.agreement_versions + recent.agreement_versions
+    )
+    page = client.get("/coordinator/stages/bron").get_data(as_text=True)
+    assert _unreported_rows(page) == [] and "Alle ondertekende overeenkomsten zijn gemeld" in page
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "bron.export")).all()
+    assert event.object_id == school.id and '"newly_reported": 2' in event.detail
+
+
+def test_a_refused_export_or_a_period_records_only_what_went_into_a_file(
+    client, auth, make, runner, tmp_path
+):
+    school = make.school()
+    good = placement(make, school=school)
+    add_version(good, signed_at=datetime(2026, 1, 5, 12))
+    other = placement(make, school=school, number="300")
+    add_version(other, signed_at=datetime(2026, 3, 5, 12))
+    bad = placement(make, school=school, sbb_id=None, number="301")
+    add_version(bad, signed_at=datetime(2026, 1, 6, 12))
+    db.session.commit()
+    auth.login(make.coordinator(school))
+    assert client.get("/coordinator/stages/bron?formaat=csv").status_code == 422
+    db.session.expire_all()
+    assert all(v.bron_reported_at is None for v in good.agreement_versions)
+    bad.placement.company.sbb_id = "100077777"
+    db.session.commit()
+    response = client.get("/coordinator/stages/bron?formaat=csv&van=2026-01-01&tot=2026-01-31")
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert good.agreement_versions[0].bron_reported_at is not None
+    assert bad.agreement_versions[0].bron_reported_at is not None
+    assert other.agreement_versions[0].bron_reported_at is None
+    first = good.agreement_versions[0].bron_reported_at
+    # The command line records too, and the first report's time is kept.
+    out = tmp_path / "bron.csv"
+    result = runner.invoke(args=["export-bron", "--school", "ROC van Twente", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert other.agreement_versions[0].bron_reported_at is not None
+    assert good.agreement_versions[0].bron_reported_at == first
+
+
+def test_a_big_export_from_the_job_queue_records_the_versions(app, client, auth, make, monkeypatch):
+    for n in range(3):
+        internship = placement(make, number=f"40{n}")
+        add_version(internship, signed_at=datetime(2026, 1, 5 + n, 12))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "EXPORT_JOB_ROWS", 2)
+    auth.login(make.coordinator(make.school()))
+    response = client.get("/coordinator/stages/bron?formaat=csv")
+    assert response.status_code == 303
+    db.session.expire_all()
+    versions = db.session.scalars(select(AgreementVersion)).all()
+    assert len(versions) == 3 and all(v.bron_reported_at is not None for v in versions)

@@ -578,3 +578,63 @@ def test_suggested_students_are_opted_in_ranked_and_anonymous(client, make, comp
         client.post(f"/leerbedrijf/plekken/{place.id}/uitnodigen/{hidden_profile}").status_code
         == 404
     )
+
+
+# --- how to reach the meester and gezel (mentor contacts) ----------------------------------------
+
+
+def test_a_mentor_has_an_optional_checked_phone_number(client, company_user):
+    refused = client.post("/leerbedrijf/begeleiders/nieuw", data=_mentor_form(phone="bel me"))
+    assert refused.status_code == 422 and "alleen cijfers" in refused.text
+    assert 'value="bel me"' in refused.text  # the input comes back
+    assert db.session.scalar(select(func.count(Mentor.id))) == 0
+    response = client.post(
+        "/leerbedrijf/begeleiders/nieuw", data=_mentor_form(phone=" 06-12 34 56 78 ")
+    )
+    assert response.status_code == 302
+    meester = db.session.scalar(select(Mentor))
+    assert meester.phone == "06-12 34 56 78"
+    assert "06-12 34 56 78" in client.get(f"/leerbedrijf/begeleiders/{meester.id}").text
+    assert client.post("/leerbedrijf/begeleiders/nieuw", data=_mentor_form(
+        name="Zonder Nummer")).status_code == 302  # fmt: skip
+    assert db.session.scalar(select(Mentor).where(Mentor.name == "Zonder Nummer")).phone == ""
+
+
+def test_a_running_placement_shows_how_to_reach_the_meester_and_gezel(client, make, auth):
+    """Audit 17: "Je meester: Fay de Heer" and no way to reach her."""
+    from stagematch.models import Application
+    from stagematch.services import applications as application_service
+    from tests.test_hours import _sign
+
+    company = make.company()
+    meester = make.meester(company, name="Fay de Heer", capacity=2)
+    meester.email, meester.phone = "fay@smederij.nl", "053-123 45 67"
+    gezel = Mentor(company=company, role=MentorRole.GEZEL, name="Piet Gezel", meester=meester,
+                   phone="06 98 76 54 32")  # fmt: skip
+    db.session.add(gezel)
+    place = make.placement(company, meester, gezel=gezel)
+    student = make.student()
+    coordinator = make.coordinator(student.school)
+    db.session.commit()
+    application = Application(student=student.profile, placement=place, motivation="Graag.")
+    db.session.add(application)
+    db.session.commit()
+    internship = application_service.accept(application.id)
+    internship.start_date = today() - timedelta(weeks=2)
+    internship.end_date = today() + timedelta(weeks=18)
+    db.session.commit()
+    _sign(internship)
+    for user in (student, coordinator):
+        auth.logout()
+        auth.login(user)
+        page = client.get(f"/stage/{internship.id}")
+        assert page.status_code == 200
+        assert 'href="mailto:fay@smederij.nl"' in page.text
+        assert 'href="tel:0531234567"' in page.text and "053-123 45 67" in page.text
+        assert 'href="tel:0698765432"' in page.text
+    auth.logout()
+    auth.login(student)
+    home = client.get(
+        "/student/"
+    ).text  # the home page's placement block: the same ways to reach her
+    assert 'href="mailto:fay@smederij.nl"' in home and 'href="tel:0531234567"' in home

@@ -4,7 +4,7 @@ file that the csv module cannot read (issue #15: a 130 KiB cell, a half-written 
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -212,6 +212,36 @@ def test_refused_rows_download_as_csv_for_their_owner_only(client, make, coordin
     assert client.get(f"/coordinator/studenten/importeren?fouten={job.id}").status_code == 404
 
 
+def test_a_birth_date_column_is_read_checked_per_row_and_documented(client, coordinator, outbox):
+    """Optional `geboortedatum`: without it a minor would sign the agreement without a guardian
+    (issue 17)."""
+    header = STUDENT_HEADER + ";geboortedatum"
+
+    def rows(*lines: str) -> bytes:
+        return ("\n".join([header, *lines]) + "\n").encode()
+
+    future = (today() + timedelta(days=2)).strftime("%d-%m-%Y")
+    bad = rows(_student_row(1) + ";12-03-2010", _student_row(2) + ";31-02-2009",
+               _student_row(3) + ";" + future, _student_row(4) + ";1890-01-01",
+               _student_row(5) + ";")  # fmt: skip
+    page = _import_students(client, bad).get_data(as_text=True)
+    assert "Er is niets opgeslagen" in page and _student_count() == 0
+    for line, value in ((3, "31-02-2009"), (4, future), (5, "1890-01-01")):
+        assert f"<td>{line}</td>" in page and f"geboortedatum '{value}'" in page, (line, page)
+    assert "<td>2</td>" not in page and "<td>6</td>" not in page
+    good = rows(_student_row(1) + ";12-03-2010", _student_row(2) + ";2009-11-30",
+                _student_row(3) + ";")  # fmt: skip
+    page = _import_students(client, good).get_data(as_text=True)
+    assert "<strong>3</strong> studenten toegevoegd" in page
+    db.session.expire_all()
+    born = dict(db.session.execute(select(User.email, StudentProfile.birth_date).join(
+        StudentProfile, StudentProfile.user_id == User.id)).all())  # fmt: skip
+    assert born == {"s1@student.nl": date(2010, 3, 12), "s2@student.nl": date(2009, 11, 30),
+                    "s3@student.nl": None}  # fmt: skip
+    form = client.get("/coordinator/studenten/importeren").get_data(as_text=True)
+    assert "geboortedatum" in form
+
+
 def test_a_file_without_the_columns_comes_back_with_the_form(client, coordinator):
     response = _upload(client, "/coordinator/studenten/importeren", b"naam\nA\n")
     assert response.status_code == 422
@@ -307,6 +337,94 @@ def test_duplicate_references_in_one_file_are_refused(client, make, company_user
     ).get_data(as_text=True)
     assert "<td>3</td>" in page and "regel 2" in page
     assert _count(Placement) == 0
+
+
+FULL_PLACE_HEADER = (
+    "titel;leerweg;crebo;plaats;startdatum;weken;uren_per_week;dagen_per_week;vergoeding;"
+    "loon_leeftijd;plaatsen;meester;taken;publiceren;referentie;zij_instromers;landelijk;"
+    "reis_of_verblijfsvergoeding"
+)
+
+
+def _full_row(company, n: int, *, leerweg="BBL", wage_age="21", pay=None, switchers="ja",
+              national="ja", allowance="150", reference="") -> str:  # fmt: skip
+    import math
+
+    from stagematch.wages import ADULT, minimum_wage
+
+    start = today() + timedelta(days=30)
+    if pay is None:
+        pay = math.ceil(minimum_wage(ADULT, start).monthly(32)) if leerweg == "BBL" else 250
+    values = [f"Plek {n}", leerweg, company.accreditations[0].qualification.crebo, "Enschede",
+              start.isoformat(), "40", "32", "4" if leerweg == "BBL" else "", str(pay),
+              wage_age if leerweg == "BBL" else "", "1", "Ans Meester",
+              "Je leert het vak van begin tot eind.", "nee", reference, switchers, national,
+              allowance]  # fmt: skip
+    return ";".join(values)
+
+
+def test_place_import_reads_zij_instromers_and_landelijk(client, make, company_user, auth):
+    """Issue 18 audit gap 6: the new fields in, out and in again (another firm reads the export)."""
+    company = company_user.company
+    make.meester(company, name="Ans Meester", capacity=5)
+    db.session.commit()
+    content = ("\n".join([FULL_PLACE_HEADER,
+                          _full_row(company, 1, reference="ZIJ-1"),
+                          _full_row(company, 2, leerweg="BOL", switchers="", allowance="0",
+                                    reference="LAND-1")]) + "\n").encode()  # fmt: skip
+    page = _import_places(client, content).text
+    assert "<strong>2</strong> plekken opgeslagen" in page, page
+    switcher_place = db.session.scalar(select(Placement).where(Placement.reference == "ZIJ-1"))
+    national_place = db.session.scalar(select(Placement).where(Placement.reference == "LAND-1"))
+    assert switcher_place.for_switchers and switcher_place.national
+    assert switcher_place.lodging_allowance == 150
+    assert national_place.national and not national_place.for_switchers
+    assert national_place.lodging_allowance == 0
+    export = client.get("/leerbedrijf/plekken/export.csv").data
+    header = export.decode("utf-8-sig").splitlines()[0].split(";")
+    assert {"zij_instromers", "landelijk", "reis_of_verblijfsvergoeding"} <= set(header)
+    # The export read in by another firm with a meester of the same name: the same places.
+    other = make.company(qualifications=[company.accreditations[0].qualification])
+    make.meester(other, name="Ans Meester", capacity=5)
+    user = make.company_user(other)
+    db.session.commit()
+    auth.logout()
+    auth.login(user)
+    page = _import_places(client, export).text
+    assert "<strong>2</strong> plekken opgeslagen" in page, page
+    copy = db.session.scalar(
+        select(Placement).where(Placement.company_id == other.id, Placement.reference == "ZIJ-1")
+    )
+    assert copy.for_switchers and copy.national and copy.lodging_allowance == 150
+    # The import page documents the columns.
+    form = client.get("/leerbedrijf/plekken/importeren").text
+    assert "reis_of_verblijfsvergoeding" in form and "zij_instromers" in form
+
+
+def test_a_switchers_place_below_the_adult_minimum_wage_is_refused_per_row(
+    client, make, company_user
+):
+    import math
+
+    from stagematch.wages import minimum_wage
+
+    company = company_user.company
+    make.meester(company, name="Ans Meester", capacity=5)
+    db.session.commit()
+    youth = math.ceil(minimum_wage(18, today() + timedelta(days=30)).monthly(32))
+    content = ("\n".join([FULL_PLACE_HEADER, _full_row(company, 1),
+                          _full_row(company, 2, wage_age="18", pay=str(youth)),
+                          _full_row(company, 3, leerweg="BOL", switchers="ja")]) + "\n").encode()  # fmt: skip
+    page = _import_places(client, content).text
+    assert "Er is niets opgeslagen" in page
+    assert "<td>3</td>" in page and "minimumloon voor 21+-jarigen" in page
+    assert "<td>4</td>" in page and "Alleen een BBL-plek" in page
+    assert "<td>2</td>" not in page
+    assert _count(Placement) == 0
+    bad = ("\n".join([FULL_PLACE_HEADER, _full_row(company, 1, allowance="veel"),
+                      _full_row(company, 2, switchers="misschien")]) + "\n").encode()  # fmt: skip
+    page = _import_places(client, bad).text
+    assert "<td>2</td>" in page and "<td>3</td>" in page and _count(Placement) == 0
 
 
 # --- reading CSV -----------------------------------------------------------------------------

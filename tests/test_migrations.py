@@ -32,3 +32,42 @@ def test_upgrade_command_builds_a_fresh_sqlite_database(tmp_path):
         upgrade()
         assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
         db.engine.dispose()
+
+
+def test_migrations_keep_the_rows_of_a_filled_sqlite_database(tmp_path):
+    """SQLite alters a table by copying it, dropping the old one and renaming: with foreign keys
+    on, the drop ran the ON DELETE actions of the tables that point at it (a user-table change
+    emptied student_profile and nulled every internship's student). Down to the revision before
+    this session's changes and up again: every row stays."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import func, select
+
+    from stagematch import create_app
+    from stagematch.models import StudentProfile, User
+
+    url = f"sqlite:///{tmp_path / 'filled.db'}"
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        from stagematch.reference import load_reference_data
+        from tests.conftest import Factory
+
+        load_reference_data()
+        make = Factory()
+        kok = make.qualification()
+        company = make.company(qualifications=[kok])
+        place = make.placement(company, make.meester(company, capacity=3), qualification=kok)
+        student = make.student(qualification=kok)
+        db.session.commit()
+        counts = lambda: (  # noqa: E731
+            db.session.scalar(select(func.count()).select_from(User)),
+            db.session.scalar(select(func.count()).select_from(StudentProfile)),
+            db.session.get(StudentProfile, student.profile.id).user_id,
+            db.session.scalar(select(func.count()).select_from(type(place))),
+        )
+        before = counts()
+        db.session.remove()
+        downgrade(revision="d5t0r3d5ugg5")
+        upgrade()
+        assert counts() == before
+        db.engine.dispose()

@@ -5,6 +5,7 @@ place and placement pages show the chain; the SQI gives a solo firm's place the 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -482,3 +483,59 @@ def test_the_demo_has_networks_of_solo_firms_sharing_a_meester_within_the_rules(
         assert room.meester_room >= 0 and room.seats_free == 1
         assert len(service.chain(place).stops) == 2
     assert len(db.session.scalars(select(LeerbedrijfNetwork)).all()) == len(shared)
+
+
+def test_an_open_invitation_shows_on_the_invited_firms_home(client, make, auth):
+    """Issue 18 audit gap 4: a banner on the home page while the invitation is open."""
+    q = make.qualification()
+    smithy, joiner = make.company(qualifications=[q]), make.company(qualifications=[q])
+    inviter, invited = make.company_user(smithy), make.company_user(joiner)
+    network = service.create(company=smithy, name="Ambacht Twente", by=inviter)
+    service.invite(network=network, company=smithy, kvk_number=joiner.kvk_number, by=inviter)
+    auth.login(invited)
+    page = client.get("/leerbedrijf/").text
+    assert "Ambacht Twente" in page and f"/leerbedrijf/netwerken/{network.id}" in page
+    service.accept(network=network, company=joiner, by=invited)
+    assert "uitnodiging" not in client.get("/leerbedrijf/").text.lower()
+    auth.login(inviter)  # the inviting firm has no banner
+    assert "Ambacht Twente" not in client.get("/leerbedrijf/").text
+
+
+def _onboarding(page: str) -> str:
+    return page.split('class="onboarding"', 1)[1].split("</article>", 1)[0]
+
+
+def test_a_firm_without_a_meester_is_offered_a_network_in_onboarding(client, make, auth):
+    """Issue 18 audit gap 5: a one-person firm need not have its own meester."""
+    from stagematch.models.enums import SizeBand
+
+    solo = make.company(qualifications=[make.qualification()])
+    solo.size_band = SizeBand.SOLO
+    db.session.commit()
+    auth.login(make.company_user(solo))
+    steps = _onboarding(client.get("/leerbedrijf/").text)
+    assert "Een meester toevoegen" in steps and "/leerbedrijf/begeleiders/nieuw" in steps
+    assert "samen opleiden in een netwerk" in steps and 'href="/leerbedrijf/netwerken"' in steps
+
+
+def test_a_partners_meester_counts_as_the_firms_meester_in_onboarding(client, make, auth):
+    network, smithy, (partner,), meester = _network(make, capacity=2)
+    user = make.company_user(partner)
+    db.session.commit()
+    auth.login(user)
+    steps = _onboarding(client.get("/leerbedrijf/").text)
+    assert "Een meester toevoegen" not in steps and "samen opleiden" not in steps
+    assert "Henk Smid" in steps and "Smederij Het Vuur" in steps  # done, through the network
+    service.leave(network=network, company=partner, by=user)
+    assert "Een meester toevoegen" in _onboarding(client.get("/leerbedrijf/").text)
+
+
+def test_the_welcome_flash_mentions_a_network(client, make):
+    from stagematch.services.accounts import confirmation_token
+
+    user = make.company_user()
+    user.is_active_account, user.last_login_at = False, None
+    db.session.commit()
+    response = client.post(f"/account/bevestigen/{confirmation_token(user)}", follow_redirects=True)
+    [welcome] = re.findall(r'class="flash flash-success"[^>]*>([^<]*)<', response.text)
+    assert "meester" in welcome and "netwerk" in welcome

@@ -524,6 +524,55 @@ def test_other_flags_go_to_the_coordinators_daily_overview(app, client, make, wo
     assert notifications.send_digests() == 0
 
 
+def test_network_invitation_and_its_answer(app, client, make, outbox):
+    """Issue 18 audit gap 4: the invited firm hears of the invitation, the inviting firm of the
+    answer (accepted here, declined below)."""
+    from stagematch.services import networks
+
+    q = make.qualification()
+    smithy = make.company(name="Smederij Het Vuur", qualifications=[q])
+    joiner = make.company(name="Meubelmakerij Eik", qualifications=[q])
+    inviter, invited = make.company_user(smithy), make.company_user(joiner)
+    db.session.commit()
+    network = networks.create(company=smithy, name="Ambacht Twente", by=inviter)
+    networks.invite(network=network, company=smithy, kvk_number=joiner.kvk_number, by=inviter)
+    note = check_sent(app, client, outbox, invited, "network_invitation")
+    assert note.url == "/leerbedrijf/netwerken"
+    assert "Smederij Het Vuur" in note.text and "Ambacht Twente" in note.text
+    assert not _mails_to(outbox, inviter)
+    networks.accept(network=network, company=joiner, by=invited)
+    answer = check_sent(app, client, outbox, inviter, "network_answered")
+    assert answer.url == "/leerbedrijf/netwerken" and "Meubelmakerij Eik" in answer.text
+    assert "aangenomen" in answer.text
+
+
+def test_a_declined_network_invitation_tells_the_inviting_firm(make, outbox):
+    from stagematch.services import networks
+
+    q = make.qualification()
+    smithy = make.company(name="Smederij Het Vuur", qualifications=[q])
+    other = make.company(name="Bakkerij Nee", qualifications=[q])
+    inviter, invited = make.company_user(smithy), make.company_user(other)
+    db.session.commit()
+    network = networks.create(company=smithy, name="Ambacht Twente", by=inviter)
+    networks.invite(network=network, company=smithy, kvk_number=other.kvk_number, by=inviter)
+    networks.leave(network=network, company=other, by=invited)
+    [answer] = db.session.scalars(
+        select(Notification).where(Notification.kind == "network_answered")
+    ).all()
+    assert answer.user_id == inviter.id and "afgeslagen" in answer.text
+    # Invited again later: a new invitation is a new notification.
+    networks.invite(network=network, company=smithy, kvk_number=other.kvk_number, by=inviter)
+    assert (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.kind == "network_invitation", Notification.user_id == invited.id
+            )
+        )
+        == 2
+    )
+
+
 def test_every_kind_has_a_test_that_it_is_sent_once_to_the_right_person_with_a_link():
     """A new kind needs a `check_sent` test here (or, for a digest kind, a test like the one
     above): this list is read from the source, not kept by hand."""

@@ -70,13 +70,15 @@ def test_a_placement_over_two_school_years_is_split_and_an_ending_cuts_it(make):
         earlier = subsidy.overview(company, 2024)
         assert earlier.ok
         # 2 June – 31 July 2025: nine weeks.
-        assert [(r[0], r[9], r[10]) for r in earlier.rows] == [("2024-2025", 9, 607)]
+        assert [(r[0], r[-2], r[-1]) for r in earlier.rows] == [("2024-2025", 9, 607)]
         this = subsidy.overview(company, 2025)
         row = this.rows[0]
-        assert row[0] == "2025-2026" and row[7] == "2025-08-01" and row[8] == "2026-06-19"
-        assert row[9] == 47 and row[10] == 2700  # more than 40 weeks: one full place
-        assert row[2] == "25180" and row[3] == company.sbb_id and row[6] == "BBL"
-        assert row[5] == subsidy.initials(internship.student.user.name)
+        assert row[0] == "2025-2026" and row[-4] == "2025-08-01" and row[-3] == "2026-06-19"
+        assert row[-2] == 47 and row[-1] == 2700  # more than 40 weeks: one full place
+        col = subsidy.HEADER.index
+        assert row[col("Crebo")] == "25180" and row[col("Leerbedrijf-ID")] == company.sbb_id
+        assert row[col("KvK-nummer")] == company.kvk_number and row[col("Leerweg")] == "BBL"
+        assert row[col("Voorletters student")] == subsidy.initials(internship.student.user.name)
         assert subsidy.overview(company, 2026).rows == []  # ended before this year
 
 
@@ -84,28 +86,73 @@ def test_weeks_in_the_future_are_not_counted(make):
     with mock.patch("stagematch.services.subsidy.today", return_value=date(2025, 10, 3)):
         internship = _bbl(make, date(2025, 9, 1), 30)
         result = subsidy.overview(internship.placement.company, 2025)
-    assert result.rows[0][8] == "2025-10-03" and result.rows[0][9] == 5
+    assert result.rows[0][-3] == "2025-10-03" and result.rows[0][-2] == 5
 
 
-def test_missing_data_gives_a_report_per_row_and_no_file(client, auth, make):
+def test_missing_data_gives_a_report_per_row_next_to_the_valid_rows(client, auth, make):
+    """One place with a problem does not block the others: the valid rows are shown and
+    downloaded, the problems are reported next to them."""
     internship = _bbl(make, date.today() - timedelta(days=70), 30)
     company = internship.placement.company
+    good = _bbl(make, date.today() - timedelta(days=70), 30, company=company, number="8")
     unsigned = placement(make, leerweg="BBL", company=company, number="9",
                          start=date.today() - timedelta(days=30))  # fmt: skip
-    for accreditation in company.accreditations:
-        accreditation.withdrawn_at = date.today() - timedelta(days=500)
+    # This agreement is for a crebo the company has no accreditation for.
+    other = make.qualification("25181")
+    internship.agreement_versions[0].content = {
+        **internship.agreement_versions[0].content,
+        "qualification": {"crebo": other.crebo, "name": other.name},
+    }
     db.session.commit()
     result = subsidy.overview(company, subsidy.school_year_of(date.today() - timedelta(days=1)))
     problems = {p.internship_id: str(p.message) for p in result.problems}
-    assert "geen erkenning voor crebo 25180" in problems[internship.id]
-    assert "geen ondertekende praktijkovereenkomst" in problems[unsigned.id]
-    assert result.rows == []
+    assert set(problems) == {internship.id}
+    assert "geen erkenning voor crebo 25181" in problems[internship.id]
+    notes = {n.internship_id: str(n.message) for n in result.left_out}
+    assert "geen ondertekende praktijkovereenkomst" in notes[unsigned.id]
+    assert [r[subsidy.HEADER.index("Voorletters student")] for r in result.rows] == [
+        subsidy.initials(good.student.user.name)
+    ]
     auth.login(make.company_user(company))
+    page = client.get("/stage/subsidie").get_data(as_text=True)
+    assert "geen erkenning voor crebo 25181" in page and f"/stage/{internship.id}" in page
+    assert "Niet meegeteld" in page and f"/stage/{unsigned.id}" in page
+    assert subsidy.initials(good.student.user.name) in page
     response = client.get("/stage/subsidie?formaat=csv")
-    assert response.status_code == 422 and response.mimetype == "text/html"
-    page = response.get_data(as_text=True)
-    assert "Geen bestand gemaakt" in page and "geen erkenning voor crebo 25180" in page
-    assert f"/stage/{unsigned.id}" in page
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = _read(response.get_data(as_text=True))
+    assert len(rows) == 2 and rows[1][subsidy.HEADER.index("KvK-nummer")] == company.kvk_number
+
+
+def test_bol_and_unsigned_placements_are_left_out_with_a_note_not_refused(client, auth, make):
+    """Subsidieregeling praktijkleren art. 4: in the mbo only the beroepsbegeleidende leerweg
+    (BBL); art. 5 under c: supervision under a praktijkovereenkomst. A BOL stage or a placement
+    whose agreement is not signed is left out, with a note; the file is still made."""
+    internship = _bbl(make, date.today() - timedelta(days=70), 30)
+    company = internship.placement.company
+    bol = placement(make, leerweg="BOL", company=company, number="10",
+                    start=date.today() - timedelta(days=50))  # fmt: skip
+    add_version(
+        bol, signed_at=datetime.combine(bol.start_date - timedelta(days=7), datetime.min.time())
+    )
+    unsigned = placement(make, leerweg="BBL", company=company, number="11",
+                         start=date.today() - timedelta(days=20))  # fmt: skip
+    add_version(unsigned, signed_at=None)
+    db.session.commit()
+    year = subsidy.school_year_of(date.today() - timedelta(days=1))
+    result = subsidy.overview(company, year)
+    assert result.ok and result.problems == []
+    assert len(result.rows) == 1 and result.rows[0][subsidy.HEADER.index("Leerweg")] == "BBL"
+    notes = {n.internship_id: str(n.message) for n in result.left_out}
+    assert set(notes) == {bol.id, unsigned.id}
+    assert "BOL" in notes[bol.id] and "geen ondertekende" in notes[unsigned.id]
+    auth.login(make.company_user(company))
+    page = client.get("/stage/subsidie").get_data(as_text=True)
+    assert "Niet meegeteld" in page and "BOL" in page
+    response = client.get(f"/stage/subsidie?jaar={year}&formaat=csv")
+    assert response.status_code == 200
+    rows = _read(response.get_data(as_text=True))
+    assert len(rows) == 2 and rows[1][subsidy.HEADER.index("KvK-nummer")] == company.kvk_number
 
 
 def test_the_company_downloads_its_overview_from_the_stagiairs_page(client, auth, make):
@@ -122,7 +169,7 @@ def test_the_company_downloads_its_overview_from_the_stagiairs_page(client, auth
     rows = _read(response.get_data(as_text=True))
     assert rows[0] == documented_columns("Subsidieregeling") == subsidy.HEADER
     assert len(rows) == 1 + len(subsidy.overview(company, year).rows)
-    assert all(r[3] == company.sbb_id for r in rows[1:])
+    assert all(r[subsidy.HEADER.index("Leerbedrijf-ID")] == company.sbb_id for r in rows[1:])
     assert other.placement.company.sbb_id not in response.get_data(as_text=True)
     # A school year without supervision of this company is no page.
     assert client.get("/stage/subsidie?jaar=1990").status_code == 404

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from stagematch.access import role_required
 from stagematch.admin import bp
-from stagematch.admin.forms import ConfirmForm
+from stagematch.admin.forms import ConfirmForm, JobCoachForm
 from stagematch.extensions import db
 from stagematch.models import Company, CompanyInvitation, User
 from stagematch.models.enums import Role
@@ -40,6 +40,26 @@ def users():
                        error_out=False)  # fmt: skip
     return render_template("admin/users.html", page=page, filters=filters, roles=list(Role),
                            state_of=service.account_state, state_labels=service.STATE_LABELS)  # fmt: skip
+
+
+@bp.route("/gebruikers/jobcoach", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_job_coach():
+    """Invite a job coach (issue 18): an account with a link to choose a password."""
+    form = JobCoachForm()
+    if form.validate_on_submit():
+        try:
+            coach = service.invite_job_coach(name=form.name.data, email=form.email.data,
+                                             organisation=form.organisation.data,
+                                             by=current_user._get_current_object())  # fmt: skip
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            flash(_("%(name)s is uitgenodigd als jobcoach. De uitnodiging is verstuurd naar "
+                    "%(email)s.", name=coach.name, email=coach.email), "success")  # fmt: skip
+            return redirect(url_for("admin.user", user_id=coach.id))
+    return render_template("admin/new_job_coach.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/gebruikers/<int:user_id>")

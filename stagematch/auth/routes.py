@@ -238,7 +238,8 @@ def check_mail():
 WELCOME = {
     Role.STUDENT: _l("Welkom! Je account is klaar. Vul nu je profiel aan voor betere matches."),
     Role.COMPANY: _l(
-        "Je leerbedrijf staat erin. Voeg nu je meester toe en zet je eerste plek online."
+        "Je leerbedrijf staat erin. Voeg nu je meester toe, of leid samen op in een netwerk met "
+        "de meester van een ander bedrijf. Zet daarna je eerste plek online."
     ),
 }
 

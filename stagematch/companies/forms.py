@@ -32,6 +32,7 @@ from stagematch.forms import (
 )
 from stagematch.models import REJECTION_REASONS
 from stagematch.models.enums import SizeBand
+from stagematch.services.school_contacts import PHONE
 from stagematch.timeutil import today
 
 REQUIRED = _l("Vul dit in.")
@@ -122,6 +123,16 @@ class MentorForm(FlaskForm):
         description=_l("Voor herinneringen om de leerling te beoordelen."),
         validators=[Optional(), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=254)],
     )
+    phone = StringField(
+        _l("Telefoonnummer"),
+        description=_l("Zo kan de leerling (en de school) hem of haar bellen. Mag leeg blijven."),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[
+            Optional(),
+            Length(max=30, message=_l("Gebruik hooguit 30 tekens.")),
+            Regexp(PHONE, message=_l("Vul een telefoonnummer in met alleen cijfers (en + of -).")),
+        ],
+    )  # fmt: skip
     years_experience = IntegerField(
         _l("Jaren ervaring in het vak"),
         validators=[

@@ -44,6 +44,7 @@ from stagematch.reference import sectors
 from stagematch.services import DomainError
 from stagematch.services import applications as application_service
 from stagematch.services import companies as company_service
+from stagematch.services import networks as network_service
 from stagematch.services import placements as placement_service
 from stagematch.services.accounts import email_taken
 from stagematch.services.audit import record
@@ -120,6 +121,7 @@ def home():
         "companies/home.html", due=due_for_company(company.id), ratings=ratings, company=company, places=places, filled=filled, open_counts=open_counts,
         mentors=mentors, loads=loads, steps=steps, stale=placement_service.stale_reason,
         subsidy=placement_service.subsidy_eligible, rounds=rounds_for_company(company.id),
+        invitations=network_service.open_invitations(company),
     )  # fmt: skip
 
 
@@ -348,7 +350,9 @@ def new_mentor():
                 and url_for("companies.new_placement")
                 or url_for("companies.mentors")
             )
-    return render_template("companies/mentor_form.html", form=form, mentor=None)
+    return render_template(
+        "companies/mentor_form.html", form=form, mentor=None
+    ), 422 if form.errors else 200
 
 
 @bp.route("/begeleiders/<int:mentor_id>", methods=["GET", "POST"])
@@ -391,7 +395,8 @@ def toggle_mentor(mentor_id: int):
 def form_data(form: MentorForm) -> dict:
     return dict(
         role=form.role.data, name=form.name.data, function=form.function.data or "",
-        email=form.email.data or None, years_experience=form.years_experience.data,
+        email=form.email.data or None, phone=form.phone.data or "",
+        years_experience=form.years_experience.data,
         trained=form.trained.data, trained_on=form.trained_on.data if form.trained.data else None,
         meestertitel=form.meestertitel.data, hours_per_week=float(form.hours_per_week.data),
         capacity=form.capacity.data, meester_id=form.meester_id.data or None,
@@ -617,7 +622,7 @@ def applications():
 @role_required(Role.COMPANY)
 def application(application_id: int):
     application = _own_application(application_id)
-    view = company_service.applicant_view(application)
+    view = company_service.applicant_view(application, evc=True)
     record(
         "student.view", application.student, application=application.id
     ) if application.student else None
@@ -744,10 +749,7 @@ def evaluation(evaluation_id: int):
     from stagematch.services import evaluations as evaluation_service
 
     item = db.get_or_404(Evaluation, evaluation_id)
-    ensure(
-        item.internship.placement.company_id == current_user.company_id
-        and item.author_role == "meester"
-    )
+    ensure(evaluation_service.may_fill_in(current_user, item))
     form = MeesterEvaluationForm()
     if form.validate_on_submit():
         try:

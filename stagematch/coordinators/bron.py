@@ -18,6 +18,7 @@ from stagematch.csvutil import csv_response, to_csv
 from stagematch.forms import DateField
 from stagematch.models.enums import Role
 from stagematch.services import bron
+from stagematch.timeutil import today
 
 
 class BronForm(FlaskForm):
@@ -26,6 +27,25 @@ class BronForm(FlaskForm):
 
     van = DateField(_l("POK getekend vanaf"), validators=[Optional()])
     tot = DateField(_l("tot en met"), validators=[Optional()])
+
+
+LEFT_OUT_SHOWN = 200  # placements without a signed POK listed on the page
+
+
+def _page(form: BronForm, result, school):
+    """The page: the period form, the report of a refused export, the placements left out (no
+    signed POK yet) and the signed agreements and changes no BRON file has had yet (the 7-day
+    deadline)."""
+    waiting, unreported = bron.unreported(school)
+    if result is not None:
+        left_total, left_out = len(result.left_out), result.left_out[:LEFT_OUT_SHOWN]
+    else:
+        left_total, left_out = bron.left_out(school, limit=LEFT_OUT_SHOWN)
+    return render_template("coordinators/bron.html", form=form, result=result, school=school,
+                           waiting=waiting, unreported=unreported, today=today(),
+                           left_total=left_total, left_out=left_out,
+                           overdue=bron.overdue_count(school) if waiting else 0,
+                           deadline_days=bron.DEADLINE_DAYS)  # fmt: skip
 
 
 @bp.route("/stages/bron")
@@ -40,16 +60,16 @@ def bron_export():
         form.tot.errors = [*form.tot.errors, _("Deze datum ligt voor de begindatum.")]
         valid = False
     if not wanted or not valid:
-        return render_template("coordinators/bron.html", form=form, result=None,
-                               school=school), 200 if valid else 422  # fmt: skip
+        return _page(form, None, school), 200 if valid else 422
     date_from, date_to = form.van.data, form.tot.data
     result = bron.build(school, date_from, date_to)
     if not result.ok:
-        return render_template("coordinators/bron.html", form=form, result=result,
-                               school=school), 422  # fmt: skip
+        return _page(form, result, school), 422
     filename = f"bron-bpv-{school.brin or school.id}.csv"
     if len(result.rows) <= exports.job_rows():
-        return csv_response(to_csv(result.header, result.rows), filename)
+        response = csv_response(to_csv(result.header, result.rows), filename)
+        bron.mark_reported(school, result.version_ids, by=current_user)  # a job records its own
+        return response
     params = {"from": date_from.isoformat() if date_from else None,
               "to": date_to.isoformat() if date_to else None}  # fmt: skip
     return exports.csv_or_job("bron", params, filename=filename, rows=len(result.rows))

@@ -75,10 +75,11 @@ def home():
     )
     over = service.over_capacity_meesters(school)
     unchecked = accreditation_service.unchecked_count(school)
+    waiting_total, waiting = service.waiting_for_school(school)
     return render_template(
         "coordinators/home.html", school=school, counts=counts, labels=service.STATUS_LABELS, weeks=weeks,
         without_place=without_place, open_flags=open_flags, over=over, charts=dashboard_charts(school),
-        unchecked_accreditations=unchecked,
+        unchecked_accreditations=unchecked, waiting_total=waiting_total, waiting=waiting,
     )  # fmt: skip
 
 
@@ -425,7 +426,14 @@ def internship(internship_id: int):
                            visits=visits, form=form, today=today()), 422 if form.errors else 200  # fmt: skip
 
 
-INTERNSHIP_HEADER = ["student", "plek", "leerbedrijf", "meester", "begin", "einde", "status"]
+INTERNSHIP_HEADER = ["student", "plek", "leerbedrijf", "meester", "begin", "einde", "status", "fase",
+                     "overeenkomst wacht op", "uren goedgekeurd", "uren gepland"]  # fmt: skip
+
+
+def _hours_cell(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}"
 
 
 def _internship_filters(form: InternshipListForm, valid: bool) -> service.InternshipFilters:
@@ -440,9 +448,13 @@ def _internships_export(owner, params: dict):
     from stagematch.templating import status_label
 
     stmt = service.internships_statement(owner.school, service.InternshipFilters(**params))
+    internships = db.session.scalars(stmt).all()
+    facts = service.list_facts(internships)
     return INTERNSHIP_HEADER, [[i.student.user.name if i.student else "", i.placement.title, i.placement.company.name,
                                 i.meester.name, i.start_date.isoformat(), i.end_date.isoformat(),
-                                status_label(i.status)] for i in db.session.scalars(stmt)]  # fmt: skip
+                                status_label(i.status), facts[i.id].phase_label, facts[i.id].waiting_for,
+                                _hours_cell(facts[i.id].approved_hours), _hours_cell(facts[i.id].planned_hours)]
+                               for i in internships]  # fmt: skip
 
 
 @bp.route("/stages")
@@ -459,7 +471,8 @@ def internships():
     page = paginate_rows(stmt, page_arg(request), per_page=PAGE_SIZE)
     page.items = [row[0] for row in page.items]
     return render_template("coordinators/internships.html", page=page, form=form, filters=filters,
-                           filtered=filters != service.InternshipFilters())  # fmt: skip
+                           filtered=filters != service.InternshipFilters(),
+                           facts=service.list_facts(page.items))  # fmt: skip
 
 
 # --- import ----------------------------------------------------------------------------------

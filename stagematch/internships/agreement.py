@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from stagematch.extensions import limiter
 from stagematch.forms import DateField, DecimalField, IntegerField, SelectField, choices
@@ -32,19 +32,33 @@ def agreement_section(internship, side):
     pending = service.pending_version(internship)
     turn = service.next_party(pending) if pending is not None else None
     guardian = ((pending.content or {}).get("guardian") or {}) if pending is not None else {}
+    party = service.party_for(internship, current_user)  # None for a network partner's firm
     return {
         "versions": versions, "pending": pending, "current": service.current_version(internship),
-        "status": service.status_text(internship, side), "signed": service.is_signed(internship),
-        "turn": turn, "my_turn": turn is not None and service.SIDE_PARTY.get(side) == turn,
+        "status": _status(internship, side, party, turn), "signed": service.is_signed(internship),
+        "turn": turn, "my_turn": turn is not None and party == turn,
         "guardian": guardian,
+        "needs_birth_date": side == "student" and pending is not None
+        and service.birth_date_unknown(pending) and not pending.signatures,
         "needs_guardian_details": side == "student" and pending is not None
         and service.needs_guardian(pending) and not pending.signatures,
         "can_resend": side == "student" and turn == SignatureParty.GUARDIAN,
-        "can_change": side == "school" and internship.status == "active" and bool(versions),
+        "can_change": internship.status == "active" and bool(versions)
+        and service.may_change(internship, current_user) is not None,
+        "only_amend": service.may_change(internship, current_user) == "amend",
         "can_draw_up": side == "school" and internship.status == "active" and not versions,
         "labels": service.PARTY_LABELS,
         "parties": service.parties(pending) if pending is not None else [],
     }  # fmt: skip
+
+
+def _status(internship, side, party, turn) -> str:
+    """The status line; the firm of a network partner's meester reads which firm signs."""
+    if side == "company" and party is None and turn == SignatureParty.COMPANY:
+        return _(
+            "wacht op de handtekening van %(company)s", company=internship.placement.company.name
+        )
+    return service.status_text(internship, side if party is not None else None)
 
 
 class SignForm(FlaskForm):
@@ -70,6 +84,13 @@ class GuardianForm(FlaskForm):
         validators=[DataRequired(_l("Vul een geldig e-mailadres in.")),
                     Email(_l("Vul een geldig e-mailadres in.")), Length(max=254)],
         description=_l("Hier komt de link om de overeenkomst te lezen en te tekenen."),
+    )  # fmt: skip
+
+
+class BirthDateForm(FlaskForm):
+    birth_date = DateField(
+        _l("Je geboortedatum"), validators=[InputRequired(_l("Vul je geboortedatum in."))],
+        description=_l("Bijvoorbeeld 01-02-2009."),
     )  # fmt: skip
 
 
@@ -124,7 +145,7 @@ def _version_or_404(internship, number: int):
 
 
 def _render_version(internship, side, version, form=None, problem=None, status=200):
-    party = service.SIDE_PARTY.get(side)
+    party = service.party_for(internship, current_user)
     can_sign = version.status == "pending" and service.next_party(version) == party
     if can_sign and form is None:
         form = SignForm()
@@ -135,7 +156,8 @@ def _render_version(internship, side, version, form=None, problem=None, status=2
         "internships/agreement.html", internship=internship, side=side, version=version,
         form=form if can_sign else None, problem=problem, labels=service.PARTY_LABELS,
         parties=service.parties(version), rows=service.pdf_rows(version),
-        status=service.status_text(internship, side), turn=service.next_party(version),
+        status=_status(internship, side, party, service.next_party(version)),
+        turn=service.next_party(version),
     ), status  # fmt: skip
 
 
@@ -213,15 +235,17 @@ def agreement_draw_up(internship_id: int):
 @bp.route("/<int:internship_id>/overeenkomst/wijzigen", methods=["GET", "POST"])
 @login_required
 def agreement_change(internship_id: int):
-    """The school changes the draft, or (once someone signed) makes an amendment."""
+    """The school changes the draft, or (once someone signed) makes an amendment; the
+    leerbedrijf proposes amendments."""
     internship, side = placement_for_user(internship_id)
-    if side != "school":
+    how = service.may_change(internship, current_user)
+    if how is None:
         abort(403)
     if not internship.agreement_versions:
         return _back(internship)
     pending = service.pending_version(internship)
     base = pending or service.current_version(internship)
-    amendment = pending is None or bool(pending.signatures)
+    amendment = how == "amend" or pending is None or bool(pending.signatures)
     form = ChangeForm()
     meesters = service.meester_choices(internship)
     current = service.Changes.from_content(base.content or {})
@@ -255,7 +279,7 @@ def agreement_change(internship_id: int):
             return _back(internship)
     return render_template(
         "internships/agreement_change.html", internship=internship, side=side, form=form,
-        amendment=amendment, base=base,
+        amendment=amendment, base=base, signed=pending is None or bool(pending.signatures),
     ), 422 if form.errors else 200  # fmt: skip
 
 
@@ -288,6 +312,38 @@ def agreement_guardian(internship_id: int):
     return render_template(
         "internships/agreement_guardian_details.html", internship=internship, side=side,
         form=form, version=version,
+    ), 422 if form.errors else 200  # fmt: skip
+
+
+@bp.route("/<int:internship_id>/overeenkomst/geboortedatum", methods=["GET", "POST"])
+@login_required
+def agreement_birth_date(internship_id: int):
+    """The student gives their birth date when the agreement has none (a student who signed up
+    without it, or came in by an import without it): a minor's parent or guardian signs too."""
+    internship, side = placement_for_user(internship_id)
+    if side != "student":
+        abort(403)
+    version = service.pending_version(internship)
+    if version is None or not service.birth_date_unknown(version) or version.signatures:
+        return _back(internship)
+    form = BirthDateForm()
+    if not form.is_submitted() and internship.student is not None:
+        form.birth_date.data = internship.student.birth_date
+    if form.validate_on_submit():
+        try:
+            version = service.set_birth_date(internship, by=current_user,
+                                             birth_date=form.birth_date.data)  # fmt: skip
+        except DomainError as error:
+            form.birth_date.errors = [*form.birth_date.errors, error.message]
+        else:
+            if service.needs_guardian(version):
+                flash(_("Opgeslagen. Je bent op de begindatum nog geen 18: vul nu de gegevens van "
+                        "je ouder of verzorger in."), "success")  # fmt: skip
+            else:
+                flash(_("Opgeslagen. Je kunt de overeenkomst nu tekenen."), "success")
+            return _back(internship)
+    return render_template(
+        "internships/agreement_birth_date.html", internship=internship, side=side, form=form,
     ), 422 if form.errors else 200  # fmt: skip
 
 

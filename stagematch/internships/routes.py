@@ -72,6 +72,7 @@ def page(internship_id: int):
 import stagematch.internships.agreement  # noqa: E402,F401  (section 10)
 import stagematch.internships.assessment  # noqa: E402,F401  (section 40)
 import stagematch.internships.ending  # noqa: E402,F401  (section 50)
+import stagematch.internships.evaluations  # noqa: E402,F401  (section 35)
 import stagematch.internships.hours  # noqa: E402,F401  (section 20)
 import stagematch.internships.meetings  # noqa: E402,F401  (section 30)
 import stagematch.internships.networks  # noqa: E402,F401  (section 5)

@@ -18,6 +18,7 @@ HOME_BY_ROLE = {
     Role.COMPANY: "companies.home",
     Role.COORDINATOR: "coordinators.home",
     Role.ADMIN: "main.admin_home",
+    Role.JOB_COACH: "coaches.home",
 }
 
 

@@ -65,6 +65,9 @@ class AgreementVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     signed_at: Mapped[datetime | None]  # when the last party signed (the POK date for BRON)
+    # When this version first went into a BRON export (services/bron.py): BRON wants it within
+    # 7 days of signed_at. Empty: not reported yet.
+    bron_reported_at: Mapped[datetime | None]
 
     internship: Mapped[Internship] = relationship(back_populates="agreement_versions")  # noqa: F821
     created_by: Mapped[User | None] = relationship()  # noqa: F821

@@ -131,6 +131,8 @@ class Mentor(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     function: Mapped[str] = mapped_column(String(120), default="")
     email: Mapped[str | None] = mapped_column(String(254))
+    # Optional; shown with the email on the placement page so the learner can call.
+    phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
     years_experience: Mapped[int] = mapped_column(default=0)
     trained: Mapped[bool] = mapped_column(default=False)  # praktijkopleider course done
     trained_on: Mapped[date | None]

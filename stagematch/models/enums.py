@@ -8,6 +8,9 @@ class Role(StrEnum):
     COMPANY = "company"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    # A coach of a municipality, UWV, VluchtelingenWerk or a welcome organisation who helps
+    # learners apply, with their consent (issue 18; services/acting.py). Invited by an admin.
+    JOB_COACH = "job_coach"
 
 
 class Leerweg(StrEnum):

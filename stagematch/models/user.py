@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
         CheckConstraint(
             "role <> 'coordinator' OR school_id IS NOT NULL", name="coordinator_has_school"
         ),
+        CheckConstraint(
+            "role <> 'job_coach' OR organisation IS NOT NULL", name="job_coach_has_organisation"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +37,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(12), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
+    # A job coach's organisation (gemeente, UWV, VluchtelingenWerk …), shown to learners.
+    organisation: Mapped[str | None] = mapped_column(String(120))
     is_active_account: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -368,7 +368,8 @@ def can_resend_invitation(user: User) -> bool:
     not confirmed yet (the confirmation mail again)."""
     if is_removed(user):
         return False
-    return (user.role == Role.STUDENT and is_invited(user)) or user.awaiting_confirmation
+    invited = user.role in (Role.STUDENT, Role.JOB_COACH) and is_invited(user)
+    return invited or user.awaiting_confirmation
 
 
 def resend_invitation(user: User, *, by: User) -> bool:
@@ -381,8 +382,37 @@ def resend_invitation(user: User, *, by: User) -> bool:
         send_confirmation(user)
         return True
     link = external_url("auth.set_password", token=password_token(user))
+    if user.role == Role.JOB_COACH:
+        return _mail_job_coach(user, link)
     return mailer.send(user.email, _l("je account staat klaar"), "student_invite", user=user,
                        school=user.school, link=link)  # fmt: skip
+
+
+def _mail_job_coach(user: User, link: str) -> bool:
+    return mailer.send(user.email, _l("je account als jobcoach staat klaar"), "job_coach_invite",
+                       user=user, link=link)  # fmt: skip
+
+
+def invite_job_coach(*, name: str, email: str, organisation: str, by: User) -> User:
+    """A job coach (issue 18) gets an account without a password and a link to choose one, as an
+    imported student does; the coach helps learners who give them consent (services/acting.py)."""
+    from stagematch.services.accounts import email_taken, normalise_email
+
+    name, organisation = name.strip(), organisation.strip()
+    if not name or not organisation:
+        raise DomainError(
+            _("Vul de naam en de organisatie in."), "name" if not name else "organisation"
+        )
+    if email_taken(email):
+        raise DomainError(_("Er is al een account met dit e-mailadres."), "email")
+    coach = User(email=normalise_email(email), name=name, role=Role.JOB_COACH,
+                 organisation=organisation, password_hash="!" + secrets.token_hex(24))  # fmt: skip
+    db.session.add(coach)
+    db.session.flush()
+    record("user.invite_job_coach", coach, actor=by, organisation=organisation)
+    db.session.commit()
+    _mail_job_coach(coach, external_url("auth.set_password", token=password_token(coach)))
+    return coach
 
 
 def resend_colleague_invitation(invitation: CompanyInvitation, *, by: User) -> bool:

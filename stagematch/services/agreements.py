@@ -55,6 +55,7 @@ from stagematch.timeutil import age_on, utcnow
 log = logging.getLogger(__name__)
 
 ADULT_AGE = 18
+BIRTH_AGES = (12, 100)  # a plausible age today for a birth date given by a student or an import
 GUARDIAN_LINK_DAYS = 14  # the mailed link to sign works this long
 TEXT_MAX = 4000  # characters per text field
 NAME_MAX = 120
@@ -84,6 +85,11 @@ SIDE_PARTY = {"student": SignatureParty.STUDENT, "company": SignatureParty.COMPA
 TURN_TEXT = N_(
     "De praktijkovereenkomst van %(name)s (versie %(number)s) wacht op jouw handtekening."
 )
+# To the firm of a network partner's meester (it sees the agreement; the place's firm signs).
+PARTNER_TURN_TEXT = N_(
+    "De praktijkovereenkomst van %(name)s (versie %(number)s) wacht op de handtekening van "
+    "%(company)s."
+)
 
 
 # --- content --------------------------------------------------------------------------------------
@@ -110,6 +116,16 @@ def _date(value) -> date | None:
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
+
+
+def birth_date_problem(birth_date: date, on: date) -> str | None:
+    """What is wrong with a student's birth date (in Dutch), or None: in the past, and an age
+    a student can have (12 to 100 years)."""
+    if not birth_date < on:
+        return _("Vul een geboortedatum in het verleden in.")
+    if not BIRTH_AGES[0] <= age_on(birth_date, on) <= BIRTH_AGES[1]:
+        return _("Vul je echte geboortedatum in: je bent nu tussen 12 en 100 jaar oud.")
+    return None
 
 
 def minor_on(birth_date: date | None, start: date | None) -> bool:
@@ -290,6 +306,12 @@ def unsigned_near_start(school, on: date, *, days: int = 7):
 
 def version_of(internship: Internship, number: int) -> AgreementVersion | None:
     return next((v for v in internship.agreement_versions if v.number == number), None)
+
+
+def birth_date_unknown(version: AgreementVersion) -> bool:
+    """The agreement has no birth date of the student: whether a guardian signs is unknown, so
+    the student gives it before signing (issue 17)."""
+    return not ((version.content or {}).get("student") or {}).get("birth_date")
 
 
 def needs_guardian(version: AgreementVersion) -> bool:
@@ -486,11 +508,28 @@ def _capacity_matters(internship: Internship, content: dict) -> int | None:
     return None
 
 
+def may_change(internship: Internship, user: User | None) -> str | None:
+    """How `user` may change the agreement: 'edit' (the school: the draft in place, else an
+    amendment), 'amend' (an account of the place's own company: only a new version that every
+    party signs again), or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if user.role == Role.COORDINATOR and party_for(internship, user) == SignatureParty.SCHOOL:
+        return "edit"
+    if user.role == Role.COMPANY and user.company_id == internship.placement.company_id:
+        return "amend"
+    return None
+
+
 def change(
     internship: Internship, *, by: User, changes: Changes, reason: str = ""
 ) -> AgreementVersion:
     """The school changes the agreement: the draft in place while nobody signed it, else an
-    amendment (a new version, `reason` required) that every party signs again."""
+    amendment (a new version, `reason` required) that every party signs again. The leerbedrijf
+    (the place's company) proposes amendments only, also to a draft nobody signed yet."""
+    how = may_change(internship, by)
+    if how is None:
+        raise DomainError(_("Alleen de school en het leerbedrijf passen de overeenkomst aan."))
     _lock_internship(internship)
     if internship.status != InternshipStatus.ACTIVE:
         raise DomainError(_("Deze stage is afgesloten; de overeenkomst verandert niet meer."))
@@ -500,6 +539,8 @@ def change(
     pending = pending_version(internship)
     draft = pending if pending is not None and not pending.signatures else None
     base = draft or pending or current_version(internship)
+    if how == "amend":
+        draft = None  # a new version, never the school's draft rewritten in place
     content = _apply_changes(internship, base.content, changes, meester)
     if content_hash(content) == base.content_hash:
         raise DomainError(_("Er is niets veranderd."))
@@ -521,6 +562,11 @@ def change(
                after=draft.content_hash)  # fmt: skip
         db.session.commit()
         return draft
+    if not reason and how == "amend":
+        raise DomainError(
+            _("Iedereen tekent een wijziging opnieuw: schrijf waarom de overeenkomst verandert."),
+            "reason",
+        )
     if not reason:
         raise DomainError(
             _("Er is al getekend: schrijf waarom de overeenkomst verandert."), "reason"
@@ -569,14 +615,43 @@ def set_guardian(internship: Internship, *, by: User, name: str, email: str) -> 
     return version
 
 
+def set_birth_date(internship: Internship, *, by: User, birth_date: date) -> AgreementVersion:
+    """The student gives their birth date when the agreement waiting for them has none: it goes
+    into their profile and into that version (which then needs a guardian for a minor), before
+    anyone signed it. Raises DomainError (field `birth_date`)."""
+    from stagematch.timeutil import today
+
+    _lock_internship(internship)
+    version = pending_version(internship)
+    if version is None or not birth_date_unknown(version) or version.signatures:
+        raise DomainError(_("Je geboortedatum staat al in de overeenkomst."))
+    problem = birth_date_problem(birth_date, today())
+    if problem:
+        raise DomainError(problem, "birth_date")
+    profile = internship.student
+    if profile is not None and profile.birth_date is None:
+        profile.birth_date = birth_date
+    content = json.loads(json.dumps(version.content))
+    content["student"] = {**(content.get("student") or {}), "birth_date": birth_date.isoformat()}
+    known = (internship.guardian_name, internship.guardian_email)
+    content = derive(content, guardian=known if internship.guardian_email else None)
+    version.content, version.content_hash = content, content_hash(content)
+    record("agreement.birth_date", version, actor=by, number=version.number,
+           minor=content["student"]["minor_at_start"])  # fmt: skip
+    db.session.commit()
+    return version
+
+
 # --- signing --------------------------------------------------------------------------------------
 
 
 def party_for(internship: Internship, user: User | None) -> str | None:
     """The party `user` signs for on this placement (None for the guardian and outsiders)."""
-    from stagematch.services.internships import side_of
+    from stagematch.services.internships import Side, side_of, signing_company_id
 
     side = side_of(internship, user) if user is not None else None
+    if side == Side.COMPANY and user.company_id != signing_company_id(internship):
+        return None  # a network partner's meester's firm sees the agreement; the place's firm signs
     return SIDE_PARTY.get(side) if side else None
 
 
@@ -624,6 +699,11 @@ def sign(internship: Internship, *, number: int, party: str, typed_name: str, co
         )  # fmt: skip
     turn = next_party(version)
     guardian = (version.content or {}).get("guardian") or {}
+    if party == SignatureParty.STUDENT and birth_date_unknown(version):
+        raise DomainError(
+            _("Vul eerst je geboortedatum in. Ben je op de begindatum nog geen 18, dan tekent "
+              "ook je ouder of verzorger.")
+        )  # fmt: skip
     if party == SignatureParty.STUDENT and needs_guardian(version) and not guardian.get("email"):
         raise DomainError(
             _("Je bent op de begindatum nog geen 18: vul eerst de naam en het e-mailadres van je "
@@ -693,14 +773,18 @@ def _complete(internship: Internship, version: AgreementVersion) -> None:
 
 
 def _company_users(internship: Internship) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.company_id == internship.placement.company_id, User.role == Role.COMPANY,
-                   User.is_active_account.is_(True))
-            .order_by(User.id)
-        )
-    )  # fmt: skip
+    """The accounts that sign for the company: those of the place's firm (`signing_company_id`)."""
+    from stagematch.services.internships import company_accounts, signing_company_id
+
+    return company_accounts(internship, firm_ids={signing_company_id(internship)})
+
+
+def _partner_users(internship: Internship) -> list[User]:
+    """The accounts of a network partner whose meester or gezel supervises: told, not signing."""
+    from stagematch.services.internships import company_accounts, company_ids_of, signing_company_id
+
+    others = company_ids_of(internship) - {signing_company_id(internship)}
+    return company_accounts(internship, firm_ids=others) if others else []
 
 
 def _coordinators(internship: Internship) -> list[User]:
@@ -737,6 +821,10 @@ def _tell_turn(version: AgreementVersion) -> None:
         name = internship.placement.company.name if user.role == Role.STUDENT else student_name
         notify(user, "agreement_turn", f"agreement:{version.id}:{party}",
                phrase(TURN_TEXT, name=name, number=version.number), url)  # fmt: skip
+    for user in _partner_users(internship) if party == SignatureParty.COMPANY else []:
+        notify(user, "agreement_turn", f"agreement:{version.id}:{party}",
+               phrase(PARTNER_TURN_TEXT, name=student_name, number=version.number,
+                      company=internship.placement.company.name), url)  # fmt: skip
 
 
 def _after_signature(internship: Internship, version: AgreementVersion, party: str) -> None:
@@ -819,18 +907,38 @@ def resend_guardian_link(internship: Internship, *, by: User) -> bool:
 # --- the PDF --------------------------------------------------------------------------------------
 
 
+FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
+# Arabic letters and their presentation forms: text with these is shaped and ordered for the PDF.
+_ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+
+
 def _fonts() -> tuple[str, str]:
-    """Bitstream Vera, which ships inside reportlab (Unicode TrueType, embedded in the PDF)."""
+    """DejaVu Sans (data/fonts, embedded in the PDF as a subset): Latin Extended, Cyrillic and
+    Arabic, for names like Wiśniewska, Олена or محمد (reportlab's Bitstream Vera has Latin-1
+    only)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
     if "StageMatchSans" not in pdfmetrics.getRegisteredFontNames():
-        import reportlab
-
-        folder = Path(reportlab.__file__).parent / "fonts"
-        pdfmetrics.registerFont(TTFont("StageMatchSans", str(folder / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont("StageMatchSans-Bold", str(folder / "VeraBd.ttf")))
+        pdfmetrics.registerFont(TTFont("StageMatchSans", str(FONT_DIR / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(
+            TTFont("StageMatchSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        )
     return "StageMatchSans", "StageMatchSans-Bold"
+
+
+def _visual(text: str) -> str:
+    """`text` as reportlab must draw it: reportlab neither joins Arabic letters nor lays out
+    right-to-left, so a line with Arabic gets its joined letter forms (arabic-reshaper) in visual
+    order (python-bidi). Other text is returned as it is. A long Arabic text that wraps reads
+    its lines in the wrong order: fine for names and short values, which is what the
+    agreement holds in Arabic."""
+    if not any(lo <= ord(c) <= hi for c in text for lo, hi in _ARABIC):
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
 
 
 def _nl_date(value) -> str:
@@ -901,8 +1009,8 @@ def pdf_rows(version: AgreementVersion) -> list[tuple[str, list[tuple[str, str]]
 
 
 def render_pdf(version: AgreementVersion) -> bytes:
-    """The version as a PDF (A4), with the fonts that ship with reportlab: no network, no
-    system fonts; Dutch characters (ë, é) and € render."""
+    """The version as a PDF (A4), with the fonts that ship in data/fonts: no network, no
+    system fonts; Dutch (ë, é, €), Polish, Ukrainian and Arabic names render."""
     from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
@@ -919,7 +1027,7 @@ def render_pdf(version: AgreementVersion) -> bytes:
     title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=16, leading=20)
 
     def p(text: str, style=body) -> Paragraph:
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
+        return Paragraph(escape(_visual(text)).replace("\n", "<br/>"), style)
 
     internship = version.internship
     status = {AgreementStatus.PENDING: "wacht op handtekeningen",

@@ -167,7 +167,8 @@ def _notify_on_behalf(application: Application, coordinator: User) -> None:
                      title=application.placement.title, company=application.placement.company.name)  # fmt: skip
     notify(user, "application_on_behalf", f"application:{application.id}", message,
            site_path("students.applications", _anchor=f"sollicitatie-{application.id}"),
-           subject=_l("je stagecoördinator heeft namens jou gesolliciteerd"))  # fmt: skip
+           subject=_l("je jobcoach heeft namens jou gesolliciteerd") if coordinator.role == "job_coach"
+           else _l("je stagecoördinator heeft namens jou gesolliciteerd"))  # fmt: skip
 
 
 def invite_to_apply(

@@ -14,6 +14,7 @@ one with nothing shipped on a short generic list, labelled as such."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from stagematch.extensions import db
+from stagematch.matching.text import N_
 from stagematch.models import (
     Assessment,
     AssessmentDecision,
@@ -36,17 +38,38 @@ from stagematch.models.enums import (
     EvaluationMoment,
     InternshipOutcome,
     InternshipStatus,
+    Role,
 )
 from stagematch.reference import GENERIC_DOSSIER, load_work_processes
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.timeutil import today, utcnow
 
+log = logging.getLogger(__name__)
+
 OPENS_DAYS_BEFORE_END = 21
 SCORES = {1: _l("onvoldoende"), 2: _l("voldoende"), 3: _l("goed"), 4: _l("uitstekend")}
 DECISIONS = {AssessmentDecision.PASSED: _l("voldaan"), AssessmentDecision.NOT_PASSED: _l("niet voldaan")}  # fmt: skip
 REMARK_MAX = 5000
 POSITIVE = 3  # a final evaluation rating of at least 3 of 5 counts as positive
+
+SUBMITTED_TEXT = N_(
+    "%(company)s heeft de eindbeoordeling van %(name)s verstuurd. Leg het besluit van de school vast."
+)
+SUBMITTED_COMPANY_TEXT = N_(
+    "%(company)s heeft de eindbeoordeling van %(name)s verstuurd. De school beslist nu."
+)
+# (for the student, for the leerbedrijf) per decision
+DECIDED_TEXTS = {
+    AssessmentDecision.PASSED: (
+        N_("De school heeft je eindbeoordeling bij %(name)s vastgesteld: voldaan."),
+        N_("De school heeft de eindbeoordeling van %(name)s vastgesteld: voldaan."),
+    ),
+    AssessmentDecision.NOT_PASSED: (
+        N_("De school heeft je eindbeoordeling bij %(name)s vastgesteld: niet voldaan."),
+        N_("De school heeft de eindbeoordeling van %(name)s vastgesteld: niet voldaan."),
+    ),
+}
 
 
 class Source:
@@ -186,6 +209,8 @@ def save(internship: Internship, *, user: User, scores: dict[int, int | None], r
         db.session.rollback()
         raise
     db.session.refresh(assessment)
+    if submit:
+        _after(lambda submitted: _tell_submitted(submitted, actor=user), internship)
     return assessment
 
 
@@ -249,6 +274,7 @@ def decide(internship: Internship, *, user: User, decision: str, remark: str) ->
         db.session.rollback()
         raise
     db.session.refresh(assessment)
+    _after(_tell_decided, internship)
     return complete
 
 
@@ -276,3 +302,49 @@ def complete_decided(on: date | None = None) -> int:
             continue
         done += 1
     return done
+
+
+# --- who hears of it ------------------------------------------------------------------------------
+
+
+def _after(tell, internship: Internship) -> None:
+    try:
+        tell(internship)
+    except Exception:  # telling someone never undoes what was recorded (committed before)
+        db.session.rollback()
+        log.exception("Could not tell about the assessment of placement %s", internship.id)
+
+
+def _tell_submitted(internship: Internship, *, actor: User | None = None) -> None:
+    """The coordinators of the student's school (the school decides next) and, when the meester's
+    own firm in a network submitted, the place's firm (or the other way round): `actor`."""
+    from stagematch.services.meetings import recipients
+    from stagematch.services.notifications import notify, phrase, site_path
+
+    url = site_path("internships.page", internship_id=internship.id, _anchor="beoordeling")
+    student_name = internship.student.user.name if internship.student else "?"
+    firm = actor.company if actor is not None and actor.company is not None else None
+    company = (firm or internship.placement.company).name
+    for user in recipients(internship, side="company", actor=actor):
+        if user.role not in (Role.COORDINATOR, Role.COMPANY):
+            continue  # the student hears of the school's decision
+        text = SUBMITTED_TEXT if user.role == Role.COORDINATOR else SUBMITTED_COMPANY_TEXT
+        notify(user, "assessment_submitted", f"assessment:{internship.assessment.id}",
+               phrase(text, company=company, name=student_name), url)  # fmt: skip
+
+
+def _tell_decided(internship: Internship) -> None:
+    """The student and the leerbedrijf's accounts: the school's decision."""
+    from stagematch.services.meetings import recipients
+    from stagematch.services.notifications import notify, phrase, site_path
+
+    assessment = internship.assessment
+    texts = DECIDED_TEXTS[AssessmentDecision(assessment.school_decision)]
+    url = site_path("internships.page", internship_id=internship.id, _anchor="beoordeling")
+    student_name = internship.student.user.name if internship.student else "?"
+    for user in recipients(internship, side="school"):
+        if user.role == Role.STUDENT:
+            message = phrase(texts[0], name=internship.placement.company.name)
+        else:
+            message = phrase(texts[1], name=student_name)
+        notify(user, "assessment_decided", f"assessment:{assessment.id}", message, url)

@@ -5,11 +5,14 @@ A school reports each POK (and each change to it) to DUO's BRON within 7 days. T
 named and ordered as in the "Regeling gegevensverstrekking persoonsgebonden nummer BVE 2009"
 (BWBR0027035), bijlage A–C; dates use BRON's mask EEJJMMDD (20260131). Every value comes from the
 signed version's `content` (what all parties signed), except the POK date (when the last party
-signed) and the actual end (the placement's `ended_at`).
+signed), the actual end (the placement's `ended_at`), the BRIN (the school's own) and a student
+number or leerbedrijf-ID the signed text left empty (the live record's).
 
 All or nothing: `build` returns the rows *and* a report of problems per row (no BRIN, no
-leerbedrijf-ID, no student number, a placement that started without a signed POK, …); callers
-write a file only when the report is empty, so BRON never receives half a registration."""
+leerbedrijf-ID, no student number, …); callers write a file only when the report is empty, so BRON
+never receives half a registration. A placement without a fully signed agreement has no POK to
+report (issue 17: it cannot start before everyone signed; a history placement from before
+StageMatch has no agreement at all): it is left out with a note (`left_out`), not refused."""
 
 from __future__ import annotations
 
@@ -18,14 +21,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from stagematch import exports
 from stagematch.extensions import db
 from stagematch.matching.text import N_, Phrase
-from stagematch.models import AgreementVersion, Internship, School, StudentProfile, User
-from stagematch.timeutil import today
+from stagematch.models import (
+    AgreementVersion,
+    Internship,
+    Placement,
+    School,
+    StudentProfile,
+    User,
+)
+from stagematch.services.audit import record
+from stagematch.timeutil import today, utcnow
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -65,6 +76,8 @@ class BronExport:
     header: list[str] = field(default_factory=lambda: list(HEADER))
     rows: list[list] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    version_ids: list[int] = field(default_factory=list)  # the agreement version of each row
+    left_out: list[Problem] = field(default_factory=list)  # no signed POK yet: a note, no error
 
     @property
     def ok(self) -> bool:
@@ -131,21 +144,46 @@ def versions_statement(school: School, date_from: date | None = None,
     return stmt
 
 
+NOT_SIGNED = N_("Niet gemeld: nog niet door iedereen ondertekend")
+NO_AGREEMENT = N_("Niet gemeld: geen overeenkomst in StageMatch")
+
+
 def unsigned_statement(school: School, date_from: date | None = None,
                        date_to: date | None = None):  # fmt: skip
-    """Placements of the school that started (start date in the period, not after today) without
-    any signed version: a POK BRON should have had, so the export cannot be complete."""
+    """Placements of the school whose start date lies in the period (and not after today) without
+    any signed version: (internship id, student name, whether it has an unsigned version). No POK
+    to report: they are left out of the file with a note."""
+    has_version = exists().where(AgreementVersion.internship_id == Internship.id)
     stmt = (
-        select(Internship)
+        select(Internship.id, User.name, has_version.label("has_version"))
+        .outerjoin(StudentProfile, StudentProfile.id == Internship.student_id)
+        .outerjoin(User, User.id == StudentProfile.user_id)
         .where(
             Internship.school_id == school.id,
             Internship.start_date <= today(),
             ~exists().where(AgreementVersion.internship_id == Internship.id, _signed()),
         )
-        .order_by(Internship.start_date, Internship.id)
+        # Those waiting for a signature first: the school can act on them.
+        .order_by(has_version.desc(), Internship.start_date, Internship.id)
     )
     period = _in_period(Internship.start_date, date_from, date_to, is_datetime=False)
     return stmt.where(period) if period is not None else stmt
+
+
+def left_out(school: School, date_from: date | None = None, date_to: date | None = None,
+             *, limit: int | None = None) -> tuple[int, list[Problem]]:  # fmt: skip
+    """How many placements of the period are left out for want of a signed POK, and (the first
+    `limit` of) them with their note."""
+    stmt = unsigned_statement(school, date_from, date_to)
+    total = exports.count(stmt)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    notes = [
+        Problem(internship_id, name or f"#{internship_id}", None,
+                Phrase(NOT_SIGNED if has_version else NO_AGREEMENT))
+        for internship_id, name, has_version in db.session.execute(stmt)
+    ]  # fmt: skip
+    return total, notes
 
 
 def count(school: School, date_from: date | None = None, date_to: date | None = None) -> int:
@@ -202,13 +240,24 @@ def _row(version: AgreementVersion, first_signed: dict[int, int], sequence: dict
     student = content.get("student") or {}
     company = content.get("company") or {}
     qualification = content.get("qualification") or {}
-    brin = need(school.get("brin"), "de school heeft geen BRIN-nummer")
-    number = need(student.get("student_number"), "de student heeft geen studentnummer")
+    # Identifiers BRON needs but the signed text may lack (signed before the school entered its
+    # BRIN, before the student number was imported, …): the school's BRIN from the School row,
+    # an empty student number / leerbedrijf-ID from the live records. The signed version keeps
+    # what was signed; a value that *was* signed is reported as signed.
+    brin = need(internship.school.brin or school.get("brin"), "de school heeft geen BRIN-nummer")
+    number = need(
+        student.get("student_number")
+        or (internship.student.student_number if internship.student else None),
+        "de student heeft geen studentnummer",
+    )
     crebo = need(qualification.get("crebo"), "de opleiding (crebo) ontbreekt")
     leerweg = content.get("leerweg")
     if leerweg not in ("BOL", "BBL"):
         missing.append(Phrase(N_("de leerweg is geen BOL of BBL")))
-    sbb_id = need(company.get("sbb_id"), "het leerbedrijf heeft geen SBB leerbedrijf-ID")
+    sbb_id = need(
+        company.get("sbb_id") or internship.placement.company.sbb_id,
+        "het leerbedrijf heeft geen SBB leerbedrijf-ID",
+    )
     start, end = _iso_date(content.get("start_date")), _iso_date(content.get("end_date"))
     if start is None or end is None:
         missing.append(Phrase(N_("de begin- of einddatum ontbreekt")))
@@ -244,9 +293,11 @@ def build(school: School, date_from: date | None = None, date_to: date | None = 
         )
     versions = db.session.scalars(
         versions_statement(school, date_from, date_to).options(
-            selectinload(AgreementVersion.internship)
-            .selectinload(Internship.student)
-            .selectinload(StudentProfile.user)
+            selectinload(AgreementVersion.internship).options(
+                selectinload(Internship.student).selectinload(StudentProfile.user),
+                selectinload(Internship.school),
+                selectinload(Internship.placement).selectinload(Placement.company),
+            )
         )
     ).all()
     internship_ids = {v.internship_id for v in versions}
@@ -262,15 +313,98 @@ def build(school: School, date_from: date | None = None, date_to: date | None = 
         row = _row(version, first_signed, sequence, result.problems, (date_from, date_to))
         if row is not None:
             result.rows.append(row)
-    for internship in db.session.scalars(unsigned_statement(school, date_from, date_to)):
-        result.problems.append(
-            Problem(internship.id, _who(internship), None, Phrase(
-                N_("de stage is op %(date)s begonnen zonder ondertekende praktijkovereenkomst"),
-                date=internship.start_date.strftime("%d-%m-%Y")))
-        )  # fmt: skip
+            result.version_ids.append(version.id)
+    _, result.left_out = left_out(school, date_from, date_to)
     if result.problems:
-        result.rows = []  # all or nothing
+        result.rows, result.version_ids = [], []  # all or nothing
     return result
+
+
+# --- the 7-day deadline ------------------------------------------------------------------------
+
+DEADLINE_DAYS = 7  # a POK (and every change) goes to BRON within 7 days of signing
+
+
+def mark_reported(school: School, version_ids: Iterable[int], *, by: User | None = None,
+                  at: datetime | None = None) -> int:  # fmt: skip
+    """Record that these versions of the school went into a BRON file (the first time only: a
+    version exported again keeps the time it was first reported), with an audit entry. Returns
+    how many were newly recorded."""
+    ids = sorted(set(version_ids))
+    if not ids:
+        return 0
+    count = 0
+    for start in range(0, len(ids), 500):  # stay under every database's parameter limit
+        count += db.session.execute(
+            update(AgreementVersion)
+            .where(
+                AgreementVersion.id.in_(ids[start : start + 500]),
+                AgreementVersion.bron_reported_at.is_(None),
+            )
+            .values(bron_reported_at=at or utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    record("bron.export", school, actor=by, rows=len(ids), newly_reported=count)
+    db.session.commit()
+    return count
+
+
+@dataclass
+class Unreported:
+    internship_id: int
+    student: str
+    version: int
+    signed_on: date  # the POK date (Amsterdam)
+    due: date  # the last day to report it
+
+    def overdue(self, on: date) -> bool:
+        return on > self.due
+
+    def days_waiting(self, on: date) -> int:
+        return (on - self.signed_on).days
+
+
+def unreported_statement(school: School):
+    return (
+        select(AgreementVersion.id)
+        .join(Internship, Internship.id == AgreementVersion.internship_id)
+        .where(
+            Internship.school_id == school.id,
+            _signed(),
+            AgreementVersion.bron_reported_at.is_(None),
+        )
+    )
+
+
+def unreported(school: School, *, limit: int = 200) -> tuple[int, list[Unreported]]:
+    """How many signed versions of the school no BRON file has had yet, and the oldest `limit`
+    of them (the most overdue first)."""
+    total = exports.count(unreported_statement(school))
+    if not total:
+        return 0, []
+    rows = db.session.execute(
+        select(AgreementVersion.internship_id, AgreementVersion.number, AgreementVersion.signed_at,
+               User.name)
+        .join(Internship, Internship.id == AgreementVersion.internship_id)
+        .outerjoin(StudentProfile, StudentProfile.id == Internship.student_id)
+        .outerjoin(User, User.id == StudentProfile.user_id)
+        .where(AgreementVersion.id.in_(unreported_statement(school)))
+        .order_by(AgreementVersion.signed_at, AgreementVersion.id)
+        .limit(limit)
+    ).all()  # fmt: skip
+    found = []
+    for internship_id, number, signed_at, name in rows:
+        signed_on = local_date(signed_at)
+        found.append(Unreported(internship_id, name or f"#{internship_id}", number, signed_on,
+                                signed_on + timedelta(days=DEADLINE_DAYS)))  # fmt: skip
+    return total, found
+
+
+def overdue_count(school: School, on: date | None = None) -> int:
+    """Signed versions not reported more than 7 days after signing (Amsterdam dates)."""
+    on = on or today()
+    cutoff = _utc_bound(on - timedelta(days=DEADLINE_DAYS))  # signed before that day: late
+    return exports.count(unreported_statement(school).where(AgreementVersion.signed_at < cutoff))
 
 
 def problem_lines(problems: Sequence[Problem]) -> list[str]:
@@ -299,4 +433,6 @@ def _bron_export(owner: User, params: dict):
             N_("Sinds de controle zijn gegevens veranderd en niet meer compleet. Er is geen "
                "bestand gemaakt. Exporteer opnieuw voor het overzicht per regel.")
         )  # fmt: skip
+    # Recorded when the rows are handed to the file (the job writes them next).
+    mark_reported(school, result.version_ids, by=owner)
     return result.header, result.rows

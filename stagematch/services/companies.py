@@ -24,6 +24,7 @@ from stagematch.models import (
     AuditEvent,
     Company,
     CompanyInvitation,
+    EvcClaim,
     Mentor,
     Placement,
     Qualification,
@@ -37,10 +38,11 @@ from stagematch.models.enums import (
     Role,
     SizeBand,
 )
-from stagematch.services import DomainError
+from stagematch.services import DomainError, adults
 from stagematch.services.accounts import email_taken, normalise_email
 from stagematch.services.audit import record
 from stagematch.services.capacity import lock_mentors, minimum_capacity
+from stagematch.services.school_contacts import PHONE
 from stagematch.timeutil import age_on, today, utcnow
 from stagematch.urls import external_url
 
@@ -345,6 +347,10 @@ def save_mentor(company: Company, data: dict, mentor: Mentor | None = None) -> M
                 ),
                 "capacity",
             )
+    phone = (data.get("phone") or "").strip()
+    if phone and not PHONE.match(phone):
+        db.session.rollback()
+        raise DomainError(_("Vul een telefoonnummer in met alleen cijfers (en + of -)."), "phone")
     creating = mentor is None
     if creating:
         mentor = Mentor(company=company)
@@ -353,6 +359,7 @@ def save_mentor(company: Company, data: dict, mentor: Mentor | None = None) -> M
     mentor.name = data["name"].strip()
     mentor.function = data.get("function", "").strip()
     mentor.email = data.get("email")
+    mentor.phone = phone
     mentor.years_experience = data["years_experience"]
     mentor.trained = bool(data["trained"])
     mentor.trained_on = data.get("trained_on") if data["trained"] else None
@@ -391,18 +398,42 @@ def set_mentor_active(mentor: Mentor, active: bool) -> None:
 # --- onboarding ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OnboardingStep:
+    label: str
+    done: bool
+    endpoint: str
+    # Another way to the same step: (label, endpoint), shown next to the first while open.
+    alternative: tuple[str, str] | None = None
+
+
 def onboarding_steps(
     company: Company, *, mentors: list[Mentor], places: list[Placement]
-) -> list[tuple[str, bool, str]]:
-    """(step, done, endpoint) for the 'get started' list on the company's home page."""
+) -> list[OnboardingStep]:
+    """The 'get started' list on the company's home page. A firm without its own meester (a
+    one-person firm, often) may train with a meester of a network partner: that counts too."""
+    from stagematch.services.eligibility import supervisors_for
+
+    meester_step = OnboardingStep(
+        _("Een meester toevoegen"), False, "companies.new_mentor",
+        alternative=(_("of samen opleiden in een netwerk"), "companies.networks"),
+    )  # fmt: skip
+    if any(m.role == MentorRole.MEESTER and m.company_id == company.id for m in mentors):
+        meester_step = OnboardingStep(_("Een meester toevoegen"), True, "companies.new_mentor")
+    else:
+        partners = supervisors_for(company.id, role=MentorRole.MEESTER)
+        if partners:
+            meester_step = OnboardingStep(
+                _("Meester via je netwerk: %(name)s (%(company)s)", name=partners[0].name,
+                  company=partners[0].company.name),
+                True, "companies.networks",
+            )  # fmt: skip
     return [
-        (_("Bedrijfsgegevens en erkenning"), bool(company.accreditations), "companies.profile"),
-        (
-            _("Een meester toevoegen"),
-            any(m.role == MentorRole.MEESTER for m in mentors),
-            "companies.new_mentor",
+        OnboardingStep(
+            _("Bedrijfsgegevens en erkenning"), bool(company.accreditations), "companies.profile"
         ),
-        (
+        meester_step,
+        OnboardingStep(
             _("Een plek online zetten"),
             any(p.status == PlacementStatus.OPEN for p in places),
             "companies.new_placement",
@@ -435,9 +466,30 @@ class ApplicantView:
     city: str | None = None
     age: int | None = None
     has_cv: bool = False
+    # Zij-instromers (issue 18): what the learner filled in themselves, and the school's EVC
+    # confirmation. Shown while anonymous, like the motivation: it matters for the place.
+    without_school: bool = False
+    work_experience: str = ""
+    work_experience_years: int | None = None
+    evc: list[EvcRow] = field(default_factory=list)
 
 
-def applicant_view(application: Application) -> ApplicantView:
+@dataclass(frozen=True)
+class EvcRow:
+    """One work process the learner answered: their own level and, if any, the school's."""
+
+    code: str
+    title: str
+    self_level: str | None
+    confirmed_level: str | None
+    confirmed_by: str | None  # the school's name
+
+
+def applicant_view(
+    application: Application, *, evc: bool = False, evc_ids: set[int] | None = None
+) -> ApplicantView:
+    """`evc`: also the learner's EVC answers (one query more); `evc_ids`: for a list, the students
+    known to have EVC answers (the list's one query)."""
     profile = application.student
     if profile is None:  # the student deleted their account
         return ApplicantView(
@@ -457,6 +509,8 @@ def applicant_view(application: Application) -> ApplicantView:
         skills=profile.skill_list, interests=[t.strip() for t in profile.interests.split(",") if t.strip()],
         languages=profile.languages, motivation=application.motivation, profile_motivation=profile.motivation,
         distance_km=distance, available_from=profile.available_from,
+        without_school=adults.is_switcher(profile), work_experience=profile.work_experience or "",
+        work_experience_years=profile.work_experience_years, evc=_evc_rows(profile, evc_ids) if evc or evc_ids is not None else [],
     )  # fmt: skip
     if application.identity_visible:
         view.label = profile.user.name
@@ -464,6 +518,45 @@ def applicant_view(application: Application) -> ApplicantView:
         view.age = age_on(profile.birth_date, today()) if profile.birth_date else None
         view.has_cv = profile.cv_filename is not None
     return view
+
+
+def _evc_rows(profile, evc_ids: set[int] | None = None) -> list[EvcRow]:
+    """Only the processes the learner (or their school) answered; none is asked for otherwise."""
+    if evc_ids is not None:
+        answered = profile.id in evc_ids
+    else:
+        answered = db.session.scalar(
+            select(EvcClaim.id).where(EvcClaim.student_id == profile.id).limit(1)
+        )
+    if not answered:
+        return []  # most students: skip loading the qualification's work processes
+    return [
+        EvcRow(
+            row.process.code,
+            row.process.title,
+            row.self_level,
+            row.confirmed_level,
+            row.confirmed_school.name if row.confirmed_school else None,
+        )  # fmt: skip
+        for row in adults.claims_of(profile)
+        if row.self_level or row.confirmed_level
+    ]
+
+
+EVC_LEVEL_WORDS = {"not_yet": N_("nog niet"), "some": N_("een beetje"), "good": N_("goed")}
+
+
+def _evc_summary(rows: list[EvcRow]) -> str:
+    """'K1-W1: goed (school: een beetje); …' for the export."""
+    parts = []
+    for row in rows:
+        text = f"{row.code}: {_(EVC_LEVEL_WORDS[row.self_level]) if row.self_level else '–'}"
+        if row.confirmed_level:
+            text += (
+                " (" + _("school: %(level)s", level=_(EVC_LEVEL_WORDS[row.confirmed_level])) + ")"
+            )
+        parts.append(text)
+    return "; ".join(parts)
 
 
 # --- CSV export (the import is services/place_import.py) ----------------------------------------
@@ -499,6 +592,9 @@ def export_placements(company: Company) -> str:
             p.required_skills,
             p.languages,
             p.reference or "",
+            _("ja") if p.for_switchers else _("nee"),
+            _("ja") if p.national else _("nee"),
+            p.lodging_allowance or 0,
         ]  # fmt: skip
         for p in places
     ]
@@ -523,13 +619,29 @@ def export_applications(company: Company) -> str:
         "opleiding",
         "niveau",
         "afstand_km",
+        "nog_geen_school",
+        "werkervaring",
+        "werkervaring_jaren",
+        "evc",
     ]
+    evc_ids = set(
+        db.session.scalars(
+            select(EvcClaim.student_id)
+            .join(Application, Application.student_id == EvcClaim.student_id)
+            .join(Placement)
+            .where(Placement.company_id == company.id)
+            .distinct()
+        )
+    )
     rows = []
     for a in applications:
-        view = applicant_view(a)
+        view = applicant_view(a, evc_ids=evc_ids)
         rows.append([
             a.id, a.placement_id, a.placement.title, a.status, a.created_at.date().isoformat(), view.label,
             view.email or "", view.qualification, view.level or "",
             f"{view.distance_km:.1f}" if view.distance_km is not None else "",
+            _("ja") if view.without_school else "", view.work_experience,
+            view.work_experience_years if view.work_experience_years is not None else "",
+            _evc_summary(view.evc),
         ])  # fmt: skip
     return to_csv(header, rows)

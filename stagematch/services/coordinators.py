@@ -15,6 +15,9 @@ from sqlalchemy.orm import contains_eager, selectinload
 from stagematch.extensions import db
 from stagematch.models import (
     Accreditation,
+    AgreementSignature,
+    AgreementStatus,
+    AgreementVersion,
     Application,
     Company,
     DiscriminationReport,
@@ -412,6 +415,8 @@ def internships_statement(school: School, filters: InternshipFilters):
             contains_eager(Internship.placement).contains_eager(Placement.company),
             contains_eager(Internship.meester),
             selectinload(Internship.student).selectinload(StudentProfile.user),
+            # The phase and whom the agreement waits for (`list_facts`), without a query a row.
+            selectinload(Internship.agreement_versions).selectinload(AgreementVersion.signatures),
         )
     )
     if filters.status in {s.value for s in InternshipStatus}:
@@ -421,6 +426,94 @@ def internships_statement(school: School, filters: InternshipFilters):
     for word in filters.meester.split()[:4]:
         stmt = stmt.where(Mentor.name.icontains(word, autoescape=True))
     return stmt.order_by(Internship.start_date.desc(), Internship.id.desc())
+
+
+# The placement's phase (services/internships.Phase) in the words of the placement pages.
+PHASE_LABELS = {
+    "unsigned": _l("Overeenkomst nog niet rond"),
+    "coming": _l("Gaat beginnen"),
+    "running": _l("Loopt"),
+    "completed": _l("Afgerond"),
+    "ended_early": _l("Voortijdig beëindigd"),
+}
+
+
+@dataclass
+class ListFacts:
+    """What the school's placement list shows of a placement besides its names and dates."""
+
+    phase: str
+    waiting_for: str  # whom the agreement (or its change) waits for, in words; "" when nobody
+    approved_hours: float
+    planned_hours: float | None  # None: no signed agreement, so nothing is planned yet
+
+    @property
+    def phase_label(self) -> str:
+        return str(PHASE_LABELS[self.phase])
+
+
+def list_facts(internships, on: date | None = None) -> dict[int, ListFacts]:
+    """Phase, agreement status and hours (approved as approved or corrected; planned = agreed
+    hours a week × the weeks begun so far, as on the placement page) per placement: one query
+    for the hours, the rest from what `internships_statement` loaded."""
+    from stagematch.services import agreements, hours
+    from stagematch.services.internships import phase
+
+    on = on or today()
+    internships = list(internships)
+    approved = hours.approved_total(i.id for i in internships)
+    facts = {}
+    for internship in internships:
+        pending = agreements.pending_version(internship)
+        waiting = ""
+        if pending is not None:
+            party = agreements.next_party(pending)
+            waiting = str(agreements.WAITING_LABELS[party]) if party else ""
+            if waiting and agreements.is_signed(internship):
+                waiting = _("wijziging %(status)s", status=waiting)
+        planned = None
+        if agreements.is_signed(internship):
+            weeks = (
+                len(hours.placement_weeks(internship, until=on))
+                if internship.start_date <= on
+                else 0
+            )
+            planned = round(hours.planned_per_week(internship) * weeks, 1)
+        facts[internship.id] = ListFacts(phase(internship, on), waiting, approved[internship.id],
+                                         planned)  # fmt: skip
+    return facts
+
+
+def waiting_for_school(school: School, *, limit: int = 10) -> tuple[int, list]:
+    """Agreements (or changes) of the school's active placements that wait for the school's
+    signature: the student and the leerbedrijf signed (they sign before the school), the school
+    not. Returns the total and the first `limit` as (internship id, student name, start date,
+    version number), the soonest start first."""
+    signed_by = AgreementSignature.__table__.alias("signed_by")
+
+    def signed(party: str):
+        return exists().where(
+            signed_by.c.version_id == AgreementVersion.id, signed_by.c.party == party
+        )
+
+    stmt = (
+        select(Internship.id, User.name, Internship.start_date, AgreementVersion.number)
+        .join(AgreementVersion, AgreementVersion.internship_id == Internship.id)
+        .outerjoin(StudentProfile, StudentProfile.id == Internship.student_id)
+        .outerjoin(User, User.id == StudentProfile.user_id)
+        .where(
+            Internship.school_id == school.id,
+            Internship.status == InternshipStatus.ACTIVE,
+            AgreementVersion.status == AgreementStatus.PENDING,
+            signed("company"),
+            ~signed("school"),
+        )
+    )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.execute(
+        stmt.order_by(Internship.start_date, Internship.id).limit(limit)
+    ).all() if total else []  # fmt: skip
+    return total or 0, rows
 
 
 def school_internship(school: School, internship_id: int) -> Internship:

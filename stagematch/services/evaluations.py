@@ -12,8 +12,8 @@ from sqlalchemy import or_, select
 from stagematch import mailer
 from stagematch.extensions import db
 from stagematch.matching.text import N_, Phrase
-from stagematch.models import Evaluation, Internship, Placement, StudentProfile, User
-from stagematch.models.enums import EvaluationAuthor, InternshipStatus, Role
+from stagematch.models import Evaluation, Internship, Mentor, Placement, StudentProfile, User
+from stagematch.models.enums import EvaluationAuthor, InternshipStatus
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.templating import format_date
@@ -48,19 +48,36 @@ def due_for_student(profile: StudentProfile) -> list[Evaluation]:
 
 
 def due_for_company(company_id: int) -> list[Evaluation]:
+    """The meester's open evaluations of the firm: at its own places, and at a network partner's
+    place that its meester or gezel supervises (`internships.company_ids_of`)."""
+    own_mentors = select(Mentor.id).where(Mentor.company_id == company_id)
     return list(
         db.session.scalars(
             select(Evaluation)
             .join(Internship)
             .join(Placement, Placement.id == Internship.placement_id)
             .where(
-                Placement.company_id == company_id,
+                (Placement.company_id == company_id)
+                | Internship.meester_id.in_(own_mentors)
+                | Internship.gezel_id.in_(own_mentors),
                 Evaluation.author_role == EvaluationAuthor.MEESTER,
                 Internship.status == InternshipStatus.ACTIVE,
                 *open_clause(),
             )  # fmt: skip
             .order_by(Evaluation.due_date)
         )
+    )
+
+
+def may_fill_in(user: User, evaluation: Evaluation) -> bool:
+    """Whether a company account fills in this evaluation: the meester's, for an account of one of
+    the placement's firms (the place's, or the meester's own in a network: `company_ids_of`)."""
+    from stagematch.services.internships import company_ids_of
+
+    return (
+        evaluation.author_role == EvaluationAuthor.MEESTER
+        and user.company_id is not None
+        and user.company_id in company_ids_of(evaluation.internship)
     )
 
 
@@ -128,8 +145,10 @@ REMINDER_MESSAGES = {
 
 
 def _remind(evaluation: Evaluation, *, key: str) -> bool:
-    """Tell whoever fills in `evaluation`: the student, or the company's users and the meester
-    (who may have no account: a mail of its own then). Whether anyone was told."""
+    """Tell whoever fills in `evaluation`: the student, or the company side's users (the place's
+    firm and the meester's own: `internships.company_accounts`) and the meester (who may have no
+    account: a mail of its own then). Whether anyone was told."""
+    from stagematch.services.internships import company_accounts
     from stagematch.services.notifications import format_date_for, notify, site_path
 
     internship = evaluation.internship
@@ -140,10 +159,7 @@ def _remind(evaluation: Evaluation, *, key: str) -> bool:
         users = [internship.student.user]
         url = site_path("students.evaluation", evaluation_id=evaluation.id)
     else:
-        users = list(db.session.scalars(
-            select(User).where(User.company_id == internship.placement.company_id, User.role == Role.COMPANY,
-                               User.is_active_account.is_(True)).order_by(User.id)
-        ))  # fmt: skip
+        users = company_accounts(internship)
         url = site_path("companies.evaluation", evaluation_id=evaluation.id)
     student_name = internship.student.user.name if internship.student is not None else ""
     told = False

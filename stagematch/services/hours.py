@@ -42,7 +42,7 @@ from stagematch.models import (
     StudentProfile,
     User,
 )
-from stagematch.models.enums import InternshipStatus, Leerweg, Role
+from stagematch.models.enums import InternshipStatus, Leerweg
 from stagematch.services import DomainError
 from stagematch.services.audit import record
 from stagematch.timeutil import age_on, today, utcnow
@@ -489,18 +489,15 @@ def _seen(value) -> float | None:
 
 
 def _tell_company(internship: Internship, on: date) -> None:
-    """The leerbedrijf hears that hours wait, at most once per placement per week."""
+    """The company side (the place's firm and a partner firm whose meester supervises) hears that
+    hours wait, at most once per placement per week."""
+    from stagematch.services.internships import company_accounts
     from stagematch.services.notifications import notify, phrase, site_path
 
     name = internship.student.user.name if internship.student else "?"
     url = site_path("internships.page", internship_id=internship.id, _anchor="uren")
     key = f"hours:{internship.id}:{monday(on).isoformat()}"
-    for user in db.session.scalars(
-        select(User)
-        .where(User.company_id == internship.placement.company_id, User.role == Role.COMPANY,
-               User.is_active_account.is_(True))
-        .order_by(User.id)
-    ).all():  # fmt: skip
+    for user in company_accounts(internship):
         notify(user, "hours_waiting", key, phrase(WAITING_TEXT, name=name), url)
 
 

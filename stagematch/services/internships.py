@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from stagematch.extensions import db
-from stagematch.models import Company, Internship, Placement, StudentProfile, User
+from stagematch.models import Company, Internship, Mentor, Placement, StudentProfile, User
 from stagematch.models.enums import InternshipStatus, Role
 from stagematch.timeutil import today
 
@@ -27,17 +27,49 @@ class Side:
 
 def side_of(internship: Internship, user) -> str | None:
     """The side `user` sees `internship` from, or None when it is not theirs to see: the student
-    themself, an account of the leerbedrijf of the place, a coordinator of the student's school."""
+    themself, an account of the leerbedrijf of the place or of the firm employing its meester or
+    gezel (`company_ids_of`: a leerbedrijf network), a coordinator of the student's school."""
     if not getattr(user, "is_authenticated", False):
         return None
     profile = user.profile if user.role == Role.STUDENT else None
     if profile is not None and internship.student_id == profile.id:
         return Side.STUDENT
-    if user.role == Role.COMPANY and internship.placement.company_id == user.company_id:
+    if user.role == Role.COMPANY and user.company_id in company_ids_of(internship):
         return Side.COMPANY
     if user.role == Role.COORDINATOR and internship.school_id == user.school_id:
         return Side.SCHOOL
     return None
+
+
+def company_ids_of(internship: Internship) -> set[int]:
+    """The firms on the company side of a placement: the leerbedrijf of the place and, when a
+    network partner supervises (issue 18), the firm employing the meester or the gezel. Every
+    check of "the company" of a placement and everyone told as "the company" goes through this."""
+    ids = {internship.placement.company_id}
+    for mentor in (internship.meester, internship.gezel):
+        if mentor is not None:
+            ids.add(mentor.company_id)
+    return ids
+
+
+def signing_company_id(internship: Internship) -> int:
+    """The firm that signs the praktijkovereenkomst for the company side: the leerbedrijf of the
+    place, named in the agreement (docs/networks.md). A partner firm of the meester sees it."""
+    return internship.placement.company_id
+
+
+def company_accounts(internship: Internship, *, firm_ids: set[int] | None = None) -> list[User]:
+    """The active company accounts of the placement's firms (`company_ids_of`), or of `firm_ids`
+    only, in a stable order: whom a notification to "the company" reaches."""
+    ids = company_ids_of(internship) if firm_ids is None else firm_ids
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.company_id.in_(ids), User.role == Role.COMPANY,
+                   User.is_active_account.is_(True))
+            .order_by(User.id)
+        )
+    )  # fmt: skip
 
 
 def load(internship_id: int) -> Internship | None:
@@ -114,12 +146,18 @@ def of_student(profile: StudentProfile) -> list[Internship]:
 
 
 def company_statement(company: Company, *, running: bool = True, on: date | None = None):
-    """The leerbedrijf's placements: running and coming (`running`), or ended."""
+    """The leerbedrijf's placements: running and coming (`running`), or ended. Those at a network
+    partner's place that its own meester or gezel supervises count too (`company_ids_of`)."""
     on = on or today()
+    own_mentors = select(Mentor.id).where(Mentor.company_id == company.id)
     stmt = (
         select(Internship)
         .join(Placement, Placement.id == Internship.placement_id)
-        .where(Placement.company_id == company.id)
+        .where(
+            (Placement.company_id == company.id)
+            | Internship.meester_id.in_(own_mentors)
+            | Internship.gezel_id.in_(own_mentors)
+        )
         .options(
             selectinload(Internship.placement),
             selectinload(Internship.meester),
@@ -181,13 +219,14 @@ def school_contacts(internship: Internship) -> list:
 
 
 def company_users(internship: Internship) -> list[User]:
+    """Whom the others contact at the company side: accounts of the place's firm first, then of
+    the meester's firm when that is a network partner (`company_ids_of`)."""
     return list(
         db.session.scalars(
             select(User)
-            .where(
-                User.company_id == internship.placement.company_id, User.is_active_account.is_(True)
-            )
-            .order_by(User.name)
+            .where(User.company_id.in_(company_ids_of(internship)),
+                   User.is_active_account.is_(True))
+            .order_by(User.company_id != internship.placement.company_id, User.name)
             .limit(5)
         )
-    )
+    )  # fmt: skip

@@ -257,19 +257,20 @@ def record_held(internship: Internship, *, kind: str, user: User, side: str, hel
 # --- who hears of it -----------------------------------------------------------------------------
 
 
-def recipients(internship: Internship, side: str) -> list[User]:
-    """The other parties' accounts: the student, the leerbedrijf's accounts, the school's
-    coordinators — without the side that acted."""
+def recipients(internship: Internship, side: str, *, actor: User | None = None) -> list[User]:
+    """The other parties' accounts: the student, the company side's accounts (the place's firm
+    and a partner firm whose meester supervises: `internships.company_accounts`), the school's
+    coordinators — without the side that acted (when the company side acted, the other firm of
+    a shared placement still hears of it: pass the `actor`)."""
+    from stagematch.services.internships import company_accounts, company_ids_of
+
     users: list[User] = []
     if side != "student" and internship.student is not None:
         users.append(internship.student.user)
     if side != "company":
-        users += db.session.scalars(
-            select(User)
-            .where(User.company_id == internship.placement.company_id, User.role == Role.COMPANY,
-                   User.is_active_account.is_(True))
-            .order_by(User.id)
-        ).all()  # fmt: skip
+        users += company_accounts(internship)
+    elif actor is not None and (firms := company_ids_of(internship) - {actor.company_id}):
+        users += company_accounts(internship, firm_ids=firms)
     if side != "school":
         users += db.session.scalars(
             select(User)
@@ -287,7 +288,8 @@ def _tell_others(internship: Internship, meeting: Meeting, *, side: str, moved: 
     text = (MOVED_TEXT if moved else PLANNED_TEXT)[meeting.kind]
     student_name = internship.student.user.name if internship.student else "?"
     key = f"meeting:{meeting.id}:{meeting.planned_on.isoformat()}"
-    for user in recipients(internship, side):
+    actor = db.session.get(User, meeting.planned_by_id) if meeting.planned_by_id else None
+    for user in recipients(internship, side, actor=actor):
         # The student reads the company's name, the others the student's.
         name = internship.placement.company.name if user.role == Role.STUDENT else student_name
         notify(user, "meeting_planned", key, phrase(text, name=name, date=meeting.planned_on), url)

@@ -146,6 +146,7 @@ def invite(*, network: LeerbedrijfNetwork, company: Company, kvk_number: str,
     db.session.flush()
     record("network.invite", network, actor=by, company=company.id, invited=other.id)
     db.session.commit()
+    _tell_invited(network, member, inviting=company)
     return member
 
 
@@ -156,6 +157,7 @@ def accept(*, network: LeerbedrijfNetwork, company: Company, by: User | None = N
     member.status, member.joined_at = MEMBER, utcnow()
     record("network.accept", network, actor=by, company=company.id)
     db.session.commit()
+    _tell_inviter(network, member, accepted=True)
 
 
 def leave_problems(network: LeerbedrijfNetwork, company: Company) -> list[Placement]:
@@ -223,6 +225,71 @@ def leave(*, network: LeerbedrijfNetwork, company: Company, by: User | None = No
     record("network.decline" if was == INVITED else "network.leave", network, actor=by,
            company=company_id)  # fmt: skip
     db.session.commit()
+    if was == INVITED:
+        _tell_inviter(network, member, accepted=False)
+
+
+# --- telling the firms (after the commit) --------------------------------------------------------
+
+
+def _invitation_key(member: NetworkMember) -> str:
+    # One notification per invitation: a firm invited again after declining hears of it again.
+    return f"network-member:{member.id}:{member.invited_at.isoformat()}"
+
+
+def _tell_invited(network: LeerbedrijfNetwork, member: NetworkMember, *, inviting: Company) -> None:
+    from stagematch.matching.text import N_
+    from stagematch.services import notifications
+    from stagematch.services.applications import company_users
+
+    url = notifications.site_path("companies.networks")
+    message = notifications.phrase(
+        N_("%(company)s nodigt je bedrijf uit voor het leerbedrijfnetwerk %(network)s. Je kunt "
+           "de uitnodiging aannemen of afslaan."),
+        company=inviting.name, network=network.name,
+    )  # fmt: skip
+    for user in company_users(member.company_id):
+        notifications.notify(user, "network_invitation", _invitation_key(member), message, url)
+
+
+def _tell_inviter(network: LeerbedrijfNetwork, member: NetworkMember, *, accepted: bool) -> None:
+    """The firm whose user sent the invitation hears the answer; if that user is gone, every
+    other member firm does."""
+    from stagematch.matching.text import N_
+    from stagematch.services import notifications
+    from stagematch.services.applications import company_users
+
+    inviter = db.session.get(User, member.invited_by_id) if member.invited_by_id else None
+    if inviter is not None and inviter.company_id is not None:
+        firms = [inviter.company_id]
+    else:
+        firms = sorted(
+            m.company_id for m in network.members
+            if m.status == MEMBER and m.company_id != member.company_id
+        )  # fmt: skip
+    if accepted:
+        msgid = N_("%(company)s heeft de uitnodiging voor het leerbedrijfnetwerk %(network)s "
+                   "aangenomen.")  # fmt: skip
+    else:
+        msgid = N_("%(company)s heeft de uitnodiging voor het leerbedrijfnetwerk %(network)s "
+                   "afgeslagen.")  # fmt: skip
+    message = notifications.phrase(msgid, company=member.company.name, network=network.name)
+    url = notifications.site_path("companies.networks")
+    for firm in firms:
+        for user in company_users(firm):
+            notifications.notify(user, "network_answered", _invitation_key(member), message, url)
+
+
+def open_invitations(company: Company) -> list[LeerbedrijfNetwork]:
+    """Networks that invited the company and wait for its answer (the home page's banner)."""
+    return list(
+        db.session.scalars(
+            select(LeerbedrijfNetwork)
+            .join(NetworkMember, NetworkMember.network_id == LeerbedrijfNetwork.id)
+            .where(NetworkMember.company_id == company.id, NetworkMember.status == INVITED)
+            .order_by(LeerbedrijfNetwork.name)
+        )
+    )
 
 
 # --- rotation between member firms --------------------------------------------------------------

@@ -50,6 +50,7 @@ class Kind:
 
 
 STUDENT, COMPANY, COORDINATOR = Role.STUDENT.value, Role.COMPANY.value, Role.COORDINATOR.value
+JOB_COACH = Role.JOB_COACH.value
 
 KINDS: dict[str, Kind] = {
     "application_received": Kind(_l("Nieuwe sollicitatie"), MAIL, (COMPANY,)),
@@ -73,6 +74,7 @@ KINDS: dict[str, Kind] = {
     "round_result": Kind(_l("Uitslag van een verdeelronde"), MAIL, (STUDENT,)),
     "round_computed": Kind(_l("Verdeling berekend"), MAIL, (COORDINATOR,)),
     "evaluation_due": Kind(_l("Evaluatie invullen"), MAIL, (STUDENT, COMPANY)),
+    "help_requested": Kind(_l("Een leerling vraagt je hulp"), MAIL, (COORDINATOR, JOB_COACH)),
     "report_raised": Kind(_l("Melding van discriminatie door een student"), MAIL, (COORDINATOR,)),
     "case_answer": Kind(_l("Antwoord van je stagecoördinator op je melding"), MAIL, (STUDENT,)),
     "flag_raised": Kind(
@@ -107,9 +109,20 @@ KINDS: dict[str, Kind] = {
     "agreement_turn": Kind(
         _l("Praktijkovereenkomst wacht op je handtekening"), MAIL, (STUDENT, COMPANY, COORDINATOR)
     ),  # fmt: skip
+    # The final assessment (services/assessments.py): the meester submitted it (the school
+    # decides next; the other firm of a network placement is told too); the school recorded
+    # its decision.
+    "assessment_submitted": Kind(
+        _l("Eindbeoordeling verstuurd door het leerbedrijf"), MAIL, (COMPANY, COORDINATOR)
+    ),  # fmt: skip
+    "assessment_decided": Kind(_l("Besluit over de eindbeoordeling"), MAIL, (STUDENT, COMPANY)),
     "monitoring_disparity": Kind(
         _l("Monitoring: een groep blijft achter (vier-vijfderegel)"), MAIL, (Role.ADMIN.value,)
     ),  # fmt: skip
+    # Leerbedrijf networks (services/networks.py): a firm is invited; the inviting firm hears
+    # whether it was accepted or declined.
+    "network_invitation": Kind(_l("Uitnodiging voor een leerbedrijfnetwerk"), MAIL, (COMPANY,)),
+    "network_answered": Kind(_l("Antwoord op je uitnodiging voor een netwerk"), MAIL, (COMPANY,)),
 }
 
 

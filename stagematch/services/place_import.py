@@ -63,6 +63,10 @@ IMPORT_COLUMNS = [
     ("talen", _l("Talen"), False),
     ("publiceren", _l("ja = meteen online, anders concept"), False),
     ("referentie", _l("Je eigen kenmerk voor de plek (hoogstens 40 tekens). Een regel met een referentie die er al is, verandert niets."), False),
+    # Issue 18: the place form's "ook voor zij-instromers", "landelijk" and allowance.
+    ("zij_instromers", _l("ja = ook voor zij-instromers (alleen BBL; loon minstens het minimumloon voor 21 jaar en ouder)"), False),
+    ("landelijk", _l("ja = de leerling mag uit het hele land komen"), False),
+    ("reis_of_verblijfsvergoeding", _l("Bijdrage in reis- of verblijfskosten in euro per maand (0 tot 5.000; leeg = geen)"), False),
 ]  # fmt: skip
 MAX_LENGTHS = {
     "titel": 160, "crebo": 200, "plaats": 80, "meester": 254, "gezel": 254, "taken": 4000,
@@ -76,6 +80,7 @@ MAX_ROWS = 2_000
 MAX_BYTES = 1_000_000
 PROGRESS_EVERY = 100
 YES = ("ja", "j", "yes", "y", "1", "true", "waar")
+NO = ("", "nee", "n", "no", "0", "false", "onwaar")
 _DECIMAL = re.compile(r"[0-9]{1,3}([.,][0-9]{0,2})?", re.ASCII)
 
 
@@ -140,6 +145,15 @@ def _number(values, column, problems, *, lo, hi, missing, out_of_range, required
     return number
 
 
+def _yes_no(values, column, problems) -> bool:
+    text = values[column].strip().lower()
+    if text in YES:
+        return True
+    if text not in NO:
+        problems.append(_problem(column, N_("Vul ja of nee in.")))
+    return False
+
+
 def _find_mentor(mentors: list[Mentor], text: str, role: MentorRole) -> Mentor | None:
     text = text.strip().lower()
     if not text:
@@ -168,7 +182,8 @@ def _town_problem(text: str) -> Phrase:
 def content_key(
     *, title: str, leerweg: str, crebos, city: str, start: date, weeks: int, hours: float,
     days: int | None, pay: int, wage_age: int | None, seats: int, meester_id: int,
-    gezel_id: int | None, tasks: str, skills: str, languages: str,
+    gezel_id: int | None, tasks: str, skills: str, languages: str, national: bool = False,
+    allowance: int = 0, for_switchers: bool = False,
 ) -> str:  # fmt: skip
     """The natural key of a place without a reference: "#" and a hash of what it is, as stored
     (so a place made with the form has the same key as the same row in a file)."""
@@ -183,6 +198,9 @@ def content_key(
         str(wage_age if bbl and wage_age else ""), str(seats), str(meester_id), str(gezel_id or ""),
         norm(tasks), norm(skills), norm(languages) or "nederlands",
     ]  # fmt: skip
+    if national or allowance or (for_switchers and bbl):
+        # Only when set, so the keys of places without them stay what they were.
+        parts += [str(int(national)), str(allowance), str(int(for_switchers and bbl))]
     return "#" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
@@ -192,7 +210,8 @@ def _key_of_placement(place: Placement) -> str:
         city=place.city, start=place.start_date, weeks=place.duration_weeks, hours=place.hours_per_week,
         days=place.days_per_week, pay=place.pay_per_month, wage_age=place.wage_age, seats=place.seats,
         meester_id=place.meester_id, gezel_id=place.gezel_id, tasks=place.tasks,
-        skills=place.required_skills, languages=place.languages,
+        skills=place.required_skills, languages=place.languages, national=place.national,
+        allowance=place.lodging_allowance, for_switchers=place.for_switchers,
     )  # fmt: skip
 
 
@@ -273,6 +292,10 @@ def _check_row(row: CsvRow, company: Company, context: dict) -> tuple[_Row | Non
     if values["gezel"] and gezel is None:
         problems.append(Phrase(N_("gezel '%(name)s' niet gevonden bij je begeleiders"),
                                name=values["gezel"]))  # fmt: skip
+    for_switchers = _yes_no(values, "zij_instromers", problems)
+    national = _yes_no(values, "landelijk", problems)
+    allowance = _number(values, "reis_of_verblijfsvergoeding", problems, lo=0, hi=5000, missing="",
+                        out_of_range=N_("Tussen € 0 en € 5.000."), required=False)  # fmt: skip
     tasks = values["taken"]
     if not tasks:
         problems.append(_problem("taken", N_("Beschrijf wat de leerling gaat doen en leren.")))
@@ -285,7 +308,9 @@ def _check_row(row: CsvRow, company: Company, context: dict) -> tuple[_Row | Non
         town=town, start_date=start, duration_weeks=weeks, hours_per_week=hours,
         days_per_week=days, pay_per_month=pay, wage_age=wage_age, seats=seats, meester=meester,
         gezel=gezel, required_skills=values["vaardigheden"], languages=values["talen"],
+        national=national, lodging_allowance=allowance or 0, for_switchers=for_switchers,
     )  # fmt: skip
+    # The place form's rules, among them the adult minimum wage of a place for zij-instromers.
     problems = [e.message for e in _check_fields(company, data)]
     if problems:
         return None, problems
@@ -294,6 +319,7 @@ def _check_row(row: CsvRow, company: Company, context: dict) -> tuple[_Row | Non
         city=town.name, start=start, weeks=weeks, hours=hours, days=days, pay=pay,
         wage_age=wage_age, seats=seats, meester_id=meester.id, gezel_id=gezel.id if gezel else None,
         tasks=tasks.strip(), skills=values["vaardigheden"].strip(), languages=values["talen"].strip(),
+        national=national, allowance=allowance or 0, for_switchers=for_switchers,
     )  # fmt: skip
     publish = values["publiceren"].lower() in YES
     return _Row(row.line, data, publish, key, row.cells), []

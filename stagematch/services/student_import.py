@@ -34,7 +34,7 @@ from stagematch.models import AuditEvent, Job, Qualification, School, StudentPro
 from stagematch.models.enums import Role
 from stagematch.ops import LARGE_WRITE, analyze
 from stagematch.services.accounts import normalise_email, password_token
-from stagematch.timeutil import utcnow
+from stagematch.timeutil import age_on, today, utcnow
 from stagematch.urls import external_url
 
 JOB_KIND = "student_import"
@@ -49,6 +49,14 @@ IMPORT_COLUMNS = [
     ("leerweg", _l("BOL of BBL"), True),
     ("woonplaats", _l("Woonplaats"), False),
     ("geplande_start", _l("Geplande start van de stage, 2027-02-01 of 01-02-2027"), False),
+    (
+        "geboortedatum",
+        _l(
+            "Geboortedatum, 2009-03-12 of 12-03-2009: is de student op de begindatum "
+            "nog geen 18, dan tekent ook een ouder of verzorger de overeenkomst"
+        ),
+        False,
+    ),
 ]
 COLUMNS = [
     Column("studentnummer", required=True, max_length=20),
@@ -59,6 +67,7 @@ COLUMNS = [
     Column("leerweg", required=True, max_length=20),
     Column("woonplaats", max_length=80),
     Column("geplande_start", max_length=40),
+    Column("geboortedatum", max_length=40, aliases=("geboorte_datum",)),
 ]
 MAX_ROWS = 20_000
 MAX_BYTES = 5_000_000
@@ -126,6 +135,7 @@ class _Checked:
     leerweg: str
     town: geo.Town | None
     planned: date | None
+    born: date | None
 
 
 def _existing_accounts(emails: list[str]) -> dict[str, tuple[str, int | None, str | None]]:
@@ -298,6 +308,15 @@ def _check(
         if planned is None:
             problems.append(Phrase(N_("geplande start '%(value)s' is geen datum"),
                                    value=values["geplande_start"]))  # fmt: skip
+    born = None
+    if values["geboortedatum"]:
+        born = _date(values["geboortedatum"])
+        if born is None:
+            problems.append(Phrase(N_("geboortedatum '%(value)s' is geen datum"),
+                                   value=values["geboortedatum"]))  # fmt: skip
+        elif not _plausible_birth_date(born):
+            problems.append(Phrase(N_("geboortedatum '%(value)s' kan niet kloppen"),
+                                   value=values["geboortedatum"]))  # fmt: skip
     if problems:
         result.refuse(row.line, Phrase.join("; ", problems), row.cells)
         return None
@@ -305,7 +324,15 @@ def _check(
         result.exists(row.line, number)
         return None
     result.add(row.line, number)
-    return _Checked(row.line, number, name, email, q, leerweg, town, planned)
+    return _Checked(row.line, number, name, email, q, leerweg, town, planned, born)
+
+
+def _plausible_birth_date(born: date) -> bool:
+    """In the past and an age a student can have (as the agreement's own check)."""
+    from stagematch.services.agreements import BIRTH_AGES
+
+    on = today()
+    return born < on and BIRTH_AGES[0] <= age_on(born, on) <= BIRTH_AGES[1]
 
 
 def _write(school: School, good: list[_Checked], *, by: User | None, ip: str | None) -> list[int]:
@@ -340,7 +367,8 @@ def _write(school: School, good: list[_Checked], *, by: User | None, ip: str | N
                     "user_id": user_ids[c.email], "school_id": school.id, "qualification_id": c.qualification.id,
                     "student_number": c.number, "level": c.qualification.level, "leerweg": c.leerweg,
                     "city": c.town.name if c.town else None, "lat": c.town.lat if c.town else None,
-                    "lon": c.town.lon if c.town else None, "planned_start": c.planned, "updated_at": now,
+                    "lon": c.town.lon if c.town else None, "planned_start": c.planned, "birth_date": c.born,
+                    "updated_at": now,
                 }
                 for c in chunk
             ],

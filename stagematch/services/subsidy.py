@@ -1,16 +1,20 @@
 """A leerbedrijf's overview for the Subsidieregeling praktijkleren: per place (a student's
-placement) and school year (1 August – 31 July), the crebo, the leerbedrijf-ID and the accreditation
-for that crebo, the weeks supervised, the student's initials, the leerweg and an estimated maximum.
+placement) and school year (1 August – 31 July), the crebo, the KvK number, the leerbedrijf-ID and
+the accreditation for that crebo, the weeks supervised, the student's initials, the leerweg and an
+estimated maximum.
 
 The rule (docs/exports.md): the Subsidieregeling praktijkleren (Stcrt. 2013, 31130, art. 1 under
 c) counts a "gerealiseerde praktijkleerplaats" as the weeks of actual supervision in a school year,
 at most 40, divided by 40; the maximum is €2,700 per full place, so the estimate is
 €2,700 × min(weeks, 40) / 40. A week counts when there was supervision on at least one working
-day. Only BBL places qualify in the mbo; BOL rows show 0. The real amount is set by RVO after all
-claims are in (the budget is shared), so the figure is an upper bound, not a promise.
+day. The real amount is set by RVO after all claims are in (the budget is shared), so the figure
+is an upper bound, not a promise.
 
-All or nothing, like the BRON export: missing data (no signed agreement, no leerbedrijf-ID, no
-accreditation for the crebo in that period) gives a report per row and no file."""
+What cannot qualify is left out with a note (`left_out`), not reported as a problem: a BOL stage
+(art. 4: in the mbo only the beroepsbegeleidende leerweg) and a placement without a signed
+agreement (art. 5 under c: supervision under a praktijkovereenkomst; it cannot have started).
+Missing data on a place that could qualify (no leerbedrijf-ID, no accreditation for the crebo in
+that period, …) is a problem of that row; the other rows are still shown and downloaded."""
 
 from __future__ import annotations
 
@@ -38,14 +42,15 @@ COLUMNS: list[tuple[str, str]] = [
     ("Schooljaar", "the school year, 1 August – 31 July (e.g. 2025-2026)"),
     ("Plek", "the title of the company's place"),
     ("Crebo", "the qualification in the signed praktijkovereenkomst"),
+    ("KvK-nummer", "the company's KvK number (the claim is made by KvK number)"),
     ("Leerbedrijf-ID", "the company's SBB leerbedrijf-ID"),
     ("Erkend sinds", "start of SBB's accreditation of the company for this crebo (JJJJ-MM-DD)"),
     ("Voorletters student", "the student's initials (no BSN is stored)"),
-    ("Leerweg", "BBL or BOL (only BBL qualifies)"),
+    ("Leerweg", "BBL (a BOL stage does not qualify and is left out)"),
     ("Eerste week", "first day of supervision in this school year (JJJJ-MM-DD)"),
     ("Laatste week", "last day of supervision in this school year, at most today (JJJJ-MM-DD)"),
     ("Weken begeleid", "weeks with at least one working day of supervision in this school year"),
-    ("Geschat maximum (EUR)", "2700 × min(weeks, 40) / 40 for BBL, 0 for BOL; whole euros"),
+    ("Geschat maximum (EUR)", "2700 × min(weeks, 40) / 40; whole euros, rounded down"),
 ]
 HEADER = [name for name, _ in COLUMNS]
 
@@ -62,7 +67,8 @@ class SubsidyOverview:
     school_year: int
     header: list[str] = field(default_factory=lambda: list(HEADER))
     rows: list[list] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # could qualify, but data is missing
+    left_out: list[Problem] = field(default_factory=list)  # cannot qualify (BOL, not signed)
 
     @property
     def ok(self) -> bool:
@@ -188,8 +194,15 @@ def overview(company: Company, year: int, *, on: date | None = None) -> SubsidyO
         )
         who = name or f"#{internship.id}"
         if version is None:
-            result.problems.append(Problem(internship.id, who, Phrase(
-                N_("geen ondertekende praktijkovereenkomst: zonder POK geen subsidie")))
+            result.left_out.append(Problem(internship.id, who, Phrase(
+                N_("nog geen ondertekende praktijkovereenkomst: zonder POK geen begeleide weken "
+                   "en geen subsidie")))
+            )  # fmt: skip
+            continue
+        leerweg = content.get("leerweg")
+        if leerweg == "BOL":
+            result.left_out.append(Problem(internship.id, who, Phrase(
+                N_("BOL-stage: de subsidie is in het mbo alleen voor BBL-plekken")))
             )  # fmt: skip
             continue
         missing: list[Phrase] = []
@@ -204,17 +217,14 @@ def overview(company: Company, year: int, *, on: date | None = None) -> SubsidyO
                 N_("geen erkenning voor crebo %(crebo)s in deze periode"), crebo=crebo))  # fmt: skip
         if not name:
             missing.append(Phrase(N_("de naam van de student ontbreekt")))
-        leerweg = content.get("leerweg")
-        if leerweg not in ("BOL", "BBL"):
+        if leerweg != "BBL":
             missing.append(Phrase(N_("de leerweg is geen BOL of BBL")))
         if missing:
             result.problems.append(Problem(internship.id, who, Phrase.join("; ", missing)))
             continue
         result.rows.append([
-            year_label(year), internship.placement.title, crebo, company.sbb_id,
+            year_label(year), internship.placement.title, crebo, company.kvk_number, company.sbb_id,
             accreditation.valid_from.isoformat(), initials(name), leerweg, first.isoformat(),
             last.isoformat(), weeks, estimate(weeks, leerweg),
         ])  # fmt: skip
-    if result.problems:
-        result.rows = []  # all or nothing
     return result

@@ -1,17 +1,21 @@
-"""Help with applying (issue 18, item 5): the student gives a named coordinator of their school
-consent to apply for them (30 days, revocable), and sees and revokes what they gave."""
+"""Help with applying (issue 18): the student gives a named helper consent to apply for them (30
+days, revocable) and sees and revokes what they gave. A helper is a coordinator of the student's
+school or a job coach (found by name or organisation); a learner without a school sees job coaches
+only."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
 from stagematch.access import ensure, role_required
 from stagematch.extensions import db
 from stagematch.forms import SelectField
+from stagematch.inputs import MAX_ID, parse_int
 from stagematch.models.consent import CONSENT_DAYS, ActingConsent
 from stagematch.models.enums import Role
 from stagematch.services import DomainError
@@ -28,27 +32,49 @@ class ConsentForm(FlaskForm):
     )
 
 
+class CoachConsentForm(FlaskForm):
+    """One button per job coach in the list: the coach's id travels in a hidden field."""
+
+    jobcoach = HiddenField(_l("Jobcoach"), validators=[DataRequired(_l("Kies een jobcoach."))])
+
+
+def _grant(profile, form, field) -> ActingConsent | None:
+    helper_id = parse_int(field.data, lo=1, hi=MAX_ID)
+    try:
+        return service.grant(student=profile, helper_id=helper_id or 0)
+    except DomainError as error:
+        db.session.rollback()
+        field.errors.append(error.message)
+    return None
+
+
 @bp.route("/hulp", methods=["GET", "POST"])
 @role_required(Role.STUDENT)
 def help_with_applying():
     profile = _profile()
     coordinators = service.school_coordinators(profile)
     form = ConsentForm()
+    coach_form = CoachConsentForm()
     form.coordinator.choices = [("", _("Kies een stagecoördinator"))] + [
         (str(c.id), c.name) for c in coordinators
     ]
-    if form.validate_on_submit():
-        try:
-            consent = service.grant(student=profile, coordinator_id=int(form.coordinator.data))
-        except DomainError as error:
-            form.coordinator.errors.append(error.message)
-        else:
-            flash(_("%(name)s mag nu %(days)s dagen namens jou solliciteren.",
-                    name=consent.coordinator.name, days=CONSENT_DAYS), "success")  # fmt: skip
-            return redirect(url_for("students.help_with_applying"))
-    return render_template("students/help.html", form=form, coordinators=coordinators,
-                           consents=service.current_consents(profile), days=CONSENT_DAYS,
-                           ), 422 if form.errors else 200  # fmt: skip
+    consent = None
+    if request.method == "POST" and "jobcoach" in request.form:
+        if coach_form.validate_on_submit():
+            consent = _grant(profile, coach_form, coach_form.jobcoach)
+    elif form.validate_on_submit():
+        consent = _grant(profile, form, form.coordinator)
+    if consent is not None:
+        flash(_("%(name)s mag nu %(days)s dagen namens jou solliciteren.",
+                name=consent.helper.name, days=CONSENT_DAYS), "success")  # fmt: skip
+        return redirect(url_for("students.help_with_applying"))
+    query = request.args.get("zoek", "")[:100]
+    failed = bool(form.errors or coach_form.errors)
+    return render_template("students/help.html", form=form, coach_form=coach_form,
+                           coordinators=coordinators, coaches=service.job_coaches(query),
+                           query=query, consents=service.current_consents(profile),
+                           days=CONSENT_DAYS, has_school=profile.school_id is not None,
+                           ), 422 if failed else 200  # fmt: skip
 
 
 @bp.post("/hulp/<int:consent_id>/intrekken")

@@ -1,7 +1,7 @@
-"""A student switches the site to Arabic (right to left) or Polish (long words) on a 360 px phone:
-the home page, a place page and the application form are laid out for the language (dir="rtl"
-for Arabic), do not scroll sideways, keep the menu and the form fields inside the screen, and
-pass axe-core. Screenshots: test-artifacts/screenshots/lang-<code>-<page>.png."""
+"""A student switches the site to Arabic (right to left), Polish (long words) or Ukrainian
+(Cyrillic) on a 360 px phone: the home page, a place page and the application form are laid out
+for the language (dir="rtl" for Arabic), do not scroll sideways, keep the menu and the form
+fields inside the screen, and pass axe-core. Screenshots: test-artifacts/screenshots/lang-<code>-<page>.png."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from stagematch.extensions import db
 from tests.browser.conftest import PHONE, assert_no_horizontal_scroll, login, screenshot
 
 BLOCKING = {"serious", "critical"}
-NAMES = {"ar": "العربية", "pl": "Polski"}
+NAMES = {"ar": "العربية", "pl": "Polski", "uk": "Українська"}
 
 # Menu items and form controls whose box is not inside the viewport (a few px of rounding).
 OUTSIDE = """(width) => [...document.querySelectorAll(
@@ -23,7 +23,7 @@ OUTSIDE = """(width) => [...document.querySelectorAll(
                + (el.textContent || el.name || '').trim().slice(0, 30))"""
 
 
-@pytest.mark.parametrize("code", ["ar", "pl"])
+@pytest.mark.parametrize("code", ["ar", "pl", "uk"])
 def test_a_student_uses_the_site_in_the_language_on_a_phone(make, new_page, code):
     student = make.student()
     company = make.company(name="Installatietechniekbedrijf Hoogeveen-Vriezenveen B.V.")

@@ -250,3 +250,13 @@ def test_a_solo_smithy_and_a_partner_train_a_switcher_together(make, new_page, o
     assert "Meester: Gerrit Kamp, Hoefsmederij Kamp" in text
     assert "Nog geen school gekozen." in text
     assert_no_horizontal_scroll(smithy_page)
+
+    # --- 7. the meester's own firm: lists the learner and opens the placement with the chain --
+    partner_page.goto("/stage/")
+    main(partner_page).get_by_role("link", name="Ruud Jansen").click()
+    partner_page.wait_for_url(f"**/stage/{internship_id}")
+    text = " ".join(main(partner_page).locator("section.chain").inner_text().split())
+    assert "maandag–woensdag: Smederij Het Aambeeld (Enschede)" in text
+    assert "Meester: Gerrit Kamp, Hoefsmederij Kamp" in text
+    assert_no_horizontal_scroll(partner_page)
+    screenshot(partner_page, "network-meesters-firm-placement-phone")
