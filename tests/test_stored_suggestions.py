@@ -71,6 +71,23 @@ def test_stored_lists_show_what_the_live_ranking_shows(runner, demo, gate_passes
             compared += len(got.hits)
     assert compared > 20
 
+    # A refresh of a few students (the job after one student's change) ranks them among the
+    # places their own searches can find instead of loading every open place: the same lists.
+    def rows():
+        db.session.expire_all()
+        return {
+            r.student_id: (r.place_ids, r.scores, r.candidates)
+            for r in db.session.scalars(
+                select(StoredSuggestions).where(
+                    StoredSuggestions.student_id.in_([p.id for p in chosen])
+                )
+            )
+        }
+
+    everyone = rows()
+    assert stored.refresh([p.id for p in chosen]) == len(everyone)
+    assert rows() == everyone
+
     # The student's own search (their profile's filters, by relevance) reads the stored list:
     # a list stored in another order (reversed here) is the order the search page shows.
     profile = next(p for p in chosen if 2 <= recommendations(p, limit=20).total <= stored.STORE)
