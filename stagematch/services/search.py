@@ -44,7 +44,7 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from stagematch import geo
 from stagematch.extensions import db
@@ -467,8 +467,8 @@ def still_found(filters: SearchFilters, placement_ids: list[int]) -> dict[int, P
 
 def placements_for_cards(placement_ids, values: dict | None = None) -> dict[int, Placement]:
     """The places `placement_ids` (a list, or a SELECT of ids with its bind `values`) with what a
-    result card shows (company, meester, gezel, the qualifications for the kansrijk figure), in
-    one query instead of more per card."""
+    result card shows (company, meester, gezel; the qualifications for the kansrijk figure in a
+    second statement), instead of more queries per card."""
     if isinstance(placement_ids, list) and not placement_ids:
         return {}
     return {
@@ -480,10 +480,12 @@ def placements_for_cards(placement_ids, values: dict | None = None) -> dict[int,
                 joinedload(Placement.company),
                 joinedload(Placement.meester),
                 joinedload(Placement.gezel),
-                joinedload(Placement.qualifications),
+                # Their own statement: joined to the cards, PostgreSQL joined every place's
+                # qualifications, company and mentors before keeping the page (370 ms at 60k).
+                selectinload(Placement.qualifications),
             ),
             values or {},
-        ).unique()
+        )
     }
 
 
