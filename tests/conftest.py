@@ -311,6 +311,21 @@ class Factory:
         db.session.flush()
         return placement
 
+    def internship(self, student: User, placement: Placement, *, start_date, end_date):
+        """The student taken on at the place (an application accepted, as the services do),
+        running from `start_date` to `end_date`; committed."""
+        from stagematch.models import Application
+        from stagematch.services import applications as application_service
+
+        db.session.commit()
+        application = Application(student=student.profile, placement=placement, motivation="Graag.")
+        db.session.add(application)
+        db.session.commit()
+        internship = application_service.accept(application.id)
+        internship.start_date, internship.end_date = start_date, end_date
+        db.session.commit()
+        return internship
+
 
 @pytest.fixture
 def make(app) -> Factory:

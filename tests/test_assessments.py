@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from stagematch.extensions import db
-from stagematch.models import Application, Assessment, AuditEvent, Evaluation, WorkProcess
+from stagematch.models import Assessment, AuditEvent, Evaluation, WorkProcess
 from stagematch.reference import work_process_rows
-from stagematch.services import applications as application_service
 from stagematch.services import assessments
 from stagematch.timeutil import today, utcnow
 
@@ -25,14 +24,12 @@ def world(make):
     place = make.placement(company, meester, seats=1)
     student = make.student(name="Sem Student")
     coordinator = make.coordinator(student.school)
-    db.session.commit()
-    application = Application(student=student.profile, placement=place, motivation="Graag.")
-    db.session.add(application)
-    db.session.commit()
-    internship = application_service.accept(application.id)
-    internship.start_date = today() - timedelta(weeks=18)
-    internship.end_date = today() + timedelta(days=10)  # the assessment is open
-    db.session.commit()
+    internship = make.internship(
+        student,
+        place,
+        start_date=today() - timedelta(weeks=18),
+        end_date=today() + timedelta(days=10),
+    )  # the assessment is open
     return dict(owner=owner, student=student, coordinator=coordinator, internship=internship)
 
 

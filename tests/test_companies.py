@@ -602,8 +602,6 @@ def test_a_mentor_has_an_optional_checked_phone_number(client, company_user):
 
 def test_a_running_placement_shows_how_to_reach_the_meester_and_gezel(client, make, auth):
     """Audit 17: "Je meester: Fay de Heer" and no way to reach her."""
-    from stagematch.models import Application
-    from stagematch.services import applications as application_service
     from tests.test_hours import _sign
 
     company = make.company()
@@ -615,14 +613,8 @@ def test_a_running_placement_shows_how_to_reach_the_meester_and_gezel(client, ma
     place = make.placement(company, meester, gezel=gezel)
     student = make.student()
     coordinator = make.coordinator(student.school)
-    db.session.commit()
-    application = Application(student=student.profile, placement=place, motivation="Graag.")
-    db.session.add(application)
-    db.session.commit()
-    internship = application_service.accept(application.id)
-    internship.start_date = today() - timedelta(weeks=2)
-    internship.end_date = today() + timedelta(weeks=18)
-    db.session.commit()
+    internship = make.internship(student, place, start_date=today() - timedelta(weeks=2),
+                                 end_date=today() + timedelta(weeks=18))  # fmt: skip
     _sign(internship)
     for user in (student, coordinator):
         auth.logout()

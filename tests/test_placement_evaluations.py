@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from stagematch.extensions import db
-from stagematch.models import Application
 from stagematch.models.enums import EvaluationAuthor
-from stagematch.services import applications as application_service
 from stagematch.timeutil import today
 from tests.test_hours import _sign
 
@@ -20,14 +18,8 @@ def _running(make):
     place = make.placement(company, make.meester(company, capacity=2))
     student = make.student()
     coordinator = make.coordinator(student.school)
-    db.session.commit()
-    application = Application(student=student.profile, placement=place, motivation="Graag.")
-    db.session.add(application)
-    db.session.commit()
-    internship = application_service.accept(application.id)
-    internship.start_date = today() - timedelta(weeks=9)
-    internship.end_date = today() + timedelta(weeks=9)
-    db.session.commit()
+    internship = make.internship(student, place, start_date=today() - timedelta(weeks=9),
+                                 end_date=today() + timedelta(weeks=9))  # fmt: skip
     _sign(internship)
     for e in internship.evaluations:  # the midterm ones are due now, the final ones later
         e.due_date = today() + timedelta(days=3 if e.moment == "midterm" else 60)

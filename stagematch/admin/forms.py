@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from stagematch.auth.forms import REQUIRED
+from stagematch.companies.forms import ColleagueForm
 
 
 class ConfirmForm(FlaskForm):
@@ -15,18 +16,10 @@ class ConfirmForm(FlaskForm):
     (the button); a POST without it shows the confirmation page again."""
 
 
-class JobCoachForm(FlaskForm):
-    """Inviting a job coach (issue 18): the account gets a link to choose a password."""
+class JobCoachForm(ColleagueForm):
+    """Inviting a job coach (issue 18): name and e-mail address as for a colleague, and the
+    organisation; the account gets a link to choose a password."""
 
-    name = StringField(_l("Naam"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    email = EmailField(
-        _l("E-mailadres"),
-        validators=[
-            DataRequired(REQUIRED),
-            Email(_l("Dit is geen geldig e-mailadres.")),
-            Length(max=254),
-        ],
-    )
     organisation = StringField(
         _l("Organisatie"),
         description=_l(

@@ -357,6 +357,9 @@ class OfferForm(FlaskForm):
 
 
 class ColleagueForm(FlaskForm):
+    """Someone invited by name and e-mail address (a colleague; the administrator's job-coach
+    invitation adds the organisation)."""
+
     name = StringField(_l("Naam"), validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField(
         _l("E-mailadres"),
