@@ -91,7 +91,9 @@ def reference_search(filters: SearchFilters, *, per_page: int = 20, ranker=None)
         kept.sort(key=lambda r: (-r.pay_per_month, r.start_date))
         ranked_by = "pay"
     elif sort == "kansrijk":
-        tight = tightness.for_placements([r.id for r in kept])
+        tight = tightness.for_cards(
+            db.session.scalars(select(Placement).where(Placement.id.in_([r.id for r in kept])))
+        )
         kept.sort(key=lambda r: (-(tight[r.id].figure or 0.0) if r.id in tight else 0.0,
                                  distances[r.id] or 0.0, r.start_date, r.id))  # fmt: skip
         ranked_by = "kansrijk"
@@ -124,7 +126,7 @@ def reference_search(filters: SearchFilters, *, per_page: int = 20, ranker=None)
         search_module.Hit(by_id[r.id], distances[r.id], *(scores.get(r.id, (None, None))))
         for r in window
     ]
-    tight = tightness.for_placements([h.placement.id for h in hits])
+    tight = tightness.for_cards([h.placement for h in hits])
     for hit in hits:
         hit.tightness = tight.get(hit.placement.id)
     result = SearchPage(hits, total, page, per_page, ranked_by)

@@ -342,7 +342,7 @@ def _pg_base():
 
 
 def _kansrijk_figure(placement_id):
-    """SQL: the place's best kansrijk figure (0 for none), as `tightness.for_placements` gives it."""
+    """SQL: the place's best kansrijk figure (0 for none), as `tightness.for_cards` gives it."""
     by_figure: dict[float, list[int]] = {}
     for qualification_id, figure in tightness.kansrijk_qualification_ids().items():
         by_figure.setdefault(figure, []).append(qualification_id)

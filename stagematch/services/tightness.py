@@ -131,26 +131,9 @@ def kansrijk_qualification_ids() -> dict[int, float]:
     return result
 
 
-def for_placements(placement_ids: list[int]) -> dict[int, Tightness]:
-    """Each place's best kansrijk figure over its qualifications, in one query (result cards)."""
-    from stagematch.models import placement_qualification
-
-    if not placement_ids:
-        return {}
-    rows = db.session.execute(
-        select(placement_qualification.c.placement_id, Qualification)
-        .join(Qualification, Qualification.id == placement_qualification.c.qualification_id)
-        .where(placement_qualification.c.placement_id.in_(placement_ids))
-    ).all()
-    by_place: dict[int, list[Qualification]] = {}
-    for placement_id, qualification in rows:
-        by_place.setdefault(placement_id, []).append(qualification)
-    return _best_kansrijk(by_place)
-
-
 def for_cards(placements) -> dict[int, Tightness]:
-    """`for_placements` of places loaded with their qualifications (`search.placements_for_cards`
-    loads them with the cards): no query of its own."""
+    """Each place's best kansrijk figure over its qualifications (result cards:
+    `search.placements_for_cards` loads the qualifications with them), no query of its own."""
     return _best_kansrijk({p.id: p.qualifications for p in placements})
 
 
