@@ -349,3 +349,53 @@ def test_sessions_and_lists_see_the_places_a_student_opened_and_saved_before(mak
     assert now.saved == {target.id, saved_late.id}
     assert student_data(student.profile, views=True).viewed == now.viewed
     assert student_data(student.profile).viewed == frozenset()  # others' lists never read them
+
+
+def test_coming_back_to_a_place_counts_the_days_it_was_opened(make):
+    """A place whose page the student opened on several days is a stronger sign than one look
+    (`revisits`: the days more than one): counted per calendar day, in the 60 days before a
+    session's day for training and up to now for the student's own lists; two opens on one day
+    are one day."""
+    from datetime import datetime, timedelta
+
+    from stagematch.models import Application
+    from stagematch.models.enums import ApplicationStatus, PlacementStatus
+    from stagematch.models.interaction import Interaction, InteractionKind
+    from stagematch.ranking.data import interest, student_data
+
+    day = today_() - timedelta(days=20)
+    at = lambda n: datetime.combine(day + timedelta(days=n), datetime.min.time())  # noqa: E731
+    company = make.company()
+    meester = make.meester(company, capacity=5, hours_per_week=8)
+    thrice, once_twice, applied = (
+        make.placement(company, meester, start_date=day + timedelta(days=60), duration_weeks=20,
+                       status=PlacementStatus.OPEN, published_at=at(-80), confirmed_at=at(-80))
+        for _ in range(3)
+    )  # fmt: skip
+    student = make.student()
+    sid = student.profile.id
+    for place, n, hour in ((thrice, -9, 9), (thrice, -4, 9), (thrice, -1, 9), (thrice, 2, 9),
+                           (once_twice, -2, 9), (once_twice, -2, 15)):  # fmt: skip
+        db.session.add(Interaction(kind=InteractionKind.PLACE_VIEW, student_id=sid,
+                                   place_id=place.id, at=at(n) + timedelta(hours=hour)))  # fmt: skip
+    db.session.add(Application(student_id=sid, placement=applied,
+                               status=ApplicationStatus.SUBMITTED, created_at=at(0)))  # fmt: skip
+    db.session.commit()
+
+    [session] = [s for s in training_examples() if s.student.id == sid]
+    assert session.student.viewed == {thrice.id, once_twice.id}
+    assert session.student.revisits == {(thrice.id, 2)}  # day 2 is after the session began
+
+    now = interest([sid])[sid]
+    assert now.revisits == {(thrice.id, 3)}
+    assert student_data(student.profile, views=True).revisits == now.revisits
+    assert student_data(student.profile).revisits == frozenset()
+
+    from stagematch.matching.features import FEATURES, build_features, fit_context
+    from stagematch.ranking import place_data
+
+    shown = student_data(student.profile, views=True)
+    places = place_data([thrice, once_twice, applied])
+    X = build_features([(shown, p) for p in places], fit_context(places))  # noqa: N806
+    assert X[:, FEATURES.index("revisits")].tolist() == [3.0, 0.0, 0.0]
+    assert X[:, FEATURES.index("viewed")].tolist() == [1.0, 1.0, 0.0]

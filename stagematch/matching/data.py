@@ -25,6 +25,8 @@ class StudentData:
     # Places whose page the student opened in the days before (`ranking.data.VIEW_DAYS`), as
     # the interaction log held them then: what they actually looked at (issue 16).
     viewed: frozenset[int] = frozenset()
+    # (place, n) of the viewed places they came back to: opened on n more days than one.
+    revisits: frozenset[tuple[int, int]] = frozenset()
     saved: frozenset[int] = frozenset()  # places they kept (bewaarde plekken) by then
     # Protected: carried so tests can vary them; no feature or score may read them. The one
     # exception is the age, which the legal rules of `eligibility` (minimum youth wage, working

@@ -43,6 +43,7 @@ FEATURES = [
     "answer_rate",  # share of the company's applications answered in time (shrunk)
     "competition",  # log(1 + open applications per free seat of the place)
     "viewed",  # 1: the student opened this place's page in the days before (interaction log)
+    "revisits",  # the days more than one on which they opened it (0..MAX_REVISITS): came back
     "saved",  # 1: the student kept this place among their bewaarde plekken
 ]
 MAX_HOURS_PER_LEARNER = 8.0
@@ -59,7 +60,8 @@ MONOTONE = {
     "sqi_load": 1, "meester_load_ratio": -1, "company_completion": 1, "has_gezel": 1,
     "time_per_learner": 1, "meester_trained": 1, "rating": 1, "meester_completion": 1,
     "low_level": 0, "low_level_x_time": 1, "low_level_x_gezel": 1, "interest_overlap": 1,
-    "low_level_x_distance": -1, "bbl_x_pay": 1, "answer_rate": 1, "competition": -1, "viewed": 1, "saved": 1,
+    "low_level_x_distance": -1, "bbl_x_pay": 1, "answer_rate": 1, "competition": -1, "viewed": 1, "revisits": 1,
+    "saved": 1,
 }  # fmt: skip
 SIGNS = [MONOTONE[f] for f in FEATURES]
 
@@ -86,7 +88,7 @@ GROUPS = {
     "company": ["company_completion"],
     "level": ["low_level"],
     "market": ["answer_rate", "competition"],
-    "interest": ["viewed", "saved"],
+    "interest": ["viewed", "revisits", "saved"],
 }
 
 # Shrinking a company's answer rate toward what most companies do, so that one unanswered
@@ -214,6 +216,8 @@ class StudentBlock:
     interests: object  # sparse 0/1: the student's interests among the place block's skills
     n_interests: np.ndarray
     viewed: np.ndarray  # sorted keys row * VIEW_KEY + place id of the places each student viewed
+    revisit_keys: np.ndarray  # the same for the places they came back to (sorted)
+    revisits: np.ndarray  # how often they came back, per revisit key
     saved: np.ndarray  # the same for the places each student saved
 
 
@@ -307,6 +311,7 @@ def student_block(
         text, index = _transform(context, [_student_text(s) for s in students])
         text = text[index]
     nan = float("nan")
+    revisit_keys, revisits = _revisit_keys(students)
     return StudentBlock(
         lat=np.array([nan if s.lat is None else s.lat for s in students], dtype=float),
         lon=np.array([nan if s.lon is None else s.lon for s in students], dtype=float),
@@ -317,6 +322,7 @@ def student_block(
         text=text, skills=skills, interests=interests,
         n_interests=np.array([len(_norm(s.interests)) for s in students], dtype=float),
         viewed=_keys(students, lambda s: s.viewed),
+        revisit_keys=revisit_keys, revisits=revisits,
         saved=_keys(students, lambda s: s.saved),
     )  # fmt: skip
 
@@ -328,6 +334,17 @@ def _keys(students: Sequence[StudentData], ids_of) -> np.ndarray:
     return np.sort(
         np.array([i * VIEW_KEY + p for i, s in enumerate(students) for p in ids_of(s)], np.int64)
     )
+
+
+MAX_REVISITS = 3  # coming back on more days adds nothing more
+
+
+def _revisit_keys(students: Sequence[StudentData]) -> tuple[np.ndarray, np.ndarray]:
+    pairs = sorted(
+        (i * VIEW_KEY + p, min(n, MAX_REVISITS))
+        for i, s in enumerate(students) for p, n in s.revisits
+    )  # fmt: skip
+    return np.array([k for k, _ in pairs], np.int64), np.array([n for _, n in pairs], float)
 
 
 def _rowwise_dot(A, B) -> np.ndarray:
@@ -393,7 +410,12 @@ def _pair_rows(X, students: StudentBlock, places: PlaceBlock, si, pj) -> None:
     if len(students.viewed) or len(students.saved):
         keys = si.astype(np.int64) * VIEW_KEY + places.ids[pj]
         X[:, 26] = np.isin(keys, students.viewed)
-        X[:, 27] = np.isin(keys, students.saved)
+        X[:, 28] = np.isin(keys, students.saved)
+        if len(students.revisit_keys):
+            at = np.minimum(
+                np.searchsorted(students.revisit_keys, keys), len(students.revisit_keys) - 1
+            )
+            X[:, 27] = np.where(students.revisit_keys[at] == keys, students.revisits[at], 0.0)
 
 
 def build_features(

@@ -31,6 +31,12 @@ def _with_gezel(place: PlaceData, gezel: bool) -> PlaceData:
     )
 
 
+def _revisit(student, place_id: int, n: int) -> frozenset[tuple[int, int]]:
+    """The student's revisits with the place's set to `n` more days."""
+    kept = {(p, k) for p, k in student.revisits if p != place_id}
+    return frozenset(kept | {(place_id, n)} if n else kept)
+
+
 def _sibling(s: StudentData) -> str:
     """A crebo of the student's dossier that is not the student's own."""
     return "99999" if s.crebo != "99999" else "99998"
@@ -93,6 +99,10 @@ CHECKS: dict[str, Callable[[StudentData, PlaceData], tuple[Pair, Pair]]] = {
     "the student opened the place's page": lambda s, p: (
         (dataclasses.replace(s, viewed=s.viewed | {p.id}), p),
         (dataclasses.replace(s, viewed=s.viewed - {p.id}), p),
+    ),
+    "the student came back to the place's page on another day": lambda s, p: (
+        (dataclasses.replace(s, viewed=s.viewed | {p.id}, revisits=_revisit(s, p.id, 1)), p),
+        (dataclasses.replace(s, viewed=s.viewed | {p.id}, revisits=_revisit(s, p.id, 0)), p),
     ),
     "the student saved the place": lambda s, p: (
         (dataclasses.replace(s, saved=s.saved | {p.id}), p),

@@ -182,7 +182,7 @@ def _fit_linear(
 def _scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
-    scale[scale == 0] = 1.0
+    scale[scale < 1e-9] = 1.0  # constant up to rounding: dividing by it would blow up the noise
     return mean, scale
 
 
@@ -269,6 +269,88 @@ def _pairs(flat: evaluation.Flat, rng: np.random.Generator, per_graded: int):
     return better[keep], worse[keep]
 
 
+class ListwiseLogistic(ClassifierMixin, BaseEstimator):
+    """A conditional logit (McFadden's choice model) within each student: every place the
+    student engaged with is a choice among itself and the places of their session graded lower,
+    softmax over that set, weighted by its gain (a good completion 3, an application 1). The
+    demo's students, like a random-utility model, apply to the places they like best; the
+    pairwise loss approximates that with independent pairs. Coefficients are bounded to their
+    signs, so the score is monotone like the others; it has no scale of its own."""
+
+    def __init__(self, C: float = 1.0, signs=None, max_iter: int = 500):  # noqa: N803
+        self.C = C
+        self.signs = signs
+        self.max_iter = max_iter
+
+    def fit(self, X, flat: evaluation.Flat):
+        X = np.asarray(X, dtype=np.float64)  # noqa: N806
+        d = X.shape[1]
+        signs = np.zeros(d) if self.signs is None else np.asarray(self.signs, float)
+        chosen, members, starts = _choice_sets(flat)
+        self.intercept_, self.n_features_in_ = 0.0, d
+        if not len(chosen):
+            self.coef_ = np.zeros(d)
+            return self
+        _, scale = _scale(X)
+        Z = X / scale  # noqa: N806
+        weight = evaluation.GAIN[flat.grade[chosen]].astype(float)
+        weight = weight / weight.mean()
+        segment = np.repeat(np.arange(len(chosen)), np.diff(np.append(starts, len(members))))
+        n, penalty = len(chosen), 1.0 / (self.C * len(chosen))
+
+        def objective(coef: np.ndarray) -> tuple[float, np.ndarray]:
+            s = Z @ coef
+            inner = s[members]
+            top = np.maximum.reduceat(inner, starts)
+            e = np.exp(inner - top[segment])
+            total = np.add.reduceat(e, starts)
+            loss = float(weight @ (top + np.log(total) - s[chosen])) / n
+            share = e / total[segment] * weight[segment]
+            g = np.bincount(members, share, len(s)) - np.bincount(chosen, weight, len(s))
+            return loss + 0.5 * penalty * float(coef @ coef), Z.T @ g / n + penalty * coef
+
+        bounds = [(0.0, None) if x > 0 else (None, 0.0) if x < 0 else (None, None) for x in signs]
+        result = minimize(objective, np.zeros(d), jac=True, method="L-BFGS-B", bounds=bounds,
+                          options={"maxiter": self.max_iter})  # fmt: skip
+        coef = np.where(signs > 0, np.maximum(result.x, 0),
+                        np.where(signs < 0, np.minimum(result.x, 0), result.x))  # fmt: skip
+        self.coef_ = coef / scale
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        return np.asarray(X, dtype=np.float64) @ self.coef_
+
+
+def _choice_sets(flat: evaluation.Flat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per graded row of a session (the chosen one): its choice set, itself first and then the
+    rows of its session with a lower grade, all sets concatenated in `members` from `starts`.
+    Rows with nothing graded lower in their session choose nothing."""
+    graded = np.flatnonzero(flat.grade > NOTHING)
+    g = flat.group[graded]
+    size = flat.size[g]
+    # every row of the chosen one's session, in one long run per chosen row
+    offset = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+    other = np.repeat(flat.start[g], size) + offset
+    owner = np.repeat(np.arange(len(graded)), size)
+    lower = flat.grade[other] < flat.grade[graded][owner]
+    count = np.bincount(owner[lower], minlength=len(graded))
+    keep = count > 0
+    if not keep.any():
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    owner, other = owner[lower], other[lower]
+    chosen = graded[keep]
+    sizes = count[keep] + 1
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    members = np.empty(int(sizes.sum()), dtype=np.int64)
+    members[starts] = chosen
+    # the lower rows follow their chosen row, in order (owner is sorted)
+    rest = np.ones(len(members), dtype=bool)
+    rest[starts] = False
+    members[rest] = other[keep[owner]]
+    return chosen, members, starts
+
+
 class Blend:
     """A ranker of where students go plus `weight` × the log-odds of a good completion there
     plus `offer_weight` × the log-odds that the company answers and takes the student:
@@ -312,7 +394,9 @@ def decision(estimator, X) -> np.ndarray:
 
 
 def _is_linear(estimator) -> bool:
-    return isinstance(estimator, SignConstrainedLogistic | PairwiseLogistic | Blend) and hasattr(
+    return isinstance(
+        estimator, SignConstrainedLogistic | PairwiseLogistic | ListwiseLogistic | Blend
+    ) and hasattr(
         estimator, "coef_"
     )
 
@@ -428,7 +512,7 @@ class Candidate:
     """A family with its settings and objective, as `train` tries it."""
 
     name: str  # on the model card and in `flask train`
-    objective: str  # "pointwise" (engaged or not, weighted by gain) or "pairwise" (per student)
+    objective: str  # "pointwise" (engaged or not, weighted by gain) or "per student" (pairs, choice sets)
     make: Callable[[int], object]
 
 
@@ -437,8 +521,10 @@ CANDIDATES = (
               lambda seed: SignConstrainedLogistic(C=0.1, signs=SIGNS)),
     Candidate("logistic regression (C=1)", "pointwise",
               lambda seed: SignConstrainedLogistic(C=1.0, signs=SIGNS)),
-    Candidate("pairwise logistic regression (C=1)", "pairwise",
+    Candidate("pairwise logistic regression (C=1)", "per student",
               lambda seed: PairwiseLogistic(C=1.0, signs=SIGNS, seed=seed)),
+    Candidate("conditional logit per student (C=1)", "per student",
+              lambda seed: ListwiseLogistic(C=1.0, signs=SIGNS)),
     Candidate("gradient boosting (monotone)", "pointwise", lambda seed: monotone_boosting(seed)),
 )  # fmt: skip
 MAX_NEGATIVES = 20  # places with nothing graded kept per student for fitting (all for judging)
@@ -453,7 +539,7 @@ def _name(candidate: Candidate, weight: float, offer_weight: float = 0.0) -> str
 
 def _fit(candidate: Candidate, X: np.ndarray, flat: evaluation.Flat, seed: int):
     estimator = candidate.make(seed)
-    if candidate.objective == "pairwise":
+    if candidate.objective == "per student":
         return estimator.fit(X, flat)
     y = (flat.grade > NOTHING).astype(int)
     weight = np.where(flat.grade == GOOD, evaluation.GAIN[GOOD], 1.0)

@@ -38,32 +38,56 @@ VIEW_DAYS = 60  # the place pages a student opened in these days are a feature (
 
 @dataclasses.dataclass(frozen=True)
 class Interest:
-    """What a student showed interest in: places they opened lately, places they saved."""
+    """What a student showed interest in: places they opened lately (and came back to: opened on
+    n more days than one), places they saved."""
 
     viewed: frozenset[int] = frozenset()
     saved: frozenset[int] = frozenset()
+    revisits: frozenset[tuple[int, int]] = frozenset()
+
+    def of(self, student: StudentData) -> StudentData:
+        """`student` with this interest (their own lists only)."""
+        return dataclasses.replace(
+            student, viewed=self.viewed, revisits=self.revisits, saved=self.saved
+        )
+
+
+def _interest(days: dict[int, int], saved: set[int]) -> Interest:
+    """From the days on which each place's page was opened, and the places saved."""
+    return Interest(
+        frozenset(days),
+        frozenset(saved),
+        frozenset((pid, n - 1) for pid, n in days.items() if n > 1),
+    )
 
 
 def interest(student_ids, *, now: datetime | None = None) -> dict[int, Interest]:
     """Per student, the places whose page they opened in the last `VIEW_DAYS` days (interaction
-    log, kind `place_view`) and the places they saved: one indexed query per chunk of students."""
+    log, kind `place_view`) and on how many days, and the places they saved: one indexed query
+    per chunk of students."""
     ids = list(dict.fromkeys(student_ids))
     since = (now or utcnow()) - timedelta(days=VIEW_DAYS)
-    viewed: dict[int, set[int]] = defaultdict(set)
+    viewed: dict[int, dict[int, int]] = defaultdict(dict)
     saved: dict[int, set[int]] = defaultdict(set)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        views = select(Interaction.student_id, Interaction.place_id, literal(0).label("saved")).where(
-            Interaction.student_id.in_(chunk), Interaction.kind == InteractionKind.PLACE_VIEW,
-            Interaction.at >= since, Interaction.place_id.is_not(None),
+        views = (
+            select(Interaction.student_id, Interaction.place_id,
+                   func.count(func.distinct(func.date(Interaction.at))).label("days"))
+            .where(Interaction.student_id.in_(chunk), Interaction.kind == InteractionKind.PLACE_VIEW,
+                   Interaction.at >= since, Interaction.place_id.is_not(None))
+            .group_by(Interaction.student_id, Interaction.place_id)
         )  # fmt: skip
-        kept = select(SavedPlace.student_id, SavedPlace.placement_id, literal(1)).where(
+        kept = select(SavedPlace.student_id, SavedPlace.placement_id, literal(0)).where(
             SavedPlace.student_id.in_(chunk)
         )
-        for sid, pid, is_saved in db.session.execute(union_all(views, kept)):
-            (saved if is_saved else viewed)[sid].add(pid)
+        for sid, pid, days in db.session.execute(union_all(views, kept)):
+            if days:
+                viewed[sid][pid] = days
+            else:
+                saved[sid].add(pid)
     return {
-        sid: Interest(frozenset(viewed.get(sid, ())), frozenset(saved.get(sid, ())))
+        sid: _interest(viewed.get(sid, {}), saved.get(sid, set()))
         for sid in viewed.keys() | saved.keys()
     }
 
@@ -94,9 +118,13 @@ def interest_before(events: list[tuple[date, int, bool]], day: date) -> Interest
     those saved before `day` — not on the day itself: a session's features are those of the
     morning it began."""
     since = day - timedelta(days=VIEW_DAYS)
-    return Interest(
-        frozenset(pid for on, pid, kept in events if not kept and since <= on < day),
-        frozenset(pid for on, pid, kept in events if kept and on < day),
+    days: dict[int, set[date]] = defaultdict(set)
+    for on, pid, kept in events:
+        if not kept and since <= on < day:
+            days[pid].add(on)
+    return _interest(
+        {pid: len(on) for pid, on in days.items()},
+        {pid for on, pid, kept in events if kept and on < day},
     )
 
 
@@ -114,8 +142,7 @@ def student_data(profile: StudentProfile, *, views: bool = False) -> StudentData
     )  # fmt: skip
     if not views:
         return student
-    shown = interest([profile.id]).get(profile.id, Interest())
-    return dataclasses.replace(student, viewed=shown.viewed, saved=shown.saved)
+    return interest([profile.id]).get(profile.id, Interest()).of(student)
 
 
 def meester_facts(
@@ -480,6 +507,7 @@ def students_by_id(profile_ids, *, views: bool = False) -> list[StudentData]:
                 interests=tuple(t.strip() for t in r.interests.split(",") if t.strip()),
                 bbl_days=r.bbl_days, birth_date=r.birth_date,
                 viewed=shown[r.id].viewed if r.id in shown else frozenset(),
+                revisits=shown[r.id].revisits if r.id in shown else frozenset(),
                 saved=shown[r.id].saved if r.id in shown else frozenset(),
             )  # fmt: skip
     return [found[i] for i in ids if i in found]

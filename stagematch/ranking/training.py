@@ -126,8 +126,7 @@ def training_examples() -> list[Session]:
     for sid, chosen in candidates.items():
         day, student = first[sid], students[sid]
         if shown.get(sid):
-            before = data.interest_before(shown[sid], day)
-            student = dataclasses.replace(student, viewed=before.viewed, saved=before.saved)
+            student = data.interest_before(shown[sid], day).of(student)
         window = day + timedelta(days=SESSION_DAYS)
         engaged = {pid for pid, d in applied.get(sid, ()) if d < window}
         internship = started.get(sid)

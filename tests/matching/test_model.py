@@ -239,3 +239,21 @@ def test_finished_internships_alone_still_train():
 def test_training_needs_enough_varied_data():
     with pytest.raises(ValueError):
         train(examples(30))
+
+
+def test_choice_sets_put_each_engaged_place_against_the_lower_graded_of_its_student():
+    """The conditional logit's sets: a good completion against the applications and the rest of
+    its student's places, an application against the places nothing happened at; a place with
+    nothing lower in its session (every place applied to) chooses nothing."""
+    from stagematch.matching.data import GOOD
+    from stagematch.matching.model import _choice_sets
+
+    sessions = [
+        ev.Session(None, date(2026, 1, 1), (None,) * 4, (ENGAGED, GOOD, NOTHING, NOTHING)),
+        ev.Session(None, date(2026, 1, 2), (None,) * 2, (ENGAGED, ENGAGED)),
+        ev.Session(None, date(2026, 1, 3), (None,) * 3, (NOTHING, ENGAGED, NOTHING)),
+    ]
+    chosen, members, starts = _choice_sets(ev.flatten(sessions))
+    sets = np.split(members, starts[1:])
+    assert chosen.tolist() == [0, 1, 7]
+    assert [s.tolist() for s in sets] == [[0, 2, 3], [1, 0, 2, 3], [7, 6, 8]]
