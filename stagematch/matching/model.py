@@ -396,9 +396,7 @@ def decision(estimator, X) -> np.ndarray:
 def _is_linear(estimator) -> bool:
     return isinstance(
         estimator, SignConstrainedLogistic | PairwiseLogistic | ListwiseLogistic | Blend
-    ) and hasattr(
-        estimator, "coef_"
-    )
+    ) and hasattr(estimator, "coef_")
 
 
 SUCCESS_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
@@ -512,7 +510,8 @@ class Candidate:
     """A family with its settings and objective, as `train` tries it."""
 
     name: str  # on the model card and in `flask train`
-    objective: str  # "pointwise" (engaged or not, weighted by gain) or "per student" (pairs, choice sets)
+    # "pointwise" (engaged or not, weighted by gain) or "per student" (pairs, choice sets)
+    objective: str
     make: Callable[[int], object]
 
 
