@@ -302,6 +302,22 @@ def today_():
     return today()
 
 
+def _places_on_offer(make, day, n: int) -> list:
+    """`n` open places of one meester, published 80 days before `day`, starting 60 days after."""
+    from datetime import datetime, timedelta
+
+    from stagematch.models.enums import PlacementStatus
+
+    published = datetime.combine(day - timedelta(days=80), datetime.min.time())
+    company = make.company()
+    meester = make.meester(company, capacity=5, hours_per_week=8)
+    return [
+        make.placement(company, meester, start_date=day + timedelta(days=60), duration_weeks=20,
+                       status=PlacementStatus.OPEN, published_at=published, confirmed_at=published)
+        for _ in range(n)
+    ]  # fmt: skip
+
+
 def test_sessions_and_lists_see_the_places_a_student_opened_and_saved_before(make):
     """The interaction signals as they stood (issue 16: learn per student from what they do): a
     session begun on day D has the place pages the student opened in the 60 days before D and the
@@ -310,19 +326,13 @@ def test_sessions_and_lists_see_the_places_a_student_opened_and_saved_before(mak
     from datetime import datetime, timedelta
 
     from stagematch.models import Application, SavedPlace
-    from stagematch.models.enums import ApplicationStatus, PlacementStatus
+    from stagematch.models.enums import ApplicationStatus
     from stagematch.models.interaction import Interaction, InteractionKind
     from stagematch.ranking.data import interest, student_data
 
     day = today_() - timedelta(days=30)
     at = lambda n: datetime.combine(day + timedelta(days=n), datetime.min.time())  # noqa: E731
-    company = make.company()
-    meester = make.meester(company, capacity=5, hours_per_week=8)
-    target, same_day, long_ago, saved_late = (
-        make.placement(company, meester, start_date=day + timedelta(days=60), duration_weeks=20,
-                       status=PlacementStatus.OPEN, published_at=at(-80), confirmed_at=at(-80))
-        for _ in range(4)
-    )  # fmt: skip
+    target, same_day, long_ago, saved_late = _places_on_offer(make, day, 4)
     student = make.student()
     sid = student.profile.id
 
@@ -359,19 +369,13 @@ def test_coming_back_to_a_place_counts_the_days_it_was_opened(make):
     from datetime import datetime, timedelta
 
     from stagematch.models import Application
-    from stagematch.models.enums import ApplicationStatus, PlacementStatus
+    from stagematch.models.enums import ApplicationStatus
     from stagematch.models.interaction import Interaction, InteractionKind
     from stagematch.ranking.data import interest, student_data
 
     day = today_() - timedelta(days=20)
     at = lambda n: datetime.combine(day + timedelta(days=n), datetime.min.time())  # noqa: E731
-    company = make.company()
-    meester = make.meester(company, capacity=5, hours_per_week=8)
-    thrice, once_twice, applied = (
-        make.placement(company, meester, start_date=day + timedelta(days=60), duration_weeks=20,
-                       status=PlacementStatus.OPEN, published_at=at(-80), confirmed_at=at(-80))
-        for _ in range(3)
-    )  # fmt: skip
+    thrice, once_twice, applied = _places_on_offer(make, day, 3)
     student = make.student()
     sid = student.profile.id
     for place, n, hour in ((thrice, -9, 9), (thrice, -4, 9), (thrice, -1, 9), (thrice, 2, 9),
