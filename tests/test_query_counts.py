@@ -138,8 +138,8 @@ PAGES = {
 TODAY = {
     "home": 13,
     "home_running": 6,
-    "place_as_student": 7,
-    "place_as_visitor": 6,
+    "place_as_student": 6,
+    "place_as_visitor": 4,
     "api_matches": 6,
 }
 # On PostgreSQL the ranked search sends two more statements than on SQLite (the candidate ids
@@ -154,9 +154,6 @@ NOT_YET = {
     "with their companies' answers, crebos and the student's views); applications, the current "
     "placement and a recently ended one, evaluations, allocation rounds, favourites, menu counts, "
     "the ranking log",
-    "place_as_student": "the meester's ratings (services/supervision.py) and the company's median "
-    "answer time (services/responses.py); the rest is the user, the place with its facts (two "
-    "statements), the unread notifications and the view's log",
 }
 
 
