@@ -43,6 +43,7 @@ class Ranker:
         self._model = _UNREAD
         self._version_id = _UNREAD
         self._rows: dict[int, tuple[PlaceData, np.ndarray, float]] = {}
+        self._interest_read: set[int] = set()  # the places whose interest `student` holds
 
     # The active model is read when first needed, or taken from a statement that read it anyway
     # (`use_active`: the stored list's).
@@ -72,6 +73,14 @@ class Ranker:
         if self._model is _UNREAD:
             self._model = active_model(active=active)
 
+    def saved_among(self, placement_ids) -> set[int] | None:
+        """Which of these places the student saved, as read with the places scored; None when
+        some of them were not scored (then ask `services.favourites.saved_ids`)."""
+        ids = set(placement_ids)
+        if not ids <= self._interest_read:
+            return None
+        return ids & self.student.saved
+
     def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
         """Scores of the places the eligibility rules allow for this student (others left out)."""
         from stagematch.matching.eligibility import reasons
@@ -80,6 +89,7 @@ class Ranker:
         on = today()
         found, shown = places_with_interest(placement_ids, self.profile.id)
         self.student = _with_interest(self.student, set(found), shown)
+        self._interest_read |= set(found)
         places = [p for p in found.values() if not reasons(self.student, p, on=on)]
         if not places:
             return {}
