@@ -31,7 +31,11 @@ from stagematch.services.placements import stale_reason
 from stagematch.services.responses import MIN_SHOWN
 from stagematch.services.responses import summary as response_summary
 from stagematch.services.search import SearchFilters
-from stagematch.services.supervision import MIN_STUDENTS_FOR_AVERAGES, rating_averages
+from stagematch.services.supervision import (
+    MIN_STUDENTS_FOR_AVERAGES,
+    averages_of,
+    rating_averages_sql,
+)
 from stagematch.students.forms import SORTS, ApplyForm, SearchForm
 from stagematch.students.routes import query_string_for
 
@@ -118,7 +122,7 @@ def detail(placement_id: int):
     found = _load_place(placement_id, profile)
     if found is None:
         abort(404)
-    placement, application, saved, rotation_rows = found
+    placement, application, saved, rotation_rows, ratings = found
     own_company = current_user.is_authenticated and current_user.company_id == placement.company_id
     if placement.status == PlacementStatus.DRAFT:
         # A draft is the company's own work in progress: to anyone else it does not exist.
@@ -132,7 +136,7 @@ def detail(placement_id: int):
     # One statement for the numbers: seats and the meester's learners over this place's period
     # (services.capacity's SQL form), SQI facts, the company's answers, open applications.
     [place] = load_places([placement.id], loaded=placement)
-    ratings = rating_averages([placement.meester_id])[placement.meester_id]
+    ratings = averages_of(ratings)
     blocked = (
         pair_reasons(profile, placement, place=place)
         if profile is not None and application is None
@@ -152,11 +156,12 @@ def detail(placement_id: int):
 
 def _load_place(placement_id: int, profile):
     """The place with what its page shows of it, in one statement: its company (and the
-    company's accreditations), meester, gezel, qualifications and rotation; for a student also
-    their application to it and whether they saved it. None: no such place."""
-    statement = select(Placement, PlaceRotation).outerjoin(
-        PlaceRotation, PlaceRotation.placement_id == Placement.id
-    )
+    company's accreditations), meester, gezel, qualifications and rotation, the meester's
+    ratings (`supervision.rating_averages_sql`); for a student also their application to it and
+    whether they saved it. None: no such place."""
+    statement = select(
+        Placement, PlaceRotation, rating_averages_sql(Placement.meester_id).label("ratings")
+    ).outerjoin(PlaceRotation, PlaceRotation.placement_id == Placement.id)
     if profile is not None:
         statement = statement.add_columns(
             Application, saved_sql(profile.id, Placement).label("saved")
@@ -180,7 +185,7 @@ def _load_place(placement_id: int, profile):
         application = next((r.Application for r in rows if r.Application is not None), None)
         saved = bool(rows[0].saved)
     rotation_rows = {r.PlaceRotation for r in rows if r.PlaceRotation is not None}
-    return placement, application, saved, rotation_rows
+    return placement, application, saved, rotation_rows, rows[0].ratings
 
 
 @bp.route("/<int:placement_id>/solliciteren", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
@@ -209,12 +210,19 @@ def company_completion(company_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 
 @functools.cache
-def _place_statement(kind: str, dialect: str = "", rooms: bool = True, answers: bool = False):
+def _place_statement(
+    kind: str, dialect: str = "", rooms: bool = True, answers: bool = False,
+    quals_in_row: bool = False, interest: bool = False,
+):  # fmt: skip
     """`kind` "ids": the places of bind parameter `ids`; "open": every open place. `on` (a date)
     is a bind parameter too, so the statement is built once per process (building it costs more
     than running it for a page of places). `answers`: with the company's answers
     (`services.responses.company_answers_sql`, bind parameter `cutoff`) as columns c_asked and
-    c_answered — for one place, instead of a query of its own.
+    c_answered — for one place, instead of a query of its own. `quals_in_row`: with the rows of
+    the crebo query (crebo, dossier, accredited) as one JSON array per place, column `quals` — for
+    a page of places, instead of the second statement. `interest`: with what the student of bind
+    parameter `student` showed in each place (`interest`'s query, viewed since bind parameter
+    `since`): columns `viewed_days` and `saved` — their own list, instead of a query of its own.
 
     One SELECT for every number a PlaceData needs except its crebos: the place, its company's
     sector and completion, its meester and the meester's load, ratings and completions, as
@@ -273,6 +281,45 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True, answers: 
             statement = statement.join(*join)
         return statement.where(where).scalar_subquery()
 
+    from stagematch.services.eligibility import accreditation_current_clause
+
+    pq = placement_qualification.c
+    accredited = accreditation_current_clause(
+        Placement.company_id, pq.qualification_id, Placement.start_date
+    )
+    quals_columns = []
+    if quals_in_row:
+        if dialect == "postgresql":
+            row_of = func.json_build_array(
+                Qualification.crebo, Qualification.dossier_crebo, accredited
+            )
+            rows_of = func.json_agg(row_of)
+        else:
+            row_of = func.json_array(Qualification.crebo, Qualification.dossier_crebo, accredited)
+            rows_of = func.json_group_array(row_of)
+        quals_columns = [
+            select(rows_of).select_from(placement_qualification)
+            .join(Qualification, Qualification.id == pq.qualification_id)
+            .where(pq.placement_id == Placement.id).scalar_subquery().label("quals")
+        ]  # fmt: skip
+    interest_columns, viewed = [], None
+    if interest:
+        student = bindparam("student", type_=Integer)
+        viewed = (
+            select(Interaction.place_id,
+                   func.count(func.distinct(func.date(Interaction.at))).label("days"))
+            .where(Interaction.student_id == student, Interaction.kind == InteractionKind.PLACE_VIEW,
+                   Interaction.at >= bindparam("since", type_=DateTime),
+                   Interaction.place_id.is_not(None))
+            .group_by(Interaction.place_id)
+            .subquery("viewed")
+        )  # fmt: skip
+        saved = (
+            select(SavedPlace.id)
+            .where(SavedPlace.student_id == student, SavedPlace.placement_id == Placement.id)
+            .exists()
+        )
+        interest_columns = [viewed.c.days.label("viewed_days"), saved.label("saved")]
     places = (
         select(
             Placement.id,
@@ -312,17 +359,15 @@ def _place_statement(kind: str, dialect: str = "", rooms: bool = True, answers: 
             scalar(func.sum(success), company_finished, join=company_join).label("c_ok"),
             open_applications_sql(Placement).label("open_apps"),
             *answer_columns,
+            *quals_columns,
+            *interest_columns,
         )  # fmt: skip
         .join(Company, Company.id == Placement.company_id)
         .join(Mentor, Mentor.id == Placement.meester_id)
         .where(condition)
     )
-    from stagematch.services.eligibility import accreditation_current_clause
-
-    pq = placement_qualification.c
-    accredited = accreditation_current_clause(
-        Placement.company_id, pq.qualification_id, Placement.start_date
-    )
+    if viewed is not None:
+        places = places.outerjoin(viewed, viewed.c.place_id == Placement.id)
     quals = (
         select(pq.placement_id, Qualification.crebo, Qualification.dossier_crebo, accredited.label("accredited"))
         .join(Qualification, Qualification.id == pq.qualification_id)
@@ -349,24 +394,53 @@ def load_places(
     meester facts read here. Places without a meester row are left out. `loaded`: the one place
     of `ids`, loaded with its qualifications and its company's accreditations — its crebos come
     from there and its company's answers with its row: one statement (the place page)."""
+    places, _interest = _load_places(
+        ids, facts=facts, on=on, holding_offer=holding_offer, as_open=as_open, loaded=loaded
+    )
+    return places
+
+
+def _load_places(
+    ids: list[int] | None = None, *, facts: dict | None = None, on=None, holding_offer=None,
+    as_open: bool = False, loaded: Placement | None = None, interest_of: int | None = None,
+) -> tuple[list[PlaceData], dict[int, tuple[int, bool]]]:  # fmt: skip
+    """`load_places`, and with `interest_of` (a student profile id) what that student showed in
+    each place, read in the same statement: place id -> (days on which they opened its page in
+    the last `VIEW_DAYS` days, saved), for the places they viewed or saved."""
     from stagematch.services.capacity import PlaceRoom, place_rooms
     from stagematch.services.responses import answer_cutoff, company_answers
     from stagematch.timeutil import today
 
     page = loaded is not None and facts is None
-    # A page of places (the cards explained, the place page) reads its companies' answers in its
-    # own rows (a correlated count per place); more places are counted per company in one query.
+    # A page of places (the cards explained, the place page) reads its companies' answers and
+    # crebos in its own rows (correlated subqueries per place); more places are counted per
+    # company, and their crebos read, in queries of their own.
     in_row = facts is None and ids is not None and len(ids) <= ANSWERS_IN_ROW
+    quals_in_row = in_row and not page
     statement, quals_statement, meesters = _place_statement(
-        "open" if ids is None else "ids", db.engine.dialect.name, facts is None, in_row
-    )
+        "open" if ids is None else "ids", db.engine.dialect.name, facts is None, in_row,
+        quals_in_row, interest_of is not None,
+    )  # fmt: skip
     params = {"on": on or today()} if ids is None else {"on": on or today(), "ids": list(ids)}
     if in_row:
         params["cutoff"] = answer_cutoff(params["on"])
+    if interest_of is not None:
+        params["student"] = interest_of
+        params["since"] = utcnow() - timedelta(days=VIEW_DAYS)
     rows = db.session.execute(statement, params).all()
     if not rows:
-        return []
-    quals = quals_of(loaded) if page else db.session.execute(quals_statement, params).all()
+        return [], {}
+    shown = {}
+    if interest_of is not None:
+        shown = {
+            r.id: (r.viewed_days or 0, bool(r.saved)) for r in rows if r.viewed_days or r.saved
+        }
+    if page:
+        quals = quals_of(loaded)
+    elif quals_in_row:
+        quals = [(r.id, *q) for r in rows for q in _json_rows(r.quals)]
+    else:
+        quals = db.session.execute(quals_statement, params).all()
     crebos: dict[int, set] = {}
     dossiers: dict[int, set] = {}
     accredited_crebos: dict[int, set] = {}
@@ -435,7 +509,15 @@ def load_places(
             company_answered=answers.get(r.company_id, (0, 0))[1],
             open_applications=r.open_apps or 0, seats=r.seats, national=bool(r.national),
         ))  # fmt: skip
-    return result
+    return result, shown
+
+
+def _json_rows(value) -> list:
+    """A JSON array column: parsed by the driver (PostgreSQL) or a string (SQLite); NULL when
+    PostgreSQL aggregated no rows."""
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def quals_of(placement: Placement) -> list[tuple]:
@@ -460,6 +542,21 @@ def places_by_id(ids, *, facts: dict | None = None) -> dict[int, PlaceData]:
         for p in load_places(ids[start : start + CHUNK], facts=facts):
             result[p.id] = p
     return result
+
+
+def places_with_interest(ids, student_id: int) -> tuple[dict[int, PlaceData], Interest]:
+    """`places_by_id` for one student's own list, with what they showed in these places (as
+    `interest` reads it, for these places only: a feature of a pair looks at its own place) read
+    in the same statement."""
+    ids = list(dict.fromkeys(ids))
+    result: dict[int, PlaceData] = {}
+    shown: dict[int, tuple[int, bool]] = {}
+    for start in range(0, len(ids), CHUNK):
+        places, chunk_shown = _load_places(ids[start : start + CHUNK], interest_of=student_id)
+        result.update((p.id, p) for p in places)
+        shown.update(chunk_shown)
+    days = {pid: n for pid, (n, _saved) in shown.items() if n}
+    return result, _interest(days, {pid for pid, (_n, saved) in shown.items() if saved})
 
 
 def place_data(placements: list[Placement], *, facts: dict | None = None) -> list[PlaceData]:

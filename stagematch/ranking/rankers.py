@@ -5,6 +5,8 @@ from the transparent rule when there is none."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from sqlalchemy import select
 
@@ -15,9 +17,11 @@ from stagematch.matching.features import FEATURES, build_features, fit_context
 from stagematch.matching.model import contributions, explain, match_label, rule_score
 from stagematch.models import Placement, Qualification, StudentProfile
 from stagematch.ranking.data import (
+    Interest,
     load_places,
     place_data,
     places_by_id,
+    places_with_interest,
     student_data,
     students_by_id,
 )
@@ -25,6 +29,7 @@ from stagematch.ranking.registry import active_model
 from stagematch.services.search import SearchFilters, SearchPage, search
 
 ACTIVE = object()  # `rank_students(model=ACTIVE)`: the active model version (or the rule)
+_UNREAD = object()
 
 
 class Ranker:
@@ -33,11 +38,48 @@ class Ranker:
 
     def __init__(self, profile: StudentProfile):
         self.profile = profile
-        self.student = student_data(profile, views=True)
-        self.model = active_model()
-        self.is_model = self.model is not None
-        self.version_id = getattr(self.model, "version_id", None)
+        # What they showed in places (`viewed`, `saved`) is read with the places scored.
+        self.student = student_data(profile)
+        self._model = _UNREAD
+        self._version_id = _UNREAD
         self._rows: dict[int, tuple[PlaceData, np.ndarray, float]] = {}
+        self._interest_read: set[int] = set()  # the places whose interest `student` holds
+
+    # The active model is read when first needed, or taken from a statement that read it anyway
+    # (`use_active`: the stored list's).
+    @property
+    def model(self):
+        if self._model is _UNREAD:
+            self._model = active_model()
+        return self._model
+
+    @property
+    def is_model(self) -> bool:
+        return self.model is not None
+
+    @property
+    def version_id(self) -> int | None:
+        if self._version_id is _UNREAD:
+            self._version_id = getattr(self.model, "version_id", None)
+        return self._version_id
+
+    @version_id.setter
+    def version_id(self, value: int | None) -> None:
+        self._version_id = value
+
+    def use_active(self, active) -> None:
+        """The active version (`id`, `artifact`; None: none) as the caller's statement read it
+        (`registry.active_version_columns`), instead of reading it again."""
+        if self._model is _UNREAD:
+            self._model = active_model(active=active)
+
+    def saved_among(self, placement_ids) -> set[int] | None:
+        """Which of these places the student saved, as read with the places scored; None when
+        some of them were not scored (then ask `services.favourites.saved_ids`)."""
+        ids = set(placement_ids)
+        if not ids <= self._interest_read:
+            return None
+        return ids & self.student.saved
 
     def __call__(self, placement_ids: list[int]) -> dict[int, tuple[float, str]]:
         """Scores of the places the eligibility rules allow for this student (others left out)."""
@@ -45,9 +87,10 @@ class Ranker:
         from stagematch.timeutil import today
 
         on = today()
-        places = [
-            p for p in places_by_id(placement_ids).values() if not reasons(self.student, p, on=on)
-        ]
+        found, shown = places_with_interest(placement_ids, self.profile.id)
+        self.student = _with_interest(self.student, set(found), shown)
+        self._interest_read |= set(found)
+        places = [p for p in found.values() if not reasons(self.student, p, on=on)]
         if not places:
             return {}
         self.context = self.model.context if self.model else fit_context(places)
@@ -78,6 +121,17 @@ class Ranker:
             )  # fmt: skip
             for i, (place, x, score) in enumerate(rows)
         }
+
+
+def _with_interest(student, place_ids: set[int], shown: Interest):
+    """`student` with `shown` as their interest in `place_ids` (read with those places), the
+    interest in other places kept."""
+    return dataclasses.replace(
+        student,
+        viewed=(student.viewed - place_ids) | shown.viewed,
+        revisits=frozenset(r for r in student.revisits if r[0] not in place_ids) | shown.revisits,
+        saved=(student.saved - place_ids) | shown.saved,
+    )
 
 
 def rank_students(

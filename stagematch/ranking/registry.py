@@ -149,11 +149,37 @@ def load_version(version: ModelVersion) -> TrainedModel:
     return model
 
 
-def active_model() -> TrainedModel | None:
+def _active_version(*columns):
+    return (
+        select(*columns)
+        .where(ModelVersion.active.is_(True))
+        .order_by(ModelVersion.id.desc())
+        .limit(1)
+    )
+
+
+def active_version_columns() -> list:
+    """SQL: the active version's id and artifact as two scalar subqueries (labelled
+    `active_version_id`, `active_version_artifact`), so a statement a page sends anyway reads
+    them too; its row then goes to `active_model(active=...)`. Read in the request's own
+    statement, never cached: another version activated is seen by the next request."""
+    return [
+        _active_version(ModelVersion.id).scalar_subquery().label("active_version_id"),
+        _active_version(ModelVersion.artifact).scalar_subquery().label("active_version_artifact"),
+    ]
+
+
+_READ = object()
+
+
+def active_model(active=_READ) -> TrainedModel | None:
     """The active model; if its artifact is missing, corrupt or incompatible, the newest earlier
     version that passed the gate and loads (with a logged warning); None when no version is
-    active or none loads: the transparent rule ranks."""
-    active = db.session.scalar(select(ModelVersion).where(ModelVersion.active.is_(True)))
+    active or none loads: the transparent rule ranks. `active`: the active version (anything with
+    `id` and `artifact`, None for none) as the caller read it in its own statement
+    (`active_version_columns`); by default it is read here."""
+    if active is _READ:
+        active = db.session.execute(_active_version(ModelVersion.id, ModelVersion.artifact)).first()
     if active is None:
         return None
 

@@ -34,11 +34,19 @@ class Favourite:
         )
 
 
-def saved_ids(student: StudentProfile | None, placement_ids: Iterable[int]) -> set[int]:
-    """Which of these places the student saved (one query; empty for visitors and other roles)."""
+def saved_ids(
+    student: StudentProfile | None, placement_ids: Iterable[int], *, ranker=None
+) -> set[int]:
+    """Which of these places the student saved (one query; empty for visitors and other roles).
+    `ranker`: the student's `ranking.Ranker` that scored these places — it read what they saved
+    with them, so no query when it scored them all."""
     ids = list(placement_ids)
     if student is None or not ids:
         return set()
+    if ranker is not None and ranker.profile.id == student.id:
+        known = ranker.saved_among(ids)
+        if known is not None:
+            return known
     return set(
         db.session.scalars(
             select(SavedPlace.placement_id).where(

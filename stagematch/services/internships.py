@@ -115,8 +115,6 @@ def current_for_student(profile: StudentProfile, on: date | None = None) -> Inte
 def recently_ended_early(profile: StudentProfile, on: date | None = None, *, weeks: int = 8):
     """The student's placement that was ended early in the last `weeks` weeks, if that is their
     latest: their home page then offers help to find a new place."""
-    from datetime import timedelta
-
     on = on or today()
     latest = db.session.scalars(
         select(Internship)
@@ -124,6 +122,12 @@ def recently_ended_early(profile: StudentProfile, on: date | None = None, *, wee
         .order_by(Internship.start_date.desc(), Internship.id.desc())
         .limit(1)
     ).one_or_none()
+    return _ended_early_lately(latest, on, weeks)
+
+
+def _ended_early_lately(latest: Internship | None, on: date, weeks: int) -> Internship | None:
+    from datetime import timedelta
+
     if (
         latest is None
         or latest.status != InternshipStatus.TERMINATED
@@ -132,6 +136,40 @@ def recently_ended_early(profile: StudentProfile, on: date | None = None, *, wee
     ):
         return None
     return latest
+
+
+def for_home(
+    profile: StudentProfile, on: date | None = None, *, weeks: int = 8
+) -> tuple[Internship | None, Internship | None]:
+    """The student's home page's placements in one statement (issue #20): the current one
+    (`current_for_student`) and, when there is none, the one ended early lately
+    (`recently_ended_early`) — the same rules over the student's placements (a few), newest
+    first, each with what the home page shows of a current one."""
+    on = on or today()
+    placements = (
+        db.session.scalars(
+            select(Internship)
+            .where(Internship.student_id == profile.id)
+            .order_by(Internship.start_date.desc(), Internship.id.desc())
+            .options(
+                joinedload(Internship.placement).joinedload(Placement.company),
+                joinedload(Internship.meester),
+                joinedload(Internship.agreement_versions),
+            )  # fmt: skip
+        )
+        .unique()
+        .all()
+    )
+    current = next(
+        (
+            i for i in placements
+            if i.status == InternshipStatus.ACTIVE and i.end_date is not None and i.end_date >= on
+        ),
+        None,
+    )  # fmt: skip
+    if current is not None:
+        return current, None
+    return None, _ended_early_lately(placements[0] if placements else None, on, weeks)
 
 
 def of_student(profile: StudentProfile) -> list[Internship]:

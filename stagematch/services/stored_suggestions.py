@@ -90,17 +90,28 @@ def _viewed_since():
 def _not_fresh(version_id: int | None, now: datetime):
     """SQL, over `StoredSuggestions` outer-joined with its `SuggestionEpoch`: the list may not be
     used (see the module's docstring). The one form of the rule: reading a list and finding the
-    lists to recompute both ask it."""
-    s, e = StoredSuggestions, SuggestionEpoch
+    lists to recompute both ask it (`page` asks the version part in Python, `_version_differs`,
+    as it reads the active version in the same statement)."""
+    s = StoredSuggestions
     version_differs = (
         s.model_version_id.is_not(None)
         if version_id is None
         else or_(s.model_version_id.is_(None), s.model_version_id != version_id)
     )
+    return or_(_not_fresh_but_version(now), version_differs)
+
+
+def _not_fresh_but_version(now: datetime):
+    s, e = StoredSuggestions, SuggestionEpoch
     return or_(
-        s.stale, _viewed_since(), version_differs, s.computed_at < now - MAX_AGE,
-        e.changed_at >= s.computed_at,
+        s.stale, _viewed_since(), s.computed_at < now - MAX_AGE, e.changed_at >= s.computed_at,
     )  # fmt: skip
+
+
+def _version_differs(stored_version_id: int | None, version_id: int | None) -> bool:
+    """The Python form of `_not_fresh`'s version part: computed by another version (or by the
+    rule while a model ranks, or the other way round)."""
+    return stored_version_id != version_id
 
 
 def _with_epoch(statement):
@@ -122,6 +133,36 @@ def fresh(profile: StudentProfile, version_id: int | None, *, now: datetime | No
     return Stored(list(row.place_ids), list(row.scores), row.candidates)
 
 
+def _fresh_for(profile: StudentProfile, ranker) -> Stored | None:
+    """`fresh` for the ranker's version, with the active model version read in the same
+    statement (the ranker takes it from there instead of reading it again)."""
+    from stagematch.ranking.registry import active_version_columns
+
+    s = StoredSuggestions
+    row = db.session.execute(
+        _with_epoch(select(s.place_ids, s.scores, s.candidates, s.model_version_id,
+                           _not_fresh_but_version(utcnow()).label("not_fresh"),
+                           *active_version_columns()))
+        .where(s.student_id == profile.id)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    active = None
+    if row.active_version_id is not None:
+        active = _Version(row.active_version_id, row.active_version_artifact)
+    ranker.use_active(active)
+    # NULL (no epoch yet, nothing else): fresh
+    if row.not_fresh or _version_differs(row.model_version_id, ranker.version_id):
+        return None
+    return Stored(list(row.place_ids), list(row.scores), row.candidates)
+
+
+@dataclass(frozen=True)
+class _Version:
+    id: int
+    artifact: str
+
+
 def page(profile: StudentProfile, filters, *, per_page: int, ranker, nationwide: bool = False):
     """The page `filters.page` of the student's stored list as a `search.SearchPage` (reasons
     filled for the page), or None when there is no fresh list or the page lies beyond what is
@@ -130,7 +171,7 @@ def page(profile: StudentProfile, filters, *, per_page: int, ranker, nationwide:
     from stagematch import geo
     from stagematch.services import search as search_service
 
-    stored = fresh(profile, ranker.version_id)
+    stored = _fresh_for(profile, ranker)
     if stored is None:
         mark_for_refresh([profile.id])
         return None

@@ -67,9 +67,8 @@ def home():
     order = list_order.order_of(current_user)
     # With a running or coming placement the home page is about that placement; suggestions
     # for new places would only distract (issue 17).
-    placement = internship_service.current_for_student(profile)
+    placement, ended = internship_service.for_home(profile)
     recommended = None if placement else recommendations(profile, limit=5, order=order)
-    ended = None if placement else internship_service.recently_ended_early(profile)
     replacement = early_ending.replacement(ended) if ended else None
     html = render_template(
         "students/home.html", profile=profile, checklist=checklist, applications=applications,
@@ -77,7 +76,8 @@ def home():
         placement_phase=internship_service.phase(placement) if placement else None,
         recommended=recommended, due=due_for_student(profile), rounds=rounds_for_student(profile),
         saved_ids=favourite_service.saved_ids(
-            profile, [h.placement.id for h in recommended.hits] if recommended else []
+            profile, [h.placement.id for h in recommended.hits] if recommended else [],
+            ranker=getattr(recommended, "ranker", None),
         ),
         saved_search_count=_saved_searches_and_unread(),
     )  # fmt: skip
