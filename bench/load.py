@@ -480,3 +480,17 @@ def run(args, redis_uri: str, stop_command: str | None, start_command: str | Non
 
 if __name__ == "__main__":
     main()
+
+
+def activate_for_benchmark(version) -> None:
+    """Make `version` the only active one although it did not pass the gate (the benchmark times
+    the model, gate or not), as `ranking.registry.activate` leaves the table: the others off
+    first (at most one version may be active)."""
+    from stagematch.extensions import db
+    from stagematch.models import ModelVersion
+
+    db.session.execute(
+        ModelVersion.__table__.update().where(ModelVersion.id != version.id).values(active=False)
+    )
+    version.active = True
+    db.session.commit()

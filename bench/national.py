@@ -306,15 +306,7 @@ def model_for_ranking(args, instance: str, clock: Clock) -> str:
             newest = db.session.scalar(select(ModelVersion).order_by(ModelVersion.id.desc()))
             if newest is not None and newest.artifact != "pending":
                 print(f"gate: {refusal(newest)} Active for this benchmark only.")
-                # The only active one, as `registry.activate` leaves it (without the gate): an
-                # older version left active beside it would be read first.
-                db.session.execute(
-                    ModelVersion.__table__.update()
-                    .where(ModelVersion.id != newest.id)
-                    .values(active=False)
-                )
-                newest.active = True
-                db.session.commit()
+                load.activate_for_benchmark(newest)
     model = active_model()
     return "the rule (no model)" if model is None else f"model {model.family}"
 

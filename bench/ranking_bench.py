@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import load  # noqa: E402  (bench/load.py, next to this file)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -94,8 +95,7 @@ def main() -> None:
             from stagematch.ranking import refusal
 
             print(f"gate: {refusal(version)} Active for this benchmark only.")
-            version.active = True
-            db.session.commit()
+            load.activate_for_benchmark(version)
         ids = list(
             db.session.scalars(select(StudentProfile.id).where(StudentProfile.lat.is_not(None)))
         )

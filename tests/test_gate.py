@@ -72,6 +72,24 @@ def test_a_passing_version_can_be_activated(app):
     assert refusal(second) is None and _active_ids() == [second.id]
 
 
+def test_the_database_keeps_at_most_one_version_active(app):
+    """A second active version is refused by the database itself (a partial unique index): with
+    two, which one ranks would depend on the order rows come back in — a benchmark once left an
+    old, unloadable version active beside a new one, so the batch stored the rule's lists while
+    the site ranked with the new model."""
+    from sqlalchemy.exc import IntegrityError
+
+    first, second = _version(_gate(True)), _version(_gate(True))
+    activate(first)
+    second.active = True
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert _active_ids() == [first.id]
+    activate(second)  # switching through the registry stays possible
+    assert _active_ids() == [second.id]
+
+
 def test_the_gate_fails_a_baseline_whose_interval_reaches_zero_and_a_worse_subgroup():
     rows = [
         {"name": RULE, "kind": "baseline", "diff": 0.03, "diff_lo": 0.0, "diff_hi": 0.06},

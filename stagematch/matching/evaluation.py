@@ -88,6 +88,14 @@ def settled(sessions: Sequence[Session], *, as_of: date | None = None) -> list[S
     ]
 
 
+def running(sessions: Sequence[Session]) -> list[Session]:
+    """The sessions whose student started an internship among the candidates that has not ended:
+    where they went is known (ENGAGED), how it ends is not. Not to judge a ranking on; to learn
+    where students go from — without them a leerweg whose internships run for years (BBL) would
+    be missing from all but the newest part."""
+    return [s for s in sessions if s.started is not None and s.success is None]
+
+
 def order(flat: Flat, scores: np.ndarray, *, seed: int = 0) -> np.ndarray:
     """Row indices, each session's rows best first (ties at random, seeded)."""
     noise = np.random.default_rng(seed).random(len(scores))

@@ -577,6 +577,29 @@ def sessions_from_examples(
     return result
 
 
+def _simplest_near_best(tried):
+    """The setting to keep: of those whose mean per-student NDCG on the choose part is within
+    one standard error of the best (the error of the paired difference per student), the one
+    with the fewest added parts (success, offer), then the best mean. A blend that wins by less
+    than the noise of a few hundred students adds parts without evidence that they help."""
+    means = [float(ndcg.mean()) for *_, ndcg in tried]
+    top = tried[int(np.argmax(means))][3]
+    near = []
+    for (candidate, weight, offer_weight, ndcg), mean in zip(tried, means, strict=True):
+        diff = top - ndcg
+        error = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else 0.0
+        if mean >= max(means) - error - 1e-12:
+            near.append(
+                ((bool(weight) + bool(offer_weight), -mean), candidate, weight, offer_weight)
+            )
+    _, candidate, weight, offer_weight = min(near, key=lambda t: t[0])
+    return candidate, weight, offer_weight
+
+
+def _by_day(sessions: Sequence[Session]) -> list[Session]:
+    return sorted(sessions, key=lambda s: (s.on, s.student.id))
+
+
 def _trim(sessions: Sequence[Session], rng: np.random.Generator) -> list[Session]:
     """Every graded place of each session and at most MAX_NEGATIVES others (fitting needs the
     contrast, not every place nobody chose)."""
@@ -632,13 +655,21 @@ def _train(
     sessions = list(data)
     if sessions and isinstance(sessions[0], TrainingExample):
         sessions = sessions_from_examples(sessions, seed=random_state)
-    sessions = evaluation.settled(evaluation.rankable(sessions))
+    rankable = evaluation.rankable(sessions)
+    sessions = evaluation.settled(rankable)
     if len(sessions) < MIN_SESSIONS:
         raise ValueError(
             f"need at least {MIN_SESSIONS} students who applied, among other places on offer"
         )
     fit_part, choose_part, report_part = evaluation.split_by_time(sessions)
     choose_from, report_from = choose_part[0].on, report_part[0].on
+    # Where students went whose internship still runs is learnt from too (graded ENGAGED, as
+    # `censor` leaves a later outcome), in the part of its day; judged are settled sessions only.
+    running = evaluation.running(rankable)
+    fit_part = _by_day([*fit_part, *(s for s in running if s.on < choose_from)])
+    choose_part = _by_day(
+        [*choose_part, *(s for s in running if choose_from <= s.on < report_from)]
+    )
     rng = np.random.default_rng(random_state)
     say(f"Kenmerken berekenen voor {len(sessions)} studenten …")
     fit_trimmed = _trim(fit_part, rng)
@@ -660,7 +691,7 @@ def _train(
     X_choose_plain = _without_market(X_choose)  # noqa: N806
     success_plain = success.decision_function(X_choose_plain) if success is not None else None
     selection = []
-    best, best_weight, best_offer, best_score = None, 0.0, 0.0, -math.inf
+    tried = []  # (candidate, success weight, offer weight, per-student NDCG on the choose part)
     plain, plain_score = None, -math.inf  # the best without the market (for the exposure report)
     for candidate in candidates:
         say(f"Proberen: {candidate.name} …")
@@ -674,13 +705,11 @@ def _train(
                 scores = choice + weight * success_choose if weight else choice
                 if offer_weight:
                     scores = scores + offer_weight * offer_choose
-                score = evaluation.mean_ndcg(flat_choose, scores, seed=random_state)
+                ndcg = evaluation.per_student(flat_choose, scores, seed=random_state)["ndcg"]
                 name = _name(candidate, weight, offer_weight)
-                selection.append({"name": name, "kind": "selection", "ndcg10": round(score, 4)})
-                if score > best_score + 1e-9:
-                    best, best_weight, best_offer, best_score = (
-                        candidate, weight, offer_weight, score
-                    )  # fmt: skip
+                selection.append({"name": name, "kind": "selection",
+                                  "ndcg10": round(float(ndcg.mean()), 4)})  # fmt: skip
+                tried.append((candidate, weight, offer_weight, ndcg))
         # The plain version of this candidate: the market held constant, no offer part.
         base = decision(estimator, X_choose_plain)
         for weight in SUCCESS_WEIGHTS if success is not None else (0.0,):
@@ -688,10 +717,11 @@ def _train(
             score = evaluation.mean_ndcg(flat_choose, scores, seed=random_state)
             if score > plain_score + 1e-9:
                 plain, plain_score = (candidate, weight), score
-    if best is None:
+    if not tried:
         raise ValueError(
             "no candidate could be fitted: need students who applied and places nobody applied to"
         )
+    best, best_weight, best_offer = _simplest_near_best(tried)
     family = _name(best, best_weight, best_offer)
     for row in selection:
         row["chosen"] = row["name"] == family

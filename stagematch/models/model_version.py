@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stagematch.extensions import db
@@ -12,6 +12,13 @@ from stagematch.timeutil import utcnow
 
 
 class ModelVersion(db.Model):
+    # At most one active version (`ranking.registry.activate` switches the others off first):
+    # with two, which one ranks would depend on the order the database returns them in.
+    __table_args__ = (
+        Index("uq_model_version_one_active", "active", unique=True,
+              sqlite_where=text("active"), postgresql_where=text("active")),
+    )  # fmt: skip
+
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     family: Mapped[str] = mapped_column(String(60))

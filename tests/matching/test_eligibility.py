@@ -98,6 +98,23 @@ def test_bbl_wage_must_meet_the_minimum_for_the_students_age_at_the_start():
     assert codes(adult, dataclasses.replace(p, pay_per_month=int(floor_21 + 1))) == set()
 
 
+def test_a_past_bbl_place_is_judged_by_the_wage_table_of_its_day():
+    """Training judges past places by the law of their start (issue 16: a table that began in
+    2026 blocked every earlier BBL place, so the model never saw a BBL student before 2026). The
+    hourly minimum wage exists from 1 January 2024; a 19-year-old on the BBL scale: 6.97 in the
+    first half of 2024, 7.38 from 1 January 2025, 7.56 from 1 July 2025; before 2024 nothing."""
+    assert [rules.minimum_wage(19, day).hourly for day in
+            (date(2024, 3, 1), date(2025, 3, 1), date(2025, 8, 1))] == [6.97, 7.38, 7.56]  # fmt: skip
+    assert rules.minimum_wage(19, date(2023, 12, 31)) is None
+    s, p = pair(leerweg="BBL", hours_per_week=32.0, days_per_week=4)
+    nineteen = dataclasses.replace(s, leerweg="BBL", birth_date=date(2006, 1, 1))
+    spring_2025 = dataclasses.replace(p, start_date=date(2025, 3, 1), pay_per_month=1030)
+    then = date(2025, 2, 1)
+    assert rules.reasons(nineteen, spring_2025, on=then) == []  # 7.38 × 32 × 52 / 12 = 1023
+    cheaper = dataclasses.replace(spring_2025, pay_per_month=1010)
+    assert {r.code for r in rules.reasons(nineteen, cheaper, on=then)} == {"wage"}
+
+
 def test_without_a_birth_date_the_wage_age_of_the_place_is_used():
     s, p = pair(leerweg="BBL", hours_per_week=32.0, days_per_week=4, wage_age=18)
     s = dataclasses.replace(s, leerweg="BBL", birth_date=None)
