@@ -89,27 +89,7 @@ def load(internship_id: int) -> Internship | None:
 
 def current_for_student(profile: StudentProfile, on: date | None = None) -> Internship | None:
     """The student's running or coming placement (the latest that has not ended), or None."""
-    on = on or today()
-    return (
-        db.session.scalars(
-            select(Internship)
-            .where(
-                Internship.student_id == profile.id,
-                Internship.status == InternshipStatus.ACTIVE,
-                Internship.end_date >= on,
-            )
-            .order_by(Internship.start_date.desc(), Internship.id.desc())
-            .limit(1)
-            # What the home page shows of it, in the same statement (issue #20).
-            .options(
-                joinedload(Internship.placement).joinedload(Placement.company),
-                joinedload(Internship.meester),
-                joinedload(Internship.agreement_versions),
-            )  # fmt: skip
-        )
-        .unique()
-        .one_or_none()
-    )
+    return for_home(profile, on)[0]
 
 
 def recently_ended_early(profile: StudentProfile, on: date | None = None, *, weeks: int = 8):
@@ -142,7 +122,7 @@ def for_home(
     profile: StudentProfile, on: date | None = None, *, weeks: int = 8
 ) -> tuple[Internship | None, Internship | None]:
     """The student's home page's placements in one statement (issue #20): the current one
-    (`current_for_student`) and, when there is none, the one ended early lately
+    and, when there is none, the one ended early lately
     (`recently_ended_early`) — the same rules over the student's placements (a few), newest
     first, each with what the home page shows of a current one."""
     on = on or today()
@@ -151,6 +131,7 @@ def for_home(
             select(Internship)
             .where(Internship.student_id == profile.id)
             .order_by(Internship.start_date.desc(), Internship.id.desc())
+            # What the home page shows of a current one, in the same statement (issue #20).
             .options(
                 joinedload(Internship.placement).joinedload(Placement.company),
                 joinedload(Internship.meester),
@@ -160,6 +141,7 @@ def for_home(
         .unique()
         .all()
     )
+    # The current one: the latest that is running or coming (not ended).
     current = next(
         (
             i for i in placements
