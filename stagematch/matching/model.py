@@ -164,19 +164,24 @@ def _fit_linear(
             grad = np.append(grad, g.sum())
         return loss, grad
 
-    bounds = [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
+    bounds = _sign_bounds(signs)
     if intercept:
         bounds.append((None, None))
     start = np.zeros(d + int(intercept))
     result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
                       options={"maxiter": max_iter})  # fmt: skip
     theta = result.x
-    coef = np.where(
-        signs > 0,
-        np.maximum(theta[:d], 0),
-        np.where(signs < 0, np.minimum(theta[:d], 0), theta[:d]),
-    )
-    return coef, (float(theta[d]) if intercept else 0.0)
+    return _to_signs(theta[:d], signs), (float(theta[d]) if intercept else 0.0)
+
+
+def _sign_bounds(signs: np.ndarray) -> list[tuple]:
+    """L-BFGS-B bounds of coefficients with these signs (+: ≥ 0, −: ≤ 0, 0: free)."""
+    return [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
+
+
+def _to_signs(coef: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """`coef` with each sign enforced exactly (the optimiser may stop a hair across a bound)."""
+    return np.where(signs > 0, np.maximum(coef, 0), np.where(signs < 0, np.minimum(coef, 0), coef))
 
 
 def _scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,12 +314,9 @@ class ListwiseLogistic(ClassifierMixin, BaseEstimator):
             g = np.bincount(members, share, len(s)) - np.bincount(chosen, weight, len(s))
             return loss + 0.5 * penalty * float(coef @ coef), Z.T @ g / n + penalty * coef
 
-        bounds = [(0.0, None) if x > 0 else (None, 0.0) if x < 0 else (None, None) for x in signs]
-        result = minimize(objective, np.zeros(d), jac=True, method="L-BFGS-B", bounds=bounds,
-                          options={"maxiter": self.max_iter})  # fmt: skip
-        coef = np.where(signs > 0, np.maximum(result.x, 0),
-                        np.where(signs < 0, np.minimum(result.x, 0), result.x))  # fmt: skip
-        self.coef_ = coef / scale
+        result = minimize(objective, np.zeros(d), jac=True, method="L-BFGS-B",
+                          bounds=_sign_bounds(signs), options={"maxiter": self.max_iter})  # fmt: skip
+        self.coef_ = _to_signs(result.x, signs) / scale
         return self
 
     def decision_function(self, X) -> np.ndarray:

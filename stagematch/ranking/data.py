@@ -62,6 +62,19 @@ def _interest(days: dict[int, int], saved: set[int]) -> Interest:
     )
 
 
+def views_per_place(students, since):
+    """SELECT (student_id, place_id, days): the place pages the students of condition `students`
+    opened since `since`, with on how many calendar days (the `viewed` and `revisits` features;
+    one definition for the student's lists and the place facts read with them)."""
+    return (
+        select(Interaction.student_id, Interaction.place_id,
+               func.count(func.distinct(func.date(Interaction.at))).label("days"))
+        .where(students, Interaction.kind == InteractionKind.PLACE_VIEW, Interaction.at >= since,
+               Interaction.place_id.is_not(None))
+        .group_by(Interaction.student_id, Interaction.place_id)
+    )  # fmt: skip
+
+
 def interest(student_ids, *, now: datetime | None = None) -> dict[int, Interest]:
     """Per student, the places whose page they opened in the last `VIEW_DAYS` days (interaction
     log, kind `place_view`) and on how many days, and the places they saved: one indexed query
@@ -72,13 +85,7 @@ def interest(student_ids, *, now: datetime | None = None) -> dict[int, Interest]
     saved: dict[int, set[int]] = defaultdict(set)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        views = (
-            select(Interaction.student_id, Interaction.place_id,
-                   func.count(func.distinct(func.date(Interaction.at))).label("days"))
-            .where(Interaction.student_id.in_(chunk), Interaction.kind == InteractionKind.PLACE_VIEW,
-                   Interaction.at >= since, Interaction.place_id.is_not(None))
-            .group_by(Interaction.student_id, Interaction.place_id)
-        )  # fmt: skip
+        views = views_per_place(Interaction.student_id.in_(chunk), since)
         kept = select(SavedPlace.student_id, SavedPlace.placement_id, literal(0)).where(
             SavedPlace.student_id.in_(chunk)
         )
@@ -305,15 +312,9 @@ def _place_statement(
     interest_columns, viewed = [], None
     if interest:
         student = bindparam("student", type_=Integer)
-        viewed = (
-            select(Interaction.place_id,
-                   func.count(func.distinct(func.date(Interaction.at))).label("days"))
-            .where(Interaction.student_id == student, Interaction.kind == InteractionKind.PLACE_VIEW,
-                   Interaction.at >= bindparam("since", type_=DateTime),
-                   Interaction.place_id.is_not(None))
-            .group_by(Interaction.place_id)
-            .subquery("viewed")
-        )  # fmt: skip
+        viewed = views_per_place(
+            Interaction.student_id == student, bindparam("since", type_=DateTime)
+        ).subquery("viewed")
         saved = (
             select(SavedPlace.id)
             .where(SavedPlace.student_id == student, SavedPlace.placement_id == Placement.id)
